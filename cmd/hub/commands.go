@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/sixprot/hub/internal/demo"
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/postgres"
+	"github.com/sixprot/hub/internal/server"
+)
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flags("migrate", &cfg, stderr)
+	status := fs.Bool("status", false, "list migrations and whether they are applied")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := postgres.NewMigrator(db)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if *status {
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied " + s.AppliedAt.Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%05d  %-32s %s\n", s.Version, s.Name, state)
+		}
+		return nil
+	}
+	applied, err := m.Up(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(stdout, "数据库已是最新 / database is up to date")
+	}
+	for _, name := range applied {
+		fmt.Fprintf(stdout, "applied %s\n", name)
+	}
+	return nil
+}
+
+func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flags("user create", &cfg, stderr)
+	name := fs.String("name", "", "user name (letters, digits, _.@-)")
+	role := fs.String("role", "", "analyst, coordinator, leader, media or admin")
+	dept := fs.String("department", "", "department code (analysts)")
+	region := fs.String("region", demoCity, "region code; the user's scope is its subtree")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || *role == "" {
+		return usagef("user create needs --name and --role")
+	}
+	r, err := hub.ParseRole(*role)
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u := hub.NewUser{Name: *name, Role: r, Region: *region}
+	if *dept != "" {
+		u.Department = dept
+	}
+	created, err := postgres.NewAuthService(db).CreateUser(ctx, u)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (%s, region %s)\n", created.Name, created.Role, created.Region)
+	return nil
+}
+
+func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flags("token create", &cfg, stderr)
+	user := fs.String("user", "", "user name")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *user == "" {
+		return usagef("token create needs --user")
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, err := postgres.NewAuthService(db).CreateToken(ctx, *user)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg config
+	fs := flags("serve", &cfg, stderr)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, newLogger(cfg.LogFormat, stderr))
+}
+
+// serve runs the HTTP server as hub_app until ctx ends.
+func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	appURL := cfg.AppDatabaseURL
+	if appURL == "" {
+		var err error
+		if appURL, err = postgres.AppURL(cfg.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL})
+	if err != nil {
+		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
+	}
+	defer db.Close()
+	migrator, err := postgres.NewMigrator(db)
+	if err != nil {
+		return err
+	}
+	defer migrator.Close()
+	ready := func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return hub.Errorf(hub.EUNAVAILABLE, "数据库不可达 / database unreachable")
+		}
+		pending, err := migrator.Pending(ctx)
+		if err != nil {
+			return fmt.Errorf("check migrations: %w", err)
+		}
+		if pending {
+			return hub.Errorf(hub.EUNAVAILABLE, "有未应用的迁移，请运行 hub migrate / migrations pending: run hub migrate")
+		}
+		return nil
+	}
+	h := server.Handler(server.Config{
+		Log:       log,
+		Auth:      postgres.NewAuthService(db),
+		Catalogue: postgres.NewCatalogueService(db),
+		Values:    postgres.NewValueService(db),
+		Ready:     ready,
+	})
+	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))
+	return server.Serve(ctx, log, cfg.Addr, h, 30*time.Second)
+}
+
+// demoCity is the Weifang city, the root of the demo and the default scope.
+const demoCity = "370700"
+
+// demoUsers are the demo's accounts, one per role.
+var demoUsers = []hub.NewUser{
+	{Name: "demo-analyst", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: demoCity},
+	{Name: "demo-coordinator", Role: hub.Coordinator, Region: demoCity},
+	{Name: "demo-leader", Role: hub.Leader, Region: demoCity},
+	{Name: "demo-media", Role: hub.Media, Region: demoCity},
+	{Name: "demo-admin", Role: hub.Admin, Region: demoCity},
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := flags("demo", &cfg, stderr)
+	loadOnly := fs.Bool("load-only", false, "load the demo data and exit without serving")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogFormat, stderr)
+	created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stdout, "created database %s\n", postgres.Redact(cfg.DatabaseURL))
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := postgres.NewMigrator(db)
+	if err != nil {
+		return err
+	}
+	applied, err := m.Up(ctx)
+	m.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "migrations applied: %d\n", len(applied))
+	sum, err := demo.Load(ctx, postgres.NewLoader(db))
+	if err != nil {
+		return fmt.Errorf("load demo data: %w", err)
+	}
+	fmt.Fprintf(stdout, "demo data: %d regions, %d indicators, %d seed figures, %d synthetic values (%d new)\n",
+		sum.Regions, sum.Indicators, sum.SeedValues, sum.SyntheticValues, sum.Inserted)
+
+	auth := postgres.NewAuthService(db)
+	fmt.Fprintln(stdout, "\ndemo users and tokens / 演示用户与令牌:")
+	for _, u := range demoUsers {
+		if _, err := auth.EnsureUser(ctx, u); err != nil {
+			return fmt.Errorf("demo user %s: %w", u.Name, err)
+		}
+		token, err := auth.CreateToken(ctx, u.Name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  %-18s %-12s %s\n", u.Name, u.Role, token)
+	}
+	if *loadOnly {
+		return nil
+	}
+	fmt.Fprintf(stdout, "\nGraphQL:   http://localhost%s/graphql\nDashboard: http://localhost%s/dashboard\n", cfg.Addr, cfg.Addr)
+	return serve(ctx, cfg, log)
+}

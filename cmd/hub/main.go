@@ -1,0 +1,146 @@
+// Command hub is the Six Protections Hub: one binary that migrates the
+// database, loads the demo, manages users and tokens, and serves the
+// GraphQL API, dashboard and exports.
+//
+// Configuration comes from flags, then the environment, then defaults.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+const usage = `hub — 六大保护数据中心 / Six Protections Hub
+
+用法 / usage:
+  hub demo [--load-only]          create, migrate and fill a demo database, then serve
+  hub serve                       serve GraphQL, dashboard, exports, health and metrics
+  hub migrate [--status]          apply pending migrations, or list them
+  hub user create --name N --role R [--department D] [--region C]
+  hub token create --user N       print a new bearer token on stdout
+
+common flags / 通用参数 (flag, then environment, then default):
+  --database-url   DATABASE_URL          postgres://localhost:5432/sixprot?sslmode=disable
+  --app-database-url HUB_APP_DATABASE_URL  the same URL as user hub_app
+  --addr           HUB_ADDR              :8080
+  --log-format     HUB_LOG_FORMAT        text or json (default: text on a terminal, else json)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(os.Stderr, "hub: %s\n\n%s", ue.msg, usage)
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "hub: %s\n", message(err))
+		os.Exit(1)
+	}
+}
+
+// message is what the user reads for err: the message of a hub error, or
+// the whole chain of context for anything else.
+func message(err error) string {
+	if hub.ErrorCode(err) != hub.EINTERNAL {
+		return hub.ErrorMessage(err)
+	}
+	return err.Error()
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// run dispatches a command line; main's only job is exit codes.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, rest := args[0], args[1:]
+	if (cmd == "user" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
+		cmd, rest = cmd+" create", rest[1:]
+	}
+	switch cmd {
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, stdout, stderr)
+	case "user create":
+		return runUserCreate(ctx, rest, stdout, stderr)
+	case "token create":
+		return runTokenCreate(ctx, rest, stdout, stderr)
+	case "user", "token":
+		return usagef("%s needs a subcommand: %s create", cmd, cmd)
+	}
+	return usagef("unknown command %q", cmd)
+}
+
+// config is the configuration every command shares.
+type config struct {
+	DatabaseURL    string
+	AppDatabaseURL string
+	Addr           string
+	LogFormat      string
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// flags returns a flag set for a command with the common flags bound to cfg.
+func flags(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("DATABASE_URL", "postgres://localhost:5432/sixprot?sslmode=disable"), "PostgreSQL URL of the owner (migrations, demo, users)")
+	fs.StringVar(&cfg.AppDatabaseURL, "app-database-url", os.Getenv("HUB_APP_DATABASE_URL"), "PostgreSQL URL requests run as (default: database-url as user hub_app)")
+	fs.StringVar(&cfg.Addr, "addr", envOr("HUB_ADDR", ":8080"), "address to serve on")
+	fs.StringVar(&cfg.LogFormat, "log-format", os.Getenv("HUB_LOG_FORMAT"), "text or json")
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}

@@ -1,0 +1,30 @@
+package graph
+
+import (
+	"github.com/sixprot/hub/graph/model"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// keysOf returns key(o) for every o, for loading a field of many parents.
+func keysOf[T any](objs []T, key func(T) string) []string {
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = key(o)
+	}
+	return keys
+}
+
+func valueConnection(c *hub.ValueConnection) *model.DataValueConnection {
+	out := &model.DataValueConnection{
+		Edges:      make([]*model.DataValueEdge, len(c.Values)),
+		PageInfo:   &model.PageInfo{HasNextPage: c.HasNextPage},
+		TotalCount: c.TotalCount,
+	}
+	for i, v := range c.Values {
+		out.Edges[i] = &model.DataValueEdge{Node: v, Cursor: encodeCursor(v.Key())}
+	}
+	if n := len(out.Edges); n > 0 {
+		out.PageInfo.EndCursor = &out.Edges[n-1].Cursor
+	}
+	return out
+}

@@ -1,0 +1,13 @@
+// Package graph is the GraphQL transport: gqlgen's generated executor and
+// thin resolvers that translate between GraphQL and the hub's services.
+package graph
+
+//go:generate go tool gqlgen generate
+
+import "github.com/sixprot/hub/internal/hub"
+
+// Resolver holds the services the resolvers call.
+type Resolver struct {
+	Catalogue hub.CatalogueService
+	Values    hub.ValueService
+}

@@ -1,0 +1,124 @@
+// Package apitest runs the hub's HTTP handler against a test database and
+// sends it GraphQL requests as users of any role, for end-to-end tests of
+// the API and of the access rules.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/pgtest"
+	"github.com/sixprot/hub/internal/postgres"
+	"github.com/sixprot/hub/internal/server"
+)
+
+// API is a hub served over a test database.
+type API struct {
+	DB      *pgtest.DB
+	Handler http.Handler
+	auth    *postgres.AuthService
+}
+
+// Options change the API under test.
+type Options struct {
+	// Empty starts without the demo data.
+	Empty bool
+	// Tracer sees every statement requests run.
+	Tracer pgx.QueryTracer
+	// LoaderWait overrides the dataloaders' wait; tests that count
+	// statements lengthen it so that a busy machine cannot split a batch.
+	LoaderWait time.Duration
+}
+
+// New serves a hub over a fresh copy of the demo database.
+func New(t testing.TB, opts Options) *API {
+	t.Helper()
+	db := pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer})
+	h := server.Handler(server.Config{
+		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth:       postgres.NewAuthService(db.App),
+		Catalogue:  postgres.NewCatalogueService(db.App),
+		Values:     postgres.NewValueService(db.App),
+		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
+		LoaderWait: opts.LoaderWait,
+	})
+	return &API{DB: db, Handler: h, auth: postgres.NewAuthService(db.Owner)}
+}
+
+// User creates a user and returns a bearer token for it.
+func (a *API) User(t testing.TB, u hub.NewUser) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := a.auth.CreateUser(ctx, u); err != nil {
+		t.Fatalf("create user %s: %v", u.Name, err)
+	}
+	token, err := a.auth.CreateToken(ctx, u.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// Response is a GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+// Code returns the extensions.code of the first error, or "".
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Do sends a GraphQL request with token (none when empty).
+func (a *API) Do(t testing.TB, token, query string, vars map[string]any) *Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	var resp Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", rec.Code, rec.Body.String())
+	}
+	resp.Status = rec.Code
+	return &resp
+}
+
+// Query sends a GraphQL request, fails the test on any error, and decodes
+// data into out.
+func (a *API) Query(t testing.TB, token, query string, vars map[string]any, out any) {
+	t.Helper()
+	resp := a.Do(t, token, query, vars)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("GraphQL errors: %+v", resp.Errors)
+	}
+	if out != nil {
+		if err := json.Unmarshal(resp.Data, out); err != nil {
+			t.Fatalf("decode data: %v: %s", err, resp.Data)
+		}
+	}
+}

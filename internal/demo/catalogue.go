@@ -1,0 +1,141 @@
+// Package demo loads the demo data set: the Weifang city with its twelve
+// county-level units, the departments and indicator catalogue, the 93 real
+// figures of the county secretaries' 2022 reports (seed/figures-2022.csv),
+// and clearly labelled synthetic towns and values around them.
+package demo
+
+import (
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+//go:embed seed/*.csv
+var seedFS embed.FS
+
+// readCSV reads an embedded CSV file as maps from header to field.
+func readCSV(name string) ([]map[string]string, error) {
+	f, err := seedFS.Open("seed/" + name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	var rows []map[string]string
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s line %d: %w", name, line, err)
+		}
+		row := make(map[string]string, len(header))
+		for i, h := range header {
+			row[h] = rec[i]
+		}
+		rows = append(rows, row)
+	}
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Departments returns the member departments of the demo.
+func Departments() ([]*hub.Department, error) {
+	rows, err := readCSV("departments.csv")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Department, len(rows))
+	for i, r := range rows {
+		out[i] = &hub.Department{Code: r["code"], Name: r["name"], NameEn: optional(r["name_en"])}
+	}
+	return out, nil
+}
+
+// Indicators returns the demo's indicator catalogue: every indicator of
+// the seed figures, two town-level ones and the derived ones.
+func Indicators() ([]*hub.Indicator, error) {
+	rows, err := readCSV("catalogue.csv")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Indicator, len(rows))
+	for i, r := range rows {
+		publicity, err1 := strconv.ParseBool(r["publicity"])
+		sensitive, err2 := strconv.ParseBool(r["sensitive"])
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("catalogue.csv: %s: bad publicity or sensitive flag", r["key"])
+		}
+		out[i] = &hub.Indicator{
+			Key: r["key"], Name: r["name"], NameEn: optional(r["name_en"]),
+			Protection: hub.Protection(r["protection"]), Unit: r["unit"], DepartmentCode: r["department"],
+			ValueType: hub.ValueType(r["value_type"]), Aggregation: hub.Aggregation(r["aggregation"]),
+			PeriodType: hub.PeriodType(r["period_type"]), CollectionLevel: hub.RegionLevel(r["collection_level"]),
+			Publicity: publicity, Sensitive: sensitive, Formula: optional(r["formula"]),
+		}
+	}
+	return out, nil
+}
+
+// Regions returns the real regions: the city and its county-level units.
+func Regions() ([]*hub.Region, error) {
+	rows, err := readCSV("regions.csv")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Region, len(rows))
+	for i, r := range rows {
+		out[i] = &hub.Region{Code: r["code"], ParentCode: optional(r["parent"]), Level: hub.RegionLevel(r["level"]),
+			Name: r["name"], NameEn: optional(r["name_en"])}
+	}
+	return out, nil
+}
+
+// Figure is one figure of the 2022 reports.
+type Figure struct {
+	Region    string
+	Indicator string
+	Period    string
+	Value     float64
+	Qualifier hub.Qualifier
+	Note      string
+}
+
+// Figures returns the 93 figures of seed/figures-2022.csv.
+func Figures() ([]Figure, error) {
+	rows, err := readCSV("figures-2022.csv")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Figure, len(rows))
+	for i, r := range rows {
+		v, err := strconv.ParseFloat(r["value"], 64)
+		if err != nil {
+			return nil, fmt.Errorf("figures-2022.csv line %d: value %q: %w", i+2, r["value"], err)
+		}
+		q := hub.Exact
+		switch r["qualifier"] {
+		case "at_least":
+			q = hub.AtLeast
+		case "approx":
+			q = hub.Approx
+		}
+		out[i] = Figure{Region: r["region_code"], Indicator: r["indicator_key"], Period: r["period"],
+			Value: v, Qualifier: q, Note: r["note"]}
+	}
+	return out, nil
+}

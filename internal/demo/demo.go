@@ -1,0 +1,74 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// Store is what the demo writes to; internal/postgres implements it on the
+// owner's connection.
+type Store interface {
+	UpsertRegions(ctx context.Context, regions []*hub.Region) error
+	UpsertDepartments(ctx context.Context, ds []*hub.Department) error
+	UpsertIndicators(ctx context.Context, is []*hub.Indicator) error
+	InsertValues(ctx context.Context, channel string, values []hub.ValueRecord) (int64, error)
+}
+
+// Summary says what a load did.
+type Summary struct {
+	Regions, Indicators, SeedValues, SyntheticValues int
+	// Inserted counts the values that were new; a second load inserts none.
+	Inserted int64
+}
+
+// Load writes the demo data set. Loading again changes nothing: reference
+// data is upserted and values are only added where a key has none.
+func Load(ctx context.Context, st Store) (*Summary, error) {
+	depts, err := Departments()
+	if err != nil {
+		return nil, err
+	}
+	inds, err := Indicators()
+	if err != nil {
+		return nil, err
+	}
+	regions, err := Regions()
+	if err != nil {
+		return nil, err
+	}
+	figures, err := Figures()
+	if err != nil {
+		return nil, err
+	}
+	towns := Towns(regions)
+	if err := st.UpsertRegions(ctx, append(append([]*hub.Region{}, regions...), towns...)); err != nil {
+		return nil, err
+	}
+	if err := st.UpsertDepartments(ctx, depts); err != nil {
+		return nil, err
+	}
+	if err := st.UpsertIndicators(ctx, inds); err != nil {
+		return nil, err
+	}
+
+	seed := make([]hub.ValueRecord, len(figures))
+	for i, f := range figures {
+		comment := optional(f.Note)
+		seed[i] = hub.ValueRecord{Indicator: f.Indicator, Region: f.Region, Period: f.Period, Value: &f.Value,
+			Qualifier: f.Qualifier, Comment: comment, Status: hub.Approved, Source: "seed"}
+	}
+	// Seed figures go first, so that no synthetic value can take their key.
+	n1, err := st.InsertValues(ctx, "demo:seed", seed)
+	if err != nil {
+		return nil, fmt.Errorf("load seed figures: %w", err)
+	}
+	synthetic := newSynth(inds, regions, towns, figures).values()
+	n2, err := st.InsertValues(ctx, "demo:synthetic", synthetic)
+	if err != nil {
+		return nil, fmt.Errorf("load synthetic values: %w", err)
+	}
+	return &Summary{Regions: len(regions) + len(towns), Indicators: len(inds), SeedValues: len(seed),
+		SyntheticValues: len(synthetic), Inserted: n1 + n2}, nil
+}

@@ -1,0 +1,56 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Application error codes. They are set where the cause is known and mapped
+// to GraphQL extensions.code and HTTP statuses in one place each.
+const (
+	EUNAUTHENTICATED = "UNAUTHENTICATED"
+	EFORBIDDEN       = "FORBIDDEN"
+	EINVALID         = "BAD_USER_INPUT"
+	ENOTFOUND        = "NOT_FOUND"
+	ECONFLICT        = "CONFLICT"
+	EVALIDATION      = "VALIDATION"
+	ETOOCOMPLEX      = "QUERY_TOO_COMPLEX"
+	EUNAVAILABLE     = "UNAVAILABLE"
+	EINTERNAL        = "INTERNAL"
+)
+
+// Error is an error a user may see: a code and a message meant for people.
+// Anything else is internal and shown only as "internal error".
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with the given code and formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or EINTERNAL.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err: the message of its
+// *Error, or a generic text that reveals nothing internal.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "内部错误 / internal error"
+}

@@ -1,0 +1,69 @@
+package hub
+
+import "context"
+
+// Principal is who a request acts for. It travels in the context and
+// reaches every query: the storage layer hands it to PostgreSQL, whose
+// policies decide what the principal may read and write.
+type Principal struct {
+	UserID     int64
+	Name       string
+	Role       Role
+	Department *string
+	Region     string
+	// RegionPath is the path of Region; the principal's scope is its subtree.
+	RegionPath string
+}
+
+type principalKey struct{}
+
+// NewContext returns ctx carrying p.
+func NewContext(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal in ctx, or nil.
+func PrincipalFrom(ctx context.Context) *Principal {
+	p, _ := ctx.Value(principalKey{}).(*Principal)
+	return p
+}
+
+// User is an account of the hub.
+type User struct {
+	ID         int64
+	Name       string
+	Role       Role
+	Department *string
+	Region     string
+}
+
+// NewUser describes a user to create.
+type NewUser struct {
+	Name       string
+	Role       Role
+	Department *string
+	Region     string
+	Password   *string
+}
+
+// AuthService turns bearer tokens into principals and manages accounts.
+type AuthService interface {
+	// Authenticate returns the principal of a token, or an UNAUTHENTICATED error.
+	Authenticate(ctx context.Context, token string) (*Principal, error)
+}
+
+type channelKey struct{}
+
+// NewChannelContext returns ctx carrying the channel a change comes through
+// ("api", "import:figures.csv", "cli"), which the audit trail records.
+func NewChannelContext(ctx context.Context, channel string) context.Context {
+	return context.WithValue(ctx, channelKey{}, channel)
+}
+
+// ChannelFrom returns the channel in ctx, or "api".
+func ChannelFrom(ctx context.Context) string {
+	if c, ok := ctx.Value(channelKey{}).(string); ok {
+		return c
+	}
+	return "api"
+}

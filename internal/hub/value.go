@@ -1,0 +1,82 @@
+package hub
+
+import (
+	"context"
+	"time"
+)
+
+// DataValue is the value of an indicator for a region and period, as the
+// reader may see it: the department's working copy, or the last approved
+// version for readers outside it.
+type DataValue struct {
+	ID           int
+	IndicatorKey string
+	RegionCode   string
+	Period       string
+	// Value is nil when the figure is not reported, which is not 0.
+	Value        *float64
+	Qualifier    Qualifier
+	Status       Status
+	StatusReason *string
+	Version      int
+	Comment      *string
+	Source       string
+	UpdatedAt    time.Time
+	UpdatedBy    *string
+}
+
+// ValueFilter selects data values; empty slices do not filter.
+type ValueFilter struct {
+	Indicators  []string
+	Regions     []string
+	Periods     []string
+	Statuses    []Status
+	Departments []string
+	Protections []Protection
+}
+
+// ValueKey identifies a value independently of its versions; it orders
+// pages of values (indicator, then period, then region).
+type ValueKey struct {
+	Indicator string
+	Period    string
+	Region    string
+}
+
+// ValuePage asks for at most First values after the key After.
+type ValuePage struct {
+	First int
+	After *ValueKey
+}
+
+// ValueConnection is one page of values.
+type ValueConnection struct {
+	Values      []*DataValue
+	HasNextPage bool
+	TotalCount  int
+}
+
+// Key returns the value's key.
+func (v *DataValue) Key() ValueKey {
+	return ValueKey{Indicator: v.IndicatorKey, Period: v.Period, Region: v.RegionCode}
+}
+
+// ValueService reads data values, under the access rules of the principal
+// in the context.
+type ValueService interface {
+	FindValues(ctx context.Context, f ValueFilter, page ValuePage) (*ValueConnection, error)
+}
+
+// ValueRecord is a value with its workflow state and source, as bulk
+// loaders (the demo, data generators) write it.
+type ValueRecord struct {
+	Indicator string
+	Region    string
+	Period    string
+	Value     *float64
+	Qualifier Qualifier
+	Comment   *string
+	Status    Status
+	// Source is "seed", "synthetic", "import" or "api".
+	Source string
+}

@@ -1,0 +1,103 @@
+// Package loader holds the per-request dataloaders that resolve nested
+// GraphQL fields in batches, so that the number of SQL statements of a
+// query does not grow with the number of rows it returns.
+//
+// Loaders are created per request (Middleware) and cache only for that
+// request; their batch functions run with the context of the first load,
+// which carries the request's principal to the database.
+package loader
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// DefaultWait is how long a loader collects keys before it runs a batch.
+// gqlgen resolves the elements of a list in concurrent goroutines, which
+// all reach their loaders within a millisecond or two on an idle machine;
+// dataloader's default of 16 ms would be paid at every nesting level. A
+// key that misses the window costs one more statement, never a wrong
+// answer; docs/performance.md has the measurements.
+const DefaultWait = 2 * time.Millisecond
+
+// Loaders are one request's dataloaders.
+type Loaders struct {
+	Region               *dataloader.Loader[string, *hub.Region]
+	RegionChildren       *dataloader.Loader[string, []*hub.Region]
+	Department           *dataloader.Loader[string, *hub.Department]
+	Indicator            *dataloader.Loader[string, *hub.Indicator]
+	DepartmentIndicators *dataloader.Loader[string, []*hub.Indicator]
+}
+
+// New returns fresh loaders over the catalogue that wait wait before each batch.
+func New(cat hub.CatalogueService, wait time.Duration) *Loaders {
+	return &Loaders{
+		Region:               newLoader(cat.RegionsByCode, wait),
+		RegionChildren:       newLoader(cat.RegionChildren, wait),
+		Department:           newLoader(cat.DepartmentsByCode, wait),
+		Indicator:            newLoader(cat.IndicatorsByKey, wait),
+		DepartmentIndicators: newLoader(cat.IndicatorsByDepartment, wait),
+	}
+}
+
+// newLoader wraps a batch method that returns one result per key, in key
+// order, as a dataloader.
+func newLoader[V any](fetch func(context.Context, []string) ([]V, error), wait time.Duration) *dataloader.Loader[string, V] {
+	batch := func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		out := make([]*dataloader.Result[V], len(keys))
+		vs, err := fetch(ctx, keys)
+		if err == nil && len(vs) != len(keys) {
+			err = errors.New("loader: batch returned a different number of results than keys")
+		}
+		for i := range keys {
+			if err != nil {
+				out[i] = &dataloader.Result[V]{Error: err}
+			} else {
+				out[i] = &dataloader.Result[V]{Data: vs[i]}
+			}
+		}
+		return out
+	}
+	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[string, V](wait))
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying l.
+func NewContext(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the loaders of the request in ctx.
+func For(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(ctxKey{}).(*Loaders)
+	if l == nil {
+		panic("loader: no loaders in context; wrap the handler with loader.Middleware")
+	}
+	return l
+}
+
+// Middleware gives every request its own loaders.
+func Middleware(cat hub.CatalogueService, wait time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(cat, wait))))
+	})
+}
+
+// LoadAll loads every key with l in one batch and returns the values in
+// key order, or the first error.
+func LoadAll[V any](ctx context.Context, l *dataloader.Loader[string, V], keys []string) ([]V, error) {
+	vs, errs := l.LoadMany(ctx, keys)()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return vs, nil
+}

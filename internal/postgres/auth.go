@@ -1,0 +1,132 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// AuthService authenticates bearer tokens and manages users and tokens.
+// User and token management runs on the owner's connection (the CLI);
+// Authenticate runs on the app's.
+type AuthService struct{ db *DB }
+
+// NewAuthService returns an AuthService over db.
+func NewAuthService(db *DB) *AuthService { return &AuthService{db: db} }
+
+var _ hub.AuthService = (*AuthService)(nil)
+
+// tokenPrefix marks the hub's tokens, so that a leaked one is recognisable.
+const tokenPrefix = "sph_"
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Authenticate returns the principal of token. The token is looked up by
+// its SHA-256, so neither the token nor a timing of its comparison is ever
+// in the database.
+func (s *AuthService) Authenticate(ctx context.Context, token string) (*hub.Principal, error) {
+	const q = `SELECT u.id, u.name, u.role, u.department_code, u.region_code, r.path::text
+FROM tokens t JOIN users u ON u.id = t.user_id JOIN regions r ON r.code = u.region_code
+WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`
+	if !strings.HasPrefix(token, tokenPrefix) {
+		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效 / invalid token")
+	}
+	var p hub.Principal
+	err := s.db.pool.QueryRow(ctx, q, hashToken(token)).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效或已吊销 / invalid or revoked token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	return &p, nil
+}
+
+// CreateUser creates a user. A missing department or region, or a name
+// taken already, is a BAD_USER_INPUT error saying so.
+func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User, error) {
+	if u.Role == hub.Analyst && (u.Department == nil || *u.Department == "") {
+		return nil, hub.Errorf(hub.EINVALID, "分析员必须指定部门（--department）/ analysts need a department (--department)")
+	}
+	const q = `INSERT INTO users (name, role, department_code, region_code) VALUES ($1, $2, $3, $4)
+RETURNING id`
+	out := &hub.User{Name: u.Name, Role: u.Role, Department: u.Department, Region: u.Region}
+	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region).Scan(&out.ID)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			return nil, hub.Errorf(hub.ECONFLICT, "用户 %q 已存在 / user %q exists already", u.Name, u.Name)
+		case pgErr.Code == "23503" && strings.Contains(pgErr.ConstraintName, "department"):
+			return nil, hub.Errorf(hub.EINVALID, "部门 %q 不存在 / no department %q", deref(u.Department), deref(u.Department))
+		case pgErr.Code == "23503":
+			return nil, hub.Errorf(hub.EINVALID, "地区 %q 不存在 / no region %q", u.Region, u.Region)
+		case pgErr.Code == "23514":
+			return nil, hub.Errorf(hub.EINVALID, "用户名 %q 无效：只可用字母、数字和 _.@-（最多 64 个）/ invalid user name %q", u.Name, u.Name)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create user %s: %w", u.Name, err)
+	}
+	return out, nil
+}
+
+// EnsureUser returns the user named u.Name, creating it when missing.
+func (s *AuthService) EnsureUser(ctx context.Context, u hub.NewUser) (*hub.User, error) {
+	created, err := s.CreateUser(ctx, u)
+	if hub.ErrorCode(err) != hub.ECONFLICT {
+		return created, err
+	}
+	return s.User(ctx, u.Name)
+}
+
+// User returns the user with the given name, or NOT_FOUND.
+func (s *AuthService) User(ctx context.Context, name string) (*hub.User, error) {
+	var u hub.User
+	err := s.db.pool.QueryRow(ctx, `SELECT id, name, role, department_code, region_code FROM users WHERE name = $1`, name).
+		Scan(&u.ID, &u.Name, &u.Role, &u.Department, &u.Region)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hub.Errorf(hub.ENOTFOUND, "没有用户 %q（先运行 hub user create）/ no user %q (run hub user create first)", name, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find user %s: %w", name, err)
+	}
+	return &u, nil
+}
+
+// CreateToken returns a new bearer token for the user. Only its hash is
+// stored: the token cannot be shown again.
+func (s *AuthService) CreateToken(ctx context.Context, userName string) (string, error) {
+	u, err := s.User(ctx, userName)
+	if err != nil {
+		return "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	if _, err := s.db.pool.Exec(ctx, `INSERT INTO tokens (user_id, hash) VALUES ($1, $2)`, u.ID, hashToken(token)); err != nil {
+		return "", fmt.Errorf("store token: %w", err)
+	}
+	return token, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,161 @@
+// Package postgres implements the hub's services on PostgreSQL with pgx.
+//
+// Every request runs as the database role hub_app, which owns nothing and
+// has no BYPASSRLS; the principal of the request's context is handed to the
+// row-level security policies with set_config(..., true) in the same
+// transaction as the request's statements (one pgx batch, one round trip).
+// Administrative work (migrations, the demo loader, user management) uses
+// the owner's connection.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// AppRole is the role requests run as; migrations create it.
+const AppRole = "hub_app"
+
+// Config says how to reach PostgreSQL.
+type Config struct {
+	// URL is a postgres:// connection URL.
+	URL string
+	// MaxConns bounds the pool; 0 keeps pgx's default (max(4, cores)).
+	MaxConns int32
+	// Tracer, when set, sees every statement (tests count them).
+	Tracer pgx.QueryTracer
+}
+
+// DB is a pool of connections to the hub's database.
+type DB struct {
+	pool *pgxpool.Pool
+	url  string
+}
+
+// Open connects to PostgreSQL and checks that it answers. The error says
+// which URL was tried and how to start a server.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL %s: %w", Redact(cfg.URL), err)
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	if cfg.Tracer != nil {
+		pc.ConnConfig.Tracer = cfg.Tracer
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", Redact(cfg.URL), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, Unreachable(cfg.URL, err)
+	}
+	return &DB{pool: pool, url: cfg.URL}, nil
+}
+
+// Unreachable wraps a connection error with the URL tried and what to do.
+func Unreachable(rawURL string, err error) error {
+	return fmt.Errorf("cannot reach PostgreSQL at %s: %w\n"+
+		"  start a server (Debian: pg_ctlcluster 15 main start) or set DATABASE_URL / --database-url", Redact(rawURL), err)
+}
+
+// Close closes the pool.
+func (db *DB) Close() { db.pool.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Stat returns the pool's statistics, for metrics.
+func (db *DB) Stat() *pgxpool.Stat { return db.pool.Stat() }
+
+// Redact returns rawURL without its password, for messages and logs.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// AppURL returns the URL requests connect with: ownerURL with the user
+// replaced by AppRole, unless ownerURL is a key=value string, which is
+// returned with user= appended.
+func AppURL(ownerURL string) (string, error) {
+	if !strings.Contains(ownerURL, "://") {
+		return ownerURL + " user=" + AppRole, nil
+	}
+	u, err := url.Parse(ownerURL)
+	if err != nil {
+		return "", fmt.Errorf("parse database URL: %w", err)
+	}
+	u.User = url.User(AppRole)
+	return u.String(), nil
+}
+
+// setPrincipal hands the principal to the policies for the rest of the
+// transaction only: set_config's third argument is is_local.
+const setPrincipal = `SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
+       set_config('hub.department', $3, true), set_config('hub.scope', $4, true),
+       set_config('hub.channel', $5, true)`
+
+func principalArgs(ctx context.Context) []any {
+	p := hub.PrincipalFrom(ctx)
+	if p == nil {
+		// Nobody: an empty scope matches no region, so nothing is visible.
+		return []any{"", "", "", "", hub.ChannelFrom(ctx)}
+	}
+	dept := ""
+	if p.Department != nil {
+		dept = *p.Department
+	}
+	return []any{p.Name, string(p.Role), dept, p.RegionPath, hub.ChannelFrom(ctx)}
+}
+
+// read queues the statements fn adds after the principal and runs them as
+// one batch: one implicit transaction, one round trip. Results are read by
+// the callbacks fn attaches to its queued queries.
+func (db *DB) read(ctx context.Context, fn func(b *pgx.Batch)) error {
+	b := &pgx.Batch{}
+	b.Queue(setPrincipal, principalArgs(ctx)...)
+	fn(b)
+	return mapError(db.pool.SendBatch(ctx, b).Close())
+}
+
+// tx runs fn in a transaction as the principal of ctx; fn's error rolls
+// everything back.
+func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, setPrincipal, principalArgs(ctx)...); err != nil {
+			return fmt.Errorf("set principal: %w", err)
+		}
+		return fn(tx)
+	})
+	return mapError(err)
+}
+
+// mapError turns PostgreSQL's refusals into the hub's error codes.
+func mapError(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "42501": // insufficient_privilege, including RLS WITH CHECK failures
+		return fmt.Errorf("%w (%s)", hub.Errorf(hub.EFORBIDDEN, "无权执行此操作 / not allowed"), pgErr.Message)
+	case "57014": // query_canceled: statement timeout
+		return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "查询超时 / the query took too long"), err)
+	}
+	return err
+}

@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// Loader writes reference data and bulk values on the owner's connection:
+// the demo loader and data generators use it. It is not for requests.
+type Loader struct{ db *DB }
+
+// NewLoader returns a Loader over db, which must connect as the owner.
+func NewLoader(db *DB) *Loader { return &Loader{db: db} }
+
+// UpsertRegions inserts regions, parents first, updating names of existing ones.
+func (l *Loader) UpsertRegions(ctx context.Context, regions []*hub.Region) error {
+	const q = `INSERT INTO regions (code, parent_code, level, name, name_en, synthetic)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, synthetic = EXCLUDED.synthetic`
+	b := &pgx.Batch{}
+	for _, r := range regions {
+		b.Queue(q, r.Code, r.ParentCode, r.Level, r.Name, r.NameEn, r.Synthetic)
+	}
+	return l.send(ctx, "regions", b)
+}
+
+// UpsertDepartments inserts departments, updating names of existing ones.
+func (l *Loader) UpsertDepartments(ctx context.Context, ds []*hub.Department) error {
+	const q = `INSERT INTO departments (code, name, name_en) VALUES ($1, $2, $3)
+ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en`
+	b := &pgx.Batch{}
+	for _, d := range ds {
+		b.Queue(q, d.Code, d.Name, d.NameEn)
+	}
+	return l.send(ctx, "departments", b)
+}
+
+// UpsertIndicators inserts indicators, updating the definition of existing ones.
+func (l *Loader) UpsertIndicators(ctx context.Context, is []*hub.Indicator) error {
+	const q = `INSERT INTO indicators (key, name, name_en, protection, unit, department_code, value_type,
+  aggregation, period_type, collection_level, publicity, sensitive, formula, description)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en,
+  protection = EXCLUDED.protection, unit = EXCLUDED.unit, department_code = EXCLUDED.department_code,
+  value_type = EXCLUDED.value_type, aggregation = EXCLUDED.aggregation, period_type = EXCLUDED.period_type,
+  collection_level = EXCLUDED.collection_level, publicity = EXCLUDED.publicity,
+  sensitive = EXCLUDED.sensitive, formula = EXCLUDED.formula, description = EXCLUDED.description`
+	b := &pgx.Batch{}
+	for _, i := range is {
+		b.Queue(q, i.Key, i.Name, i.NameEn, i.Protection, i.Unit, i.DepartmentCode, i.ValueType, i.Aggregation,
+			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description)
+	}
+	return l.send(ctx, "indicators", b)
+}
+
+func (l *Loader) send(ctx context.Context, what string, b *pgx.Batch) error {
+	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("load %s: %w", what, err)
+		}
+		return nil
+	})
+}
+
+// InsertValues adds values whose key has no value yet and returns how many
+// it added: loading twice changes nothing, and a loaded value never
+// replaces one that is there. The rows are copied into a temporary table
+// and inserted from there in one statement.
+func (l *Loader) InsertValues(ctx context.Context, channel string, values []hub.ValueRecord) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('hub.channel', $1, true)`, channel); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE load_values (
+  indicator_key text, region_code text, period text, value double precision,
+  qualifier text, comment text, status text, source text) ON COMMIT DROP`); err != nil {
+			return err
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"load_values"},
+			[]string{"indicator_key", "region_code", "period", "value", "qualifier", "comment", "status", "source"},
+			pgx.CopyFromSlice(len(values), func(i int) ([]any, error) {
+				v := values[i]
+				return []any{v.Indicator, v.Region, v.Period, v.Value, string(v.Qualifier), v.Comment, string(v.Status), v.Source}, nil
+			}))
+		if err != nil {
+			return fmt.Errorf("copy values: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period,
+  value, qualifier, comment, status, is_released, source, publish_at, updated_by)
+SELECT l.indicator_key, i.department_code, l.region_code, r.path, l.period, l.value, l.qualifier, l.comment,
+       l.status, l.status IN ('APPROVED', 'PUBLISHED'), l.source,
+       CASE WHEN l.status = 'PUBLISHED' THEN now() END, 'demo'
+FROM load_values l
+JOIN indicators i ON i.key = l.indicator_key
+JOIN regions r ON r.code = l.region_code
+ON CONFLICT (indicator_key, period, region_code) WHERE is_head DO NOTHING`)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("insert values: %w", err)
+	}
+	return n, nil
+}
