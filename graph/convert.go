@@ -28,3 +28,8 @@ func valueConnection(c *hub.ValueConnection) *model.DataValueConnection {
 	}
 	return out
 }
+
+// notImplemented answers fields whose service is still being built.
+func notImplemented(field string) error {
+	return hub.Errorf(hub.EINTERNAL, "%s 尚未实现 / %s is not implemented yet", field, field)
+}

@@ -7,11 +7,17 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/loader"
 )
+
+// Region is the resolver for the region field.
+func (r *comparisonRowResolver) Region(ctx context.Context, obj *hub.ComparisonRow) (*hub.Region, error) {
+	panic(fmt.Errorf("not implemented: Region - region"))
+}
 
 // Indicator is the batch resolver for the indicator field.
 func (r *dataValueResolver) Indicator(ctx context.Context, objs []*hub.DataValue) ([]*hub.Indicator, error) {
@@ -33,6 +39,26 @@ func (r *indicatorResolver) Department(ctx context.Context, objs []*hub.Indicato
 	return loader.LoadAll(ctx, loader.For(ctx).Department, keysOf(objs, func(i *hub.Indicator) string { return i.DepartmentCode }))
 }
 
+// SubmitValues is the resolver for the submitValues field.
+func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error) {
+	return nil, notImplemented("submitValues")
+}
+
+// Transition is the resolver for the transition field.
+func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error) {
+	return nil, notImplemented("transition")
+}
+
+// ShareIndicators is the resolver for the shareIndicators field.
+func (r *mutationResolver) ShareIndicators(ctx context.Context, withDepartment string, indicators []string) (bool, error) {
+	return false, notImplemented("shareIndicators")
+}
+
+// RevokeShare is the resolver for the revokeShare field.
+func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment string, indicators []string) (bool, error) {
+	return false, notImplemented("revokeShare")
+}
+
 // Department is the resolver for the department field.
 func (r *principalResolver) Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error) {
 	if obj.Department == nil {
@@ -44,6 +70,11 @@ func (r *principalResolver) Department(ctx context.Context, obj *hub.Principal) 
 // Region is the resolver for the region field.
 func (r *principalResolver) Region(ctx context.Context, obj *hub.Principal) (*hub.Region, error) {
 	return loader.For(ctx).Region.Load(ctx, obj.Region)()
+}
+
+// Region is the resolver for the region field.
+func (r *protectionProfileResolver) Region(ctx context.Context, obj *hub.ProtectionProfile) (*hub.Region, error) {
+	panic(fmt.Errorf("not implemented: Region - region"))
 }
 
 // Me is the resolver for the me field.
@@ -94,6 +125,46 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 	return valueConnection(conn), nil
 }
 
+// Comparison is the resolver for the comparison field.
+func (r *queryResolver) Comparison(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) ([]*hub.ComparisonRow, error) {
+	return nil, notImplemented("comparison")
+}
+
+// ProtectionProfile is the resolver for the protectionProfile field.
+func (r *queryResolver) ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error) {
+	return nil, notImplemented("protectionProfile")
+}
+
+// PublicityStats is the resolver for the publicityStats field.
+func (r *queryResolver) PublicityStats(ctx context.Context, period string, region *string) ([]*model.PublicityStat, error) {
+	return nil, notImplemented("publicityStats")
+}
+
+// Trend is the resolver for the trend field.
+func (r *queryResolver) Trend(ctx context.Context, indicator string, regions []string, from string, to string) ([]*hub.TrendSeries, error) {
+	return nil, notImplemented("trend")
+}
+
+// ExplainAccess is the resolver for the explainAccess field.
+func (r *queryResolver) ExplainAccess(ctx context.Context, indicator string, region string, period string) (*model.AccessExplanation, error) {
+	return nil, notImplemented("explainAccess")
+}
+
+// ValidationReport is the resolver for the validationReport field.
+func (r *queryResolver) ValidationReport(ctx context.Context, period string, region *string) ([]*model.ValidationFinding, error) {
+	return nil, notImplemented("validationReport")
+}
+
+// AuditLog is the resolver for the auditLog field.
+func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
+	return nil, notImplemented("auditLog")
+}
+
+// Shares is the resolver for the shares field.
+func (r *queryResolver) Shares(ctx context.Context, department *string) ([]*model.Share, error) {
+	return nil, notImplemented("shares")
+}
+
 // Parent is the batch resolver for the parent field.
 func (r *regionResolver) Parent(ctx context.Context, objs []*hub.Region) ([]*hub.Region, error) {
 	codes := keysOf(objs, func(r *hub.Region) string {
@@ -110,6 +181,19 @@ func (r *regionResolver) Children(ctx context.Context, objs []*hub.Region) ([][]
 	return loader.LoadAll(ctx, loader.For(ctx).RegionChildren, keysOf(objs, func(r *hub.Region) string { return r.Code }))
 }
 
+// Indicator is the resolver for the indicator field.
+func (r *trendSeriesResolver) Indicator(ctx context.Context, obj *hub.TrendSeries) (*hub.Indicator, error) {
+	panic(fmt.Errorf("not implemented: Indicator - indicator"))
+}
+
+// Region is the resolver for the region field.
+func (r *trendSeriesResolver) Region(ctx context.Context, obj *hub.TrendSeries) (*hub.Region, error) {
+	panic(fmt.Errorf("not implemented: Region - region"))
+}
+
+// ComparisonRow returns ComparisonRowResolver implementation.
+func (r *Resolver) ComparisonRow() ComparisonRowResolver { return &comparisonRowResolver{r} }
+
 // DataValue returns DataValueResolver implementation.
 func (r *Resolver) DataValue() DataValueResolver { return &dataValueResolver{r} }
 
@@ -119,8 +203,16 @@ func (r *Resolver) Department() DepartmentResolver { return &departmentResolver{
 // Indicator returns IndicatorResolver implementation.
 func (r *Resolver) Indicator() IndicatorResolver { return &indicatorResolver{r} }
 
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Principal returns PrincipalResolver implementation.
 func (r *Resolver) Principal() PrincipalResolver { return &principalResolver{r} }
+
+// ProtectionProfile returns ProtectionProfileResolver implementation.
+func (r *Resolver) ProtectionProfile() ProtectionProfileResolver {
+	return &protectionProfileResolver{r}
+}
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
@@ -128,11 +220,18 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// TrendSeries returns TrendSeriesResolver implementation.
+func (r *Resolver) TrendSeries() TrendSeriesResolver { return &trendSeriesResolver{r} }
+
 type (
-	dataValueResolver  struct{ *Resolver }
-	departmentResolver struct{ *Resolver }
-	indicatorResolver  struct{ *Resolver }
-	principalResolver  struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	regionResolver     struct{ *Resolver }
+	comparisonRowResolver     struct{ *Resolver }
+	dataValueResolver         struct{ *Resolver }
+	departmentResolver        struct{ *Resolver }
+	indicatorResolver         struct{ *Resolver }
+	mutationResolver          struct{ *Resolver }
+	principalResolver         struct{ *Resolver }
+	protectionProfileResolver struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	regionResolver            struct{ *Resolver }
+	trendSeriesResolver       struct{ *Resolver }
 )

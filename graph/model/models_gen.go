@@ -3,8 +3,69 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
 	"github.com/sixprot/hub/internal/hub"
 )
+
+// 为什么能或不能看到/修改 / Why the caller can or cannot read and write a value.
+type AccessExplanation struct {
+	CanRead  bool `json:"canRead"`
+	CanWrite bool `json:"canWrite"`
+	// 阻止读取的规则，可读时为空 / the rule that blocks reading, in words; null when readable.
+	ReadBlockedBy *string `json:"readBlockedBy,omitempty"`
+	// 阻止写入的规则 / the rule that blocks writing; null when writable.
+	WriteBlockedBy *string `json:"writeBlockedBy,omitempty"`
+	// 适用的规则 / every rule that applies, in words.
+	Rules []string `json:"rules"`
+}
+
+type AuditConnection struct {
+	Edges      []*AuditEdge `json:"edges"`
+	PageInfo   *PageInfo    `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+type AuditEdge struct {
+	Node   *AuditEntry `json:"node"`
+	Cursor string      `json:"cursor"`
+}
+
+type AuditEntry struct {
+	ID        string         `json:"id"`
+	At        time.Time      `json:"at"`
+	Actor     string         `json:"actor"`
+	ActorRole string         `json:"actorRole"`
+	Channel   string         `json:"channel"`
+	Action    string         `json:"action"`
+	Indicator *hub.Indicator `json:"indicator,omitempty"`
+	Region    *hub.Region    `json:"region,omitempty"`
+	Period    *string        `json:"period,omitempty"`
+	OldValue  *float64       `json:"oldValue,omitempty"`
+	NewValue  *float64       `json:"newValue,omitempty"`
+	OldStatus *hub.Status    `json:"oldStatus,omitempty"`
+	NewStatus *hub.Status    `json:"newStatus,omitempty"`
+	Detail    *string        `json:"detail,omitempty"`
+}
+
+type AuditFilter struct {
+	Regions    []string   `json:"regions,omitempty"`
+	Indicators []string   `json:"indicators,omitempty"`
+	Actors     []string   `json:"actors,omitempty"`
+	Actions    []string   `json:"actions,omitempty"`
+	From       *time.Time `json:"from,omitempty"`
+	To         *time.Time `json:"to,omitempty"`
+}
+
+type Conflict struct {
+	Index   int    `json:"index"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
 
 type DataValueConnection struct {
 	Edges      []*DataValueEdge `json:"edges"`
@@ -26,10 +87,117 @@ type DataValueFilter struct {
 	Protections []hub.Protection `json:"protections,omitempty"`
 }
 
+// 录入值 / A value to enter. value null = not reported.
+type DataValueInput struct {
+	Indicator string         `json:"indicator"`
+	Region    string         `json:"region"`
+	Period    string         `json:"period"`
+	Value     *float64       `json:"value,omitempty"`
+	Qualifier *hub.Qualifier `json:"qualifier,omitempty"`
+	Comment   *string        `json:"comment,omitempty"`
+	// the version the caller last saw; a newer one in the database is a CONFLICT.
+	ExpectedVersion *int `json:"expectedVersion,omitempty"`
+}
+
+type Mutation struct {
+}
+
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
+type PublicityStat struct {
+	Indicator  *hub.Indicator `json:"indicator"`
+	Region     *hub.Region    `json:"region"`
+	Period     string         `json:"period"`
+	Value      *float64       `json:"value,omitempty"`
+	Suppressed bool           `json:"suppressed"`
+}
+
 type Query struct {
+}
+
+// 共享协议 / A sharing agreement: owner lets grantee read APPROVED and PUBLISHED values.
+type Share struct {
+	Owner   *hub.Department `json:"owner"`
+	Grantee *hub.Department `json:"grantee"`
+	// null = all of the owner's indicators
+	Indicator *hub.Indicator `json:"indicator,omitempty"`
+	CreatedAt time.Time      `json:"createdAt"`
+	CreatedBy string         `json:"createdBy"`
+}
+
+type SubmitResult struct {
+	Created   int              `json:"created"`
+	Updated   int              `json:"updated"`
+	Unchanged int              `json:"unchanged"`
+	Conflicts []*Conflict      `json:"conflicts"`
+	Values    []*hub.DataValue `json:"values"`
+}
+
+type ValidationFinding struct {
+	// RULE, OUTLIER_TIME or OUTLIER_PEER
+	Kind      string         `json:"kind"`
+	Severity  Severity       `json:"severity"`
+	Rule      *string        `json:"rule,omitempty"`
+	Indicator *hub.Indicator `json:"indicator,omitempty"`
+	Region    *hub.Region    `json:"region"`
+	Period    string         `json:"period"`
+	Message   string         `json:"message"`
+}
+
+type Severity string
+
+const (
+	SeverityBlock Severity = "BLOCK"
+	SeverityWarn  Severity = "WARN"
+)
+
+var AllSeverity = []Severity{
+	SeverityBlock,
+	SeverityWarn,
+}
+
+func (e Severity) IsValid() bool {
+	switch e {
+	case SeverityBlock, SeverityWarn:
+		return true
+	}
+	return false
+}
+
+func (e Severity) String() string {
+	return string(e)
+}
+
+func (e *Severity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Severity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Severity", str)
+	}
+	return nil
+}
+
+func (e Severity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Severity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Severity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

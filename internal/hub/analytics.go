@@ -1,0 +1,61 @@
+package hub
+
+import "context"
+
+// ComparisonQuery asks how the regions at Level below Parent compare on
+// an indicator in a period.
+type ComparisonQuery struct {
+	Indicator string
+	Period    string
+	// Parent defaults to the root of the caller's scope.
+	Parent *string
+	Level  RegionLevel
+}
+
+// ComparisonRow is one region of a comparison. Rank 1 is the highest
+// value (per 10,000 minors when that is known); ties share a rank; regions
+// without a value come last with a nil rank.
+type ComparisonRow struct {
+	RegionCode           string
+	Value                *float64
+	PerTenThousandMinors *float64
+	Rank                 *int
+	Status               *Status
+	Qualifier            *Qualifier
+}
+
+// ProtectionScore is a region's 0–100 score on one protection.
+type ProtectionScore struct {
+	Protection     Protection
+	Score          *float64
+	IndicatorsUsed int
+}
+
+// ProtectionProfile is a region's scores on the six protections.
+type ProtectionProfile struct {
+	RegionCode string
+	Scores     []ProtectionScore
+}
+
+// TrendPoint is the value of one period of a trend.
+type TrendPoint struct {
+	Period    string
+	Value     *float64
+	Qualifier *Qualifier
+	Status    *Status
+}
+
+// TrendSeries is an indicator's values over periods for one region.
+type TrendSeries struct {
+	IndicatorKey string
+	RegionCode   string
+	Points       []TrendPoint
+}
+
+// AnalyticsService answers leadership's questions, aggregating only what
+// the principal in the context may read.
+type AnalyticsService interface {
+	Comparison(ctx context.Context, q ComparisonQuery) ([]*ComparisonRow, error)
+	Profile(ctx context.Context, regions []string, period string) ([]*ProtectionProfile, error)
+	Trend(ctx context.Context, indicator string, regions []string, from, to string) ([]*TrendSeries, error)
+}
