@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"strconv"
+
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -32,4 +34,17 @@ func valueConnection(c *hub.ValueConnection) *model.DataValueConnection {
 // notImplemented answers fields whose service is still being built.
 func notImplemented(field string) error {
 	return hub.Errorf(hub.EINTERNAL, "%s 尚未实现 / %s is not implemented yet", field, field)
+}
+
+// parseIDs reads value ids.
+func parseIDs(ids []string) ([]int, error) {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		n, err := strconv.Atoi(id)
+		if err != nil {
+			return nil, hub.Errorf(hub.EINVALID, "无效的数据 ID %q / invalid value id %q", id, id)
+		}
+		out[i] = n
+	}
+	return out, nil
 }

@@ -37,6 +37,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Principal() PrincipalResolver
 	ProtectionProfile() ProtectionProfileResolver
+	PublicityStat() PublicityStatResolver
 	Query() QueryResolver
 	Region() RegionResolver
 	Share() ShareResolver
@@ -149,7 +150,9 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		Publish         func(childComplexity int, ids []string, title string, publishAt *time.Time) int
 		RevokeShare     func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
+		SetReleasable   func(childComplexity int, ids []string, releasable bool) int
 		ShareIndicators func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
 		SubmitValues    func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
 		Transition      func(childComplexity int, ids []string, to hub.Status, reason *string) int
@@ -178,11 +181,24 @@ type ComplexityRoot struct {
 		Score          func(childComplexity int) int
 	}
 
+	Publication struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		ID        func(childComplexity int) int
+		PublishAt func(childComplexity int) int
+		Title     func(childComplexity int) int
+		Values    func(childComplexity int) int
+	}
+
 	PublicityStat struct {
+		Aggregated func(childComplexity int) int
 		Indicator  func(childComplexity int) int
 		Period     func(childComplexity int) int
+		PublishAt  func(childComplexity int) int
+		Qualifier  func(childComplexity int) int
 		Region     func(childComplexity int) int
 		Suppressed func(childComplexity int) int
+		Text       func(childComplexity int) int
 		Value      func(childComplexity int) int
 	}
 
@@ -195,6 +211,7 @@ type ComplexityRoot struct {
 		Indicators        func(childComplexity int, protection *hub.Protection, department *string) int
 		Me                func(childComplexity int) int
 		ProtectionProfile func(childComplexity int, regions []string, period string) int
+		Publications      func(childComplexity int) int
 		PublicityStats    func(childComplexity int, period string, region *string) int
 		Regions           func(childComplexity int, level *hub.RegionLevel, parent *string) int
 		Shares            func(childComplexity int, department *string) int
@@ -273,6 +290,8 @@ type MutationResolver interface {
 	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error)
 	Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error)
 	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
+	Publish(ctx context.Context, ids []string, title string, publishAt *time.Time) (*hub.Publication, error)
+	SetReleasable(ctx context.Context, ids []string, releasable bool) (bool, error)
 	RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
 }
 type PrincipalResolver interface {
@@ -282,6 +301,12 @@ type PrincipalResolver interface {
 type ProtectionProfileResolver interface {
 	Region(ctx context.Context, obj *hub.ProtectionProfile) (*hub.Region, error)
 }
+type PublicityStatResolver interface {
+	Indicator(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Indicator, error)
+	Region(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Region, error)
+
+	Text(ctx context.Context, objs []*hub.PublicityStat) ([]string, error)
+}
 type QueryResolver interface {
 	Me(ctx context.Context) (*hub.Principal, error)
 	Regions(ctx context.Context, level *hub.RegionLevel, parent *string) ([]*hub.Region, error)
@@ -290,11 +315,12 @@ type QueryResolver interface {
 	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error)
 	Comparison(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) ([]*hub.ComparisonRow, error)
 	ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error)
-	PublicityStats(ctx context.Context, period string, region *string) ([]*model.PublicityStat, error)
+	PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error)
 	Trend(ctx context.Context, indicator string, regions []string, from string, to string) ([]*hub.TrendSeries, error)
 	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error)
 	ValidationReport(ctx context.Context, period string, region *string) ([]*model.ValidationFinding, error)
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
+	Publications(ctx context.Context) ([]*hub.Publication, error)
 	Shares(ctx context.Context, department *string) ([]*hub.Share, error)
 }
 type RegionResolver interface {
@@ -748,6 +774,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Indicator.ValueType(childComplexity), true
 
+	case "Mutation.publish":
+		if e.ComplexityRoot.Mutation.Publish == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publish_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Publish(childComplexity, args["ids"].([]string), args["title"].(string), args["publishAt"].(*time.Time)), true
 	case "Mutation.revokeShare":
 		if e.ComplexityRoot.Mutation.RevokeShare == nil {
 			break
@@ -759,6 +796,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeShare(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string)), true
+	case "Mutation.setReleasable":
+		if e.ComplexityRoot.Mutation.SetReleasable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setReleasable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetReleasable(childComplexity, args["ids"].([]string), args["releasable"].(bool)), true
 	case "Mutation.shareIndicators":
 		if e.ComplexityRoot.Mutation.ShareIndicators == nil {
 			break
@@ -863,6 +911,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProtectionScore.Score(childComplexity), true
 
+	case "Publication.createdAt":
+		if e.ComplexityRoot.Publication.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.CreatedAt(childComplexity), true
+	case "Publication.createdBy":
+		if e.ComplexityRoot.Publication.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.CreatedBy(childComplexity), true
+	case "Publication.id":
+		if e.ComplexityRoot.Publication.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.ID(childComplexity), true
+	case "Publication.publishAt":
+		if e.ComplexityRoot.Publication.PublishAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.PublishAt(childComplexity), true
+	case "Publication.title":
+		if e.ComplexityRoot.Publication.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Title(childComplexity), true
+	case "Publication.values":
+		if e.ComplexityRoot.Publication.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Values(childComplexity), true
+
+	case "PublicityStat.aggregated":
+		if e.ComplexityRoot.PublicityStat.Aggregated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Aggregated(childComplexity), true
 	case "PublicityStat.indicator":
 		if e.ComplexityRoot.PublicityStat.Indicator == nil {
 			break
@@ -875,6 +966,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicityStat.Period(childComplexity), true
+	case "PublicityStat.publishAt":
+		if e.ComplexityRoot.PublicityStat.PublishAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.PublishAt(childComplexity), true
+	case "PublicityStat.qualifier":
+		if e.ComplexityRoot.PublicityStat.Qualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Qualifier(childComplexity), true
 	case "PublicityStat.region":
 		if e.ComplexityRoot.PublicityStat.Region == nil {
 			break
@@ -887,6 +990,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicityStat.Suppressed(childComplexity), true
+	case "PublicityStat.text":
+		if e.ComplexityRoot.PublicityStat.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Text(childComplexity), true
 	case "PublicityStat.value":
 		if e.ComplexityRoot.PublicityStat.Value == nil {
 			break
@@ -973,6 +1082,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ProtectionProfile(childComplexity, args["regions"].([]string), args["period"].(string)), true
+	case "Query.publications":
+		if e.ComplexityRoot.Query.Publications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Publications(childComplexity), true
 	case "Query.publicityStats":
 		if e.ComplexityRoot.Query.PublicityStats == nil {
 			break
@@ -1438,7 +1553,33 @@ type ComparisonRow {
 }
 type ProtectionScore { protection: Protection! score: Float indicatorsUsed: Int! }
 type ProtectionProfile { region: Region! scores: [ProtectionScore!]! }
-type PublicityStat { indicator: Indicator! region: Region! period: String! value: Float suppressed: Boolean! }
+"""
+已发布的宣传统计 / A published figure for the media office. A suppressed figure has no value:
+a small count of vulnerable children, or one withheld so that such a count cannot be worked out.
+"""
+type PublicityStat {
+  indicator: Indicator!
+  region: Region!
+  period: String!
+  value: Float
+  suppressed: Boolean!
+  qualifier: Qualifier!
+  "合计：由下级已发布数据计算 / a total computed from the published figures below"
+  aggregated: Boolean!
+  publishAt: Time
+  "新闻稿写法 / the figure as press copy writes it, e.g. 2万余份"
+  text: String!
+}
+
+"发布批次 / Values published together; the media office sees none of them before publishAt."
+type Publication {
+  id: ID!
+  title: String!
+  publishAt: Time!
+  createdAt: Time!
+  createdBy: String!
+  values: Int!
+}
 
 type TrendPoint { period: String! value: Float qualifier: Qualifier status: ValueStatus }
 type TrendSeries { indicator: Indicator! region: Region! points: [TrendPoint!]! }
@@ -1518,6 +1659,8 @@ type Query {
   explainAccess(indicator: ID!, region: ID!, period: String!): AccessExplanation!
   validationReport(period: String!, region: ID): [ValidationFinding!]!
   auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditConnection!
+  "发布批次 / publication batches, newest first."
+  publications: [Publication!]!
   "共享协议 / sharing agreements, of one department (as owner or grantee) or all."
   shares(department: ID): [Share!]!
 }
@@ -1531,6 +1674,10 @@ type Mutation {
   and admins must name it) with withDepartment. indicators null = all of fromDepartment's.
   """
   shareIndicators(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
+  "发布 / publish approved values as one batch, under embargo until publishAt (default now). Coordinators."
+  publish(ids: [ID!]!, title: String!, publishAt: Time): Publication!
+  "标记可向媒体发布的重要数据 / mark released headline figures for the media office. Coordinators."
+  setReleasable(ids: [ID!]!, releasable: Boolean!): Boolean!
   "撤销共享 / revoke; indicators null = every agreement between the two departments."
   revokeShare(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
 }
@@ -1790,6 +1937,24 @@ func (ec *executionContext) childFields_ProtectionScore(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ProtectionScore", field.Name)
 }
 
+func (ec *executionContext) childFields_Publication(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Publication_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Publication_title(ctx, field)
+	case "publishAt":
+		return ec.fieldContext_Publication_publishAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Publication_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Publication_createdBy(ctx, field)
+	case "values":
+		return ec.fieldContext_Publication_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Publication", field.Name)
+}
+
 func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "indicator":
@@ -1802,6 +1967,14 @@ func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field
 		return ec.fieldContext_PublicityStat_value(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_PublicityStat_suppressed(ctx, field)
+	case "qualifier":
+		return ec.fieldContext_PublicityStat_qualifier(ctx, field)
+	case "aggregated":
+		return ec.fieldContext_PublicityStat_aggregated(ctx, field)
+	case "publishAt":
+		return ec.fieldContext_PublicityStat_publishAt(ctx, field)
+	case "text":
+		return ec.fieldContext_PublicityStat_text(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublicityStat", field.Name)
 }
@@ -2020,6 +2193,36 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_publish_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "title",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["title"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "publishAt",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["publishAt"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeShare_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2047,6 +2250,28 @@ func (ec *executionContext) field_Mutation_revokeShare_args(ctx context.Context,
 		return nil, err
 	}
 	args["fromDepartment"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setReleasable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "releasable",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["releasable"] = arg1
 	return args, nil
 }
 
@@ -4415,6 +4640,94 @@ func (ec *executionContext) fieldContext_Mutation_shareIndicators(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_publish(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publish(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Publish(ctx, fc.Args["ids"].([]string), fc.Args["title"].(string), fc.Args["publishAt"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Publication) graphql.Marshaler {
+			return ec.marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublication(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publish(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Publication(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publish_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setReleasable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setReleasable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetReleasable(ctx, fc.Args["ids"].([]string), fc.Args["releasable"].(bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setReleasable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setReleasable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_revokeShare(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4748,7 +5061,145 @@ func (ec *executionContext) fieldContext_ProtectionScore_indicatorsUsed(_ contex
 	return graphql.NewScalarFieldContext("ProtectionScore", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PublicityStat_indicator(ctx context.Context, field graphql.CollectedField, obj *model.PublicityStat) (ret graphql.Marshaler) {
+func (ec *executionContext) _Publication_id(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Publication_title(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "String")
+}
+
+func (ec *executionContext) _Publication_publishAt(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_publishAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_publishAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Publication_createdAt(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Publication_createdBy(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "String")
+}
+
+func (ec *executionContext) _Publication_values(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicityStat_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4757,7 +5208,7 @@ func (ec *executionContext) _PublicityStat_indicator(ctx context.Context, field 
 			return ec.fieldContext_PublicityStat_indicator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Indicator, nil
+			return ec.resolveBatch_PublicityStat_indicator(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
@@ -4771,16 +5222,39 @@ func (ec *executionContext) fieldContext_PublicityStat_indicator(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "PublicityStat",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Indicator(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_PublicityStat_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (any, error) {
+	resolver := ec.Resolvers.PublicityStat()
+	if batch, ok := graphql.BatchParentsFor[*hub.PublicityStat](ctx, "PublicityStat"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Indicator(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Indicator](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"PublicityStat.indicator",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Indicator(ctx, []*hub.PublicityStat{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Indicator](
+		ctx,
+		results,
+		err,
+		"PublicityStat.indicator",
+	)
+}
 
-func (ec *executionContext) _PublicityStat_region(ctx context.Context, field graphql.CollectedField, obj *model.PublicityStat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicityStat_region(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4789,7 +5263,7 @@ func (ec *executionContext) _PublicityStat_region(ctx context.Context, field gra
 			return ec.fieldContext_PublicityStat_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
+			return ec.resolveBatch_PublicityStat_region(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -4803,16 +5277,39 @@ func (ec *executionContext) fieldContext_PublicityStat_region(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "PublicityStat",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_PublicityStat_region(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (any, error) {
+	resolver := ec.Resolvers.PublicityStat()
+	if batch, ok := graphql.BatchParentsFor[*hub.PublicityStat](ctx, "PublicityStat"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"PublicityStat.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*hub.PublicityStat{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"PublicityStat.region",
+	)
+}
 
-func (ec *executionContext) _PublicityStat_period(ctx context.Context, field graphql.CollectedField, obj *model.PublicityStat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicityStat_period(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4835,7 +5332,7 @@ func (ec *executionContext) fieldContext_PublicityStat_period(_ context.Context,
 	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "String")
 }
 
-func (ec *executionContext) _PublicityStat_value(ctx context.Context, field graphql.CollectedField, obj *model.PublicityStat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicityStat_value(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4858,7 +5355,7 @@ func (ec *executionContext) fieldContext_PublicityStat_value(_ context.Context, 
 	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Float")
 }
 
-func (ec *executionContext) _PublicityStat_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.PublicityStat) (ret graphql.Marshaler) {
+func (ec *executionContext) _PublicityStat_suppressed(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4879,6 +5376,121 @@ func (ec *executionContext) _PublicityStat_suppressed(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PublicityStat_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PublicityStat_qualifier(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_qualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualifier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.Qualifier) graphql.Marshaler {
+			return ec.marshalNQualifier2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐQualifier(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Qualifier")
+}
+
+func (ec *executionContext) _PublicityStat_aggregated(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_aggregated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Aggregated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_aggregated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PublicityStat_publishAt(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_publishAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_publishAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PublicityStat_text(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_PublicityStat_text(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, true, true, "String")
+}
+func (ec *executionContext) resolveBatch_PublicityStat_text(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (any, error) {
+	resolver := ec.Resolvers.PublicityStat()
+	if batch, ok := graphql.BatchParentsFor[*hub.PublicityStat](ctx, "PublicityStat"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Text(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"PublicityStat.text",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Text(ctx, []*hub.PublicityStat{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"PublicityStat.text",
+	)
 }
 
 func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5178,8 +5790,8 @@ func (ec *executionContext) _Query_publicityStats(ctx context.Context, field gra
 			return ec.Resolvers.Query().PublicityStats(ctx, fc.Args["period"].(string), fc.Args["region"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.PublicityStat) graphql.Marshaler {
-			return ec.marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐPublicityStatᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.PublicityStat) graphql.Marshaler {
+			return ec.marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStatᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5381,6 +5993,38 @@ func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publications(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Publications(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Publication) graphql.Marshaler {
+			return ec.marshalNPublication2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publications(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Publication(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -8457,6 +9101,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "publish":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publish(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setReleasable":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setReleasable(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "revokeShare":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeShare(ctx, field)
@@ -8651,9 +9309,67 @@ func (ec *executionContext) _ProtectionScore(ctx context.Context, sel ast.Select
 	return out
 }
 
+var publicationImplementors = []string{"Publication"}
+
+func (ec *executionContext) _Publication(ctx context.Context, sel ast.SelectionSet, obj *hub.Publication) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Publication")
+		case "id":
+			out.Values[i] = ec._Publication_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._Publication_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishAt":
+			out.Values[i] = ec._Publication_publishAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Publication_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._Publication_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._Publication_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var publicityStatImplementors = []string{"PublicityStat"}
 
-func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.SelectionSet, obj *model.PublicityStat) graphql.Marshaler {
+func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.SelectionSet, obj *hub.PublicityStat) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicityStatImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8663,30 +9379,53 @@ func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("PublicityStat")
 		case "indicator":
-			out.Values[i] = ec._PublicityStat_indicator(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PublicityStat_indicator(ctx, field, obj)
+				})
 		case "region":
-			out.Values[i] = ec._PublicityStat_region(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PublicityStat_region(ctx, field, obj)
+				})
 		case "period":
 			out.Values[i] = ec._PublicityStat_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "value":
 			out.Values[i] = ec._PublicityStat_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "suppressed":
 			out.Values[i] = ec._PublicityStat_suppressed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "qualifier":
+			out.Values[i] = ec._PublicityStat_qualifier(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "aggregated":
+			out.Values[i] = ec._PublicityStat_aggregated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishAt":
+			out.Values[i] = ec._PublicityStat_publishAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PublicityStat_text(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8794,6 +9533,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditLog(ctx, field)
+				})
+		case "publications":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publications(ctx, field)
 				})
 		case "shares":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9918,11 +10663,11 @@ func (ec *executionContext) marshalNProtectionScore2ᚕgithubᚗcomᚋsixprotᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐPublicityStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PublicityStat) graphql.Marshaler {
+func (ec *executionContext) marshalNPublication2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Publication) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPublicityStat2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐPublicityStat(ctx, sel, v[i])
+		return ec.marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublication(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -9934,7 +10679,32 @@ func (ec *executionContext) marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprot�
 	return ret
 }
 
-func (ec *executionContext) marshalNPublicityStat2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐPublicityStat(ctx context.Context, sel ast.SelectionSet, v *model.PublicityStat) graphql.Marshaler {
+func (ec *executionContext) marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublication(ctx context.Context, sel ast.SelectionSet, v *hub.Publication) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Publication!")
+		return graphql.Null
+	}
+	return ec._Publication(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.PublicityStat) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "PublicityStat", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicityStat2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicityStat2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStat(ctx context.Context, sel ast.SelectionSet, v *hub.PublicityStat) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PublicityStat!")
 		return graphql.Null

@@ -46,7 +46,7 @@ func TestDataValues_StatementsDoNotGrowWithRows(t *testing.T) {
 	counter := &statementCounter{}
 	// A long wait keeps a loaded CI machine from splitting a batch: the
 	// test is about statements per row, not about the wait's tuning.
-	api := apitest.New(t, apitest.Options{Tracer: counter, LoaderWait: 50 * time.Millisecond})
+	api := apitest.New(t, apitest.Options{Tracer: counter, LoaderWait: 200 * time.Millisecond})
 	token := api.User(t, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"})
 
 	count := func(first int) (int64, int) {
@@ -197,3 +197,16 @@ func TestMe_TellsNameRoleDepartmentRegion(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// ownerExec runs SQL as the database owner, for setting up test data.
+func ownerExec(t *testing.T, api *apitest.API, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), api.DB.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,4 +11,5 @@ type Resolver struct {
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
 	Access    hub.AccessService
+	Media     hub.MediaService
 }

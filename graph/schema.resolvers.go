@@ -8,10 +8,12 @@ package graph
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/loader"
+	"github.com/sixprot/hub/internal/media"
 )
 
 // Region is the resolver for the region field.
@@ -55,6 +57,25 @@ func (r *mutationResolver) ShareIndicators(ctx context.Context, withDepartment s
 	return err == nil, err
 }
 
+// Publish is the resolver for the publish field.
+func (r *mutationResolver) Publish(ctx context.Context, ids []string, title string, publishAt *time.Time) (*hub.Publication, error) {
+	intIDs, err := parseIDs(ids)
+	if err != nil {
+		return nil, err
+	}
+	return r.Media.Publish(ctx, hub.PublishRequest{Title: title, IDs: intIDs, PublishAt: publishAt})
+}
+
+// SetReleasable is the resolver for the setReleasable field.
+func (r *mutationResolver) SetReleasable(ctx context.Context, ids []string, releasable bool) (bool, error) {
+	intIDs, err := parseIDs(ids)
+	if err != nil {
+		return false, err
+	}
+	err = r.Media.SetReleasable(ctx, intIDs, releasable)
+	return err == nil, err
+}
+
 // RevokeShare is the resolver for the revokeShare field.
 func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error) {
 	err := r.Access.Revoke(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators})
@@ -77,6 +98,29 @@ func (r *principalResolver) Region(ctx context.Context, obj *hub.Principal) (*hu
 // Region is the resolver for the region field.
 func (r *protectionProfileResolver) Region(ctx context.Context, obj *hub.ProtectionProfile) (*hub.Region, error) {
 	panic(fmt.Errorf("not implemented: Region - region"))
+}
+
+// Indicator is the batch resolver for the indicator field.
+func (r *publicityStatResolver) Indicator(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Indicator, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(s *hub.PublicityStat) string { return s.IndicatorKey }))
+}
+
+// Region is the batch resolver for the region field.
+func (r *publicityStatResolver) Region(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Region, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(s *hub.PublicityStat) string { return s.RegionCode }))
+}
+
+// Text is the batch resolver for the text field.
+func (r *publicityStatResolver) Text(ctx context.Context, objs []*hub.PublicityStat) ([]string, error) {
+	inds, err := loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(s *hub.PublicityStat) string { return s.IndicatorKey }))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(objs))
+	for i, s := range objs {
+		out[i] = media.PressFigure(s.Value, s.Qualifier, inds[i].Unit)
+	}
+	return out, nil
 }
 
 // Me is the resolver for the me field.
@@ -138,8 +182,8 @@ func (r *queryResolver) ProtectionProfile(ctx context.Context, regions []string,
 }
 
 // PublicityStats is the resolver for the publicityStats field.
-func (r *queryResolver) PublicityStats(ctx context.Context, period string, region *string) ([]*model.PublicityStat, error) {
-	return nil, notImplemented("publicityStats")
+func (r *queryResolver) PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error) {
+	return r.Media.PublicityStats(ctx, period, region)
 }
 
 // Trend is the resolver for the trend field.
@@ -160,6 +204,11 @@ func (r *queryResolver) ValidationReport(ctx context.Context, period string, reg
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
 	return nil, notImplemented("auditLog")
+}
+
+// Publications is the resolver for the publications field.
+func (r *queryResolver) Publications(ctx context.Context) ([]*hub.Publication, error) {
+	return r.Media.Publications(ctx)
 }
 
 // Shares is the resolver for the shares field.
@@ -236,6 +285,9 @@ func (r *Resolver) ProtectionProfile() ProtectionProfileResolver {
 	return &protectionProfileResolver{r}
 }
 
+// PublicityStat returns PublicityStatResolver implementation.
+func (r *Resolver) PublicityStat() PublicityStatResolver { return &publicityStatResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -256,6 +308,7 @@ type (
 	mutationResolver          struct{ *Resolver }
 	principalResolver         struct{ *Resolver }
 	protectionProfileResolver struct{ *Resolver }
+	publicityStatResolver     struct{ *Resolver }
 	queryResolver             struct{ *Resolver }
 	regionResolver            struct{ *Resolver }
 	shareResolver             struct{ *Resolver }

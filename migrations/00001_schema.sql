@@ -113,7 +113,13 @@ CREATE TABLE data_values (
   is_released     boolean NOT NULL DEFAULT false,
   -- source tells real figures (seed, api, import) from generated ones (synthetic).
   source          text NOT NULL DEFAULT 'api' CHECK (source IN ('api', 'import', 'seed', 'synthetic')),
+  -- publish_at is when a PUBLISHED value reaches the media office: a
+  -- publication batch's time; before it the value is under embargo.
   publish_at      timestamptz,
+  publication_id  bigint,
+  -- releasable: a coordinator marked this headline figure for the media
+  -- office although its indicator is no publicity statistic.
+  releasable      boolean NOT NULL DEFAULT false,
   updated_at      timestamptz NOT NULL DEFAULT now(),
   updated_by      text,
   FOREIGN KEY (indicator_key, department_code) REFERENCES indicators (key, department_code) ON UPDATE CASCADE,
@@ -128,6 +134,17 @@ CREATE UNIQUE INDEX data_values_head ON data_values (indicator_key, period, regi
 CREATE UNIQUE INDEX data_values_released ON data_values (indicator_key, period, region_code) WHERE is_released;
 CREATE INDEX data_values_region_period ON data_values (region_code, period);
 CREATE INDEX data_values_period ON data_values (period, indicator_key);
+
+-- publications group values published together, with one embargo time.
+CREATE TABLE publications (
+  id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  title      text NOT NULL CHECK (btrim(title) <> ''),
+  publish_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by text NOT NULL
+);
+ALTER TABLE data_values ADD FOREIGN KEY (publication_id) REFERENCES publications (id);
+CREATE INDEX data_values_publication ON data_values (publication_id) WHERE publication_id IS NOT NULL;
 
 -- audit_log is append-only for everybody: rows are written by the
 -- data_values trigger (every path is audited) and by the services for
@@ -204,5 +221,5 @@ CREATE TABLE shares (
 );
 
 -- +goose Down
-DROP TABLE shares, tokens, users, audit_log, data_values, indicators, departments, regions;
+DROP TABLE shares, tokens, users, audit_log, data_values, publications, indicators, departments, regions;
 DROP FUNCTION audit_log_append_only(), regions_fill_path();

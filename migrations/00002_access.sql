@@ -55,7 +55,7 @@ CREATE POLICY data_values_read ON data_values FOR SELECT TO hub_app USING (
         WHEN 'analyst' THEN department_code = (SELECT hub_department())
                             OR (is_released AND indicator_key IN (SELECT hub_shared_indicators()))
         WHEN 'media' THEN is_released AND status = 'PUBLISHED' AND publish_at <= now()
-                          AND indicator_key IN (SELECT key FROM indicators WHERE publicity)
+                          AND (releasable OR indicator_key IN (SELECT key FROM indicators WHERE publicity))
         ELSE false
       END
 );
@@ -83,6 +83,13 @@ WITH CHECK (
   AND (((SELECT hub_role()) = 'analyst' AND department_code = (SELECT hub_department()))
        OR (SELECT hub_role()) = 'coordinator')
 );
+
+-- Publications: everyone signed in may list them (the media office sees
+-- when the next release is due, not what is in it); coordinators create them.
+ALTER TABLE publications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY publications_read ON publications FOR SELECT TO hub_app USING ((SELECT hub_role()) <> '');
+CREATE POLICY publications_write ON publications FOR INSERT TO hub_app
+  WITH CHECK ((SELECT hub_role()) = 'coordinator' AND created_by = (SELECT hub_user()));
 
 -- The audit trail: coordinators and admins read it within their subtree.
 ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
@@ -156,6 +163,7 @@ GRANT SELECT ON regions, departments, indicators TO hub_app;
 GRANT SELECT, INSERT, UPDATE ON data_values TO hub_app;
 GRANT SELECT, INSERT ON audit_log TO hub_app;
 GRANT SELECT, INSERT, DELETE ON shares TO hub_app;
+GRANT SELECT, INSERT ON publications TO hub_app;
 GRANT SELECT (id, name, role, department_code, region_code, disabled, created_at) ON users TO hub_app;
 GRANT SELECT (id, user_id, hash, created_at, revoked_at), UPDATE (last_used_at) ON tokens TO hub_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO hub_app;
@@ -167,6 +175,9 @@ REVOKE ALL ON ALL TABLES IN SCHEMA public FROM hub_app;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM hub_app;
 DROP TRIGGER data_values_audit ON data_values;
 DROP FUNCTION data_values_audit();
+DROP POLICY publications_write ON publications;
+DROP POLICY publications_read ON publications;
+ALTER TABLE publications DISABLE ROW LEVEL SECURITY;
 DROP POLICY shares_write ON shares;
 DROP POLICY shares_read ON shares;
 ALTER TABLE shares DISABLE ROW LEVEL SECURITY;

@@ -7,7 +7,7 @@
 -- +goose Up
 -- +goose StatementBegin
 CREATE FUNCTION hub_value_facts(p_indicator text, p_region text, p_period text)
-RETURNS TABLE (head_status text, released boolean, released_status text, publish_at timestamptz)
+RETURNS TABLE (head_status text, released boolean, released_status text, publish_at timestamptz, releasable boolean)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT (SELECT status FROM data_values
           WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_head),
@@ -16,7 +16,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
          (SELECT status FROM data_values
           WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released),
          (SELECT publish_at FROM data_values
-          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released)
+          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released),
+         coalesce((SELECT releasable FROM data_values
+          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released), false)
   WHERE hub_role() <> ''
 $$;
 -- +goose StatementEnd

@@ -161,6 +161,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Catalogue: postgres.NewCatalogueService(db),
 		Values:    postgres.NewValueService(db),
 		Access:    postgres.NewAccessService(db),
+		Media:     postgres.NewMediaService(db, 0),
 		Ready:     ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))

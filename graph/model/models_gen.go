@@ -95,14 +95,6 @@ type PageInfo struct {
 	EndCursor   *string `json:"endCursor,omitempty"`
 }
 
-type PublicityStat struct {
-	Indicator  *hub.Indicator `json:"indicator"`
-	Region     *hub.Region    `json:"region"`
-	Period     string         `json:"period"`
-	Value      *float64       `json:"value,omitempty"`
-	Suppressed bool           `json:"suppressed"`
-}
-
 type Query struct {
 }
 

@@ -87,7 +87,7 @@ func readBlockedBy(f *hub.ValueFacts) string {
 		return ""
 	case hub.Media:
 		switch {
-		case !f.Indicator.Publicity:
+		case !f.Indicator.Publicity && !f.Releasable:
 			return "不是宣传统计指标：媒体只能看到已发布的宣传统计 / not a publicity statistic: the media office sees published publicity figures only"
 		case !f.Released || f.ReleasedStatus != hub.Published:
 			return "尚未发布 / not yet published"
@@ -153,4 +153,29 @@ func ShareBlockedBy(p *hub.Principal, from string) error {
 		return forbidden("%s 部门的分析员不能共享 %s 部门的指标 / %s analysts may not share indicators of %s", dept(p), from, dept(p), from)
 	}
 	return forbidden("%s 角色不能管理共享协议 / %s users may not manage sharing agreements", p.Role, p.Role)
+}
+
+// PublicityBlockedBy returns a FORBIDDEN error when p may not pull
+// publicity statistics: the media office, coordinators, leaders and
+// admins may; department analysts work with the values themselves.
+func PublicityBlockedBy(p *hub.Principal) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role == hub.Analyst:
+		return forbidden("宣传统计供媒体、协调员、领导和管理员使用 / publicity statistics are for the media office, coordinators, leaders and admins")
+	}
+	return nil
+}
+
+// PublishBlockedBy returns a FORBIDDEN error unless p is a coordinator:
+// only the committee office publishes values or releases headline figures.
+func PublishBlockedBy(p *hub.Principal) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role != hub.Coordinator:
+		return forbidden("只有协调员（未保办）可以发布数据 / only coordinators publish values; %s users may not", p.Role)
+	}
+	return nil
 }

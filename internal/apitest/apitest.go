@@ -50,6 +50,7 @@ func New(t testing.TB, opts Options) *API {
 		Catalogue:  postgres.NewCatalogueService(db.App),
 		Values:     postgres.NewValueService(db.App),
 		Access:     postgres.NewAccessService(db.App),
+		Media:      postgres.NewMediaService(db.App, 0),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
 	})

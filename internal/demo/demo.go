@@ -14,6 +14,7 @@ type Store interface {
 	UpsertDepartments(ctx context.Context, ds []*hub.Department) error
 	UpsertIndicators(ctx context.Context, is []*hub.Indicator) error
 	UpsertShares(ctx context.Context, shares []*hub.Share) error
+	PublishPeriod(ctx context.Context, title, period string) error
 	InsertValues(ctx context.Context, channel string, values []hub.ValueRecord) (int64, error)
 }
 
@@ -74,6 +75,10 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load synthetic values: %w", err)
 	}
+	// The committee office published the 2022 publicity statistics.
+	if err := st.PublishPeriod(ctx, PublicationTitle, "2022"); err != nil {
+		return nil, err
+	}
 	return &Summary{Regions: len(regions) + len(towns), Indicators: len(inds), SeedValues: len(seed),
 		SyntheticValues: len(synthetic), Inserted: n1 + n2}, nil
 }
@@ -91,3 +96,6 @@ func Shares() []*hub.Share {
 	}
 	return append(out, &hub.Share{Owner: "education", Grantee: "civil_affairs", CreatedBy: "demo"})
 }
+
+// PublicationTitle names the demo's publication of the 2022 publicity statistics.
+const PublicationTitle = "2022年度未成年人保护宣传统计 / 2022 publicity statistics"

@@ -33,6 +33,8 @@ type ValueFacts struct {
 	Released       bool
 	ReleasedStatus Status
 	PublishAt      *time.Time
+	// Releasable marks a headline figure a coordinator released to the media office.
+	Releasable bool
 	// Shared reports that the indicator is shared with the principal's department.
 	Shared bool
 	Now    time.Time

@@ -53,12 +53,12 @@ func (s *AccessService) Explain(ctx context.Context, indicator, region, period s
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", region, region)
 	}
 	f := &hub.ValueFacts{Principal: p, Indicator: inds[0], Region: regions[0], Period: period, Now: time.Now()}
-	const facts = `SELECT head_status, released, released_status, publish_at FROM hub_value_facts($1, $2, $3)`
+	const facts = `SELECT head_status, released, released_status, publish_at, releasable FROM hub_value_facts($1, $2, $3)`
 	const shared = `SELECT $1 IN (SELECT hub_shared_indicators())`
 	err = s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(facts, indicator, region, period).QueryRow(func(row pgx.Row) error {
 			var head, released *string
-			if err := row.Scan(&head, &f.Released, &released, &f.PublishAt); err != nil {
+			if err := row.Scan(&head, &f.Released, &released, &f.PublishAt, &f.Releasable); err != nil {
 				return err
 			}
 			if head != nil {

@@ -118,3 +118,24 @@ ON CONFLICT (indicator_key, period, region_code) WHERE is_head DO NOTHING`)
 	}
 	return n, nil
 }
+
+// PublishPeriod publishes the released publicity values of period as one
+// publication batch titled title, unless a batch of that title exists.
+func (l *Loader) PublishPeriod(ctx context.Context, title, period string) error {
+	const q = `WITH p AS (
+  INSERT INTO publications (title, publish_at, created_by)
+  SELECT $1, now(), 'demo' WHERE NOT EXISTS (SELECT 1 FROM publications WHERE title = $1)
+  RETURNING id, publish_at)
+UPDATE data_values v SET status = 'PUBLISHED', publish_at = p.publish_at, publication_id = p.id
+FROM p, indicators i
+WHERE i.key = v.indicator_key AND i.publicity AND v.period = $2 AND v.is_released AND v.status = 'APPROVED'`
+	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('hub.channel', 'demo:publication', true)`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, q, title, period); err != nil {
+			return fmt.Errorf("publish %s: %w", period, err)
+		}
+		return nil
+	})
+}

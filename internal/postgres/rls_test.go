@@ -40,7 +40,7 @@ func asApp(t *testing.T, ctx context.Context, conn *pgx.Conn, p principal, fn fu
 type row struct {
 	key, dept, path, status string
 	head, released          bool
-	publicity               bool
+	publicity, releasable   bool
 	publishAt               *time.Time
 }
 
@@ -60,7 +60,8 @@ func visible(p principal, r row, shared map[string]bool) bool {
 	case "analyst":
 		return r.dept == p.dept || (r.released && shared[r.key])
 	case "media":
-		return r.released && r.status == "PUBLISHED" && r.publicity && r.publishAt != nil && !r.publishAt.After(time.Now())
+		return r.released && r.status == "PUBLISHED" && (r.publicity || r.releasable) &&
+			r.publishAt != nil && !r.publishAt.After(time.Now())
 	}
 	return false
 }
@@ -93,17 +94,21 @@ UPDATE data_values SET is_head = false
 INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status, version)
  SELECT 'child_directors', 'civil_affairs', '370781', '370700.370781', '2022', 1081, 'DRAFT', 2;
 UPDATE data_values SET publish_at = now() + interval '1 day'
- WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2021' AND is_released`)
+ WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2021' AND is_released;
+UPDATE data_values SET status = 'PUBLISHED', publish_at = now(), releasable = true
+ WHERE indicator_key = 'minors_total' AND region_code = '370702' AND period = '2021' AND is_released;
+UPDATE data_values SET status = 'PUBLISHED', publish_at = now()
+ WHERE indicator_key = 'minors_total' AND region_code = '370703' AND period = '2021' AND is_released`)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	rows, _ := owner.Query(ctx, `SELECT v.indicator_key, v.department_code, v.region_path::text, v.status,
-       v.is_head, v.is_released, i.publicity, v.publish_at
+       v.is_head, v.is_released, i.publicity, v.releasable, v.publish_at
 FROM data_values v JOIN indicators i ON i.key = v.indicator_key`)
 	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
-		err := r.Scan(&x.key, &x.dept, &x.path, &x.status, &x.head, &x.released, &x.publicity, &x.publishAt)
+		err := r.Scan(&x.key, &x.dept, &x.path, &x.status, &x.head, &x.released, &x.publicity, &x.releasable, &x.publishAt)
 		return x, err
 	})
 	if err != nil {

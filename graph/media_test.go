@@ -1,0 +1,93 @@
+package graph_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+type pubStat struct {
+	Indicator  struct{ Key string }
+	Region     struct{ Code string }
+	Value      *float64
+	Suppressed bool
+	Text       string
+}
+
+func TestPublicityStats_MediaGetsPublishedFiguresOnly(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	analyst := api.User(t, hub.NewUser{Name: "a", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: "370700"})
+	var out struct{ PublicityStats []pubStat }
+	api.Query(t, media, `{ publicityStats(period: "2022") { indicator { key publicity } region { code } value suppressed text } }`, nil, &out)
+	found := false
+	for _, s := range out.PublicityStats {
+		if s.Indicator.Key == "brochures_distributed" && s.Region.Code == "370705" {
+			found = true
+			if s.Text != "2万余份" {
+				t.Errorf("奎文区 brochures read %q, want 2万余份", s.Text)
+			}
+		}
+		if s.Indicator.Key == "child_directors" {
+			t.Error("media receives a non-publicity indicator")
+		}
+	}
+	if !found {
+		t.Error("the published 2022 brochures of 奎文区 are missing")
+	}
+	// Unpublished 2023 values stay invisible through every path.
+	api.Query(t, media, `{ publicityStats(period: "2023") { value } }`, nil, &out)
+	if len(out.PublicityStats) != 0 {
+		t.Errorf("media sees %d unpublished 2023 figures", len(out.PublicityStats))
+	}
+	var dv struct{ DataValues struct{ TotalCount int } }
+	api.Query(t, media, `{ dataValues(filter: {periods: ["2023"]}) { totalCount } }`, nil, &dv)
+	if dv.DataValues.TotalCount != 0 {
+		t.Errorf("media reads %d 2023 values through dataValues", dv.DataValues.TotalCount)
+	}
+	if resp := api.Do(t, analyst, `{ publicityStats(period: "2022") { value } }`, nil); resp.Code() != hub.EFORBIDDEN {
+		t.Errorf("analyst gets code %q, want FORBIDDEN", resp.Code())
+	}
+}
+
+func TestPublish_EmbargoHidesTheBatchUntilItsTime(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	coord := api.User(t, hub.NewUser{Name: "coord", Role: hub.Coordinator, Region: "370700"})
+	leader := api.User(t, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"})
+	// An approved, unpublished publicity figure: synthetic 2022 values of
+	// non-seed counties were published with the seed; use a fresh period.
+	var ids struct {
+		DataValues struct{ Edges []struct{ Node struct{ ID string } } }
+	}
+	api.Query(t, coord, `{ dataValues(filter: {indicators: ["lectures_held"], statuses: [APPROVED]}) { edges { node { id } } } }`, nil, &ids)
+	if len(ids.DataValues.Edges) > 0 {
+		t.Fatalf("demo has unpublished approved lectures_held values; the test expects none")
+	}
+	// Approve one more value as the owner would after the workflow.
+	ownerExec(t, api, `UPDATE data_values SET status = 'APPROVED', is_released = true
+WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2023' AND is_head`)
+	api.Query(t, coord, `{ dataValues(filter: {indicators: ["lectures_held"], regions: ["370702"], periods: ["2023"]}) { edges { node { id } } } }`, nil, &ids)
+	id := ids.DataValues.Edges[0].Node.ID
+
+	if resp := api.Do(t, leader, `mutation($i: [ID!]!) { publish(ids: $i, title: "x") { id } }`, map[string]any{"i": []string{id}}); resp.Code() != hub.EFORBIDDEN {
+		t.Errorf("leader publishes: code %q", resp.Code())
+	}
+	later := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+	api.Query(t, coord, `mutation($i: [ID!]!, $at: Time) { publish(ids: $i, title: "2023 第一批", publishAt: $at) { id values } }`,
+		map[string]any{"i": []string{id}, "at": later}, nil)
+	count := func() int {
+		var out struct{ PublicityStats []pubStat }
+		api.Query(t, media, `{ publicityStats(period: "2023", region: "370702") { indicator { key } value } }`, nil, &out)
+		return len(out.PublicityStats)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("media sees %d figures before the embargo ends", n)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if n := count(); n != 1 {
+		t.Errorf("media sees %d figures after the embargo, want 1", n)
+	}
+}

@@ -1,0 +1,69 @@
+package media
+
+import (
+	"testing"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+func f(v float64) *float64 { return &v }
+
+func stat(region string, v float64) *hub.PublicityStat {
+	return &hub.PublicityStat{IndicatorKey: "k", Period: "2022", RegionCode: region, Value: f(v)}
+}
+
+func TestSuppress_SmallSensitiveCellAndItsComplement(t *testing.T) {
+	county := stat("370781", 30)
+	towns := []*hub.PublicityStat{stat("370781001", 3), stat("370781002", 12), stat("370781003", 15)}
+	cells := []Cell{{Stat: county, Parent: "370700", Sensitive: true}}
+	for _, s := range towns {
+		cells = append(cells, Cell{Stat: s, Parent: "370781", Sensitive: true})
+	}
+	Suppress(cells, DefaultThreshold)
+	if !towns[0].Suppressed || towns[0].Value != nil {
+		t.Fatalf("3 < 5 shown: %+v", towns[0])
+	}
+	// 30 - 12 - 15 would give the 3 back: a second cell must go.
+	if !towns[1].Suppressed {
+		t.Errorf("complement not suppressed: the hidden 3 = 30 - 12 - 15")
+	}
+	if towns[2].Suppressed || county.Suppressed {
+		t.Errorf("more suppressed than needed: %+v %+v", towns[2], county)
+	}
+}
+
+func TestSuppress_ZeroAndNonSensitiveShown(t *testing.T) {
+	a, b := stat("1", 0), stat("2", 2)
+	Suppress([]Cell{{Stat: a, Sensitive: true}, {Stat: b}}, DefaultThreshold)
+	if a.Suppressed || b.Suppressed {
+		t.Errorf("suppressed a zero or a non-sensitive figure: %+v %+v", a, b)
+	}
+}
+
+func TestSuppress_OnlyChildHiddenHidesTheTotal(t *testing.T) {
+	county, town := stat("C", 4), stat("T", 4)
+	Suppress([]Cell{{Stat: county, Sensitive: true}, {Stat: town, Parent: "C", Sensitive: true}}, DefaultThreshold)
+	if !county.Suppressed || !town.Suppressed {
+		t.Errorf("a total equal to its only hidden child stays shown: %+v %+v", county, town)
+	}
+}
+
+func TestPressFigure(t *testing.T) {
+	tests := []struct {
+		v    *float64
+		q    hub.Qualifier
+		unit string
+		want string
+	}{
+		{f(20000), hub.AtLeast, "copies", "2万余份"},
+		{f(1080), hub.Exact, "persons", "1080人"},
+		{f(23), hub.Approx, "percent", "约23%"},
+		{f(5400500), hub.Exact, "yuan", "540.05万元"},
+		{nil, hub.Exact, "persons", "—"},
+	}
+	for _, tt := range tests {
+		if got := PressFigure(tt.v, tt.q, tt.unit); got != tt.want {
+			t.Errorf("PressFigure(%v, %s, %s) = %q, want %q", tt.v, tt.q, tt.unit, got, tt.want)
+		}
+	}
+}
