@@ -60,7 +60,9 @@ func TestPublish_EmbargoHidesTheBatchUntilItsTime(t *testing.T) {
 	// An approved, unpublished publicity figure: synthetic 2022 values of
 	// non-seed counties were published with the seed; use a fresh period.
 	var ids struct {
-		DataValues struct{ Edges []struct{ Node struct{ ID string } } }
+		DataValues struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	api.Query(t, coord, `{ dataValues(filter: {indicators: ["lectures_held"], statuses: [APPROVED]}) { edges { node { id } } } }`, nil, &ids)
 	if len(ids.DataValues.Edges) > 0 {
