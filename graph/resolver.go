@@ -10,4 +10,5 @@ import "github.com/sixprot/hub/internal/hub"
 type Resolver struct {
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
+	Workflow  hub.WorkflowService
 }

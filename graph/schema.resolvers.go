@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
@@ -46,7 +47,15 @@ func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.Data
 
 // Transition is the resolver for the transition field.
 func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error) {
-	return nil, notImplemented("transition")
+	nums := make([]int, len(ids))
+	for i, id := range ids {
+		n, err := strconv.Atoi(id)
+		if err != nil {
+			return nil, hub.Errorf(hub.EINVALID, "无效的数值编号 %q / invalid value id %q", id, id)
+		}
+		nums[i] = n
+	}
+	return r.Workflow.Transition(ctx, nums, to, reason)
 }
 
 // ShareIndicators is the resolver for the shareIndicators field.

@@ -160,6 +160,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Auth:      postgres.NewAuthService(db),
 		Catalogue: postgres.NewCatalogueService(db),
 		Values:    postgres.NewValueService(db),
+		Workflow:  postgres.NewWorkflowService(db),
 		Ready:     ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))

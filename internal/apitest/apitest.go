@@ -49,6 +49,7 @@ func New(t testing.TB, opts Options) *API {
 		Auth:       postgres.NewAuthService(db.App),
 		Catalogue:  postgres.NewCatalogueService(db.App),
 		Values:     postgres.NewValueService(db.App),
+		Workflow:   postgres.NewWorkflowService(db.App),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
 	})

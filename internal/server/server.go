@@ -28,6 +28,7 @@ type Config struct {
 	Auth      hub.AuthService
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
+	Workflow  hub.WorkflowService
 	Ready     Readiness
 	Limits    graph.Limits
 	// MaxBodyBytes bounds a request body.
@@ -47,7 +48,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values}, cfg.Log, cfg.Limits)
+	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow}, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
