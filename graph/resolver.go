@@ -11,4 +11,5 @@ type Resolver struct {
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
 	Workflow  hub.WorkflowService
+	Audit     hub.AuditService
 }

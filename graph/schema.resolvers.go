@@ -166,7 +166,28 @@ func (r *queryResolver) ValidationReport(ctx context.Context, period string, reg
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
-	return nil, notImplemented("auditLog")
+	var f hub.AuditFilter
+	if filter != nil {
+		f = hub.AuditFilter{Regions: filter.Regions, Indicators: filter.Indicators, Actors: filter.Actors,
+			Actions: filter.Actions, From: filter.From, To: filter.To}
+	}
+	n := 100
+	if first != nil {
+		n = *first
+	}
+	var before int64
+	if after != nil {
+		b, err := strconv.ParseInt(*after, 10, 64)
+		if err != nil {
+			return nil, hub.Errorf(hub.EINVALID, "无效的游标 / invalid cursor %q", *after)
+		}
+		before = b
+	}
+	page, err := r.Audit.FindAudit(ctx, f, n, before)
+	if err != nil {
+		return nil, err
+	}
+	return auditConnection(ctx, page)
 }
 
 // Shares is the resolver for the shares field.

@@ -161,6 +161,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Catalogue: postgres.NewCatalogueService(db),
 		Values:    postgres.NewValueService(db),
 		Workflow:  postgres.NewWorkflowService(db),
+		Audit:     postgres.NewAuditService(db),
 		Ready:     ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))

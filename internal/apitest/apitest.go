@@ -50,6 +50,7 @@ func New(t testing.TB, opts Options) *API {
 		Catalogue:  postgres.NewCatalogueService(db.App),
 		Values:     postgres.NewValueService(db.App),
 		Workflow:   postgres.NewWorkflowService(db.App),
+		Audit:      postgres.NewAuditService(db.App),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
 	})

@@ -29,6 +29,7 @@ type Config struct {
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
 	Workflow  hub.WorkflowService
+	Audit     hub.AuditService
 	Ready     Readiness
 	Limits    graph.Limits
 	// MaxBodyBytes bounds a request body.
@@ -48,7 +49,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow}, cfg.Log, cfg.Limits)
+	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit}, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
