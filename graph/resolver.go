@@ -12,4 +12,5 @@ type Resolver struct {
 	Values    hub.ValueService
 	Workflow  hub.WorkflowService
 	Audit     hub.AuditService
+	Submit    hub.SubmitService
 }

@@ -20,6 +20,20 @@ INSERT INTO workflow_transitions (from_status, to_status, role, rule) VALUES
 GRANT SELECT ON workflow_transitions TO hub_app;
 
 -- +goose StatementBegin
+-- unrelease_previous retires the released version of a key when its
+-- correction (the head) is approved. The old row is no longer visible to
+-- the coordinator afterwards, which RLS would refuse; the function runs as
+-- the owner and touches only the released non-head row of that key.
+CREATE FUNCTION unrelease_previous(ind text, per text, reg text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+  UPDATE data_values SET is_released = false
+  WHERE indicator_key = ind AND period = per AND region_code = reg AND is_released AND NOT is_head
+$$;
+-- +goose StatementEnd
+REVOKE ALL ON FUNCTION unrelease_previous(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION unrelease_previous(text, text, text) TO hub_app;
+
+-- +goose StatementBegin
 CREATE FUNCTION enforce_workflow() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF current_user <> 'hub_app' OR NEW.status IS NOT DISTINCT FROM OLD.status THEN
@@ -33,6 +47,9 @@ BEGIN
   IF NEW.status = 'PUBLISHED' AND NOT (SELECT publicity FROM indicators WHERE key = NEW.indicator_key) THEN
     RAISE EXCEPTION 'only publicity indicators may be published' USING ERRCODE = '22023';
   END IF;
+  IF NEW.is_head AND NEW.status IN ('APPROVED', 'PUBLISHED') AND OLD.status NOT IN ('APPROVED', 'PUBLISHED') THEN
+    PERFORM unrelease_previous(NEW.indicator_key, NEW.period, NEW.region_code);
+  END IF;
   RETURN NEW;
 END $$;
 -- +goose StatementEnd
@@ -42,4 +59,5 @@ CREATE TRIGGER data_values_workflow BEFORE UPDATE OF status ON data_values
 -- +goose Down
 DROP TRIGGER data_values_workflow ON data_values;
 DROP FUNCTION enforce_workflow();
+DROP FUNCTION unrelease_previous(text, text, text);
 DROP TABLE workflow_transitions;

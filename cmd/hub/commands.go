@@ -162,6 +162,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Values:    postgres.NewValueService(db),
 		Workflow:  postgres.NewWorkflowService(db),
 		Audit:     postgres.NewAuditService(db),
+		Submit:    postgres.NewSubmitService(db),
 		Ready:     ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))

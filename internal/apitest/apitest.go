@@ -51,6 +51,7 @@ func New(t testing.TB, opts Options) *API {
 		Values:     postgres.NewValueService(db.App),
 		Workflow:   postgres.NewWorkflowService(db.App),
 		Audit:      postgres.NewAuditService(db.App),
+		Submit:     postgres.NewSubmitService(db.App),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
 	})

@@ -28,11 +28,7 @@ FROM data_values v JOIN indicators i ON i.key = v.indicator_key
 WHERE v.id = $1 AND v.is_head
 FOR UPDATE OF v`
 	allowedFrom = `SELECT to_status, role, rule FROM workflow_transitions WHERE from_status = $1 ORDER BY to_status, role`
-	// The previous released version stops being released when its
-	// correction is approved (one released row per key).
-	unrelease = `UPDATE data_values SET is_released = false
-WHERE indicator_key = $1 AND period = $2 AND region_code = $3 AND is_released AND NOT is_head`
-	moveHead = `UPDATE data_values
+	moveHead    = `UPDATE data_values
 SET status = $2, status_reason = $3,
     is_released = $2 IN ('APPROVED', 'PUBLISHED'),
     publish_at = CASE WHEN $2 = 'PUBLISHED' THEN coalesce(publish_at, now()) ELSE publish_at END,
@@ -43,6 +39,7 @@ RETURNING id, indicator_key, region_code, period, value, qualifier, status, stat
 )
 
 // Transition moves the head versions ids to status to, all or nothing.
+// Approving a correction unreleases the previous version (the trigger does).
 func (s *WorkflowService) Transition(ctx context.Context, ids []int, to hub.Status, reason *string) ([]*hub.DataValue, error) {
 	if !to.Valid() {
 		return nil, hub.Errorf(hub.EINVALID, "未知状态 %q / unknown status %q", to, to)
@@ -72,11 +69,6 @@ func (s *WorkflowService) Transition(ctx context.Context, ids []int, to hub.Stat
 			}
 			if err := s.explain(ctx, tx, id, from, to, role, publicity); err != nil {
 				return err
-			}
-			if to == hub.Approved || to == hub.Published {
-				if _, err := tx.Exec(ctx, unrelease, ind, period, region); err != nil {
-					return fmt.Errorf("unrelease previous version of %d: %w", id, err)
-				}
 			}
 			var why *string
 			if to == hub.Returned {
