@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	ProtectionProfile() ProtectionProfileResolver
 	Query() QueryResolver
 	Region() RegionResolver
+	Share() ShareResolver
 	TrendSeries() TrendSeriesResolver
 }
 
@@ -148,8 +149,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		RevokeShare     func(childComplexity int, withDepartment string, indicators []string) int
-		ShareIndicators func(childComplexity int, withDepartment string, indicators []string) int
+		RevokeShare     func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
+		ShareIndicators func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
 		SubmitValues    func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
 		Transition      func(childComplexity int, ids []string, to hub.Status, reason *string) int
 	}
@@ -186,7 +187,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog          func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
+		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string) int
 		Comparison        func(childComplexity int, indicator string, period string, parent *string, level *hub.RegionLevel) int
 		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string) int
 		Departments       func(childComplexity int) int
@@ -271,8 +272,8 @@ type IndicatorResolver interface {
 type MutationResolver interface {
 	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error)
 	Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error)
-	ShareIndicators(ctx context.Context, withDepartment string, indicators []string) (bool, error)
-	RevokeShare(ctx context.Context, withDepartment string, indicators []string) (bool, error)
+	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
+	RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
 }
 type PrincipalResolver interface {
 	Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error)
@@ -291,14 +292,19 @@ type QueryResolver interface {
 	ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error)
 	PublicityStats(ctx context.Context, period string, region *string) ([]*model.PublicityStat, error)
 	Trend(ctx context.Context, indicator string, regions []string, from string, to string) ([]*hub.TrendSeries, error)
-	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*model.AccessExplanation, error)
+	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error)
 	ValidationReport(ctx context.Context, period string, region *string) ([]*model.ValidationFinding, error)
-	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
-	Shares(ctx context.Context, department *string) ([]*model.Share, error)
+	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
+	Shares(ctx context.Context, department *string) ([]*hub.Share, error)
 }
 type RegionResolver interface {
 	Parent(ctx context.Context, objs []*hub.Region) ([]*hub.Region, error)
 	Children(ctx context.Context, objs []*hub.Region) ([][]*hub.Region, error)
+}
+type ShareResolver interface {
+	Owner(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error)
+	Grantee(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error)
+	Indicator(ctx context.Context, objs []*hub.Share) ([]*hub.Indicator, error)
 }
 type TrendSeriesResolver interface {
 	Indicator(ctx context.Context, obj *hub.TrendSeries) (*hub.Indicator, error)
@@ -752,7 +758,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RevokeShare(childComplexity, args["withDepartment"].(string), args["indicators"].([]string)), true
+		return e.ComplexityRoot.Mutation.RevokeShare(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string)), true
 	case "Mutation.shareIndicators":
 		if e.ComplexityRoot.Mutation.ShareIndicators == nil {
 			break
@@ -763,7 +769,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ShareIndicators(childComplexity, args["withDepartment"].(string), args["indicators"].([]string)), true
+		return e.ComplexityRoot.Mutation.ShareIndicators(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string)), true
 	case "Mutation.submitValues":
 		if e.ComplexityRoot.Mutation.SubmitValues == nil {
 			break
@@ -898,7 +904,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*hub.AuditFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.comparison":
 		if e.ComplexityRoot.Query.Comparison == nil {
 			break
@@ -1520,10 +1526,13 @@ type Mutation {
   "全有或全无 / all-or-nothing: with any conflict nothing is written."
   submitValues(input: [DataValueInput!]!, dryRun: Boolean = false): SubmitResult!
   transition(ids: [ID!]!, to: ValueStatus!, reason: String): [DataValue!]!
-  "indicators null = all of the caller's department's indicators."
-  shareIndicators(withDepartment: ID!, indicators: [ID!]): Boolean!
-  "撤销共享 / revoke; indicators null = every agreement with that department."
-  revokeShare(withDepartment: ID!, indicators: [ID!]): Boolean!
+  """
+  共享指标 / share indicators of fromDepartment (default: the caller's department; coordinators
+  and admins must name it) with withDepartment. indicators null = all of fromDepartment's.
+  """
+  shareIndicators(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
+  "撤销共享 / revoke; indicators null = every agreement between the two departments."
+  revokeShare(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
 }
 `, BuiltIn: false},
 }
@@ -2030,6 +2039,14 @@ func (ec *executionContext) field_Mutation_revokeShare_args(ctx context.Context,
 		return nil, err
 	}
 	args["indicators"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "fromDepartment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromDepartment"] = arg2
 	return args, nil
 }
 
@@ -2052,6 +2069,14 @@ func (ec *executionContext) field_Mutation_shareIndicators_args(ctx context.Cont
 		return nil, err
 	}
 	args["indicators"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "fromDepartment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["fromDepartment"] = arg2
 	return args, nil
 }
 
@@ -2125,8 +2150,8 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.AuditFilter, error) {
-			return ec.unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditFilter(ctx, v)
+		func(ctx context.Context, v any) (*hub.AuditFilter, error) {
+			return ec.unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAuditFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2485,7 +2510,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _AccessExplanation_canRead(ctx context.Context, field graphql.CollectedField, obj *model.AccessExplanation) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessExplanation_canRead(ctx context.Context, field graphql.CollectedField, obj *hub.AccessExplanation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2508,7 +2533,7 @@ func (ec *executionContext) fieldContext_AccessExplanation_canRead(_ context.Con
 	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AccessExplanation_canWrite(ctx context.Context, field graphql.CollectedField, obj *model.AccessExplanation) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessExplanation_canWrite(ctx context.Context, field graphql.CollectedField, obj *hub.AccessExplanation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2531,7 +2556,7 @@ func (ec *executionContext) fieldContext_AccessExplanation_canWrite(_ context.Co
 	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AccessExplanation_readBlockedBy(ctx context.Context, field graphql.CollectedField, obj *model.AccessExplanation) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessExplanation_readBlockedBy(ctx context.Context, field graphql.CollectedField, obj *hub.AccessExplanation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2554,7 +2579,7 @@ func (ec *executionContext) fieldContext_AccessExplanation_readBlockedBy(_ conte
 	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "String")
 }
 
-func (ec *executionContext) _AccessExplanation_writeBlockedBy(ctx context.Context, field graphql.CollectedField, obj *model.AccessExplanation) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessExplanation_writeBlockedBy(ctx context.Context, field graphql.CollectedField, obj *hub.AccessExplanation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2577,7 +2602,7 @@ func (ec *executionContext) fieldContext_AccessExplanation_writeBlockedBy(_ cont
 	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "String")
 }
 
-func (ec *executionContext) _AccessExplanation_rules(ctx context.Context, field graphql.CollectedField, obj *model.AccessExplanation) (ret graphql.Marshaler) {
+func (ec *executionContext) _AccessExplanation_rules(ctx context.Context, field graphql.CollectedField, obj *hub.AccessExplanation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4356,7 +4381,7 @@ func (ec *executionContext) _Mutation_shareIndicators(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ShareIndicators(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string))
+			return ec.Resolvers.Mutation().ShareIndicators(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string), fc.Args["fromDepartment"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -4400,7 +4425,7 @@ func (ec *executionContext) _Mutation_revokeShare(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RevokeShare(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string))
+			return ec.Resolvers.Mutation().RevokeShare(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string), fc.Args["fromDepartment"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5241,8 +5266,8 @@ func (ec *executionContext) _Query_explainAccess(ctx context.Context, field grap
 			return ec.Resolvers.Query().ExplainAccess(ctx, fc.Args["indicator"].(string), fc.Args["region"].(string), fc.Args["period"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AccessExplanation) graphql.Marshaler {
-			return ec.marshalNAccessExplanation2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAccessExplanation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.AccessExplanation) graphql.Marshaler {
+			return ec.marshalNAccessExplanation2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAccessExplanation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5326,7 +5351,7 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*model.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*hub.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
@@ -5373,8 +5398,8 @@ func (ec *executionContext) _Query_shares(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Shares(ctx, fc.Args["department"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Share) graphql.Marshaler {
-			return ec.marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐShareᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Share) graphql.Marshaler {
+			return ec.marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShareᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5705,7 +5730,7 @@ func (ec *executionContext) fieldContext_Region_synthetic(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Region", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Share_owner(ctx context.Context, field graphql.CollectedField, obj *model.Share) (ret graphql.Marshaler) {
+func (ec *executionContext) _Share_owner(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5714,7 +5739,7 @@ func (ec *executionContext) _Share_owner(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Share_owner(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Owner, nil
+			return ec.resolveBatch_Share_owner(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Department) graphql.Marshaler {
@@ -5728,16 +5753,39 @@ func (ec *executionContext) fieldContext_Share_owner(_ context.Context, field gr
 	fc = &graphql.FieldContext{
 		Object:     "Share",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Department(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Share_owner(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (any, error) {
+	resolver := ec.Resolvers.Share()
+	if batch, ok := graphql.BatchParentsFor[*hub.Share](ctx, "Share"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Owner(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Department](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Share.owner",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Owner(ctx, []*hub.Share{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Department](
+		ctx,
+		results,
+		err,
+		"Share.owner",
+	)
+}
 
-func (ec *executionContext) _Share_grantee(ctx context.Context, field graphql.CollectedField, obj *model.Share) (ret graphql.Marshaler) {
+func (ec *executionContext) _Share_grantee(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5746,7 +5794,7 @@ func (ec *executionContext) _Share_grantee(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Share_grantee(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Grantee, nil
+			return ec.resolveBatch_Share_grantee(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Department) graphql.Marshaler {
@@ -5760,16 +5808,39 @@ func (ec *executionContext) fieldContext_Share_grantee(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "Share",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Department(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Share_grantee(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (any, error) {
+	resolver := ec.Resolvers.Share()
+	if batch, ok := graphql.BatchParentsFor[*hub.Share](ctx, "Share"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Grantee(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Department](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Share.grantee",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Grantee(ctx, []*hub.Share{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Department](
+		ctx,
+		results,
+		err,
+		"Share.grantee",
+	)
+}
 
-func (ec *executionContext) _Share_indicator(ctx context.Context, field graphql.CollectedField, obj *model.Share) (ret graphql.Marshaler) {
+func (ec *executionContext) _Share_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5778,7 +5849,7 @@ func (ec *executionContext) _Share_indicator(ctx context.Context, field graphql.
 			return ec.fieldContext_Share_indicator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Indicator, nil
+			return ec.resolveBatch_Share_indicator(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
@@ -5792,16 +5863,39 @@ func (ec *executionContext) fieldContext_Share_indicator(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "Share",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Indicator(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_Share_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (any, error) {
+	resolver := ec.Resolvers.Share()
+	if batch, ok := graphql.BatchParentsFor[*hub.Share](ctx, "Share"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Indicator(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Indicator](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Share.indicator",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Indicator(ctx, []*hub.Share{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Indicator](
+		ctx,
+		results,
+		err,
+		"Share.indicator",
+	)
+}
 
-func (ec *executionContext) _Share_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Share) (ret graphql.Marshaler) {
+func (ec *executionContext) _Share_createdAt(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5824,7 +5918,7 @@ func (ec *executionContext) fieldContext_Share_createdAt(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Share", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Share_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Share) (ret graphql.Marshaler) {
+func (ec *executionContext) _Share_createdBy(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7420,8 +7514,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (model.AuditFilter, error) {
-	var it model.AuditFilter
+func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (hub.AuditFilter, error) {
+	var it hub.AuditFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -7491,8 +7585,8 @@ func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAuditFilter(ctx context.Context, raw any) (model.AuditFilter, error) {
-	var out model.AuditFilter
+func UnmarshalAuditFilter(ctx context.Context, raw any) (hub.AuditFilter, error) {
+	var out hub.AuditFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditFilter", raw, &out)
 	return out, err
 }
@@ -7672,7 +7766,7 @@ func UnmarshalDataValueInput(ctx context.Context, raw any) (model.DataValueInput
 
 var accessExplanationImplementors = []string{"AccessExplanation"}
 
-func (ec *executionContext) _AccessExplanation(ctx context.Context, sel ast.SelectionSet, obj *model.AccessExplanation) graphql.Marshaler {
+func (ec *executionContext) _AccessExplanation(ctx context.Context, sel ast.SelectionSet, obj *hub.AccessExplanation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessExplanationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8805,7 +8899,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 var shareImplementors = []string{"Share"}
 
-func (ec *executionContext) _Share(ctx context.Context, sel ast.SelectionSet, obj *model.Share) graphql.Marshaler {
+func (ec *executionContext) _Share(ctx context.Context, sel ast.SelectionSet, obj *hub.Share) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8815,29 +8909,32 @@ func (ec *executionContext) _Share(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Share")
 		case "owner":
-			out.Values[i] = ec._Share_owner(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Share_owner(ctx, field, obj)
+				})
 		case "grantee":
-			out.Values[i] = ec._Share_grantee(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Share_grantee(ctx, field, obj)
+				})
 		case "indicator":
-			out.Values[i] = ec._Share_indicator(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Share_indicator(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Share_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdBy":
 			out.Values[i] = ec._Share_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9427,7 +9524,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAccessExplanation2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAccessExplanation(ctx context.Context, sel ast.SelectionSet, v *model.AccessExplanation) graphql.Marshaler {
+func (ec *executionContext) marshalNAccessExplanation2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAccessExplanation(ctx context.Context, sel ast.SelectionSet, v *hub.AccessExplanation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AccessExplanation!")
 		return graphql.Null
@@ -9910,11 +10007,12 @@ func (ec *executionContext) marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋgrap
 	return v
 }
 
-func (ec *executionContext) marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Share) graphql.Marshaler {
+func (ec *executionContext) marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Share) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "Share", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNShare2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐShare(ctx, sel, v[i])
+		return ec.marshalNShare2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShare(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -9926,7 +10024,7 @@ func (ec *executionContext) marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋg
 	return ret
 }
 
-func (ec *executionContext) marshalNShare2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐShare(ctx context.Context, sel ast.SelectionSet, v *model.Share) graphql.Marshaler {
+func (ec *executionContext) marshalNShare2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShare(ctx context.Context, sel ast.SelectionSet, v *hub.Share) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Share!")
 		return graphql.Null
@@ -10229,7 +10327,7 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditFilter(ctx context.Context, v any) (*model.AuditFilter, error) {
+func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAuditFilter(ctx context.Context, v any) (*hub.AuditFilter, error) {
 	if v == nil {
 		return nil, nil
 	}

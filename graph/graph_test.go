@@ -59,12 +59,22 @@ func TestDataValues_StatementsDoNotGrowWithRows(t *testing.T) {
 		api.Query(t, token, nestedQuery, map[string]any{"first": first}, &out)
 		return counter.n.Load() - before, len(out.DataValues.Edges)
 	}
-	count(1) // warm up: authentication caches nothing, but keep the runs alike
-	small, rows10 := count(10)
-	large, rows500 := count(500)
-	if rows10 != 10 || rows500 != 500 {
-		t.Fatalf("got %d and %d rows, want 10 and 500", rows10, rows500)
+	// The fewest statements of three runs: a loaded machine can still
+	// split a batch in two, which is timing, not statements per row.
+	fewest := func(first int) int64 {
+		best := int64(-1)
+		for range 3 {
+			n, rows := count(first)
+			if rows != first {
+				t.Fatalf("got %d rows, want %d", rows, first)
+			}
+			if best < 0 || n < best {
+				best = n
+			}
+		}
+		return best
 	}
+	small, large := fewest(10), fewest(500)
 	if small != large {
 		t.Errorf("statements: %d for 10 rows, %d for 500 rows; want equal", small, large)
 	}
@@ -185,3 +195,5 @@ func TestMe_TellsNameRoleDepartmentRegion(t *testing.T) {
 		t.Errorf("me = %+v", out.Me)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

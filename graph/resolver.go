@@ -13,4 +13,5 @@ type Resolver struct {
 	Workflow  hub.WorkflowService
 	Audit     hub.AuditService
 	Submit    hub.SubmitService
+	Access    hub.AccessService
 }

@@ -79,13 +79,15 @@ func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.
 }
 
 // ShareIndicators is the resolver for the shareIndicators field.
-func (r *mutationResolver) ShareIndicators(ctx context.Context, withDepartment string, indicators []string) (bool, error) {
-	return false, notImplemented("shareIndicators")
+func (r *mutationResolver) ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error) {
+	err := r.Access.Share(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators})
+	return err == nil, err
 }
 
 // RevokeShare is the resolver for the revokeShare field.
-func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment string, indicators []string) (bool, error) {
-	return false, notImplemented("revokeShare")
+func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error) {
+	err := r.Access.Revoke(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators})
+	return err == nil, err
 }
 
 // Department is the resolver for the department field.
@@ -175,8 +177,8 @@ func (r *queryResolver) Trend(ctx context.Context, indicator string, regions []s
 }
 
 // ExplainAccess is the resolver for the explainAccess field.
-func (r *queryResolver) ExplainAccess(ctx context.Context, indicator string, region string, period string) (*model.AccessExplanation, error) {
-	return nil, notImplemented("explainAccess")
+func (r *queryResolver) ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error) {
+	return r.Access.Explain(ctx, indicator, region, period)
 }
 
 // ValidationReport is the resolver for the validationReport field.
@@ -185,7 +187,7 @@ func (r *queryResolver) ValidationReport(ctx context.Context, period string, reg
 }
 
 // AuditLog is the resolver for the auditLog field.
-func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
+func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
 	var f hub.AuditFilter
 	if filter != nil {
 		f = hub.AuditFilter{Regions: filter.Regions, Indicators: filter.Indicators, Actors: filter.Actors,
@@ -211,8 +213,8 @@ func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter,
 }
 
 // Shares is the resolver for the shares field.
-func (r *queryResolver) Shares(ctx context.Context, department *string) ([]*model.Share, error) {
-	return nil, notImplemented("shares")
+func (r *queryResolver) Shares(ctx context.Context, department *string) ([]*hub.Share, error) {
+	return r.Access.Shares(ctx, department)
 }
 
 // Parent is the batch resolver for the parent field.
@@ -229,6 +231,26 @@ func (r *regionResolver) Parent(ctx context.Context, objs []*hub.Region) ([]*hub
 // Children is the batch resolver for the children field.
 func (r *regionResolver) Children(ctx context.Context, objs []*hub.Region) ([][]*hub.Region, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).RegionChildren, keysOf(objs, func(r *hub.Region) string { return r.Code }))
+}
+
+// Owner is the batch resolver for the owner field.
+func (r *shareResolver) Owner(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Department, keysOf(objs, func(s *hub.Share) string { return s.Owner }))
+}
+
+// Grantee is the batch resolver for the grantee field.
+func (r *shareResolver) Grantee(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Department, keysOf(objs, func(s *hub.Share) string { return s.Grantee }))
+}
+
+// Indicator is the batch resolver for the indicator field.
+func (r *shareResolver) Indicator(ctx context.Context, objs []*hub.Share) ([]*hub.Indicator, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(s *hub.Share) string {
+		if s.Indicator == nil {
+			return ""
+		}
+		return *s.Indicator
+	}))
 }
 
 // Indicator is the resolver for the indicator field.
@@ -270,6 +292,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Region returns RegionResolver implementation.
 func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 
+// Share returns ShareResolver implementation.
+func (r *Resolver) Share() ShareResolver { return &shareResolver{r} }
+
 // TrendSeries returns TrendSeriesResolver implementation.
 func (r *Resolver) TrendSeries() TrendSeriesResolver { return &trendSeriesResolver{r} }
 
@@ -283,5 +308,39 @@ type (
 	protectionProfileResolver struct{ *Resolver }
 	queryResolver             struct{ *Resolver }
 	regionResolver            struct{ *Resolver }
+	shareResolver             struct{ *Resolver }
 	trendSeriesResolver       struct{ *Resolver }
 )
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	func (r *auditEntryResolver) ID(ctx context.Context, obj *hub.AuditRecord) (string, error) {
+	panic(fmt.Errorf("not implemented: ID - id"))
+}
+func (r *auditEntryResolver) Indicator(ctx context.Context, obj *hub.AuditRecord) (*hub.Indicator, error) {
+	panic(fmt.Errorf("not implemented: Indicator - indicator"))
+}
+func (r *auditEntryResolver) Region(ctx context.Context, obj *hub.AuditRecord) (*hub.Region, error) {
+	panic(fmt.Errorf("not implemented: Region - region"))
+}
+func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+type (
+	auditEntryResolver        struct{ *Resolver }
+	comparisonRowResolver     struct{ *Resolver }
+	dataValueResolver         struct{ *Resolver }
+	departmentResolver        struct{ *Resolver }
+	indicatorResolver         struct{ *Resolver }
+	mutationResolver          struct{ *Resolver }
+	principalResolver         struct{ *Resolver }
+	protectionProfileResolver struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
+	regionResolver            struct{ *Resolver }
+	shareResolver             struct{ *Resolver }
+	trendSeriesResolver       struct{ *Resolver }
+)
+*/

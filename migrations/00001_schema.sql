@@ -126,7 +126,6 @@ CREATE TABLE data_values (
 );
 CREATE UNIQUE INDEX data_values_head ON data_values (indicator_key, period, region_code) WHERE is_head;
 CREATE UNIQUE INDEX data_values_released ON data_values (indicator_key, period, region_code) WHERE is_released;
-CREATE INDEX data_values_region_path ON data_values USING gist (region_path);
 CREATE INDEX data_values_region_period ON data_values (region_code, period);
 CREATE INDEX data_values_period ON data_values (period, indicator_key);
 

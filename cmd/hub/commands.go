@@ -163,6 +163,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Workflow:  postgres.NewWorkflowService(db),
 		Audit:     postgres.NewAuditService(db),
 		Submit:    postgres.NewSubmitService(db),
+		Access:    postgres.NewAccessService(db),
 		Ready:     ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))
@@ -175,6 +176,7 @@ const demoCity = "370700"
 // demoUsers are the demo's accounts, one per role.
 var demoUsers = []hub.NewUser{
 	{Name: "demo-analyst", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: demoCity},
+	{Name: "demo-analyst-edu-qingzhou", Role: hub.Analyst, Department: ptr("education"), Region: "370781"},
 	{Name: "demo-coordinator", Role: hub.Coordinator, Region: demoCity},
 	{Name: "demo-leader", Role: hub.Leader, Region: demoCity},
 	{Name: "demo-media", Role: hub.Media, Region: demoCity},

@@ -12,18 +12,6 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 )
 
-// 为什么能或不能看到/修改 / Why the caller can or cannot read and write a value.
-type AccessExplanation struct {
-	CanRead  bool `json:"canRead"`
-	CanWrite bool `json:"canWrite"`
-	// 阻止读取的规则，可读时为空 / the rule that blocks reading, in words; null when readable.
-	ReadBlockedBy *string `json:"readBlockedBy,omitempty"`
-	// 阻止写入的规则 / the rule that blocks writing; null when writable.
-	WriteBlockedBy *string `json:"writeBlockedBy,omitempty"`
-	// 适用的规则 / every rule that applies, in words.
-	Rules []string `json:"rules"`
-}
-
 type AuditConnection struct {
 	Edges      []*AuditEdge `json:"edges"`
 	PageInfo   *PageInfo    `json:"pageInfo"`
@@ -50,15 +38,6 @@ type AuditEntry struct {
 	OldStatus *hub.Status    `json:"oldStatus,omitempty"`
 	NewStatus *hub.Status    `json:"newStatus,omitempty"`
 	Detail    *string        `json:"detail,omitempty"`
-}
-
-type AuditFilter struct {
-	Regions    []string   `json:"regions,omitempty"`
-	Indicators []string   `json:"indicators,omitempty"`
-	Actors     []string   `json:"actors,omitempty"`
-	Actions    []string   `json:"actions,omitempty"`
-	From       *time.Time `json:"from,omitempty"`
-	To         *time.Time `json:"to,omitempty"`
 }
 
 type Conflict struct {
@@ -116,16 +95,6 @@ type PublicityStat struct {
 }
 
 type Query struct {
-}
-
-// 共享协议 / A sharing agreement: owner lets grantee read APPROVED and PUBLISHED values.
-type Share struct {
-	Owner   *hub.Department `json:"owner"`
-	Grantee *hub.Department `json:"grantee"`
-	// null = all of the owner's indicators
-	Indicator *hub.Indicator `json:"indicator,omitempty"`
-	CreatedAt time.Time      `json:"createdAt"`
-	CreatedBy string         `json:"createdBy"`
 }
 
 type SubmitResult struct {

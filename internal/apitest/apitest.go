@@ -52,6 +52,7 @@ func New(t testing.TB, opts Options) *API {
 		Workflow:   postgres.NewWorkflowService(db.App),
 		Audit:      postgres.NewAuditService(db.App),
 		Submit:     postgres.NewSubmitService(db.App),
+		Access:     postgres.NewAccessService(db.App),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
 	})
@@ -95,7 +96,17 @@ func (r *Response) Code() string {
 // Do sends a GraphQL request with token (none when empty).
 func (a *API) Do(t testing.TB, token, query string, vars map[string]any) *Response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return a.DoOp(t, token, query, "", vars)
+}
+
+// DoOp sends a GraphQL request naming the operation to run.
+func (a *API) DoOp(t testing.TB, token, query, operation string, vars map[string]any) *Response {
+	t.Helper()
+	payload := map[string]any{"query": query, "variables": vars}
+	if operation != "" {
+		payload["operationName"] = operation
+	}
+	body, _ := json.Marshal(payload)
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -115,7 +126,13 @@ func (a *API) Do(t testing.TB, token, query string, vars map[string]any) *Respon
 // data into out.
 func (a *API) Query(t testing.TB, token, query string, vars map[string]any, out any) {
 	t.Helper()
-	resp := a.Do(t, token, query, vars)
+	a.QueryOp(t, token, query, "", vars, out)
+}
+
+// QueryOp is Query for one named operation of a document.
+func (a *API) QueryOp(t testing.TB, token, query, operation string, vars map[string]any, out any) {
+	t.Helper()
+	resp := a.DoOp(t, token, query, operation, vars)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("GraphQL errors: %+v", resp.Errors)
 	}

@@ -13,6 +13,7 @@ type Store interface {
 	UpsertRegions(ctx context.Context, regions []*hub.Region) error
 	UpsertDepartments(ctx context.Context, ds []*hub.Department) error
 	UpsertIndicators(ctx context.Context, is []*hub.Indicator) error
+	UpsertShares(ctx context.Context, shares []*hub.Share) error
 	InsertValues(ctx context.Context, channel string, values []hub.ValueRecord) (int64, error)
 }
 
@@ -53,6 +54,10 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 		return nil, err
 	}
 
+	if err := st.UpsertShares(ctx, Shares()); err != nil {
+		return nil, err
+	}
+
 	seed := make([]hub.ValueRecord, len(figures))
 	for i, f := range figures {
 		comment := optional(f.Note)
@@ -71,4 +76,18 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 	}
 	return &Summary{Regions: len(regions) + len(towns), Indicators: len(inds), SeedValues: len(seed),
 		SyntheticValues: len(synthetic), Inserted: n1 + n2}, nil
+}
+
+// Shares returns the demo's sharing agreements: civil affairs shares the
+// base figures every department needs to compute per-capita values, and
+// education shares all its indicators with civil affairs.
+func Shares() []*hub.Share {
+	ind := func(k string) *string { return &k }
+	var out []*hub.Share
+	for _, grantee := range []string{"education", "womens_federation", "youth_league", "publicity"} {
+		for _, k := range []string{"minors_total", "population_total"} {
+			out = append(out, &hub.Share{Owner: "civil_affairs", Grantee: grantee, Indicator: ind(k), CreatedBy: "demo"})
+		}
+	}
+	return append(out, &hub.Share{Owner: "education", Grantee: "civil_affairs", CreatedBy: "demo"})
 }

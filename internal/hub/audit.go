@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// AuditEntry is one line of the audit trail.
-type AuditEntry struct {
+// AuditRecord is one line of the audit trail.
+type AuditRecord struct {
 	ID           int64
 	At           time.Time
 	Actor        string
@@ -34,7 +34,7 @@ type AuditFilter struct {
 
 // AuditPage is a page of the trail, newest first.
 type AuditPage struct {
-	Entries     []*AuditEntry
+	Entries     []*AuditRecord
 	HasNextPage bool
 	TotalCount  int
 }

@@ -19,23 +19,23 @@ type ValueInput struct {
 	ExpectedVersion *int
 }
 
-// Conflict says why input Index was refused.
-type Conflict struct {
+// SubmitConflict says why input Index was refused.
+type SubmitConflict struct {
 	Index   int
 	Code    string
 	Message string
 }
 
-// SubmitResult counts what a submission did (or would do, on a dry run).
-type SubmitResult struct {
+// SubmitOutcome counts what a submission did (or would do, on a dry run).
+type SubmitOutcome struct {
 	Created, Updated, Unchanged int
-	Conflicts                   []Conflict
+	Conflicts                   []SubmitConflict
 	Values                      []*DataValue
 }
 
 // SubmitService writes values, all or nothing.
 type SubmitService interface {
-	SubmitValues(ctx context.Context, in []ValueInput, dryRun bool) (*SubmitResult, error)
+	SubmitValues(ctx context.Context, in []ValueInput, dryRun bool) (*SubmitOutcome, error)
 }
 
 // CheckValue checks v against the indicator's value type: counts are
@@ -77,4 +77,4 @@ func CheckPeriod(ind *Indicator, period string) error {
 	return nil
 }
 
-func (c Conflict) String() string { return fmt.Sprintf("#%d %s: %s", c.Index, c.Code, c.Message) }
+func (c SubmitConflict) String() string { return fmt.Sprintf("#%d %s: %s", c.Index, c.Code, c.Message) }

@@ -45,8 +45,8 @@ func (s *AuditService) FindAudit(ctx context.Context, f hub.AuditFilter, first i
 	err := s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(pageAudit, append(args, before, first+1)...).Query(func(rows pgx.Rows) error {
 			var err error
-			page.Entries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*hub.AuditEntry, error) {
-				var e hub.AuditEntry
+			page.Entries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*hub.AuditRecord, error) {
+				var e hub.AuditRecord
 				return &e, r.Scan(&e.ID, &e.At, &e.Actor, &e.ActorRole, &e.Channel, &e.Action, &e.IndicatorKey,
 					&e.RegionCode, &e.Period, &e.OldValue, &e.NewValue, &e.OldStatus, &e.NewStatus, &e.Detail)
 			})

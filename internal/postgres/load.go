@@ -57,6 +57,17 @@ ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en
 	return l.send(ctx, "indicators", b)
 }
 
+// UpsertShares records sharing agreements; existing ones stay as they are.
+func (l *Loader) UpsertShares(ctx context.Context, shares []*hub.Share) error {
+	const q = `INSERT INTO shares (owner_department, grantee_department, indicator_key, created_by)
+VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
+	b := &pgx.Batch{}
+	for _, sh := range shares {
+		b.Queue(q, sh.Owner, sh.Grantee, sh.Indicator, sh.CreatedBy)
+	}
+	return l.send(ctx, "shares", b)
+}
+
 func (l *Loader) send(ctx context.Context, what string, b *pgx.Batch) error {
 	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {

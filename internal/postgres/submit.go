@@ -49,8 +49,8 @@ RETURNING id, indicator_key, region_code, period, value, qualifier, status, stat
 
 // SubmitValues writes in, all or nothing: with any conflict nothing is
 // written and the result lists the conflicts by input index.
-func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitResult, error) {
-	res := &hub.SubmitResult{}
+func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitOutcome, error) {
+	res := &hub.SubmitOutcome{}
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
 		for i, v := range in {
 			if err := s.one(ctx, tx, i, v, res); err != nil {
@@ -58,7 +58,7 @@ func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, d
 				if code == hub.EINTERNAL {
 					return err
 				}
-				res.Conflicts = append(res.Conflicts, hub.Conflict{Index: i, Code: code, Message: hub.ErrorMessage(mapError(err))})
+				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: code, Message: hub.ErrorMessage(mapError(err))})
 				// A failed statement aborts the transaction: stop here.
 				var he *hub.Error
 				if !errors.As(err, &he) {
@@ -80,7 +80,7 @@ func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, d
 	return res, nil
 }
 
-func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueInput, res *hub.SubmitResult) error {
+func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueInput, res *hub.SubmitOutcome) error {
 	var ind hub.Indicator
 	err := tx.QueryRow(ctx, findIndicator, v.Indicator).Scan(&ind.Key, &ind.DepartmentCode, &ind.ValueType,
 		&ind.PeriodType, &ind.CollectionLevel, &ind.Formula)

@@ -1,0 +1,156 @@
+// Package access explains the hub's access rules in words.
+//
+// The rules are enforced by PostgreSQL row-level security
+// (migrations/00002_access.sql), on every path. This package is the one Go
+// place that states the same rules for people: explainAccess answers
+// "why can I not see this?", and writes get a FORBIDDEN error that names
+// the rule before the database refuses them. A test checks that both
+// agree on every value of the demo data set for every role.
+package access
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// InScope reports whether the region with path lies in the subtree of the
+// principal's region.
+func InScope(p *hub.Principal, path string) bool {
+	return path == p.RegionPath || strings.HasPrefix(path, p.RegionPath+".")
+}
+
+func dept(p *hub.Principal) string {
+	if p.Department == nil {
+		return ""
+	}
+	return *p.Department
+}
+
+func forbidden(format string, args ...any) *hub.Error {
+	return hub.Errorf(hub.EFORBIDDEN, format, args...)
+}
+
+// WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
+// from entering values of ind for region, or nil when the rules allow it.
+func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role != hub.Analyst:
+		return forbidden("%s 角色不能录入数据，只有部门分析员可以 / %s users may not enter values; only department analysts can", p.Role, p.Role)
+	case ind.DepartmentCode != dept(p):
+		return forbidden("%s 部门的分析员不能录入 %s 部门的指标 %s / %s analysts may not write indicators of %s (%s)",
+			dept(p), ind.DepartmentCode, ind.Key, dept(p), ind.DepartmentCode, ind.Key)
+	case !InScope(p, region.Path):
+		return forbidden("%s（%s）不在您的地区 %s 范围内 / %s is outside your region %s", region.Name, region.Code, p.Region, region.Code, p.Region)
+	case ind.Formula != nil:
+		return hub.Errorf(hub.EINVALID, "%s 是计算指标（%s），不能录入 / %s is derived (%s) and cannot be entered", ind.Key, *ind.Formula, ind.Key, *ind.Formula)
+	}
+	return nil
+}
+
+// readBlockedBy returns the rule that keeps f.Principal from reading the
+// value described by f, or "" when the rules allow it.
+func readBlockedBy(f *hub.ValueFacts) string {
+	p := f.Principal
+	if !InScope(p, f.Region.Path) {
+		return fmt.Sprintf("不在您的地区 %s 范围内 / outside your region %s", p.Region, p.Region)
+	}
+	if !f.Exists {
+		return "尚无数据 / no value has been entered yet"
+	}
+	switch p.Role {
+	case hub.Admin:
+		return ""
+	case hub.Coordinator:
+		if f.Released || f.HeadStatus == hub.Submitted || f.HeadStatus == hub.Returned {
+			return ""
+		}
+		return "尚未报送：协调员可见已报送及之后的数据 / not yet submitted: coordinators see values from SUBMITTED on"
+	case hub.Leader:
+		if f.Released {
+			return ""
+		}
+		return "尚未审核通过：领导可见已审核和已发布的数据 / not yet approved: leaders see APPROVED and PUBLISHED values"
+	case hub.Analyst:
+		switch {
+		case f.Indicator.DepartmentCode == dept(p):
+			return ""
+		case !f.Shared:
+			return fmt.Sprintf("%s 部门未与您的部门 %s 共享指标 %s / not shared with your department: %s has not shared %s with %s",
+				f.Indicator.DepartmentCode, dept(p), f.Indicator.Key, f.Indicator.DepartmentCode, f.Indicator.Key, dept(p))
+		case !f.Released:
+			return "尚未审核通过：共享数据在审核通过后可见 / not yet approved: shared values are visible once APPROVED"
+		}
+		return ""
+	case hub.Media:
+		switch {
+		case !f.Indicator.Publicity:
+			return "不是宣传统计指标：媒体只能看到已发布的宣传统计 / not a publicity statistic: the media office sees published publicity figures only"
+		case !f.Released || f.ReleasedStatus != hub.Published:
+			return "尚未发布 / not yet published"
+		case f.PublishAt == nil || f.PublishAt.After(f.Now):
+			return "尚未发布（禁发期内）/ not yet published (embargoed)"
+		}
+		return ""
+	}
+	return "未知角色 / unknown role"
+}
+
+// Explain states what f.Principal may do with the value of f, and why.
+func Explain(f *hub.ValueFacts) *hub.AccessExplanation {
+	p := f.Principal
+	e := &hub.AccessExplanation{Rules: rules(p)}
+	if r := readBlockedBy(f); r != "" {
+		e.ReadBlockedBy = &r
+	} else {
+		e.CanRead = true
+	}
+	if err := WriteBlockedBy(p, f.Indicator, f.Region); err != nil {
+		msg := hub.ErrorMessage(err)
+		e.WriteBlockedBy = &msg
+	} else {
+		e.CanWrite = true
+	}
+	return e
+}
+
+// rules lists the rules of p's role in words, as DESIGN.md states them.
+func rules(p *hub.Principal) []string {
+	scope := fmt.Sprintf("范围：地区 %s 及其下级 / scope: region %s and below", p.Region, p.Region)
+	switch p.Role {
+	case hub.Analyst:
+		return []string{scope,
+			fmt.Sprintf("读取：本部门（%s）任何状态的数据；其他部门共享给本部门且已审核/已发布的数据 / read: your department's (%s) values in any status; other departments' APPROVED and PUBLISHED values shared with it", dept(p), dept(p)),
+			"写入：本部门指标的草稿和报送 / write: your department's indicators, as DRAFT or SUBMITTED"}
+	case hub.Coordinator:
+		return []string{scope,
+			"读取：所有部门已报送及之后的数据 / read: every department's values from SUBMITTED on",
+			"操作：审核、退回、发布；共享规则；校验规则 / act: approve, return, publish; sharing rules; validation rules"}
+	case hub.Leader:
+		return []string{scope, "读取：已审核和已发布的数据 / read: APPROVED and PUBLISHED values", "写入：无 / write: nothing"}
+	case hub.Media:
+		return []string{scope, "读取：已发布的宣传统计，小数值已抑制 / read: PUBLISHED values of publicity indicators, small cells suppressed", "写入：无 / write: nothing"}
+	case hub.Admin:
+		return []string{scope, "读取：全部 / read: everything", "写入：元数据、用户、令牌 / write: metadata, users, tokens"}
+	}
+	return []string{scope}
+}
+
+// ShareBlockedBy returns a FORBIDDEN error naming the rule that keeps p
+// from sharing the indicators of department from, or nil.
+func ShareBlockedBy(p *hub.Principal, from string) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role == hub.Coordinator || p.Role == hub.Admin:
+		return nil
+	case p.Role == hub.Analyst && dept(p) == from:
+		return nil
+	case p.Role == hub.Analyst:
+		return forbidden("%s 部门的分析员不能共享 %s 部门的指标 / %s analysts may not share indicators of %s", dept(p), from, dept(p), from)
+	}
+	return forbidden("%s 角色不能管理共享协议 / %s users may not manage sharing agreements", p.Role, p.Role)
+}
