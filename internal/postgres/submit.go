@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -25,7 +26,7 @@ var errRollback = errors.New("rollback")
 
 const (
 	findIndicator = `SELECT key, department_code, value_type, period_type, collection_level, formula FROM indicators WHERE key = $1`
-	findRegion    = `SELECT level, path::text FROM regions WHERE code = $1`
+	findRegion    = `SELECT code, name, level, path::text FROM regions WHERE code = $1`
 	findHead      = `SELECT id, value, qualifier, comment, status, version FROM data_values
 WHERE indicator_key = $1 AND period = $2 AND region_code = $3 AND is_head FOR UPDATE`
 	maxVersion  = `SELECT coalesce(max(version), 0) FROM data_values WHERE indicator_key = $1 AND period = $2 AND region_code = $3`
@@ -92,12 +93,16 @@ func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueIn
 	if ind.Formula != nil {
 		return hub.Errorf(hub.EINVALID, "%s 是计算指标，不能填报 / %s is derived and cannot be submitted", ind.Key, ind.Key)
 	}
-	var level hub.RegionLevel
-	var path string
-	err = tx.QueryRow(ctx, findRegion, v.Region).Scan(&level, &path)
+	var reg hub.Region
+	err = tx.QueryRow(ctx, findRegion, v.Region).Scan(&reg.Code, &reg.Name, &reg.Level, &reg.Path)
+	level, path := reg.Level, reg.Path
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Errorf(hub.ENOTFOUND, "地区 %q 不存在 / no region %q", v.Region, v.Region)
 	} else if err != nil {
+		return err
+	}
+	// The rule in words before RLS refuses the write (RLS stays the enforcement).
+	if err := access.WriteBlockedBy(hub.PrincipalFrom(ctx), &ind, &reg); err != nil {
 		return err
 	}
 	if level != ind.CollectionLevel {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -81,7 +82,8 @@ func TestSubmitValues_OtherDepartmentIsForbidden(t *testing.T) {
 	sub := postgres.NewSubmitService(db.App)
 	res, err := sub.SubmitValues(as(hub.Analyst, "education"),
 		[]hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2030", Value: f(1)}}, false)
-	if err != nil || len(res.Conflicts) != 1 || res.Conflicts[0].Code != hub.EFORBIDDEN {
+	if err != nil || len(res.Conflicts) != 1 || res.Conflicts[0].Code != hub.EFORBIDDEN ||
+		!strings.Contains(res.Conflicts[0].Message, "education analysts may not write indicators of civil_affairs") {
 		t.Fatalf("got %v %+v, want a FORBIDDEN conflict", err, res)
 	}
 }
