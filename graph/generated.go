@@ -203,7 +203,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog          func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
+		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string) int
 		Comparison        func(childComplexity int, indicator string, period string, parent *string, level *hub.RegionLevel) int
 		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string) int
 		Departments       func(childComplexity int) int
@@ -319,7 +319,7 @@ type QueryResolver interface {
 	Trend(ctx context.Context, indicator string, regions []string, from string, to string) ([]*hub.TrendSeries, error)
 	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error)
 	ValidationReport(ctx context.Context, period string, region *string) ([]*model.ValidationFinding, error)
-	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
+	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
 	Publications(ctx context.Context) ([]*hub.Publication, error)
 	Shares(ctx context.Context, department *string) ([]*hub.Share, error)
 }
@@ -1013,7 +1013,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*hub.AuditFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.comparison":
 		if e.ComplexityRoot.Query.Comparison == nil {
 			break
@@ -2375,8 +2375,8 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*model.AuditFilter, error) {
-			return ec.unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditFilter(ctx, v)
+		func(ctx context.Context, v any) (*hub.AuditFilter, error) {
+			return ec.unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAuditFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5963,7 +5963,7 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*model.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*hub.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
@@ -8158,8 +8158,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (model.AuditFilter, error) {
-	var it model.AuditFilter
+func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj any) (hub.AuditFilter, error) {
+	var it hub.AuditFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -8229,8 +8229,8 @@ func (ec *executionContext) unmarshalInputAuditFilter(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalAuditFilter(ctx context.Context, raw any) (model.AuditFilter, error) {
-	var out model.AuditFilter
+func UnmarshalAuditFilter(ctx context.Context, raw any) (hub.AuditFilter, error) {
+	var out hub.AuditFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditFilter", raw, &out)
 	return out, err
 }
@@ -11097,7 +11097,7 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditFilter(ctx context.Context, v any) (*model.AuditFilter, error) {
+func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAuditFilter(ctx context.Context, v any) (*hub.AuditFilter, error) {
 	if v == nil {
 		return nil, nil
 	}

@@ -10,6 +10,9 @@ import "github.com/sixprot/hub/internal/hub"
 type Resolver struct {
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
+	Workflow  hub.WorkflowService
+	Audit     hub.AuditService
+	Submit    hub.SubmitService
 	Access    hub.AccessService
 	Media     hub.MediaService
 }

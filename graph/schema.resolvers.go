@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/sixprot/hub/graph/model"
@@ -43,12 +44,40 @@ func (r *indicatorResolver) Department(ctx context.Context, objs []*hub.Indicato
 
 // SubmitValues is the resolver for the submitValues field.
 func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error) {
-	return nil, notImplemented("submitValues")
+	vals := make([]hub.ValueInput, len(input))
+	for i, v := range input {
+		vals[i] = hub.ValueInput{Indicator: v.Indicator, Region: v.Region, Period: v.Period, Value: v.Value,
+			Comment: v.Comment, ExpectedVersion: v.ExpectedVersion}
+		if v.Qualifier != nil {
+			vals[i].Qualifier = *v.Qualifier
+		}
+	}
+	res, err := r.Submit.SubmitValues(ctx, vals, dryRun != nil && *dryRun)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.SubmitResult{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
+		Values: res.Values, Conflicts: []*model.Conflict{}}
+	if out.Values == nil {
+		out.Values = []*hub.DataValue{}
+	}
+	for _, c := range res.Conflicts {
+		out.Conflicts = append(out.Conflicts, &model.Conflict{Index: c.Index, Code: c.Code, Message: c.Message})
+	}
+	return out, nil
 }
 
 // Transition is the resolver for the transition field.
 func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error) {
-	return nil, notImplemented("transition")
+	nums := make([]int, len(ids))
+	for i, id := range ids {
+		n, err := strconv.Atoi(id)
+		if err != nil {
+			return nil, hub.Errorf(hub.EINVALID, "无效的数值编号 %q / invalid value id %q", id, id)
+		}
+		nums[i] = n
+	}
+	return r.Workflow.Transition(ctx, nums, to, reason)
 }
 
 // ShareIndicators is the resolver for the shareIndicators field.
@@ -202,8 +231,29 @@ func (r *queryResolver) ValidationReport(ctx context.Context, period string, reg
 }
 
 // AuditLog is the resolver for the auditLog field.
-func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
-	return nil, notImplemented("auditLog")
+func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
+	var f hub.AuditFilter
+	if filter != nil {
+		f = hub.AuditFilter{Regions: filter.Regions, Indicators: filter.Indicators, Actors: filter.Actors,
+			Actions: filter.Actions, From: filter.From, To: filter.To}
+	}
+	n := 100
+	if first != nil {
+		n = *first
+	}
+	var before int64
+	if after != nil {
+		b, err := strconv.ParseInt(*after, 10, 64)
+		if err != nil {
+			return nil, hub.Errorf(hub.EINVALID, "无效的游标 / invalid cursor %q", *after)
+		}
+		before = b
+	}
+	page, err := r.Audit.FindAudit(ctx, f, n, before)
+	if err != nil {
+		return nil, err
+	}
+	return auditConnection(ctx, page)
 }
 
 // Publications is the resolver for the publications field.

@@ -40,15 +40,6 @@ type AuditEntry struct {
 	Detail    *string        `json:"detail,omitempty"`
 }
 
-type AuditFilter struct {
-	Regions    []string   `json:"regions,omitempty"`
-	Indicators []string   `json:"indicators,omitempty"`
-	Actors     []string   `json:"actors,omitempty"`
-	Actions    []string   `json:"actions,omitempty"`
-	From       *time.Time `json:"from,omitempty"`
-	To         *time.Time `json:"to,omitempty"`
-}
-
 type Conflict struct {
 	Index   int    `json:"index"`
 	Code    string `json:"code"`

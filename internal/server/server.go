@@ -28,6 +28,9 @@ type Config struct {
 	Auth      hub.AuthService
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
+	Workflow  hub.WorkflowService
+	Audit     hub.AuditService
+	Submit    hub.SubmitService
 	Access    hub.AccessService
 	Media     hub.MediaService
 	Ready     Readiness
@@ -49,7 +52,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Access: cfg.Access, Media: cfg.Media}, cfg.Log, cfg.Limits)
+	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))

@@ -1,0 +1,80 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// ValueInput is one value a caller submits.
+type ValueInput struct {
+	Indicator string
+	Region    string
+	Period    string
+	// Value nil means "not reported", which is not 0.
+	Value     *float64
+	Qualifier Qualifier
+	Comment   *string
+	// ExpectedVersion, when set, is the version the caller last saw.
+	ExpectedVersion *int
+}
+
+// SubmitConflict says why input Index was refused.
+type SubmitConflict struct {
+	Index   int
+	Code    string
+	Message string
+}
+
+// SubmitOutcome counts what a submission did (or would do, on a dry run).
+type SubmitOutcome struct {
+	Created, Updated, Unchanged int
+	Conflicts                   []SubmitConflict
+	Values                      []*DataValue
+}
+
+// SubmitService writes values, all or nothing.
+type SubmitService interface {
+	SubmitValues(ctx context.Context, in []ValueInput, dryRun bool) (*SubmitOutcome, error)
+}
+
+// CheckValue checks v against the indicator's value type: counts are
+// non-negative integers, percents lie in 0–100, amounts are non-negative.
+func CheckValue(ind *Indicator, v *float64) error {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return Errorf(EINVALID, "数值无效 / value is not a finite number")
+	}
+	switch ind.ValueType {
+	case Count:
+		if x < 0 || x != math.Trunc(x) {
+			return Errorf(EINVALID, "%s 是计数，须为非负整数 / %s is a count: a non-negative integer, not %v", ind.Key, ind.Key, x)
+		}
+	case Percent:
+		if x < 0 || x > 100 {
+			return Errorf(EINVALID, "%s 是百分比，须在 0–100 之间 / %s is a percent: 0–100, not %v", ind.Key, ind.Key, x)
+		}
+	case Amount, Rate:
+		if x < 0 {
+			return Errorf(EINVALID, "%s 不能为负 / %s may not be negative: %v", ind.Key, ind.Key, x)
+		}
+	}
+	return nil
+}
+
+// CheckPeriod checks that period is of the indicator's period type.
+func CheckPeriod(ind *Indicator, period string) error {
+	p, err := ParsePeriod(period)
+	if err != nil {
+		return Errorf(EINVALID, "无效的期间 %q / invalid period %q", period, period)
+	}
+	if p.Type() != ind.PeriodType {
+		return Errorf(EINVALID, "%s 按 %s 报送，不是 %s / %s is reported per %s, %s is not", ind.Key, ind.PeriodType, period, ind.Key, ind.PeriodType, period)
+	}
+	return nil
+}
+
+func (c SubmitConflict) String() string { return fmt.Sprintf("#%d %s: %s", c.Index, c.Code, c.Message) }
