@@ -20,10 +20,12 @@ type Limits struct {
 	// Complexity is the largest complexity of an operation (each field
 	// counts 1, lists multiply by their first argument).
 	Complexity int
+	// Depth is the deepest field nesting of an operation (0: no limit).
+	Depth int
 }
 
 // DefaultLimits are the limits the hub serves with unless configured.
-var DefaultLimits = Limits{Complexity: 20000}
+var DefaultLimits = Limits{Complexity: 20000, Depth: 12}
 
 // NewHandler returns the GraphQL HTTP handler over the resolver: POST and
 // GET transports, a parsed-query cache, complexity limit, error presenter,
@@ -36,6 +38,8 @@ func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(lim.Complexity))
+	srv.Use(depthLimit{Max: lim.Depth})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.ErrorContext(ctx, "graphql panic", "panic", fmt.Sprint(p))

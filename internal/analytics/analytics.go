@@ -1,0 +1,140 @@
+// Package analytics holds the pure computations of the analytics service:
+// ranking with ties and missing values, and derived-indicator formulas.
+package analytics
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/parser"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// Rank gives competition ranks (1 = highest; ties share a rank, the next
+// rank skips) to values; nil values get a nil rank.
+func Rank(values []*float64) []*int {
+	idx := make([]int, 0, len(values))
+	for i, v := range values {
+		if v != nil {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return *values[idx[a]] > *values[idx[b]] })
+	ranks := make([]*int, len(values))
+	for pos, i := range idx {
+		r := pos + 1
+		if pos > 0 && *values[idx[pos-1]] == *values[i] {
+			r = *ranks[idx[pos-1]]
+		}
+		ranks[i] = &r
+	}
+	return ranks
+}
+
+type identVisitor struct{ names map[string]bool }
+
+func (v *identVisitor) Visit(n *ast.Node) {
+	if id, ok := (*n).(*ast.IdentifierNode); ok {
+		v.names[id.Value] = true
+	}
+}
+
+// Dependencies returns the indicator keys a formula refers to, sorted.
+func Dependencies(formula string) ([]string, error) {
+	tree, err := parser.Parse(formula)
+	if err != nil {
+		return nil, hub.Errorf(hub.EVALIDATION, "公式无法解析 / formula does not parse: %v", err)
+	}
+	v := &identVisitor{names: map[string]bool{}}
+	ast.Walk(&tree.Node, v)
+	deps := make([]string, 0, len(v.names))
+	for k := range v.names {
+		deps = append(deps, k)
+	}
+	sort.Strings(deps)
+	return deps, nil
+}
+
+// CheckFormulas rejects formulas that do not parse or that refer, directly
+// or through other derived indicators, to themselves. formulas maps an
+// indicator key to its formula (only derived indicators).
+func CheckFormulas(formulas map[string]string) error {
+	deps := map[string][]string{}
+	for k, f := range formulas {
+		d, err := Dependencies(f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		deps[k] = d
+	}
+	const (
+		white = iota
+		grey
+		black
+	)
+	colour := map[string]int{}
+	var visit func(k string, path []string) error
+	visit = func(k string, path []string) error {
+		switch colour[k] {
+		case grey:
+			return hub.Errorf(hub.EVALIDATION, "公式循环引用 / circular formula: %v", append(path, k))
+		case black:
+			return nil
+		}
+		colour[k] = grey
+		for _, d := range deps[k] {
+			if err := visit(d, append(path, k)); err != nil {
+				return err
+			}
+		}
+		colour[k] = black
+		return nil
+	}
+	keys := make([]string, 0, len(deps))
+	for k := range deps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := visit(k, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Evaluate computes a formula from the values of its inputs. A missing
+// input or a division by zero gives nil (no value), never an error.
+func Evaluate(formula string, values map[string]*float64) (*float64, error) {
+	deps, err := Dependencies(formula)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]any{}
+	for _, d := range deps {
+		v := values[d]
+		if v == nil {
+			return nil, nil
+		}
+		env[d] = *v
+	}
+	out, err := expr.Eval(formula, env)
+	if err != nil {
+		return nil, hub.Errorf(hub.EVALIDATION, "公式计算失败 / formula failed: %v", err)
+	}
+	var f float64
+	switch x := out.(type) {
+	case float64:
+		f = x
+	case int:
+		f = float64(x)
+	default:
+		return nil, hub.Errorf(hub.EVALIDATION, "公式结果不是数字 / formula result is not a number")
+	}
+	if f != f || f > 1e308 || f < -1e308 { // NaN or ±Inf (division by zero)
+		return nil, nil
+	}
+	return &f, nil
+}
