@@ -75,7 +75,22 @@ func Handler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, mux)
+	return requestLog(cfg.Log, securityHeaders(mux))
+}
+
+// securityHeaders sets headers that keep browsers from sniffing types,
+// framing the hub or leaking URLs. The explorer page may only load its own
+// script (/graphql/explorer.js). No CORS header is ever set: cross-origin
+// browser calls are refused by default.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		next.ServeHTTP(w, r)
+	})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
