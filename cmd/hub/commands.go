@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/sixprot/hub/internal/demo"
@@ -64,6 +68,7 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	role := fs.String("role", "", "analyst, coordinator, leader, media or admin")
 	dept := fs.String("department", "", "department code (analysts)")
 	region := fs.String("region", demoCity, "region code; the user's scope is its subtree")
+	passwordStdin := fs.Bool("password-stdin", false, "read a password for /login from the first line of stdin")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +87,14 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	u := hub.NewUser{Name: *name, Role: r, Region: *region}
 	if *dept != "" {
 		u.Department = dept
+	}
+	if *passwordStdin {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		pw := strings.TrimRight(line, "\r\n")
+		u.Password = &pw
 	}
 	created, err := postgres.NewAuthService(db).CreateUser(ctx, u)
 	if err != nil {

@@ -52,6 +52,7 @@ func New(t testing.TB, opts Options) *API {
 		Access:     postgres.NewAccessService(db.App),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
+		Sessions:   postgres.NewSessionService(db.App),
 	})
 	return &API{DB: db, Handler: h, auth: postgres.NewAuthService(db.Owner)}
 }
