@@ -251,3 +251,22 @@ func TestExport_RankingAsCSVAndXLSX(t *testing.T) {
 		t.Errorf("unknown table: %d", rec.Code)
 	}
 }
+
+func TestDashboard_CountyLeaderSeesOnlyTheirCounty(t *testing.T) {
+	api, _ := setup(t)
+	token := api.User(t, hub.NewUser{Name: "qingzhou-leader", Role: hub.Leader, Region: "370781"})
+	body := get(t, api.Handler, token, "/dashboard?period=2022").Body.String()
+	if !strings.Contains(body, "青州市第1镇街（模拟）") || strings.Contains(body, "奎文区") {
+		t.Errorf("a county leader's dashboard is not their towns")
+	}
+	// Another county's page exists, but its values are not theirs to read.
+	body = get(t, api.Handler, token, "/dashboard/region/370705?period=2022").Body.String()
+	if m := regexp.MustCompile(`<td class="num">[≥≈]?[0-9]`).FindString(body); m != "" {
+		t.Errorf("a value of 奎文区 reached Qingzhou's leader: %s", m)
+	}
+	csv := get(t, api.Handler, token, "/export/ranking.csv?period=2022&parent=370700").Body.String()
+	if strings.Contains(csv, "1080") && !strings.Contains(csv, "370781,青州市,1080") || strings.Contains(csv, "370705,奎文区,4") {
+		t.Errorf("export shows other counties' values:\n%s", csv)
+	}
+}
+

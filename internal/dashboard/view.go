@@ -176,7 +176,10 @@ func indicatorName(i *hub.Indicator, lang string) string {
 // 10,000 up, thousands separators in English.
 func formatNumber(n float64, lang string) string {
 	if lang != "en" && math.Abs(n) >= 10000 {
-		return strconv.FormatFloat(math.Round(n/100)/100, 'f', -1, 64) + "万"
+		// four significant digits: 1.004万, 16.94万, 169.4万
+		w := n / 10000
+		decimals := max(0, 3-int(math.Floor(math.Log10(math.Abs(w)))))
+		return strconv.FormatFloat(w, 'f', decimals, 64) + "万"
 	}
 	if n != math.Trunc(n) {
 		return strconv.FormatFloat(math.Round(n*100)/100, 'f', -1, 64)
