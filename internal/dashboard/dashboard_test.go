@@ -269,4 +269,3 @@ func TestDashboard_CountyLeaderSeesOnlyTheirCounty(t *testing.T) {
 		t.Errorf("export shows other counties' values:\n%s", csv)
 	}
 }
-
