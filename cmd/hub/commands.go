@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -244,9 +246,22 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "  %-18s %-12s %s\n", u.Name, u.Role, token)
 	}
+	// The demo leader logs in to the dashboard with a password made for this run.
+	leaderPassword := randomPassword()
+	if err := auth.SetPassword(ctx, "demo-leader", leaderPassword); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\ndashboard login / 驾驶舱登录: demo-leader / %s\n", leaderPassword)
 	if *loadOnly {
 		return nil
 	}
 	fmt.Fprintf(stdout, "\nGraphQL:   http://localhost%s/graphql\nDashboard: http://localhost%s/dashboard\n", cfg.Addr, cfg.Addr)
 	return serve(ctx, cfg, log)
+}
+
+// randomPassword returns a password for a demo account.
+func randomPassword() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

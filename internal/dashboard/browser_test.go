@@ -91,7 +91,7 @@ func TestBrowser_LeaderOpensDashboardChartsDrawAndBarsNavigate(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/dashboard?period=2022"),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "leader"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "demo-leader"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), leaderPassword),
 		chromedp.Click(chromedp.ID("login")),
 		chromedp.WaitVisible(chromedp.ID("ranking")),

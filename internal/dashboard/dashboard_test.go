@@ -22,7 +22,7 @@ func setup(t testing.TB) (*apitest.API, string) {
 	t.Helper()
 	api := apitest.New(t, apitest.Options{})
 	pw := leaderPassword
-	token := api.User(t, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700", Password: &pw})
+	token := api.User(t, hub.NewUser{Name: "demo-leader", Role: hub.Leader, Region: "370700", Password: &pw})
 	return api, token
 }
 
@@ -173,9 +173,9 @@ func TestLogin_SessionCookieCSRFAndLogout(t *testing.T) {
 	if csrf == nil || !strings.Contains(page.Body.String(), `value="`+csrf.Value+`"`) {
 		t.Fatal("login page has no CSRF token")
 	}
-	form := url.Values{"username": {"leader"}, "password": {leaderPassword}, "csrf": {csrf.Value}, "next": {"/dashboard?period=2022"}}
+	form := url.Values{"username": {"demo-leader"}, "password": {leaderPassword}, "csrf": {csrf.Value}, "next": {"/dashboard?period=2022"}}
 
-	noToken := url.Values{"username": {"leader"}, "password": {leaderPassword}}
+	noToken := url.Values{"username": {"demo-leader"}, "password": {leaderPassword}}
 	if rec := post(api.Handler, "/login", noToken, csrf); rec.Code != http.StatusForbidden {
 		t.Errorf("login without CSRF token: status %d", rec.Code)
 	}
@@ -188,7 +188,7 @@ func TestLogin_SessionCookieCSRFAndLogout(t *testing.T) {
 	if rec.Code != http.StatusForbidden {
 		t.Errorf("cross-site login: status %d", rec.Code)
 	}
-	wrong := url.Values{"username": {"leader"}, "password": {"nope-nope-nope"}, "csrf": {csrf.Value}}
+	wrong := url.Values{"username": {"demo-leader"}, "password": {"nope-nope-nope"}, "csrf": {csrf.Value}}
 	if rec := post(api.Handler, "/login", wrong, csrf); rec.Code != http.StatusUnauthorized || cookieNamed(rec, "hub_session") != nil {
 		t.Errorf("wrong password: status %d", rec.Code)
 	}
@@ -218,7 +218,7 @@ func TestLogin_SessionCookieCSRFAndLogout(t *testing.T) {
 	if rec := get(t, api.Handler, "", "/dashboard?period=2022", sess); rec.Code != http.StatusSeeOther {
 		t.Errorf("dashboard after logout: status %d", rec.Code)
 	}
-	if rec := post(api.Handler, "/login", url.Values{"username": {"leader"}, "password": {leaderPassword}, "csrf": {csrf.Value}, "next": {"//evil.example/"}}, csrf); rec.Header().Get("Location") != "/dashboard" {
+	if rec := post(api.Handler, "/login", url.Values{"username": {"demo-leader"}, "password": {leaderPassword}, "csrf": {csrf.Value}, "next": {"//evil.example/"}}, csrf); rec.Header().Get("Location") != "/dashboard" {
 		t.Errorf("open redirect: %q", rec.Header().Get("Location"))
 	}
 }

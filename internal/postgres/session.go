@@ -100,3 +100,20 @@ func (s *SessionService) Logout(ctx context.Context, token string) error {
 	}
 	return nil
 }
+
+// SetPassword sets the password of user name; it runs on the owner's
+// connection (the CLI, the demo), as user management does.
+func (s *AuthService) SetPassword(ctx context.Context, name, password string) error {
+	h, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	tag, err := s.db.pool.Exec(ctx, `UPDATE users SET password_hash = $2 WHERE name = $1`, name, h)
+	if err != nil {
+		return fmt.Errorf("set password of %s: %w", name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return hub.Errorf(hub.ENOTFOUND, "没有用户 %q / no user %q", name, name)
+	}
+	return nil
+}

@@ -39,6 +39,24 @@ func TestLogin_PasswordCheckedWithoutAppReadingHashes(t *testing.T) {
 		t.Fatalf("session after logout: %v", err)
 	}
 
+	auth := postgres.NewAuthService(db.Owner)
+	if err := auth.SetPassword(ctx, "lead", "another password"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sessions.Login(ctx, "lead", pw); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+		t.Errorf("old password still works: %v", err)
+	}
+	if _, err := sessions.Login(ctx, "lead", "another password"); err != nil {
+		t.Errorf("new password: %v", err)
+	}
+	if err := auth.SetPassword(ctx, "nobody", "another password"); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Errorf("set password of nobody: %v", err)
+	}
+	if err := auth.SetPassword(ctx, "lead", "short"); hub.ErrorCode(err) != hub.EINVALID {
+		t.Errorf("short password: %v", err)
+	}
+	pw = "another password"
+
 	app, err := pgx.Connect(ctx, db.AppURL)
 	if err != nil {
 		t.Fatal(err)
