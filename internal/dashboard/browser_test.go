@@ -145,6 +145,18 @@ func TestBrowser_LeaderOpensDashboardChartsDrawAndBarsNavigate(t *testing.T) {
 	}
 	t.Logf("screenshot: %s", file)
 
+	// The heatmap's tooltip shows the value as readers see it.
+	tip, err := chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+  var el = document.getElementById('heatmap');
+  echarts.getInstanceByDom(el).dispatchAction({ type: 'showTip', seriesIndex: 0, dataIndex: 0 });
+  var t = el.querySelector('div:not(:first-child)');
+  return t && t.textContent.indexOf('%') >= 0 ? t.textContent : '';
+})()`, chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil || !strings.Contains(tip, "（") {
+		t.Errorf("heatmap tooltip: %q, %v", tip, err)
+	}
+	t.Logf("heatmap tooltip: %s", tip)
+
 	// Click the first bar: it opens that district's page.
 	first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#ranking tbody tr').dataset.region`))
 	if err != nil {

@@ -127,7 +127,10 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 			if dv == nil || dv.Value == nil || max == 0 {
 				continue
 			}
-			hd = append(hd, opts.HeatMapData{Value: [3]any{x, y, math.Round(*dv.Value / max * 100)}})
+			// [x, y, scaled 0–100, the value as readers see it]; the tooltip
+			// of dashboard.js shows the last.
+			q := dv.Qualifier
+			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*dv.Value / max * 100), formatValue(dv.Value, &q, lang)}})
 		}
 	}
 	heat.SetGlobalOptions(initOpts(chartHeatmap), toolbox(),
@@ -136,7 +139,7 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys}),
 		charts.WithGridOpts(opts.Grid{Left: "200", Bottom: "90"}),
-		charts.WithVisualMapOpts(opts.VisualMap{Min: 0, Max: 100, Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false)}))
+		charts.WithVisualMapOpts(opts.VisualMap{Min: 0, Max: 100, Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false), Dimension: "2"}))
 	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
 
 	page.AddCharts(bar, radar, trend, heat)

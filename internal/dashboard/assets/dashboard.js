@@ -5,6 +5,15 @@
   'use strict';
   var nodes = document.querySelectorAll('.chart[data-src]');
   if (!nodes.length || !window.echarts) { return; }
+  // heatTip shows a heatmap cell's value as readers see it (万, ≥, ≈) and
+  // its scaled share of the indicator's highest value.
+  function heatTip(option) {
+    var xs = option.xAxis[0].data, ys = option.yAxis[0].data, enc = echarts.format.encodeHTML;
+    return function (p) {
+      var v = p.value;
+      return enc(ys[v[1]]) + '<br>' + enc(xs[v[0]]) + '：' + enc(String(v[3])) + '（' + v[2] + '%）';
+    };
+  }
   fetch(nodes[0].getAttribute('data-src'), { credentials: 'same-origin' })
     .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
     .then(function (data) {
@@ -19,6 +28,9 @@
             var href = links[p.dataIndex];
             if (href) { window.location.href = href; }
           });
+        }
+        if (el.id === 'heatmap' && option.tooltip) {
+          option.tooltip.formatter = heatTip(option);
         }
         chart.setOption(option);
         window.addEventListener('resize', function () { chart.resize(); });
