@@ -137,8 +137,8 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 		charts.WithTitleOpts(opts.Title{Title: m.L["heatmap"], Subtitle: protectionName(m.View.Protection, lang)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys}),
-		charts.WithGridOpts(opts.Grid{Left: "200", Bottom: "90"}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),
+		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "90", Right: "20"}),
 		charts.WithVisualMapOpts(opts.VisualMap{Min: 0, Max: 100, Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false), Dimension: "2"}))
 	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
 
