@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/sixprot/hub/internal/demo"
@@ -64,6 +70,7 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	role := fs.String("role", "", "analyst, coordinator, leader, media or admin")
 	dept := fs.String("department", "", "department code (analysts)")
 	region := fs.String("region", demoCity, "region code; the user's scope is its subtree")
+	passwordStdin := fs.Bool("password-stdin", false, "read a password for /login from the first line of stdin")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +89,14 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	u := hub.NewUser{Name: *name, Role: r, Region: *region}
 	if *dept != "" {
 		u.Department = dept
+	}
+	if *passwordStdin {
+		line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password: %w", err)
+		}
+		pw := strings.TrimRight(line, "\r\n")
+		u.Password = &pw
 	}
 	created, err := postgres.NewAuthService(db).CreateUser(ctx, u)
 	if err != nil {
@@ -165,6 +180,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Submit:    postgres.NewSubmitService(db),
 		Access:    postgres.NewAccessService(db),
 		Media:     postgres.NewMediaService(db, 0),
+		Sessions:  postgres.NewSessionService(db),
 		Ready:     ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))
@@ -235,9 +251,22 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "  %-18s %-12s %s\n", u.Name, u.Role, token)
 	}
+	// The demo leader logs in to the dashboard with a password made for this run.
+	leaderPassword := randomPassword()
+	if err := auth.SetPassword(ctx, "demo-leader", leaderPassword); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\ndashboard login / 驾驶舱登录: demo-leader / %s\n", leaderPassword)
 	if *loadOnly {
 		return nil
 	}
 	fmt.Fprintf(stdout, "\nGraphQL:   http://localhost%s/graphql\nDashboard: http://localhost%s/dashboard\n", cfg.Addr, cfg.Addr)
 	return serve(ctx, cfg, log)
+}
+
+// randomPassword returns a password for a demo account.
+func randomPassword() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -25,7 +25,7 @@ const usage = `hub — 六大保护数据中心 / Six Protections Hub
   hub demo [--load-only]          create, migrate and fill a demo database, then serve
   hub serve                       serve GraphQL, dashboard, exports, health and metrics
   hub migrate [--status]          apply pending migrations, or list them
-  hub user create --name N --role R [--department D] [--region C]
+  hub user create --name N --role R [--department D] [--region C] [--password-stdin]
   hub token create --user N       print a new bearer token on stdout
 
 common flags / 通用参数 (flag, then environment, then default):

@@ -56,6 +56,7 @@ func New(t testing.TB, opts Options) *API {
 		Media:      postgres.NewMediaService(db.App, 0),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
+		Sessions:   postgres.NewSessionService(db.App),
 	})
 	return &API{DB: db, Handler: h, auth: postgres.NewAuthService(db.Owner)}
 }

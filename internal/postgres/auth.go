@@ -60,10 +60,18 @@ func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User,
 	if u.Role == hub.Analyst && (u.Department == nil || *u.Department == "") {
 		return nil, hub.Errorf(hub.EINVALID, "分析员必须指定部门（--department）/ analysts need a department (--department)")
 	}
-	const q = `INSERT INTO users (name, role, department_code, region_code) VALUES ($1, $2, $3, $4)
+	var hash *string
+	if u.Password != nil {
+		h, err := HashPassword(*u.Password)
+		if err != nil {
+			return nil, err
+		}
+		hash = &h
+	}
+	const q = `INSERT INTO users (name, role, department_code, region_code, password_hash) VALUES ($1, $2, $3, $4, $5)
 RETURNING id`
 	out := &hub.User{Name: u.Name, Role: u.Role, Department: u.Department, Region: u.Region}
-	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region).Scan(&out.ID)
+	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region, hash).Scan(&out.ID)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {

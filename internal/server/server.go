@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sixprot/hub/graph"
+	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/loader"
 )
@@ -39,6 +40,12 @@ type Config struct {
 	MaxBodyBytes int64
 	// LoaderWait is how long dataloaders collect keys (loader.DefaultWait).
 	LoaderWait time.Duration
+	// Sessions enables the dashboard, its login and exports.
+	Sessions hub.SessionService
+	// Analytics feeds the dashboard's comparison, radar and trend.
+	Analytics hub.AnalyticsService
+	// SecureCookies marks session cookies Secure behind a TLS proxy.
+	SecureCookies bool
 }
 
 // Handler returns the hub's HTTP handler.
@@ -72,6 +79,10 @@ func Handler(cfg Config) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	if cfg.Sessions != nil {
+		dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
+			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies}).Register(mux)
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})

@@ -1,0 +1,163 @@
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+const (
+	sessionCookie = "hub_session"
+	loginCSRF     = "hub_login_csrf"
+)
+
+type sessionKey struct{}
+
+func sessionFrom(ctx context.Context) *hub.Session {
+	s, _ := ctx.Value(sessionKey{}).(*hub.Session)
+	return s
+}
+
+// authed puts the viewer's principal in the context: from a bearer token
+// (scripts) or from the session cookie (browsers). Pages send a browser
+// without a session to /login; data and exports answer 401.
+func (d *Dashboard) authed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			token, _ := strings.CutPrefix(h, "Bearer ")
+			p, err := d.cfg.Auth.Authenticate(ctx, strings.TrimSpace(token))
+			if err != nil {
+				d.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(hub.NewContext(ctx, p)))
+			return
+		}
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			s, err := d.cfg.Sessions.Session(ctx, c.Value)
+			if err == nil {
+				ctx = context.WithValue(hub.NewContext(ctx, s.Principal), sessionKey{}, s)
+				next.ServeHTTP(w, r.WithContext(ctx))
+				return
+			}
+			if hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+				d.fail(w, r, err)
+				return
+			}
+		}
+		if r.Method == http.MethodGet && (r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/")) {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		d.fail(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
+	})
+}
+
+func (d *Dashboard) secure(r *http.Request) bool { return d.cfg.SecureCookies || r.TLS != nil }
+
+func random() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// safeNext keeps redirects after login on the hub.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/dashboard"
+	}
+	return next
+}
+
+type loginData struct {
+	L     labels
+	Lang  string
+	CSRF  string
+	Next  string
+	Error string
+}
+
+func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
+	d.renderLogin(w, r, http.StatusOK, "")
+}
+
+func (d *Dashboard) renderLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	token := random()
+	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Value: token, Path: "/login", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: d.secure(r), MaxAge: 3600})
+	lang := langOf(r)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = d.tmpl.ExecuteTemplate(w, "login.html", loginData{L: labelsFor(lang), Lang: lang, CSRF: token,
+		Next: safeNext(r.FormValue("next")), Error: msg})
+}
+
+// login checks the double-submitted CSRF token, then the password.
+func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		d.fail(w, r, hub.Errorf(hub.EINVALID, "表单无效 / invalid form"))
+		return
+	}
+	c, err := r.Cookie(loginCSRF)
+	if err != nil || !equal(c.Value, r.PostFormValue("csrf")) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		http.Error(w, "CSRF 校验失败，请刷新登录页 / CSRF check failed, reload the login page", http.StatusForbidden)
+		return
+	}
+	s, err := d.cfg.Sessions.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"))
+	if hub.ErrorCode(err) == hub.EUNAUTHENTICATED {
+		d.renderLogin(w, r, http.StatusUnauthorized, hub.ErrorMessage(err))
+		return
+	}
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.Token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: d.secure(r), Expires: s.Expires})
+	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Path: "/login", MaxAge: -1})
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func equal(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// logout needs the session's CSRF token.
+func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
+	s := sessionFrom(r.Context())
+	if s == nil || !equal(s.CSRF, r.PostFormValue("csrf")) {
+		http.Error(w, "CSRF 校验失败 / CSRF check failed", http.StatusForbidden)
+		return
+	}
+	if err := d.cfg.Sessions.Logout(r.Context(), s.Token); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// fail answers an error with its HTTP status; internal causes are logged
+// and not shown.
+func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := map[string]int{hub.EUNAUTHENTICATED: 401, hub.EFORBIDDEN: 403, hub.EINVALID: 400,
+		hub.ENOTFOUND: 404, hub.EUNAVAILABLE: 503}[hub.ErrorCode(err)]
+	if status == 0 {
+		status = http.StatusInternalServerError
+		d.cfg.Log.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "error", err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(hub.ErrorMessage(err) + "\n"))
+}

@@ -1,0 +1,165 @@
+package dashboard
+
+import (
+	"math"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/components"
+	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// Chart ids, stable for the page, the script and the tests.
+const (
+	chartBar     = "bar"
+	chartRadar   = "radar"
+	chartTrend   = "trend"
+	chartHeatmap = "heatmap"
+)
+
+var chartIDs = []string{chartBar, chartRadar, chartTrend, chartHeatmap}
+
+func initOpts(id string) charts.GlobalOpts {
+	return charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: AssetsHost, Width: "100%", Height: "360px"})
+}
+
+func toolbox() charts.GlobalOpts {
+	return charts.WithToolboxOpts(opts.Toolbox{Show: opts.Bool(true), Feature: &opts.ToolBoxFeature{
+		SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png", Name: "hub-chart"}}})
+}
+
+func num(v *float64) any {
+	if v == nil {
+		return "-"
+	}
+	return math.Round(*v*100) / 100
+}
+
+// page collects the charts of a model with go-echarts; its JS assets are
+// the hub's own.
+func (m *Model) page() (*components.Page, map[string]map[string]any, map[string][]string) {
+	page := components.NewPage()
+	page.SetAssetsHost(AssetsHost)
+	lang := m.View.Lang
+	measure := m.L["value"]
+	if m.View.PerCapita {
+		measure = m.L["per10k"]
+	}
+
+	bar := charts.NewBar()
+	bar.SetGlobalOptions(initOpts(chartBar), toolbox(),
+		charts.WithTitleOpts(opts.Title{Title: indicatorName(m.Indicator, lang), Subtitle: m.View.Period + " · " + measure}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
+		charts.WithGridOpts(opts.Grid{Bottom: "90", Left: "60", Right: "20"}))
+	var names []string
+	var data []opts.BarData
+	var links []string
+	for _, r := range m.Rows {
+		names = append(names, r.Name)
+		v := r.Value
+		if m.View.PerCapita {
+			v = r.PerTenK
+		}
+		data = append(data, opts.BarData{Name: r.Name, Value: num(v)})
+		links = append(links, r.Link)
+	}
+	bar.SetXAxis(names).AddSeries(measure, data)
+
+	radar := charts.NewRadar()
+	var indicators []*opts.Indicator
+	for _, p := range hub.Protections[:6] {
+		indicators = append(indicators, &opts.Indicator{Name: protectionName(p, lang), Max: 100})
+	}
+	radar.SetGlobalOptions(initOpts(chartRadar), toolbox(),
+		charts.WithTitleOpts(opts.Title{Title: m.L["radar"], Subtitle: subtitleRadar(m)}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}),
+		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: indicators}))
+	for _, pr := range m.Profiles {
+		scores := map[hub.Protection]*float64{}
+		for _, s := range pr.Scores {
+			scores[s.Protection] = s.Score
+		}
+		var vals []any
+		for _, p := range hub.Protections[:6] {
+			vals = append(vals, num(scores[p]))
+		}
+		radar.AddSeries(m.regionLabel(pr.RegionCode), []opts.RadarData{{Name: m.regionLabel(pr.RegionCode), Value: vals}})
+	}
+	if len(m.Profiles) == 0 {
+		radar.AddSeries("—", []opts.RadarData{})
+	}
+
+	trend := charts.NewLine()
+	trend.SetGlobalOptions(initOpts(chartTrend), toolbox(),
+		charts.WithTitleOpts(opts.Title{Title: m.L["trend"], Subtitle: indicatorName(m.Indicator, lang)}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}))
+	trend.SetXAxis(m.Periods)
+	for _, s := range m.Trends {
+		var pts []opts.LineData
+		for _, p := range s.Points {
+			pts = append(pts, opts.LineData{Value: num(p.Value)})
+		}
+		trend.AddSeries(m.regionLabel(s.RegionCode), pts)
+	}
+	if len(m.Trends) == 0 {
+		trend.AddSeries("—", []opts.LineData{})
+	}
+
+	heat := charts.NewHeatMap()
+	var xs, ys []string
+	for _, r := range m.Children {
+		xs = append(xs, regionName(r, lang))
+	}
+	var hd []opts.HeatMapData
+	for y, ind := range m.HeatIndicators {
+		ys = append(ys, indicatorName(ind, lang))
+		var max float64
+		for _, dv := range m.Heat[ind.Key] {
+			if dv.Value != nil && *dv.Value > max {
+				max = *dv.Value
+			}
+		}
+		for x, r := range m.Children {
+			dv := m.Heat[ind.Key][r.Code]
+			if dv == nil || dv.Value == nil || max == 0 {
+				continue
+			}
+			// [x, y, scaled 0–100, the value as readers see it]; the tooltip
+			// of dashboard.js shows the last.
+			q := dv.Qualifier
+			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*dv.Value / max * 100), formatValue(dv.Value, &q, lang)}})
+		}
+	}
+	heat.SetGlobalOptions(initOpts(chartHeatmap), toolbox(),
+		charts.WithTitleOpts(opts.Title{Title: m.L["heatmap"], Subtitle: protectionName(m.View.Protection, lang)}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),
+		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "90", Right: "20"}),
+		charts.WithVisualMapOpts(opts.VisualMap{Min: 0, Max: 100, Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false), Dimension: "2"}))
+	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
+
+	page.AddCharts(bar, radar, trend, heat)
+	page.Validate()
+	out := map[string]map[string]any{chartBar: bar.JSON(), chartRadar: radar.JSON(), chartTrend: trend.JSON(), chartHeatmap: heat.JSON()}
+	return page, out, map[string][]string{chartBar: links}
+}
+
+func subtitleRadar(m *Model) string {
+	if !m.HasAnalytics {
+		return m.L["noanalytic"]
+	}
+	return m.View.Period
+}
+
+func (m *Model) regionLabel(code string) string {
+	for _, r := range m.Children {
+		if r.Code == code {
+			return regionName(r, m.View.Lang)
+		}
+	}
+	return code
+}

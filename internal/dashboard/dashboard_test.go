@@ -1,0 +1,271 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+const leaderPassword = "leader-password-1"
+
+func setup(t testing.TB) (*apitest.API, string) {
+	t.Helper()
+	api := apitest.New(t, apitest.Options{})
+	pw := leaderPassword
+	token := api.User(t, hub.NewUser{Name: "demo-leader", Role: hub.Leader, Region: "370700", Password: &pw})
+	return api, token
+}
+
+func get(t testing.TB, h http.Handler, token, target string, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+var externalURL = regexp.MustCompile(`https?://[^\s"'<>]+`)
+
+func TestDashboard_LeaderSeesRankingFromReleasedValues(t *testing.T) {
+	api, token := setup(t)
+	rec := get(t, api.Handler, token, "/dashboard?period=2022")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	body := rec.Body.String()
+	if !strings.Contains(body, `<html lang="zh-CN">`) {
+		t.Error("page is not Chinese first")
+	}
+	if !regexp.MustCompile(`<tr data-region="370781"><td>\d+</td><td><a href="[^"]+">青州市</a></td><td class="num">1080</td>`).MatchString(body) {
+		t.Errorf("ranking does not show 青州市 1080:\n%s", body)
+	}
+	if !strings.Contains(body, "万") {
+		t.Error("KPIs are not written with 万")
+	}
+	if !strings.Contains(body, `src="/dashboard/assets/echarts.min.js"`) {
+		t.Error("ECharts is not loaded from the hub")
+	}
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-eval") || strings.Contains(csp, "script-src 'self' 'unsafe-inline'") {
+		t.Errorf("CSP not strict for scripts: %s", csp)
+	}
+	if regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]`).MatchString(body) {
+		t.Error("page has an inline script")
+	}
+
+	data := get(t, api.Handler, token, "/dashboard/data.json?period=2022")
+	var out struct {
+		Charts map[string]map[string]any `json:"charts"`
+		Links  map[string][]string       `json:"links"`
+	}
+	if err := json.Unmarshal(data.Body.Bytes(), &out); err != nil {
+		t.Fatalf("data.json: %v: %s", err, data.Body)
+	}
+	for _, id := range []string{"bar", "radar", "trend", "heatmap"} {
+		if out.Charts[id] == nil || out.Charts[id]["series"] == nil {
+			t.Errorf("chart %s has no options", id)
+		}
+	}
+	if len(out.Links["bar"]) == 0 || !strings.HasPrefix(out.Links["bar"][0], "/dashboard/region/") {
+		t.Errorf("bar links: %v", out.Links["bar"])
+	}
+}
+
+func TestDashboard_NoPageReferencesOutsideTheHub(t *testing.T) {
+	api, token := setup(t)
+	for _, target := range []string{"/login", "/dashboard?period=2022", "/dashboard?period=2022&lang=en&percap=1",
+		"/dashboard/region/370781?period=2022", "/dashboard/data.json?period=2022", "/dashboard/assets/dashboard.js",
+		"/dashboard/assets/dashboard.css"} {
+		rec := get(t, api.Handler, token, target)
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s: status %d", target, rec.Code)
+		}
+		if u := externalURL.FindString(rec.Body.String()); u != "" {
+			t.Errorf("%s references %s", target, u)
+		}
+	}
+}
+
+func TestDashboard_EnglishPerCapitaAndRegionPage(t *testing.T) {
+	api, token := setup(t)
+	body := get(t, api.Handler, token, "/dashboard?period=2022&lang=en&percap=1").Body.String()
+	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "Qingzhou") || !strings.Contains(body, "<b>Per 10,000 minors</b>") {
+		t.Errorf("English per-capita page wrong:\n%s", body)
+	}
+	rec := get(t, api.Handler, token, "/dashboard/region/370781?period=2022")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "青州市第1镇街（模拟）") {
+		t.Errorf("district page does not compare its towns: %d\n%s", rec.Code, rec.Body)
+	}
+	if rec := get(t, api.Handler, token, "/dashboard/region/999999?period=2022"); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown region: status %d", rec.Code)
+	}
+	if rec := get(t, api.Handler, token, "/dashboard?period=20x2"); rec.Code != http.StatusBadRequest {
+		t.Errorf("bad period: status %d", rec.Code)
+	}
+}
+
+func TestDashboard_UnapprovedValuesNeverAppear(t *testing.T) {
+	api, token := setup(t)
+	// The demo's 2023 values are drafts and submissions only.
+	body := get(t, api.Handler, token, "/dashboard?period=2023").Body.String()
+	if m := regexp.MustCompile(`<td class="num">[≥≈]?[0-9]`).FindString(body); m != "" {
+		t.Errorf("a 2023 value reached the leader: %s", m)
+	}
+}
+
+func TestDashboard_WithoutLoginGoesToLogin(t *testing.T) {
+	api, _ := setup(t)
+	rec := get(t, api.Handler, "", "/dashboard?period=2022")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/login?next=") {
+		t.Errorf("status %d location %q", rec.Code, rec.Header().Get("Location"))
+	}
+	for _, target := range []string{"/dashboard/data.json", "/export/ranking.csv"} {
+		if rec := get(t, api.Handler, "", target); rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s without login: status %d", target, rec.Code)
+		}
+	}
+	if rec := get(t, api.Handler, "sph_bogus", "/export/ranking.csv"); rec.Code != http.StatusUnauthorized {
+		t.Errorf("bad token: status %d", rec.Code)
+	}
+}
+
+func cookieNamed(rec *httptest.ResponseRecorder, name string) *http.Cookie {
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func post(h http.Handler, target string, form url.Values, cookies ...*http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestLogin_SessionCookieCSRFAndLogout(t *testing.T) {
+	api, _ := setup(t)
+	page := get(t, api.Handler, "", "/login?next=/dashboard%3Fperiod%3D2022")
+	csrf := cookieNamed(page, "hub_login_csrf")
+	if csrf == nil || !strings.Contains(page.Body.String(), `value="`+csrf.Value+`"`) {
+		t.Fatal("login page has no CSRF token")
+	}
+	form := url.Values{"username": {"demo-leader"}, "password": {leaderPassword}, "csrf": {csrf.Value}, "next": {"/dashboard?period=2022"}}
+
+	noToken := url.Values{"username": {"demo-leader"}, "password": {leaderPassword}}
+	if rec := post(api.Handler, "/login", noToken, csrf); rec.Code != http.StatusForbidden {
+		t.Errorf("login without CSRF token: status %d", rec.Code)
+	}
+	cross := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	cross.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	cross.Header.Set("Sec-Fetch-Site", "cross-site")
+	cross.AddCookie(csrf)
+	rec := httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, cross)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("cross-site login: status %d", rec.Code)
+	}
+	wrong := url.Values{"username": {"demo-leader"}, "password": {"nope-nope-nope"}, "csrf": {csrf.Value}}
+	if rec := post(api.Handler, "/login", wrong, csrf); rec.Code != http.StatusUnauthorized || cookieNamed(rec, "hub_session") != nil {
+		t.Errorf("wrong password: status %d", rec.Code)
+	}
+
+	rec = post(api.Handler, "/login", form, csrf)
+	sess := cookieNamed(rec, "hub_session")
+	if rec.Code != http.StatusSeeOther || sess == nil || rec.Header().Get("Location") != "/dashboard?period=2022" {
+		t.Fatalf("login: status %d, location %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if !sess.HttpOnly || sess.SameSite != http.SameSiteLaxMode || sess.Secure {
+		t.Errorf("session cookie flags: %+v", sess)
+	}
+	dash := get(t, api.Handler, "", "/dashboard?period=2022", sess)
+	if dash.Code != http.StatusOK {
+		t.Fatalf("dashboard with session: %d", dash.Code)
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(dash.Body.String())
+	if m == nil {
+		t.Fatal("no logout form")
+	}
+	if rec := post(api.Handler, "/logout", url.Values{"csrf": {"forged"}}, sess); rec.Code != http.StatusForbidden {
+		t.Errorf("logout with a forged token: status %d", rec.Code)
+	}
+	if rec := post(api.Handler, "/logout", url.Values{"csrf": {m[1]}}, sess); rec.Code != http.StatusSeeOther {
+		t.Errorf("logout: status %d", rec.Code)
+	}
+	if rec := get(t, api.Handler, "", "/dashboard?period=2022", sess); rec.Code != http.StatusSeeOther {
+		t.Errorf("dashboard after logout: status %d", rec.Code)
+	}
+	if rec := post(api.Handler, "/login", url.Values{"username": {"demo-leader"}, "password": {leaderPassword}, "csrf": {csrf.Value}, "next": {"//evil.example/"}}, csrf); rec.Header().Get("Location") != "/dashboard" {
+		t.Errorf("open redirect: %q", rec.Header().Get("Location"))
+	}
+}
+
+func TestExport_RankingAsCSVAndXLSX(t *testing.T) {
+	api, token := setup(t)
+	rec := get(t, api.Handler, token, "/export/ranking.csv?period=2022")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "370781,青州市,1080,") {
+		t.Fatalf("csv %d:\n%s", rec.Code, rec.Body)
+	}
+	rec = get(t, api.Handler, token, "/export/ranking.xlsx?period=2022")
+	f, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatalf("xlsx: %v", err)
+	}
+	rows, _ := f.GetRows(f.GetSheetName(0))
+	found := false
+	for _, r := range rows {
+		if len(r) > 3 && r[1] == "370781" && r[3] == "1080" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("xlsx has no 青州市 1080: %v", rows)
+	}
+	if rec := get(t, api.Handler, token, "/export/heatmap.csv?period=2022&protection=GOVERNMENT"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "村（居）儿童主任数") {
+		t.Errorf("heatmap csv %d", rec.Code)
+	}
+	if rec := get(t, api.Handler, token, "/export/secrets.csv"); rec.Code != http.StatusNotFound {
+		t.Errorf("unknown table: %d", rec.Code)
+	}
+}
+
+func TestDashboard_CountyLeaderSeesOnlyTheirCounty(t *testing.T) {
+	api, _ := setup(t)
+	token := api.User(t, hub.NewUser{Name: "qingzhou-leader", Role: hub.Leader, Region: "370781"})
+	body := get(t, api.Handler, token, "/dashboard?period=2022").Body.String()
+	if !strings.Contains(body, "青州市第1镇街（模拟）") || strings.Contains(body, "奎文区") {
+		t.Errorf("a county leader's dashboard is not their towns")
+	}
+	// Another county's page exists, but its values are not theirs to read.
+	body = get(t, api.Handler, token, "/dashboard/region/370705?period=2022").Body.String()
+	if m := regexp.MustCompile(`<td class="num">[≥≈]?[0-9]`).FindString(body); m != "" {
+		t.Errorf("a value of 奎文区 reached Qingzhou's leader: %s", m)
+	}
+	csv := get(t, api.Handler, token, "/export/ranking.csv?period=2022&parent=370700").Body.String()
+	if strings.Contains(csv, "1080") && !strings.Contains(csv, "370781,青州市,1080") || strings.Contains(csv, "370705,奎文区,4") {
+		t.Errorf("export shows other counties' values:\n%s", csv)
+	}
+}

@@ -1,0 +1,304 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// Row is one region of the comparison.
+type Row struct {
+	Region    *hub.Region
+	Name      string
+	Value     *float64
+	Qualifier *hub.Qualifier
+	PerTenK   *float64
+	Status    *hub.Status
+	Rank      int
+	// Link opens the region's own page (empty below counties).
+	Link string
+}
+
+// KPI is a headline figure.
+type KPI struct {
+	Label, Value, Note string
+}
+
+// Model is everything a page shows.
+type Model struct {
+	View       View
+	L          labels
+	Parent     *hub.Region
+	Children   []*hub.Region
+	Indicator  *hub.Indicator
+	Indicators []*hub.Indicator
+	Rows       []*Row
+	KPIs       []KPI
+	// Heat is the heatmap: indicators of the protection × children.
+	HeatIndicators []*hub.Indicator
+	Heat           map[string]map[string]*hub.DataValue
+	Selected       []*hub.Region
+	Profiles       []*hub.ProtectionProfile
+	Trends         []*hub.TrendSeries
+	Periods        []string
+	HasAnalytics   bool
+	User           string
+	CSRF           string
+}
+
+var released = []hub.Status{hub.Approved, hub.Published}
+
+const (
+	minorsKey    = "minors_total"
+	directorsKey = "child_directors"
+	hopeKey      = "hope_rooms"
+)
+
+// build gathers a page's figures through the services, as the viewer.
+func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
+	p := hub.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first")
+	}
+	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: d.cfg.Analytics != nil, User: p.Name}
+	if s := sessionFrom(ctx); s != nil {
+		m.CSRF = s.CSRF
+	}
+	parentCode := v.Parent
+	if parentCode == "" {
+		parentCode = p.Region
+	}
+	rs, err := d.cfg.Catalogue.RegionsByCode(ctx, []string{parentCode})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard region: %w", err)
+	}
+	if len(rs) == 0 || rs[0] == nil {
+		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", parentCode, parentCode)
+	}
+	m.Parent = rs[0]
+	children, err := d.cfg.Catalogue.RegionChildren(ctx, []string{parentCode})
+	if err != nil {
+		return nil, fmt.Errorf("dashboard regions: %w", err)
+	}
+	m.Children = children[0]
+	if m.Indicators, err = d.cfg.Catalogue.Indicators(ctx, hub.IndicatorFilter{}); err != nil {
+		return nil, fmt.Errorf("dashboard indicators: %w", err)
+	}
+	m.pickIndicator()
+	codes := make([]string, len(m.Children))
+	byCode := map[string]*hub.Region{}
+	for i, c := range m.Children {
+		codes[i], byCode[c.Code] = c.Code, c
+	}
+
+	// One read of the period's released values of the children serves the
+	// KPIs, the heatmap and (without analytics) the comparison.
+	values, total, err := d.allValues(ctx, hub.ValueFilter{Regions: codes, Periods: []string{v.Period}, Statuses: released})
+	if err != nil {
+		return nil, err
+	}
+	byKey := map[string]map[string]*hub.DataValue{}
+	for _, dv := range values {
+		if byKey[dv.IndicatorKey] == nil {
+			byKey[dv.IndicatorKey] = map[string]*hub.DataValue{}
+		}
+		byKey[dv.IndicatorKey][dv.RegionCode] = dv
+	}
+	m.kpis(byKey, total)
+	if err := m.comparison(ctx, d.cfg.Analytics, byKey, byCode); err != nil {
+		return nil, err
+	}
+	m.Heat = byKey
+	for _, ind := range m.Indicators {
+		if ind.Protection == v.Protection && len(byKey[ind.Key]) > 0 {
+			m.HeatIndicators = append(m.HeatIndicators, ind)
+		}
+	}
+
+	for _, c := range v.Regions {
+		if r := byCode[c]; r != nil {
+			m.Selected = append(m.Selected, r)
+		}
+	}
+	if len(m.Selected) == 0 {
+		for _, r := range m.Rows {
+			if len(m.Selected) < 3 && r.Rank > 0 {
+				m.Selected = append(m.Selected, r.Region)
+			}
+		}
+	}
+	sel := make([]string, len(m.Selected))
+	for i, r := range m.Selected {
+		sel[i] = r.Code
+	}
+	from, to := fmtPeriodRange(v.Period, 5)
+	if d.cfg.Analytics != nil && len(sel) > 0 {
+		if m.Profiles, err = d.cfg.Analytics.Profile(ctx, sel, v.Period); err != nil {
+			return nil, fmt.Errorf("dashboard profile: %w", err)
+		}
+		if m.Trends, err = d.cfg.Analytics.Trend(ctx, m.Indicator.Key, sel, from, to); err != nil {
+			return nil, fmt.Errorf("dashboard trend: %w", err)
+		}
+	} else if len(sel) > 0 {
+		if m.Trends, err = d.trendFromValues(ctx, m.Indicator.Key, sel, from, to); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range m.Trends {
+		if len(t.Points) > len(m.Periods) {
+			m.Periods = m.Periods[:0]
+			for _, pt := range t.Points {
+				m.Periods = append(m.Periods, pt.Period)
+			}
+		}
+	}
+	return m, nil
+}
+
+// pickIndicator resolves the indicator of the view: the one asked for, or
+// child directors for districts and the first town-level one for towns.
+func (m *Model) pickIndicator() {
+	want := m.View.Indicator
+	townLevel := len(m.Children) > 0 && m.Children[0].Level == hub.LevelTown
+	for _, ind := range m.Indicators {
+		if ind.Key == want {
+			m.Indicator = ind
+			return
+		}
+	}
+	for _, ind := range m.Indicators {
+		if (!townLevel && ind.Key == directorsKey) || (townLevel && ind.CollectionLevel == hub.LevelTown) {
+			m.Indicator = ind
+			break
+		}
+	}
+	if m.Indicator == nil && len(m.Indicators) > 0 {
+		m.Indicator = m.Indicators[0]
+	}
+	if m.Indicator == nil {
+		m.Indicator = &hub.Indicator{Key: want, Name: want}
+	}
+	m.View.Indicator = m.Indicator.Key
+}
+
+// allValues pages through FindValues.
+func (d *Dashboard) allValues(ctx context.Context, f hub.ValueFilter) ([]*hub.DataValue, int, error) {
+	var out []*hub.DataValue
+	page := hub.ValuePage{First: 1000}
+	for {
+		conn, err := d.cfg.Values.FindValues(ctx, f, page)
+		if err != nil {
+			return nil, 0, fmt.Errorf("dashboard values: %w", err)
+		}
+		out = append(out, conn.Values...)
+		if !conn.HasNextPage || len(conn.Values) == 0 {
+			return out, conn.TotalCount, nil
+		}
+		k := conn.Values[len(conn.Values)-1].Key()
+		page.After = &k
+	}
+}
+
+func (m *Model) kpis(byKey map[string]map[string]*hub.DataValue, total int) {
+	sum := func(key string) KPI {
+		var s float64
+		var q *hub.Qualifier
+		for _, dv := range byKey[key] {
+			if dv.Value != nil {
+				s += *dv.Value
+				if dv.Qualifier != hub.Exact {
+					atLeast := hub.AtLeast
+					q = &atLeast
+				}
+			}
+		}
+		n := len(byKey[key])
+		return KPI{Value: formatValue(&s, q, m.View.Lang), Note: fmt.Sprintf("%d/%d %s", n, len(m.Children), m.L["regionsnb"])}
+	}
+	k := sum(minorsKey)
+	k.Label = m.L["minors"]
+	m.KPIs = append(m.KPIs, k)
+	k = sum(directorsKey)
+	k.Label = m.L["directors"]
+	m.KPIs = append(m.KPIs, k)
+	k = sum(hopeKey)
+	k.Label = m.L["hope"]
+	m.KPIs = append(m.KPIs, k)
+	n := float64(total)
+	m.KPIs = append(m.KPIs, KPI{Label: m.L["approved"], Value: formatNumber(n, m.View.Lang), Note: m.View.Period})
+}
+
+// comparison fills the ranking: from the analytics service when wired,
+// else from the released values read above.
+func (m *Model) comparison(ctx context.Context, a hub.AnalyticsService, byKey map[string]map[string]*hub.DataValue, byCode map[string]*hub.Region) error {
+	link := func(r *hub.Region) string {
+		if r.Level == hub.LevelCounty {
+			return "/dashboard/region/" + r.Code + "?" + m.View.Query("regions", "", "parent", "")
+		}
+		return ""
+	}
+	if a != nil && len(m.Children) > 0 {
+		parent := m.Parent.Code
+		rows, err := a.Comparison(ctx, hub.ComparisonQuery{Indicator: m.Indicator.Key, Period: m.View.Period,
+			Parent: &parent, Level: m.Children[0].Level})
+		if err != nil {
+			return fmt.Errorf("dashboard comparison: %w", err)
+		}
+		for _, cr := range rows {
+			r := byCode[cr.RegionCode]
+			if r == nil {
+				continue
+			}
+			m.Rows = append(m.Rows, &Row{Region: r, Name: regionName(r, m.View.Lang), Value: cr.Value,
+				Qualifier: cr.Qualifier, PerTenK: cr.PerTenThousandMinors, Status: cr.Status, Link: link(r)})
+		}
+	} else {
+		for _, r := range m.Children {
+			row := &Row{Region: r, Name: regionName(r, m.View.Lang), Link: link(r)}
+			if dv := byKey[m.Indicator.Key][r.Code]; dv != nil {
+				row.Value, row.Status = dv.Value, &dv.Status
+				q := dv.Qualifier
+				row.Qualifier = &q
+				if mv := byKey[minorsKey][r.Code]; mv != nil && mv.Value != nil && *mv.Value > 0 && dv.Value != nil {
+					pc := *dv.Value / *mv.Value * 10000
+					row.PerTenK = &pc
+				}
+			}
+			m.Rows = append(m.Rows, row)
+		}
+	}
+	sortRows(m.Rows, m.View.PerCapita)
+	return nil
+}
+
+// trendFromValues reads an indicator's released values over the years.
+func (d *Dashboard) trendFromValues(ctx context.Context, indicator string, regions []string, from, to string) ([]*hub.TrendSeries, error) {
+	var periods []string
+	var f, t int
+	fmt.Sscan(from, &f)
+	fmt.Sscan(to, &t)
+	for y := f; y <= t; y++ {
+		periods = append(periods, fmt.Sprint(y))
+	}
+	values, _, err := d.allValues(ctx, hub.ValueFilter{Indicators: []string{indicator}, Regions: regions, Periods: periods, Statuses: released})
+	if err != nil {
+		return nil, err
+	}
+	var out []*hub.TrendSeries
+	for _, code := range regions {
+		s := &hub.TrendSeries{IndicatorKey: indicator, RegionCode: code}
+		for _, p := range periods {
+			pt := hub.TrendPoint{Period: p}
+			for _, dv := range values {
+				if dv.RegionCode == code && dv.Period == p {
+					q, st := dv.Qualifier, dv.Status
+					pt.Value, pt.Qualifier, pt.Status = dv.Value, &q, &st
+				}
+			}
+			s.Points = append(s.Points, pt)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

@@ -1,0 +1,258 @@
+package dashboard
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// View is what a page shows; it lives in the URL query so that a link
+// reproduces the view.
+type View struct {
+	Lang       string // "zh" or "en"
+	Period     string
+	Protection hub.Protection
+	Indicator  string
+	// Regions are the districts the radar and trend show; empty = the
+	// first few of the comparison.
+	Regions   []string
+	PerCapita bool
+	// Parent is the region whose children are compared ("" = the viewer's scope).
+	Parent string
+}
+
+func langOf(r *http.Request) string {
+	if r.URL.Query().Get("lang") == "en" {
+		return "en"
+	}
+	return "zh"
+}
+
+// DefaultPeriod is the period shown without a choice: the last one with
+// approved figures in the demo.
+const DefaultPeriod = "2022"
+
+func parseView(r *http.Request) (View, error) {
+	q := r.URL.Query()
+	v := View{Lang: langOf(r), Period: q.Get("period"), Indicator: q.Get("indicator"),
+		Protection: hub.Protection(strings.ToUpper(q.Get("protection"))), PerCapita: q.Get("percap") == "1",
+		Parent: r.PathValue("code")}
+	if v.Period == "" {
+		v.Period = DefaultPeriod
+	}
+	if _, err := hub.ParsePeriod(v.Period); err != nil {
+		return v, err
+	}
+	if v.Protection == "" {
+		v.Protection = hub.Government
+	}
+	if v.Protection.NameZh() == "" {
+		return v, hub.Errorf(hub.EINVALID, "未知的保护类别 %q / unknown protection %q", v.Protection, v.Protection)
+	}
+	for _, s := range q["regions"] {
+		for _, c := range strings.Split(s, ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				v.Regions = append(v.Regions, c)
+			}
+		}
+	}
+	if len(v.Regions) > 8 {
+		v.Regions = v.Regions[:8]
+	}
+	return v, nil
+}
+
+// Query returns the URL query of v, with changes applied.
+func (v View) Query(changes ...string) string {
+	q := url.Values{}
+	q.Set("period", v.Period)
+	q.Set("protection", string(v.Protection))
+	q.Set("indicator", v.Indicator)
+	if v.PerCapita {
+		q.Set("percap", "1")
+	}
+	if len(v.Regions) > 0 {
+		q.Set("regions", strings.Join(v.Regions, ","))
+	}
+	if v.Lang == "en" {
+		q.Set("lang", "en")
+	}
+	if v.Parent != "" {
+		q.Set("parent", v.Parent)
+	}
+	for i := 0; i+1 < len(changes); i += 2 {
+		if changes[i+1] == "" {
+			q.Del(changes[i])
+		} else {
+			q.Set(changes[i], changes[i+1])
+		}
+	}
+	return q.Encode()
+}
+
+// labels are the page's words in one language.
+type labels map[string]string
+
+var words = map[string][2]string{
+	"title":      {"未成年人保护工作驾驶舱", "Minor protection dashboard"},
+	"login":      {"登录", "Log in"},
+	"logout":     {"退出", "Log out"},
+	"username":   {"用户名", "User name"},
+	"password":   {"密码", "Password"},
+	"period":     {"期间", "Period"},
+	"protection": {"保护类别", "Protection"},
+	"indicator":  {"指标", "Indicator"},
+	"regions":    {"对比地区", "Regions"},
+	"percap":     {"按每万名未成年人", "Per 10,000 minors"},
+	"raw":        {"原始数值", "Raw values"},
+	"apply":      {"应用", "Apply"},
+	"minors":     {"未成年人", "Minors"},
+	"directors":  {"儿童主任", "Child directors"},
+	"hope":       {"希望小屋", "Hope rooms"},
+	"approved":   {"本期已审核数值", "Values approved this period"},
+	"compare":    {"地区对比", "Comparison of regions"},
+	"ranking":    {"排名", "Ranking"},
+	"rank":       {"名次", "Rank"},
+	"region":     {"地区", "Region"},
+	"value":      {"数值", "Value"},
+	"per10k":     {"每万名未成年人", "Per 10,000 minors"},
+	"status":     {"状态", "Status"},
+	"radar":      {"六大保护画像", "Six protections profile"},
+	"trend":      {"趋势", "Trend"},
+	"heatmap":    {"指标热力图（按指标缩放）", "Heatmap (scaled per indicator)"},
+	"noanalytic": {"分析服务尚未接入", "Analytics service not wired yet"},
+	"suppressed": {"—：未报告、未审核或按小数保护隐藏", "—: not reported, not approved, or suppressed to protect small counts"},
+	"regionsof":  {"下辖地区", "Areas of"},
+	"back":       {"返回全市", "Back to the city"},
+	"regionsnb":  {"有数据地区", "regions reporting"},
+	"english":    {"English", "English"},
+	"chinese":    {"中文", "中文"},
+	"synthetic":  {"含模拟演示数据", "includes synthetic demo data"},
+}
+
+func labelsFor(lang string) labels {
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	l := labels{}
+	for k, v := range words {
+		l[k] = v[i]
+	}
+	return l
+}
+
+var protectionEn = map[hub.Protection]string{hub.Family: "Family", hub.School: "School", hub.Society: "Society",
+	hub.Online: "Online", hub.Government: "Government", hub.Judicial: "Judicial", hub.Base: "Base figures"}
+
+func protectionName(p hub.Protection, lang string) string {
+	if lang == "en" {
+		return protectionEn[p]
+	}
+	return p.NameZh()
+}
+
+func regionName(r *hub.Region, lang string) string {
+	if lang == "en" && r.NameEn != nil {
+		return *r.NameEn
+	}
+	return r.Name
+}
+
+func indicatorName(i *hub.Indicator, lang string) string {
+	if lang == "en" && i.NameEn != nil {
+		return *i.NameEn
+	}
+	return i.Name
+}
+
+// formatNumber writes n the way readers expect: 万 for Chinese from
+// 10,000 up, thousands separators in English.
+func formatNumber(n float64, lang string) string {
+	if lang != "en" && math.Abs(n) >= 10000 {
+		// four significant digits: 1.004万, 16.94万, 169.4万
+		w := n / 10000
+		decimals := max(0, 3-int(math.Floor(math.Log10(math.Abs(w)))))
+		return strconv.FormatFloat(w, 'f', decimals, 64) + "万"
+	}
+	if n != math.Trunc(n) {
+		return strconv.FormatFloat(math.Round(n*100)/100, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(math.Abs(n), 'f', 0, 64)
+	if lang == "en" {
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+	}
+	if n < 0 {
+		s = "-" + s
+	}
+	return s
+}
+
+func qualifierMark(q *hub.Qualifier) string {
+	if q == nil {
+		return ""
+	}
+	switch *q {
+	case hub.AtLeast:
+		return "≥"
+	case hub.Approx:
+		return "≈"
+	}
+	return ""
+}
+
+// formatValue writes a value with its qualifier, or "—".
+func formatValue(v *float64, q *hub.Qualifier, lang string) string {
+	if v == nil {
+		return "—"
+	}
+	return qualifierMark(q) + formatNumber(*v, lang)
+}
+
+func sortRows(rows []*Row, perCapita bool) {
+	key := func(r *Row) *float64 {
+		if perCapita {
+			return r.PerTenK
+		}
+		return r.Value
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := key(rows[i]), key(rows[j])
+		switch {
+		case a == nil:
+			return false
+		case b == nil:
+			return true
+		}
+		return *a > *b
+	})
+	rank := 0
+	var last *float64
+	for i, r := range rows {
+		k := key(r)
+		if k == nil {
+			r.Rank = 0
+			continue
+		}
+		if last == nil || *k != *last {
+			rank = i + 1
+		}
+		r.Rank, last = rank, k
+	}
+}
+
+func fmtPeriodRange(period string, years int) (string, string) {
+	y, err := strconv.Atoi(period[:4])
+	if err != nil {
+		return period, period
+	}
+	return fmt.Sprint(y - years + 1), period[:4]
+}

@@ -1,0 +1,25 @@
+package hub
+
+import (
+	"context"
+	"time"
+)
+
+// Session is a logged-in browser: the cookie's secret Token, the CSRF token
+// its forms must carry, and whom it acts for.
+type Session struct {
+	Token     string
+	CSRF      string
+	Expires   time.Time
+	Principal *Principal
+}
+
+// SessionService logs users in with a password and keeps their sessions.
+type SessionService interface {
+	// Login returns a new session, or UNAUTHENTICATED for a wrong name or password.
+	Login(ctx context.Context, name, password string) (*Session, error)
+	// Session returns the live session of token, or UNAUTHENTICATED.
+	Session(ctx context.Context, token string) (*Session, error)
+	// Logout ends the session of token.
+	Logout(ctx context.Context, token string) error
+}
