@@ -79,6 +79,9 @@ func Handler(cfg Config) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	if cfg.Media != nil {
+		mediaRoutes(mux, cfg)
+	}
 	if cfg.Sessions != nil {
 		dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
 			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies}).Register(mux)

@@ -1,0 +1,68 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+func get(api *apitest.API, token, path string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestPublicityExport_MediaGetsPublishedFiguresAsCSVAndJSON(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	dept := "civil_affairs"
+	analyst := api.User(t, hub.NewUser{Name: "a", Role: hub.Analyst, Department: &dept, Region: "370700"})
+
+	csv := get(api, media, "/export/publicity.csv?period=2022")
+	if csv.Code != http.StatusOK || !strings.Contains(csv.Body.String(), "brochures_distributed,370705,2022,20000,AT_LEAST,copies,PUBLISHED,false,2万余份") {
+		t.Fatalf("CSV %d:\n%s", csv.Code, csv.Body.String())
+	}
+	if strings.Contains(csv.Body.String(), "child_directors") || strings.Contains(csv.Body.String(), ",2023,") {
+		t.Error("CSV holds a non-publicity or unpublished figure")
+	}
+	js := get(api, media, "/export/publicity.json?period=2022&region=370781")
+	var out struct{ Observations []map[string]any }
+	if err := json.Unmarshal(js.Body.Bytes(), &out); err != nil || len(out.Observations) == 0 {
+		t.Fatalf("JSON %d: %s", js.Code, js.Body.String())
+	}
+	for _, o := range out.Observations {
+		if !strings.HasPrefix(o["region"].(string), "370781") || o["status"] != "PUBLISHED" {
+			t.Errorf("observation outside the request: %v", o)
+		}
+	}
+	for _, tc := range []struct {
+		token, path string
+		status      int
+	}{
+		{"", "/export/publicity.csv?period=2022", http.StatusUnauthorized},
+		{"", "/export/publicity.json?period=2022", http.StatusUnauthorized},
+		{"", "/media", http.StatusUnauthorized},
+		{analyst, "/export/publicity.csv?period=2022", http.StatusForbidden},
+		{analyst, "/media", http.StatusForbidden},
+		{media, "/export/publicity.csv", http.StatusBadRequest},
+		{media, "/export/publicity.csv?period=2022Q9", http.StatusBadRequest},
+	} {
+		if rec := get(api, tc.token, tc.path); rec.Code != tc.status {
+			t.Errorf("%s (token %v): %d, want %d", tc.path, tc.token != "", rec.Code, tc.status)
+		}
+	}
+	page := get(api, media, "/media")
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "2022年度未成年人保护宣传统计") ||
+		!strings.Contains(page.Body.String(), `lang="zh-CN"`) {
+		t.Errorf("release view %d:\n%s", page.Code, page.Body.String())
+	}
+}
