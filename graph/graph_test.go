@@ -204,11 +204,7 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 // ownerExec runs SQL as the database owner, for setting up test data.
 func ownerExec(t *testing.T, api *apitest.API, sql string) {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), api.DB.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := api.DB.OwnerConn(t)
 	if _, err := conn.Exec(context.Background(), sql); err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/sixprot/hub/internal/apitest"
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -16,11 +14,7 @@ import (
 func TestAuditLog_CoordinatorsSeeTransitionsOthersNothing(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, api.DB.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := api.DB.OwnerConn(t)
 	var id int
 	if err := conn.QueryRow(ctx, `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status)
 SELECT i.key, i.department_code, r.code, r.path, '2030', 5, 'DRAFT' FROM regions r, indicators i

@@ -231,3 +231,21 @@ func alive(pid int) bool {
 	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
 	return err == nil
 }
+
+// OwnerConn opens a connection as the owner, closed when t ends, for
+// setting up data past the policies.
+func (db *DB) OwnerConn(t testing.TB) *pgx.Conn { return connect(t, db.URL) }
+
+// AppConn opens a connection as hub_app, closed when t ends, for running
+// SQL under the policies as a request would.
+func (db *DB) AppConn(t testing.TB) *pgx.Conn { return connect(t, db.AppURL) }
+
+func connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}

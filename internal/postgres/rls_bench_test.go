@@ -20,12 +20,8 @@ import (
 func BenchmarkRLSOverhead_LeaderCityWide(b *testing.B) {
 	ctx := context.Background()
 	db := pgtest.New(b, pgtest.Options{Demo: true})
-	owner, err := pgx.Connect(ctx, db.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer owner.Close(ctx)
-	_, err = owner.Exec(ctx, `
+	owner := db.OwnerConn(b)
+	_, err := owner.Exec(ctx, `
 INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, qualifier,
                          status, is_released, source, publish_at, updated_by)
 SELECT indicator_key, department_code, region_code, region_path, (y)::text, value * (1 + (y - 2000) / 100.0),
@@ -36,11 +32,7 @@ ANALYZE data_values`)
 	if err != nil {
 		b.Fatal(err)
 	}
-	app, err := pgx.Connect(ctx, db.AppURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer app.Close(ctx)
+	app := db.AppConn(b)
 
 	shapes := []struct {
 		name, rls, floor string

@@ -72,21 +72,13 @@ func visible(p principal, r row, shared map[string]bool) bool {
 func TestRLS_EachRoleSeesExactlyWhatDesignAllows(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
-	owner, err := pgx.Connect(ctx, db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(ctx)
-	app, err := pgx.Connect(ctx, db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close(ctx)
+	owner := db.OwnerConn(t)
+	app := db.AppConn(t)
 
 	// Make the data exercise every rule: a returned value, a corrected
 	// approved value (draft head + released row), and one published
 	// value under embargo.
-	_, err = owner.Exec(ctx, `
+	_, err := owner.Exec(ctx, `
 UPDATE data_values SET status = 'RETURNED', status_reason = 'check the source'
  WHERE indicator_key = 'hope_rooms' AND region_code = '370702' AND period = '2023' AND is_head;
 UPDATE data_values SET is_head = false
@@ -174,11 +166,7 @@ AND (s.indicator_key IS NULL OR s.indicator_key = i.key) WHERE s.grantee_departm
 func TestRLS_WritesOutsideTheRulesAreRefused(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
-	app, err := pgx.Connect(ctx, db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close(ctx)
+	app := db.AppConn(t)
 
 	const insert = `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status)
 VALUES ($1, $2, $3, $4, '2030', 1, $5)`
@@ -234,11 +222,7 @@ VALUES ($1, $2, $3, $4, '2030', 1, $5)`
 func TestRLS_SettingsDoNotOutliveTheTransaction(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
-	app, err := pgx.Connect(ctx, db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close(ctx)
+	app := db.AppConn(t)
 	asApp(t, ctx, app, principal{"admin", "", "370700"}, func(tx pgx.Tx) {
 		var n int
 		_ = tx.QueryRow(ctx, `SELECT count(*) FROM data_values`).Scan(&n)

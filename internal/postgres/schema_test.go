@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sixprot/hub/internal/pgtest"
@@ -15,11 +14,7 @@ import (
 // keep bad rows out: each statement must fail with the SQLSTATE given.
 func TestSchema_RejectsBadRows(t *testing.T) {
 	db := pgtest.New(t, pgtest.Options{Demo: true})
-	conn, err := pgx.Connect(context.Background(), db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := db.OwnerConn(t)
 
 	const insertValue = `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status, is_released)
 SELECT 'child_directors', 'civil_affairs', r.code, r.path, $1, $2, $3, $4 FROM regions r WHERE r.code = $5`
@@ -72,17 +67,13 @@ SELECT 'child_directors', 'civil_affairs', r.code, r.path, $1, $2, $3, $4 FROM r
 func TestAuditTrail_RecordsEveryValueWrite(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
-	conn, err := pgx.Connect(ctx, db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := db.OwnerConn(t)
 	var before int
 	_ = conn.QueryRow(ctx, `SELECT count(*) FROM audit_log`).Scan(&before)
 	if before == 0 {
 		t.Fatal("the demo load left no audit rows")
 	}
-	_, err = conn.Exec(ctx, `UPDATE data_values SET value = value + 1, version = version + 1
+	_, err := conn.Exec(ctx, `UPDATE data_values SET value = value + 1, version = version + 1
 WHERE indicator_key = 'hope_rooms' AND region_code = '370702' AND period = '2023' AND is_head`)
 	if err != nil {
 		t.Fatal(err)

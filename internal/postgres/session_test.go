@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
@@ -57,11 +55,7 @@ func TestLogin_PasswordCheckedWithoutAppReadingHashes(t *testing.T) {
 	}
 	pw = "another password"
 
-	app, err := pgx.Connect(ctx, db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close(ctx)
+	app := db.AppConn(t)
 	var hash string
 	if err := app.QueryRow(ctx, `SELECT password_hash FROM users WHERE name = 'lead'`).Scan(&hash); err == nil {
 		t.Fatal("hub_app read a password hash")

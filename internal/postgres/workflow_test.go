@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
@@ -16,13 +14,9 @@ import (
 func draft(t *testing.T, db *pgtest.DB, indicator string) int {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := db.OwnerConn(t)
 	var id int
-	err = conn.QueryRow(ctx, `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status)
+	err := conn.QueryRow(ctx, `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status)
 SELECT i.key, i.department_code, r.code, r.path, '2030', 5, 'DRAFT' FROM regions r, indicators i WHERE r.code = '370702' AND i.key = $1
 RETURNING id`, indicator).Scan(&id)
 	if err != nil {
@@ -93,11 +87,7 @@ func TestWorkflowTrigger_RejectsIllegalUpdatesInSQL(t *testing.T) {
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	id := draft(t, db, "minors_total")
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, db.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := db.AppConn(t)
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
