@@ -15,4 +15,5 @@ type Resolver struct {
 	Submit    hub.SubmitService
 	Access    hub.AccessService
 	Media     hub.MediaService
+	Analytics hub.AnalyticsService
 }

@@ -180,6 +180,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Submit:    postgres.NewSubmitService(db),
 		Access:    postgres.NewAccessService(db),
 		Media:     postgres.NewMediaService(db, 0),
+		Analytics: postgres.NewAnalyticsService(db),
 		Sessions:  postgres.NewSessionService(db),
 		Ready:     ready,
 	})

@@ -42,7 +42,8 @@ type Config struct {
 	LoaderWait time.Duration
 	// Sessions enables the dashboard, its login and exports.
 	Sessions hub.SessionService
-	// Analytics feeds the dashboard's comparison, radar and trend.
+	// Analytics answers comparison, protectionProfile and trend, and feeds
+	// the dashboard's comparison, radar and trend.
 	Analytics hub.AnalyticsService
 	// SecureCookies marks session cookies Secure behind a TLS proxy.
 	SecureCookies bool
@@ -59,7 +60,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}, cfg.Log, cfg.Limits)
+	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Analytics: cfg.Analytics}, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
