@@ -125,7 +125,6 @@ fragment f on ComparisonRow { value }`, nil, &aliased)
 	}
 }
 
-
 func TestComparisonQuery_BadInput(t *testing.T) {
 	api, token := tinyAPI(t, apitest.Options{})
 	for _, c := range []struct {
