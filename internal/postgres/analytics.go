@@ -33,7 +33,9 @@ const MaxTrendPoints = 240
 const (
 	// neededIndicators closes the keys $1 over formula inputs: a key named
 	// in a formula (a substring match may add a key too many, never one too
-	// few). Queries that use it take the keys as $1.
+	// few). Queries that use it take the keys as $1, and the result as an
+	// array (= ANY(ARRAY(...))) so that the planner looks rollups up by
+	// key instead of guessing the recursion's size.
 	neededIndicators = `WITH RECURSIVE need(key) AS (
   SELECT unnest($1::text[])
   UNION
@@ -51,8 +53,8 @@ WHERE level = $1 AND path <@ (SELECT path FROM regions WHERE code = $2)
 ORDER BY code`
 	comparisonRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
 WHERE r.period = ANY($2)
-  AND r.indicator_key IN (` + neededIndicators + `)
-  AND r.region_code IN (SELECT code FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4))`
+  AND r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
+  AND r.region_code = ANY(ARRAY(SELECT code FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4)))`
 
 	// peerRegions are the regions at the level of, and under the parent
 	// of, any of $1: the peers a profile is scaled across.
@@ -62,12 +64,12 @@ WHERE EXISTS (SELECT 1 FROM regions q WHERE q.code = ANY($1)
 ORDER BY code`
 	profileRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
 WHERE r.period = ANY($1)
-  AND r.region_code IN (SELECT s.code FROM regions s
+  AND r.region_code = ANY(ARRAY(SELECT s.code FROM regions s
     WHERE EXISTS (SELECT 1 FROM regions q WHERE q.code = ANY($2)
-                  AND q.level = s.level AND q.parent_code IS NOT DISTINCT FROM s.parent_code))`
+                  AND q.level = s.level AND q.parent_code IS NOT DISTINCT FROM s.parent_code)))`
 
 	trendRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
-WHERE r.indicator_key IN (` + neededIndicators + `)
+WHERE r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
   AND r.period = ANY($2) AND r.region_code = ANY($3)`
 )
 
