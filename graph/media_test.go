@@ -93,3 +93,70 @@ WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2
 		t.Errorf("media sees %d figures after the embargo, want 1", n)
 	}
 }
+
+// Suppression holds on the database's own figures: a county with 3 aided
+// children is withheld, and so is at least one more cell of the city's
+// equation (total = Σ counties), so that the 3 cannot be recovered by
+// subtracting the published counties from the published city total.
+func TestPublicityStats_SmallCellCannotBeRecoveredByDifferencing(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	// Set up published, coordinator-released 2023 figures of a sensitive
+	// indicator directly (triggers off: this is data, not the workflow).
+	ownerExec(t, api, `SET session_replication_role = replica;
+UPDATE data_values SET is_released = false WHERE indicator_key = 'distressed_children_aided' AND period = '2023' AND NOT is_head;
+UPDATE data_values SET status = 'PUBLISHED', is_released = true, releasable = true, publish_at = now() - interval '1 minute',
+       value = CASE region_code WHEN '370702' THEN 3 ELSE 40 + length(region_code) END, qualifier = 'EXACT'
+WHERE indicator_key = 'distressed_children_aided' AND period = '2023' AND is_head AND region_path <@ '370700';
+SET session_replication_role = DEFAULT`)
+
+	var out struct {
+		PublicityStats []struct {
+			Indicator  struct{ Key string }
+			Region     struct{ Code string }
+			Value      *float64
+			Suppressed bool
+			Aggregated bool
+		}
+	}
+	api.Query(t, media, `{ publicityStats(period: "2023", region: "370700") { indicator { key } region { code } value suppressed aggregated } }`, nil, &out)
+	var total *float64
+	hidden, shown := 0, 0.0
+	counties := 0
+	for _, s := range out.PublicityStats {
+		if s.Indicator.Key != "distressed_children_aided" {
+			continue
+		}
+		if s.Suppressed != (s.Value == nil) {
+			t.Errorf("%s: suppressed %v but value %v", s.Region.Code, s.Suppressed, s.Value)
+		}
+		if s.Region.Code == "370700" {
+			if !s.Aggregated {
+				t.Error("the city figure is not marked as a total of published figures")
+			}
+			total = s.Value
+			if s.Suppressed {
+				hidden++
+			}
+			continue
+		}
+		counties++
+		if s.Region.Code == "370702" && !s.Suppressed {
+			t.Errorf("潍城区's 3 aided children are shown: %v", *s.Value)
+		}
+		if s.Suppressed {
+			hidden++
+		} else {
+			shown += *s.Value
+		}
+	}
+	if counties < 3 {
+		t.Fatalf("only %d county figures published; the test needs a city equation", counties)
+	}
+	if hidden < 2 {
+		t.Errorf("%d cell(s) of the city equation withheld: the total minus the published counties (%v) recovers the small cell", hidden, shown)
+	}
+	if total != nil && *total-shown == 3 {
+		t.Error("the city total minus the shown counties gives 潍城区's 3")
+	}
+}

@@ -13,12 +13,13 @@ import (
 )
 
 // mediaRoutes serves the media office: the publicity exports and the
-// release view. The figures come from MediaService under the caller's
+// release view, for scripts (bearer token) and browsers (session cookie
+// from /login). The figures come from MediaService under the caller's
 // principal, with the same suppression as the GraphQL publicityStats.
-func mediaRoutes(mux *http.ServeMux, cfg Config) {
-	mux.Handle("GET /export/publicity.csv", authenticate(cfg.Auth, publicityExport(cfg, "csv")))
-	mux.Handle("GET /export/publicity.json", authenticate(cfg.Auth, publicityExport(cfg, "json")))
-	mux.Handle("GET /media", authenticate(cfg.Auth, releaseView(cfg)))
+func mediaRoutes(mux *http.ServeMux, cfg Config, authed func(http.Handler) http.Handler) {
+	mux.Handle("GET /export/publicity.csv", authed(publicityExport(cfg, "csv")))
+	mux.Handle("GET /export/publicity.json", authed(publicityExport(cfg, "json")))
+	mux.Handle("GET /media", authed(releaseView(cfg)))
 }
 
 // statusFor maps an error to an HTTP status; user mistakes are 4xx.
