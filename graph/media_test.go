@@ -85,12 +85,37 @@ WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2
 		api.Query(t, media, `{ publicityStats(period: "2023", region: "370702") { indicator { key } value } }`, nil, &out)
 		return len(out.PublicityStats)
 	}
+	// The batch is listed (the media office sees when it is due), but not
+	// what is in it.
+	batch := func() (values int, periods []string) {
+		var out struct {
+			Publications []struct {
+				Title   string
+				Values  int
+				Periods []string
+			}
+		}
+		api.Query(t, media, `{ publications { title values periods } }`, nil, &out)
+		for _, p := range out.Publications {
+			if p.Title == "2023 第一批" {
+				return p.Values, p.Periods
+			}
+		}
+		t.Fatal("the embargoed batch is not listed")
+		return 0, nil
+	}
 	if n := count(); n != 0 {
 		t.Fatalf("media sees %d figures before the embargo ends", n)
+	}
+	if n, periods := batch(); n != 0 || len(periods) != 0 {
+		t.Errorf("before the embargo the batch shows %d values of %v", n, periods)
 	}
 	time.Sleep(2500 * time.Millisecond)
 	if n := count(); n != 1 {
 		t.Errorf("media sees %d figures after the embargo, want 1", n)
+	}
+	if n, periods := batch(); n != 1 || len(periods) != 1 || periods[0] != "2023" {
+		t.Errorf("after the embargo the batch shows %d values of %v, want 1 of [2023]", n, periods)
 	}
 }
 
