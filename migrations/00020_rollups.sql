@@ -10,8 +10,11 @@
 -- Who may read a rollup is the data_values_read policy for released rows,
 -- restated for rollups: a rollup of region R contains only values of R's
 -- subtree and of one indicator (one department), so a principal who may read
--- the rollup may read every released value in it. Media principals read no
--- rollups: their channel is publicityStats, with small-cell suppression.
+-- the rollup may read every released value in it. Media principals read a
+-- rollup only when they may read every part (all published, past their
+-- embargo, a publicity indicator or all parts releasable) and the indicator
+-- is not sensitive: small counts reach them only through publicityStats,
+-- with small-cell suppression.
 
 -- +goose Up
 
@@ -76,6 +79,9 @@ CREATE TABLE value_rollups (
   qualifier        text NOT NULL CHECK (qualifier IN ('EXACT', 'AT_LEAST', 'APPROX')),
   -- the lowest status of the parts: APPROVED unless every part is PUBLISHED.
   status           text NOT NULL CHECK (status IN ('APPROVED', 'PUBLISHED')),
+  -- the latest embargo of the parts, and whether every part is releasable.
+  publish_at       timestamptz,
+  releasable       boolean NOT NULL,
   -- parts with a number, and collection-level regions below region_code.
   values_used      int NOT NULL,
   regions_expected int NOT NULL,
@@ -97,6 +103,9 @@ CREATE POLICY value_rollups_read ON value_rollups FOR SELECT TO hub_app USING (
         WHEN 'coordinator' THEN true
         WHEN 'analyst' THEN department_code = (SELECT hub_department())
                             OR indicator_key IN (SELECT hub_shared_indicators())
+        WHEN 'media' THEN status = 'PUBLISHED' AND publish_at <= now()
+                          AND indicator_key NOT IN (SELECT key FROM indicators WHERE sensitive)
+                          AND (releasable OR indicator_key IN (SELECT key FROM indicators WHERE publicity))
         ELSE false
       END
 );
@@ -153,12 +162,13 @@ BEGIN
   WHERE v.indicator_key = k.indicator_key AND v.period = k.period AND v.region_code = k.region_code;
 
   INSERT INTO value_rollups (indicator_key, department_code, region_code, region_path, period, value, qualifier,
-                             status, values_used, regions_expected)
+                             status, publish_at, releasable, values_used, regions_expected)
   SELECT l.indicator_key, l.department_code, l.region_code, l.region_path, l.period,
          CASE WHEN l.aggregation = 'AVERAGE' THEN avg(l.value) ELSE sum(l.value) END,
          (ARRAY['EXACT', 'AT_LEAST', 'APPROX'])[1 + greatest(coalesce(max(l.qrank), 0),
             CASE WHEN l.aggregation IN ('SUM', 'LAST') AND count(l.value) < l.regions_expected THEN 1 ELSE 0 END)],
          CASE WHEN bool_or(l.approved) THEN 'APPROVED' ELSE 'PUBLISHED' END,
+         CASE WHEN bool_and(l.embargo IS NOT NULL) THEN max(l.embargo) END, bool_and(l.releasable),
          count(l.value), l.regions_expected
   FROM (
     SELECT k.indicator_key, k.department_code, k.region_code, k.region_path, k.period, k.aggregation,
@@ -174,7 +184,9 @@ BEGIN
                   ELSE max(hub_qualifier_rank(v.qualifier)) FILTER (WHERE v.value IS NOT NULL) END,
              CASE WHEN k.aggregation = 'SUM' AND count(v.value) < k.periods_expected THEN 1 ELSE 0 END
            ) AS qrank,
-           bool_or(v.status = 'APPROVED') AS approved
+           bool_or(v.status = 'APPROVED') AS approved,
+           CASE WHEN bool_and(v.publish_at IS NOT NULL) THEN max(v.publish_at) END AS embargo,
+           bool_and(v.releasable) AS releasable
     FROM value_rollup_keys(inds, pers, paths) k
     JOIN data_values v ON v.is_released AND v.indicator_key = k.indicator_key
                       AND v.period = ANY (k.periods)
@@ -212,8 +224,8 @@ BEGIN
         CROSS JOIN LATERAL (VALUES (o.indicator_key, o.period, o.region_path),
                                    (n.indicator_key, n.period, n.region_path)) x(indicator_key, period, region_path)
         WHERE (o.is_released OR n.is_released)
-          AND (o.is_released, o.value, o.qualifier, o.status, o.indicator_key)
-              IS DISTINCT FROM (n.is_released, n.value, n.qualifier, n.status, n.indicator_key)) c
+          AND (o.is_released, o.value, o.qualifier, o.status, o.publish_at, o.releasable, o.indicator_key)
+              IS DISTINCT FROM (n.is_released, n.value, n.qualifier, n.status, n.publish_at, n.releasable, n.indicator_key)) c
   HAVING count(*) > 0;
   RETURN NULL;
 END

@@ -170,7 +170,7 @@ func TestComparison_HiddenValuesDoNotChangeSums(t *testing.T) {
 	if got := comparison(t, a, leaderA, cityQ); got != "500100 — — #-" {
 		t.Errorf("county leader sees the city total: %s", got)
 	}
-	// Media principals get their figures from publicityStats only.
+	// Media principals read no unpublished, non-publicity totals.
 	if got := comparison(t, a, tiny(hub.Media, "", "500100"), cityQ); got != "500100 — — #-" {
 		t.Errorf("media: %s", got)
 	}
@@ -207,6 +207,7 @@ func TestRollups_VisibleExactlyLikeTheValues(t *testing.T) {
 		{"l", "leader", "", "500100"}, {"la", "leader", "", "500100.500101"}, {"c", "coordinator", "", "500100"},
 		{"ad", "admin", "", "500100"}, {"ca", "analyst", "civil_affairs", "500100"},
 		{"ed", "analyst", "education", "500100"}, {"yb", "analyst", "youth_league", "500100.500102"},
+		{"m", "media", "", "500100"},
 	}
 	const keys = `SELECT string_agg(indicator_key || '/' || region_code || '/' || period, ' ' ORDER BY indicator_key, region_code, period) FROM %s
 WHERE (indicator_key, region_code, period) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`
@@ -375,5 +376,39 @@ func TestUpsertIndicators_RejectsCircularFormulas(t *testing.T) {
 		CollectionLevel: hub.LevelCounty, Formula: &self}})
 	if hub.ErrorCode(err) != hub.EVALIDATION {
 		t.Fatalf("cycle through a stored formula: got %v, want VALIDATION", err)
+	}
+}
+
+// TestComparison_MediaReadsOnlyFullyPublishedTotals: a media principal
+// reads a total only when every part is published and past its embargo,
+// and never one of a sensitive indicator.
+func TestComparison_MediaReadsOnlyFullyPublishedTotals(t *testing.T) {
+	db, a := tinyDB(t)
+	if _, err := db.OwnerConn(t).Exec(context.Background(), `
+INSERT INTO indicators (key, name, protection, unit, department_code, value_type, aggregation, publicity, sensitive) VALUES
+  ('lectures', '讲座场次', 'SOCIETY', 'sessions', 'civil_affairs', 'COUNT', 'SUM', true, false),
+  ('small_cases', '个案数', 'SOCIETY', 'cases', 'civil_affairs', 'COUNT', 'SUM', true, true);
+INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, status, is_released, publish_at)
+SELECT v.ind, 'civil_affairs', r.code, r.path, '2022', v.val, v.st, true, v.at
+FROM (VALUES ('lectures', '500101', 10, 'PUBLISHED', now() - interval '1 day'),
+             ('lectures', '500102', 20, 'PUBLISHED', now() + interval '1 day'),
+             ('lectures', '500103', 30, 'APPROVED', NULL::timestamptz),
+             ('small_cases', '500101', 2, 'PUBLISHED', now() - interval '1 day')) v(ind, reg, val, st, at)
+JOIN regions r ON r.code = v.reg`); err != nil {
+		t.Fatal(err)
+	}
+	media := tiny(hub.Media, "", "500100")
+	got := comparison(t, a, media, hub.ComparisonQuery{Indicator: "lectures", Period: "2022", Level: hub.LevelCounty})
+	if got != "500101 10 — #1; 500102 — — #-; 500103 — — #-; 500104 — — #-" {
+		t.Errorf("media, counties: %s", got)
+	}
+	if got := comparison(t, a, media, hub.ComparisonQuery{Indicator: "lectures", Period: "2022", Parent: ptr("500100"), Level: hub.LevelCity}); got != "500100 — — #-" {
+		t.Errorf("media reads a total with embargoed and unpublished parts: %s", got)
+	}
+	if got := comparison(t, a, media, hub.ComparisonQuery{Indicator: "small_cases", Period: "2022", Level: hub.LevelCounty}); strings.Contains(got, " 2 ") {
+		t.Errorf("media reads a sensitive count outside publicityStats: %s", got)
+	}
+	if got := comparison(t, a, tiny(hub.Leader, "", "500100"), hub.ComparisonQuery{Indicator: "lectures", Period: "2022", Parent: ptr("500100"), Level: hub.LevelCity}); !strings.HasPrefix(got, "500100 60 ") {
+		t.Errorf("leader: %s", got)
 	}
 }
