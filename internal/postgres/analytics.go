@@ -30,6 +30,12 @@ const MinorsKey = "minors_total"
 // MaxTrendPoints bounds the periods of one trend.
 const MaxTrendPoints = 240
 
+// genericPlans lets PostgreSQL reuse one plan of each analytics query for
+// the rest of the transaction's statements instead of planning them anew
+// (custom plans) on every request: with the row policies' subqueries,
+// planning cost more than running them.
+const genericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`
+
 const (
 	// neededIndicators closes the keys $1 over formula inputs: a key named
 	// in a formula (a substring match may add a key too many, never one too
@@ -45,8 +51,11 @@ const (
 ) SELECT key FROM need`
 	rollupColumns = `r.indicator_key, r.region_code, r.period, r.value, r.qualifier, r.status`
 
-	allIndicators  = `SELECT ` + indicatorColumns + ` FROM indicators`
-	regionsByCodes = `SELECT ` + regionColumns + ` FROM regions WHERE code = ANY($1)`
+	allIndicators = `SELECT ` + indicatorColumns + ` FROM indicators`
+	// formulaIndicators are the indicators $1 and every derived one: what
+	// evaluating and checking formulas needs.
+	formulaIndicators = `SELECT ` + indicatorColumns + ` FROM indicators WHERE key = ANY($1) OR formula IS NOT NULL`
+	regionsByCodes    = `SELECT ` + regionColumns + ` FROM regions WHERE code = ANY($1)`
 
 	comparisonRegions = `SELECT ` + regionColumns + ` FROM regions
 WHERE level = $1 AND path <@ (SELECT path FROM regions WHERE code = $2)
@@ -240,7 +249,8 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 	var parents, regions []*hub.Region
 	var rows []cellRow
 	err = s.db.read(ctx, func(b *pgx.Batch) {
-		collect(b, &inds, scanIndicator, allIndicators)
+		b.Queue(genericPlans)
+		collect(b, &inds, scanIndicator, formulaIndicators, []string{q.Indicator})
 		collect(b, &parents, scanRegion, regionsByCodes, []string{parent})
 		collect(b, &regions, scanRegion, comparisonRegions, q.Level, parent)
 		collect(b, &rows, scanCell, comparisonRollups, []string{q.Indicator, MinorsKey}, withYears(q.Period), q.Level, parent)
@@ -334,6 +344,7 @@ func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period
 	var asked, peers []*hub.Region
 	var rows []cellRow
 	err := s.db.read(ctx, func(b *pgx.Batch) {
+		b.Queue(genericPlans)
 		collect(b, &inds, scanIndicator, allIndicators)
 		collect(b, &asked, scanRegion, regionsByCodes, regions)
 		collect(b, &peers, scanRegion, peerRegions, regions)
@@ -433,7 +444,8 @@ func (s *AnalyticsService) Trend(ctx context.Context, indicator string, regions 
 	var known []*hub.Region
 	var rows []cellRow
 	err = s.db.read(ctx, func(b *pgx.Batch) {
-		collect(b, &inds, scanIndicator, allIndicators)
+		b.Queue(genericPlans)
+		collect(b, &inds, scanIndicator, formulaIndicators, []string{indicator})
 		collect(b, &known, scanRegion, regionsByCodes, regions)
 		collect(b, &rows, scanCell, trendRollups, []string{indicator, MinorsKey}, withYears(periods...), regions)
 	})
