@@ -17,9 +17,10 @@ import (
 // floorComparison is the comparison written by hand as one query: the
 // released values of the indicator and of minors_total summed over each
 // region's subtree at the moment of the query, under the same row policies,
-// ranked per 10,000 minors by PostgreSQL. It only knows SUM and yearly
-// values, which is enough for the benchmark's indicator; it is the floor
-// the service is measured against.
+// ranked by PostgreSQL (per 10,000 minors when every region with a value
+// has minors, like the service). It knows only SUM over the indicator's
+// native periods, which is enough for the benchmark's indicators; it is the
+// floor the service is measured against.
 const floorComparison = `
 WITH r AS (
   SELECT code, path FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4)
@@ -33,11 +34,15 @@ WITH r AS (
   LEFT JOIN data_values d ON d.is_released AND d.region_path <@ r.path AND d.period = $2
                          AND d.indicator_key IN ($1, 'minors_total')
   GROUP BY r.code
+), f AS (
+  -- per 10,000 minors only when every region with a value has minors
+  SELECT coalesce(bool_and(minors > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
 )
 SELECT code, value, value / nullif(minors, 0) * 10000 AS per10k,
-       CASE WHEN value IS NOT NULL THEN rank() OVER (ORDER BY value / nullif(minors, 0) DESC NULLS LAST) END,
+       CASE WHEN value IS NOT NULL THEN rank() OVER (
+         ORDER BY CASE WHEN f.percap THEN value / nullif(minors, 0) ELSE value END DESC NULLS LAST) END,
        status, qualifier
-FROM v ORDER BY 4 NULLS LAST, code`
+FROM v, f ORDER BY 4 NULLS LAST, code`
 
 type floorRow struct {
 	Region    string   `json:"region"`
