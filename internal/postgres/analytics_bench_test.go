@@ -266,3 +266,26 @@ func BenchmarkApprovalToComparison(b *testing.B) {
 	b.ReportMetric(float64(approve.Microseconds())/1000/float64(b.N), "ms-approve")
 	b.ReportMetric(float64(visible.Microseconds())/1000/float64(b.N), "ms-commit-to-visible")
 }
+
+// BenchmarkProfileAndTrend measures what the dashboard's radar and line
+// ask for on the demo data: the profile of three counties (scaled across
+// all twelve) and a five-year trend.
+func BenchmarkProfileAndTrend(b *testing.B) {
+	t := demoTarget(b)
+	a := postgres.NewAnalyticsService(t.app)
+	regions := []string{"370781", "370705", "370702"}
+	b.Run("profile", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := a.Profile(t.ctx, regions, "2022"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("trend", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := a.Trend(t.ctx, "child_directors", regions, "2018", "2022"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
