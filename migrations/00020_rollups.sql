@@ -188,10 +188,14 @@ BEGIN
            CASE WHEN bool_and(v.publish_at IS NOT NULL) THEN max(v.publish_at) END AS embargo,
            bool_and(v.releasable) AS releasable
     FROM value_rollup_keys(inds, pers, paths) k
-    JOIN data_values v ON v.is_released AND v.indicator_key = k.indicator_key
-                      AND v.period = ANY (k.periods)
-                      AND hub_period_type(v.period) = k.period_type
-                      AND v.region_path <@ k.region_path
+    -- per key, the released values by the index on (indicator, period,
+    -- region); OFFSET 0 keeps the planner from starting at the regions.
+    CROSS JOIN LATERAL (
+      SELECT v.region_code, v.period, v.value, v.qualifier, v.status, v.publish_at, v.releasable
+      FROM data_values v
+      WHERE v.is_released AND v.indicator_key = k.indicator_key AND v.period = ANY (k.periods)
+        AND hub_period_type(v.period) = k.period_type AND v.region_path <@ k.region_path
+      OFFSET 0) v
     JOIN regions r ON r.code = v.region_code AND r.level = k.collection_level
     GROUP BY k.indicator_key, k.department_code, k.region_code, k.region_path, k.period, k.aggregation,
              k.regions_expected, k.periods_expected, v.region_code
