@@ -412,3 +412,32 @@ JOIN regions r ON r.code = v.reg`); err != nil {
 		t.Errorf("leader: %s", got)
 	}
 }
+
+// TestComparison_FollowsACorrection: a correction of a released value is a
+// new DRAFT head while the old version stays released; totals keep the old
+// value until the correction is approved, then switch to it.
+func TestComparison_FollowsACorrection(t *testing.T) {
+	db, a := tinyDB(t)
+	analyst, coordinator := tiny(hub.Analyst, "civil_affairs", "500100"), tiny(hub.Coordinator, "", "500100")
+	leader := tiny(hub.Leader, "", "500100")
+	q := hub.ComparisonQuery{Indicator: "child_directors", Period: "2022", Parent: ptr("500100"), Level: hub.LevelCity}
+	out, err := postgres.NewSubmitService(db.App).SubmitValues(analyst, []hub.ValueInput{
+		{Indicator: "child_directors", Region: "500101", Period: "2022", Value: ptr(35.0), Qualifier: hub.Exact}}, false)
+	if err != nil || len(out.Conflicts) > 0 || len(out.Values) != 1 {
+		t.Fatalf("correction: %v %+v", err, out)
+	}
+	if got := comparison(t, a, leader, q); !strings.HasPrefix(got, "500100 110 ") {
+		t.Fatalf("a draft correction changed the total: %s", got)
+	}
+	wf := postgres.NewWorkflowService(db.App)
+	id := int(out.Values[0].ID)
+	if _, err := wf.Transition(analyst, []int{id}, hub.Submitted, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wf.Transition(coordinator, []int{id}, hub.Approved, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := comparison(t, a, leader, q); !strings.HasPrefix(got, "500100 115 ") {
+		t.Errorf("approved correction: %s, want 115 (35 replaces 30)", got)
+	}
+}
