@@ -80,7 +80,7 @@ func NewChannelContext(ctx context.Context, channel string) context.Context {
 	return context.WithValue(ctx, channelKey{}, channel)
 }
 
-// ChannelFrom returns the channel in ctx, or "api".
+// ChannelFrom returns the channel in ctx, or "api" (ChannelAPI).
 func ChannelFrom(ctx context.Context) string {
 	if c, ok := ctx.Value(channelKey{}).(string); ok {
 		return c
