@@ -58,25 +58,24 @@ WHERE period = $1 AND region_path <@ $2::ltree AND indicator_key = ANY($3)
 ORDER BY indicator_key, region_code, version DESC`
 	findRegionPath = `SELECT path::text, coalesce((SELECT p.path::text FROM regions p WHERE p.code = r.parent_code), r.path::text)
 FROM regions r WHERE code = $1`
-	// outlierRates: per-10,000-minors values of the stored count indicators
-	// (not BASE) in the subtree $2, for period $1 and the earlier periods of
-	// its type, with the minors of the same region and year; newest visible
+	// outlierCounts: the stored count indicators (not BASE) in the subtree
+	// $2, for period $1 and the earlier periods of its type; newest visible
 	// version of each.
-	outlierRates = `WITH latest AS (
-  SELECT DISTINCT ON (v.indicator_key, v.region_code, v.period) v.indicator_key, v.region_code, v.period, v.value
-  FROM data_values v
-  JOIN indicators i ON i.key = v.indicator_key
-  WHERE v.region_path <@ $2::ltree
-    AND ((i.value_type = 'COUNT' AND i.protection <> 'BASE' AND i.formula IS NULL
-          AND length(v.period) = length($1) AND v.period <= $1)
-         OR (i.key = 'minors_total' AND v.period <= left($1, 4)))
-  ORDER BY v.indicator_key, v.region_code, v.period, v.version DESC
-)
-SELECT c.indicator_key, c.region_code, coalesce(r.parent_code, ''), r.level, r.path::text, c.period, c.value, m.value
-FROM latest c
-JOIN latest m ON m.indicator_key = 'minors_total' AND m.region_code = c.region_code AND m.period = left(c.period, 4)
-JOIN regions r ON r.code = c.region_code
-WHERE c.indicator_key <> 'minors_total' AND c.value IS NOT NULL AND m.value > 0`
+	outlierCounts = `SELECT DISTINCT ON (v.indicator_key, v.region_code, v.period)
+       v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.level, r.path::text, v.period, v.value
+FROM data_values v
+JOIN indicators i ON i.key = v.indicator_key
+JOIN regions r ON r.code = v.region_code
+WHERE v.region_path <@ $2::ltree AND i.value_type = 'COUNT' AND i.protection <> 'BASE' AND i.formula IS NULL
+  AND length(v.period) = length($1) AND v.period <= $1
+ORDER BY v.indicator_key, v.region_code, v.period, v.version DESC`
+	// outlierMinors: minors_total by region and year, to the year of $1.
+	// (A separate statement: joined in SQL, the planner misjudges the
+	// DISTINCT ON sets and loops; the maps are small.)
+	outlierMinors = `SELECT DISTINCT ON (region_code, period) region_code, period, value
+FROM data_values
+WHERE indicator_key = 'minors_total' AND region_path <@ $2::ltree AND period <= left($1, 4) AND length(period) = 4
+ORDER BY region_code, period, version DESC`
 )
 
 func scanRule(row pgx.CollectableRow) (*hub.ValidationRule, error) {
@@ -290,8 +289,11 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 			}
 			reported[at{c, ri}] = true
 			f, err := evalRule(r, values, c)
-			if err != nil || f == nil {
+			switch {
+			case err != nil:
 				return err
+			case f == nil:
+				continue
 			}
 			if r.Severity == hub.Block {
 				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: hub.EVALIDATION, Message: f.Message})
@@ -460,18 +462,38 @@ type rate struct {
 }
 
 func outlierFindings(ctx context.Context, tx pgx.Tx, period, path, peerPath string) ([]*hub.ValidationFinding, error) {
-	rows, err := tx.Query(ctx, outlierRates, period, peerPath)
+	minors := map[cell]float64{}
+	rows, err := tx.Query(ctx, outlierMinors, period, peerPath)
 	if err != nil {
-		return nil, fmt.Errorf("read rates: %w", err)
+		return nil, fmt.Errorf("read minors: %w", err)
 	}
-	var all []rate
-	var r rate
-	_, err = pgx.ForEachRow(rows, []any{&r.ind, &r.region, &r.parent, &r.level, &r.path, &r.period, &r.value, &r.minors}, func() error {
-		all = append(all, r)
+	var c cell
+	var m *float64
+	_, err = pgx.ForEachRow(rows, []any{&c.region, &c.period, &m}, func() error {
+		if m != nil {
+			minors[c] = *m
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read rates: %w", err)
+		return nil, fmt.Errorf("read minors: %w", err)
+	}
+	rows, err = tx.Query(ctx, outlierCounts, period, peerPath)
+	if err != nil {
+		return nil, fmt.Errorf("read counts: %w", err)
+	}
+	var all []rate
+	var r rate
+	var v *float64
+	_, err = pgx.ForEachRow(rows, []any{&r.ind, &r.region, &r.parent, &r.level, &r.path, &r.period, &v}, func() error {
+		if v != nil {
+			r.value, r.minors = *v, minors[cell{r.region, r.period[:4]}]
+			all = append(all, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read counts: %w", err)
 	}
 	type series struct{ ind, region string }
 	type peerGroup struct{ ind, parent, level string }

@@ -15,6 +15,12 @@ const (
 	MinTimeSample = 3
 	// MinPeerSample is the fewest peers (the value included) compared.
 	MinPeerSample = 5
+	// MinRelativeMAD floors the MAD at this share of |median|. Series of
+	// small counts that barely move (1 % a year) have a MAD near 0, and
+	// every ordinary change would score in the tens; with the floor a value
+	// must also differ from the median by more than about half of it
+	// (3.5 / 0.6745 × 10 %) to be an outlier.
+	MinRelativeMAD = 0.1
 )
 
 // Median returns the median of xs (NaN for none); xs is not changed.
@@ -50,14 +56,16 @@ type Score struct {
 // Outlier reports whether the score exceeds ZThreshold in absolute value.
 func (s Score) Outlier() bool { return math.Abs(s.Score) > ZThreshold }
 
-// ModifiedZ scores x against sample: ZScale·(x − median)/MAD. ok is false
-// when the sample has fewer than min values or its MAD is 0 (more than
-// half the sample is one value, so no spread to measure against).
+// ModifiedZ scores x against sample: ZScale·(x − median)/MAD, the MAD
+// floored at MinRelativeMAD·|median| (Score.MAD is the one used). ok is
+// false when the sample has fewer than min values or the MAD is 0 (the
+// median is 0 and more than half the sample is 0: no spread to measure).
 func ModifiedZ(x float64, sample []float64, min int) (s Score, ok bool) {
 	if len(sample) < min || len(sample) == 0 {
 		return Score{}, false
 	}
 	med, mad := MAD(sample)
+	mad = math.Max(mad, MinRelativeMAD*math.Abs(med))
 	if mad == 0 || math.IsNaN(mad) {
 		return Score{}, false
 	}

@@ -27,21 +27,21 @@ func TestMedianAndMAD(t *testing.T) {
 }
 
 func TestModifiedZ_FlagsOnlyBeyondThreshold(t *testing.T) {
-	peers := []float64{10, 11, 12, 13, 14}
-	// median 12, MAD 1: score = 0.6745·(x − 12).
+	peers := []float64{10, 12, 14, 16, 18}
+	// median 14, MAD 2: score = 0.6745·(x − 14)/2.
 	cases := []struct {
 		x       float64
 		outlier bool
 	}{
-		{12, false}, {17, false}, {17.1, false}, {17.2, true}, {6.9, false}, {6.8, true}, {100, true},
+		{14, false}, {24, false}, {24.3, false}, {24.4, true}, {3.7, false}, {3.6, true}, {100, true},
 	}
 	for _, c := range cases {
 		s, ok := ModifiedZ(c.x, peers, MinPeerSample)
 		if !ok {
 			t.Fatalf("ModifiedZ(%v) not computed", c.x)
 		}
-		if want := 0.6745 * (c.x - 12); math.Abs(s.Score-want) > 1e-12 || s.Median != 12 || s.MAD != 1 || s.N != 5 {
-			t.Errorf("ModifiedZ(%v) = %+v, want score %v, median 12, MAD 1", c.x, s, want)
+		if want := 0.6745 * (c.x - 14) / 2; math.Abs(s.Score-want) > 1e-12 || s.Median != 14 || s.MAD != 2 || s.N != 5 {
+			t.Errorf("ModifiedZ(%v) = %+v, want score %v, median 14, MAD 2", c.x, s, want)
 		}
 		if s.Outlier() != c.outlier {
 			t.Errorf("%v: outlier = %v, want %v (score %.3f)", c.x, s.Outlier(), c.outlier, s.Score)
@@ -53,8 +53,16 @@ func TestModifiedZ_NeedsSampleAndSpread(t *testing.T) {
 	if _, ok := ModifiedZ(5, []float64{1, 2, 3, 4}, MinPeerSample); ok {
 		t.Error("4 peers are too few")
 	}
-	if _, ok := ModifiedZ(50, []float64{7, 7, 7, 8, 9}, MinPeerSample); ok {
-		t.Error("MAD 0 (most values equal) must not score")
+	if _, ok := ModifiedZ(50, []float64{0, 0, 0, 8, 9}, MinPeerSample); ok {
+		t.Error("MAD 0 around a median of 0 must not score")
+	}
+	// A series that barely moves: the MAD is floored at 10 % of the median.
+	s, ok := ModifiedZ(105, []float64{99, 100, 101}, MinTimeSample)
+	if !ok || s.MAD != 10 || s.Outlier() {
+		t.Errorf("5 %% above a steady series: %+v, want MAD 10 and no outlier", s)
+	}
+	if s, _ := ModifiedZ(160, []float64{99, 100, 101}, MinTimeSample); !s.Outlier() {
+		t.Errorf("60 %% above a steady series: %+v, want an outlier", s)
 	}
 	if _, ok := ModifiedZ(50, []float64{1, 2, 3}, MinTimeSample); !ok {
 		t.Error("3 earlier periods are enough")
