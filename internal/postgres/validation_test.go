@@ -407,3 +407,17 @@ func TestAudit_AppendOnlyForHubApp(t *testing.T) {
 		t.Errorf("hub_app holds UPDATE or DELETE on audit_log: %v %v", can, err)
 	}
 }
+
+// BenchmarkValidationReport_City2022 times the city-wide report of the demo
+// (rules and outliers) as a coordinator:
+// CI=true go test ./internal/postgres/ -run '^$' -bench ValidationReport -benchtime 20x
+func BenchmarkValidationReport_City2022(b *testing.B) {
+	db := pgtest.New(b, pgtest.Options{Demo: true})
+	svc := postgres.NewValidationService(db.App)
+	ctx := as(hub.Coordinator, "")
+	for b.Loop() {
+		if _, err := svc.Report(ctx, "2022", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
