@@ -140,9 +140,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 // serve runs the HTTP server as hub_app until ctx ends.
 func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+	threshold, err := cfg.threshold()
+	if err != nil {
+		return err
+	}
 	appURL := cfg.AppDatabaseURL
 	if appURL == "" {
-		var err error
 		if appURL, err = postgres.AppURL(cfg.DatabaseURL); err != nil {
 			return err
 		}
@@ -180,7 +183,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Submit:     postgres.NewSubmitService(db),
 		Validation: postgres.NewValidationService(db),
 		Access:     postgres.NewAccessService(db),
-		Media:      postgres.NewMediaService(db, 0),
+		Media:      postgres.NewMediaService(db, threshold),
 		Sessions:   postgres.NewSessionService(db),
 		Ready:      ready,
 	})
