@@ -230,6 +230,22 @@ func ruleError(err error, name string) error {
 	return err
 }
 
+// distinct collects strings once each, in first-seen order.
+type distinct struct {
+	seen map[string]bool
+	list []string
+}
+
+func (d *distinct) add(s string) {
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	if !d.seen[s] {
+		d.seen[s] = true
+		d.list = append(d.list, s)
+	}
+}
+
 // valueKey identifies a value: indicator, region, period.
 type valueKey struct{ ind, region, period string }
 
@@ -246,17 +262,13 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 	if len(in) == 0 {
 		return nil
 	}
-	keySet := map[string]bool{}
-	var keys, regions, periods []string
+	var keys, regions, periods distinct
 	for _, v := range in {
-		if !keySet[v.Indicator] {
-			keySet[v.Indicator] = true
-			keys = append(keys, v.Indicator)
-		}
-		regions = append(regions, v.Region)
-		periods = append(periods, v.Period)
+		keys.add(v.Indicator)
+		regions.add(v.Region)
+		periods.add(v.Period)
 	}
-	rows, err := tx.Query(ctx, rulesTouching, keys)
+	rows, err := tx.Query(ctx, rulesTouching, keys.list)
 	if err != nil {
 		return fmt.Errorf("find validation rules: %w", err)
 	}
@@ -271,7 +283,7 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 	if err != nil {
 		return err
 	}
-	values, err := queryValues(ctx, tx, latestValues, regions, periods, readKeys)
+	values, err := queryValues(ctx, tx, latestValues, regions.list, periods.list, readKeys)
 	if err != nil {
 		return err
 	}

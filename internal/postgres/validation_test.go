@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -363,6 +364,19 @@ WHERE a.indicator_key = 'joint_meeting_units' AND a.period = $1 AND a.action = '
 			t.Errorf("audit row: channel %s, file %v, source %s; want %s, %q, %s", channel, file, source, c.channel, c.file, c.source)
 		}
 	}
+	// Transitions carry the channel too.
+	var id int
+	if err := conn.QueryRow(ctx, `SELECT id FROM data_values WHERE indicator_key = 'joint_meeting_units' AND period = '2032' AND is_head`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.NewWorkflowService(db.App).Transition(hub.NewChannelContext(as(hub.Analyst, "civil_affairs"), hub.ChannelCLI),
+		[]int{id}, hub.Submitted, nil); err != nil {
+		t.Fatal(err)
+	}
+	var trChannel string
+	if err := conn.QueryRow(ctx, `SELECT channel FROM audit_log WHERE value_id = $1 AND action = 'transition'`, id).Scan(&trChannel); err != nil || trChannel != "CLI" {
+		t.Errorf("transition audited via %q (%v), want CLI", trChannel, err)
+	}
 	// Rule changes are audited with the channel too.
 	if _, err := postgres.NewValidationService(db.App).CreateRule(as(hub.Coordinator, ""),
 		newRule("audited_rule", "hope_rooms", ">=", "0", hub.Warn)); err != nil {
@@ -420,4 +434,36 @@ func BenchmarkValidationReport_City2022(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSubmitValues_Validation times a dry run of 1,008 values (12
+// counties × 84 years of minors_total and population_total) with the demo
+// rules active and with all rules deactivated:
+// CI=true go test ./internal/postgres/ -run '^$' -bench SubmitValues_Validation -benchtime 5x
+func BenchmarkSubmitValues_Validation(b *testing.B) {
+	db := pgtest.New(b, pgtest.Options{Demo: true})
+	sub := postgres.NewSubmitService(db.App)
+	analyst := as(hub.Analyst, "civil_affairs")
+	counties := []string{"370702", "370703", "370704", "370705", "370724", "370725", "370781", "370782", "370783", "370784", "370785", "370786"}
+	var in []hub.ValueInput
+	for y := 2030; y < 2072; y++ {
+		for _, c := range counties {
+			p := strconv.Itoa(y)
+			in = append(in, hub.ValueInput{Indicator: "minors_total", Region: c, Period: p, Value: f(100)},
+				hub.ValueInput{Indicator: "population_total", Region: c, Period: p, Value: f(1000)})
+		}
+	}
+	run := func(b *testing.B) {
+		for b.Loop() {
+			res, err := sub.SubmitValues(analyst, in, true)
+			if err != nil || len(res.Conflicts) > 0 || res.Created != len(in) {
+				b.Fatalf("%v %+v", err, res.Conflicts)
+			}
+		}
+	}
+	b.Run("rules", run)
+	if _, err := db.OwnerConn(b).Exec(context.Background(), `UPDATE validation_rules SET active = false`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("no-rules", run)
 }
