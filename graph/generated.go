@@ -2022,7 +2022,7 @@ type Query {
   explainAccess(indicator: ID!, region: ID!, period: String!): AccessExplanation!
   "校验报告 / rule violations and outliers of period in the subtree of region (default: yours)."
   validationReport(period: String!, region: ID): [ValidationFinding!]!
-  "校验规则 / the validation rules (inactive ones too with all: true)."
+  "校验规则 / the validation rules (inactive ones too with all: true). Admins and coordinators."
   validationRules(all: Boolean = false): [ValidationRule!]!
   auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditConnection!
   "发布批次 / publication batches, newest first."

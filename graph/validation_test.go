@@ -18,7 +18,7 @@ func ruleVars(name, left string) map[string]any {
 }
 
 // TestValidationRules_OverGraphQLOnlyForAdminsAndCoordinators: an analyst
-// (and a leader) trying to define, change or deactivate a rule gets
+// (and a leader) trying to list, define, change or deactivate rules gets
 // FORBIDDEN; a coordinator's bad expression is BAD_USER_INPUT.
 func TestValidationRules_OverGraphQLOnlyForAdminsAndCoordinators(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
@@ -69,7 +69,10 @@ func TestValidationRules_OverGraphQLOnlyForAdminsAndCoordinators(t *testing.T) {
 			Active bool
 		} `json:"all"`
 	}
-	api.Query(t, analyst, `{ active: validationRules { name } all: validationRules(all: true) { name active } }`, nil, &list)
+	if resp := api.Do(t, analyst, `{ validationRules { name } }`, nil); resp.Code() != hub.EFORBIDDEN {
+		t.Errorf("analyst lists rules: %+v", resp.Errors)
+	}
+	api.Query(t, coordinator, `{ active: validationRules { name } all: validationRules(all: true) { name active } }`, nil, &list)
 	if len(list.All) != len(list.Active)+1 || len(list.Active) < 2 {
 		t.Errorf("rules: %+v", list)
 	}

@@ -1,10 +1,12 @@
 -- Validation rules: left expression, operator, right expression over the
 -- indicators of one region and period (expr-lang syntax, compiled by the
 -- service against the catalogue before they are stored).
--- Everybody signed in reads the rules (a submission is checked against
--- them as its submitter, and a refusal quotes them); admins and
--- coordinators create and change them. Rules are never deleted, only
--- deactivated, so that the audit trail keeps explaining old findings.
+-- Admins and coordinators read, create and change the rules; for everybody
+-- else the table is invisible. Submissions and the validation report apply
+-- the active rules as the caller, through active_validation_rules (security
+-- definer: the active rules' expressions and texts, nothing more, which a
+-- refusal quotes anyway). Rules are never deleted, only deactivated, so
+-- that the audit trail keeps explaining old findings.
 
 -- +goose Up
 CREATE TABLE validation_rules (
@@ -31,7 +33,7 @@ CREATE INDEX validation_rules_keys ON validation_rules USING gin (indicator_keys
 
 ALTER TABLE validation_rules ENABLE ROW LEVEL SECURITY;
 CREATE POLICY validation_rules_read ON validation_rules FOR SELECT TO hub_app
-  USING ((SELECT hub_role()) <> '');
+  USING ((SELECT hub_role()) IN ('admin', 'coordinator'));
 CREATE POLICY validation_rules_insert ON validation_rules FOR INSERT TO hub_app
   WITH CHECK ((SELECT hub_role()) IN ('admin', 'coordinator') AND created_by = (SELECT hub_user())
               AND updated_by = (SELECT hub_user()));
@@ -39,6 +41,17 @@ CREATE POLICY validation_rules_update ON validation_rules FOR UPDATE TO hub_app
   USING ((SELECT hub_role()) IN ('admin', 'coordinator'))
   WITH CHECK ((SELECT hub_role()) IN ('admin', 'coordinator') AND updated_by = (SELECT hub_user()));
 GRANT SELECT, INSERT, UPDATE ON validation_rules TO hub_app;
+
+-- active_validation_rules: the active rules that read any of keys (all
+-- active rules for NULL), for anybody signed in.
+CREATE FUNCTION active_validation_rules(keys text[]) RETURNS SETOF validation_rules
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT * FROM validation_rules
+  WHERE active AND hub_role() <> '' AND (keys IS NULL OR indicator_keys && keys)
+  ORDER BY id
+$$;
+REVOKE ALL ON FUNCTION active_validation_rules(text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION active_validation_rules(text[]) TO hub_app;
 
 -- Every definition and change of a rule is in the audit trail.
 -- +goose StatementBegin
@@ -56,5 +69,6 @@ CREATE TRIGGER validation_rules_audit AFTER INSERT OR UPDATE ON validation_rules
   FOR EACH ROW EXECUTE FUNCTION validation_rules_audit();
 
 -- +goose Down
+DROP FUNCTION active_validation_rules(text[]);
 DROP TABLE validation_rules;
 DROP FUNCTION validation_rules_audit();

@@ -180,10 +180,11 @@ func PublishBlockedBy(p *hub.Principal) error {
 	return nil
 }
 
-// RuleWriteBlockedBy returns the rule that keeps p from defining or
-// changing validation rules (policy validation_rules_insert/_update), or
-// nil for admins and coordinators. Everybody signed in may read the rules.
-func RuleWriteBlockedBy(p *hub.Principal) error {
+// RuleManageBlockedBy returns the rule that keeps p from listing, defining
+// or changing validation rules (policies validation_rules_read, _insert,
+// _update), or nil for admins and coordinators. Everybody's submissions
+// are still checked against the active rules.
+func RuleManageBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
 		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")

@@ -30,8 +30,9 @@ const ruleColumns = `id, name, left_expr, operator, right_expr, tolerance, sever
 
 const (
 	listRules = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE active OR $1 ORDER BY id`
-	// rulesTouching: the active rules that read any of the keys $1.
-	rulesTouching = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE active AND indicator_keys && $1::text[] ORDER BY id`
+	// rulesTouching: the active rules that read any of the keys $1 (all
+	// active rules for NULL), for any caller (migration 00011).
+	rulesTouching = `SELECT ` + ruleColumns + ` FROM active_validation_rules($1::text[])`
 	lockRule      = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE id = $1 FOR UPDATE`
 	storedKeys    = `SELECT key FROM indicators WHERE formula IS NULL`
 	insertRule    = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
@@ -87,8 +88,8 @@ func scanRule(row pgx.CollectableRow) (*hub.ValidationRule, error) {
 
 // Rules lists the active rules, or all of them.
 func (s *ValidationService) Rules(ctx context.Context, all bool) ([]*hub.ValidationRule, error) {
-	if hub.PrincipalFrom(ctx) == nil {
-		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
 	}
 	var rules []*hub.ValidationRule
 	err := s.db.read(ctx, func(b *pgx.Batch) { collect(b, &rules, scanRule, listRules, all) })
@@ -100,7 +101,7 @@ func (s *ValidationService) Rules(ctx context.Context, all bool) ([]*hub.Validat
 
 // CreateRule checks and stores a new rule.
 func (s *ValidationService) CreateRule(ctx context.Context, in hub.RuleInput) (*hub.ValidationRule, error) {
-	if err := access.RuleWriteBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
 		return nil, err
 	}
 	r := &hub.ValidationRule{Severity: hub.Warn, MissingValues: hub.SkipIfAnyMissing, Active: true}
@@ -130,7 +131,7 @@ func (s *ValidationService) CreateRule(ctx context.Context, in hub.RuleInput) (*
 // UpdateRule changes the fields of rule id that in sets; Active false
 // deactivates it.
 func (s *ValidationService) UpdateRule(ctx context.Context, id int, in hub.RuleInput) (*hub.ValidationRule, error) {
-	if err := access.RuleWriteBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
 		return nil, err
 	}
 	var out *hub.ValidationRule
@@ -428,7 +429,7 @@ func (s *ValidationService) Report(ctx context.Context, period string, region *s
 }
 
 func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.ValidationFinding, error) {
-	rows, err := tx.Query(ctx, listRules, false)
+	rows, err := tx.Query(ctx, rulesTouching, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -50,8 +50,13 @@ func TestValidationRules_OnlyAdminsAndCoordinatorsManageThem(t *testing.T) {
 	if r, err = svc.UpdateRule(as(hub.Coordinator, ""), r.ID, hub.RuleInput{Active: &off}); err != nil || r.Active {
 		t.Fatalf("deactivate: %v %+v", err, r)
 	}
-	active, _ := svc.Rules(as(hub.Analyst, "education"), false)
-	all, _ := svc.Rules(as(hub.Analyst, "education"), true)
+	for _, who := range []context.Context{as(hub.Analyst, "education"), as(hub.Leader, ""), as(hub.Media, "")} {
+		if _, err := svc.Rules(who, false); hub.ErrorCode(err) != hub.EFORBIDDEN {
+			t.Errorf("%s lists the rules: %v, want FORBIDDEN", hub.PrincipalFrom(who).Role, err)
+		}
+	}
+	active, _ := svc.Rules(as(hub.Coordinator, ""), false)
+	all, _ := svc.Rules(as(hub.Admin, ""), true)
 	if len(all) != len(active)+1 {
 		t.Errorf("rules: %d active, %d in all; the deactivated one must be listed only in all", len(active), len(all))
 	}
@@ -88,9 +93,9 @@ func TestValidationRules_BadDefinitionsAreBadUserInput(t *testing.T) {
 	}
 }
 
-// TestValidationRules_RLSRefusesAnalystsInSQL proves the policies, not
-// only the service, keep analysts from writing rules.
-func TestValidationRules_RLSRefusesAnalystsInSQL(t *testing.T) {
+// TestValidationRules_RLSHidesAndRefusesThemToAnalystsInSQL proves the
+// policies, not only the service, keep analysts from reading and writing rules.
+func TestValidationRules_RLSHidesAndRefusesThemToAnalystsInSQL(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	app := db.AppConn(t)
@@ -105,6 +110,21 @@ func TestValidationRules_RLSRefusesAnalystsInSQL(t *testing.T) {
 		tag, err := tx.Exec(ctx, `UPDATE validation_rules SET active = false, updated_by = 'test'`)
 		if err == nil && tag.RowsAffected() > 0 {
 			t.Fatalf("analyst deactivated %d rules", tag.RowsAffected())
+		}
+	})
+	// Analysts do not see the table; their submissions get the active rules
+	// through active_validation_rules.
+	asApp(t, ctx, app, principal{"analyst", "civil_affairs", "370700"}, func(tx pgx.Tx) {
+		var direct, applied int
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM validation_rules), (SELECT count(*) FROM active_validation_rules(NULL))`).
+			Scan(&direct, &applied); err != nil || direct != 0 || applied != 4 {
+			t.Errorf("analyst: %d rules in the table, %d applied (%v); want 0 and the 4 demo rules", direct, applied, err)
+		}
+	})
+	asApp(t, ctx, app, principal{"", "", ""}, func(tx pgx.Tx) {
+		var applied int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM active_validation_rules(NULL)`).Scan(&applied); err != nil || applied != 0 {
+			t.Errorf("nobody gets %d rules (%v)", applied, err)
 		}
 	})
 	asApp(t, ctx, app, principal{"admin", "", "370700"}, func(tx pgx.Tx) {
