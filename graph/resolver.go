@@ -8,12 +8,13 @@ import "github.com/sixprot/hub/internal/hub"
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Catalogue hub.CatalogueService
-	Values    hub.ValueService
-	Workflow  hub.WorkflowService
-	Audit     hub.AuditService
-	Submit    hub.SubmitService
-	Access    hub.AccessService
-	Media     hub.MediaService
-	Analytics hub.AnalyticsService
+	Catalogue  hub.CatalogueService
+	Values     hub.ValueService
+	Workflow   hub.WorkflowService
+	Audit      hub.AuditService
+	Submit     hub.SubmitService
+	Access     hub.AccessService
+	Media      hub.MediaService
+	Validation hub.ValidationService
+	Analytics  hub.AnalyticsService
 }

@@ -82,36 +82,36 @@ WHERE r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
   AND r.period = ANY($2) AND r.region_code = ANY($3)`
 )
 
-// cellKey names one rollup.
-type cellKey struct{ indicator, region, period string }
+// rollupKey names one rollup.
+type rollupKey struct{ indicator, region, period string }
 
-// cell is a value as the principal may see it.
-type cell struct {
+// rollupCell is a value as the principal may see it.
+type rollupCell struct {
 	value     *float64
 	qualifier hub.Qualifier
 	status    hub.Status
 }
 
-func scanCell(row pgx.CollectableRow) (cellRow, error) {
-	var c cellRow
+func scanRollup(row pgx.CollectableRow) (rollupRow, error) {
+	var c rollupRow
 	err := row.Scan(&c.key.indicator, &c.key.region, &c.key.period, &c.value, &c.qualifier, &c.status)
 	return c, err
 }
 
-type cellRow struct {
-	key cellKey
-	cell
+type rollupRow struct {
+	key rollupKey
+	rollupCell
 }
 
 // book holds a request's catalogue and the rollups it read.
 type book struct {
 	indicators map[string]*hub.Indicator
 	deps       map[string][]string
-	cells      map[cellKey]cell
+	cells      map[rollupKey]rollupCell
 }
 
-func newBook(inds []*hub.Indicator, rows []cellRow) (*book, error) {
-	b := &book{indicators: map[string]*hub.Indicator{}, deps: map[string][]string{}, cells: map[cellKey]cell{}}
+func newBook(inds []*hub.Indicator, rows []rollupRow) (*book, error) {
+	b := &book{indicators: map[string]*hub.Indicator{}, deps: map[string][]string{}, cells: map[rollupKey]rollupCell{}}
 	formulas := map[string]string{}
 	for _, i := range inds {
 		b.indicators[i.Key] = i
@@ -130,7 +130,7 @@ func newBook(inds []*hub.Indicator, rows []cellRow) (*book, error) {
 		b.deps[k] = d
 	}
 	for _, r := range rows {
-		b.cells[r.key] = r.cell
+		b.cells[r.key] = r.rollupCell
 	}
 	return b, nil
 }
@@ -139,18 +139,18 @@ func newBook(inds []*hub.Indicator, rows []cellRow) (*book, error) {
 // for a derived indicator its formula over the values of its inputs there.
 // ok is false when nothing is visible. A derived value takes the lowest
 // status of its inputs and is APPROX when any input is not EXACT.
-func (b *book) value(key, region, period string) (cell, bool, error) {
+func (b *book) value(key, region, period string) (rollupCell, bool, error) {
 	ind := b.indicators[key]
 	if ind == nil || ind.Formula == nil {
-		c, ok := b.cells[cellKey{key, region, period}]
+		c, ok := b.cells[rollupKey{key, region, period}]
 		return c, ok, nil
 	}
-	out := cell{qualifier: hub.Exact, status: hub.Published}
+	out := rollupCell{qualifier: hub.Exact, status: hub.Published}
 	inputs := map[string]*float64{}
 	for _, d := range b.deps[key] {
 		c, ok, err := b.value(d, region, period)
 		if err != nil || !ok {
-			return cell{}, false, err
+			return rollupCell{}, false, err
 		}
 		inputs[d] = c.value
 		if c.qualifier != hub.Exact {
@@ -162,7 +162,7 @@ func (b *book) value(key, region, period string) (cell, bool, error) {
 	}
 	v, err := analytics.Evaluate(*ind.Formula, inputs)
 	if err != nil {
-		return cell{}, false, fmt.Errorf("indicator %s: %w", key, err)
+		return rollupCell{}, false, fmt.Errorf("indicator %s: %w", key, err)
 	}
 	out.value = v
 	return out, true, nil
@@ -186,9 +186,9 @@ func (b *book) perTenK(ind *hub.Indicator, v *float64, region, period string) *f
 // period itself, else of its year (a quarter or month has its year's
 // minors); nil when unknown or not positive.
 func (b *book) minors(region, period string) *float64 {
-	m, ok := b.cells[cellKey{MinorsKey, region, period}]
+	m, ok := b.cells[rollupKey{MinorsKey, region, period}]
 	if !ok {
-		m, ok = b.cells[cellKey{MinorsKey, region, period[:4]}]
+		m, ok = b.cells[rollupKey{MinorsKey, region, period[:4]}]
 	}
 	if !ok || m.value == nil || *m.value <= 0 {
 		return nil
@@ -247,13 +247,13 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 	}
 	var inds []*hub.Indicator
 	var parents, regions []*hub.Region
-	var rows []cellRow
+	var rows []rollupRow
 	err = s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(genericPlans)
 		collect(b, &inds, scanIndicator, formulaIndicators, []string{q.Indicator})
 		collect(b, &parents, scanRegion, regionsByCodes, []string{parent})
 		collect(b, &regions, scanRegion, comparisonRegions, q.Level, parent)
-		collect(b, &rows, scanCell, comparisonRollups, []string{q.Indicator, MinorsKey}, withYears(q.Period), q.Level, parent)
+		collect(b, &rows, scanRollup, comparisonRollups, []string{q.Indicator, MinorsKey}, withYears(q.Period), q.Level, parent)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("comparison: %w", err)
@@ -342,13 +342,13 @@ func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period
 	}
 	var inds []*hub.Indicator
 	var asked, peers []*hub.Region
-	var rows []cellRow
+	var rows []rollupRow
 	err := s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(genericPlans)
 		collect(b, &inds, scanIndicator, allIndicators)
 		collect(b, &asked, scanRegion, regionsByCodes, regions)
 		collect(b, &peers, scanRegion, peerRegions, regions)
-		collect(b, &rows, scanCell, profileRollups, withYears(period), regions)
+		collect(b, &rows, scanRollup, profileRollups, withYears(period), regions)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("protection profile: %w", err)
@@ -413,7 +413,7 @@ func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period
 // normalised is an indicator's value for the profile: counts and amounts
 // per 10,000 minors, percentages and rates as they are.
 func (b *book) normalised(ind *hub.Indicator, region, period string) *float64 {
-	c, ok := b.cells[cellKey{ind.Key, region, period}]
+	c, ok := b.cells[rollupKey{ind.Key, region, period}]
 	if !ok || c.value == nil {
 		return nil
 	}
@@ -442,12 +442,12 @@ func (s *AnalyticsService) Trend(ctx context.Context, indicator string, regions 
 	}
 	var inds []*hub.Indicator
 	var known []*hub.Region
-	var rows []cellRow
+	var rows []rollupRow
 	err = s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(genericPlans)
 		collect(b, &inds, scanIndicator, formulaIndicators, []string{indicator})
 		collect(b, &known, scanRegion, regionsByCodes, regions)
-		collect(b, &rows, scanCell, trendRollups, []string{indicator, MinorsKey}, withYears(periods...), regions)
+		collect(b, &rows, scanRollup, trendRollups, []string{indicator, MinorsKey}, withYears(periods...), regions)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("trend: %w", err)
