@@ -205,12 +205,13 @@ END
 $$;
 -- +goose StatementEnd
 REVOKE ALL ON FUNCTION value_rollups_refresh(text[], text[], ltree[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION value_rollups_refresh(text[], text[], ltree[]) TO hub_app;
 
 -- The triggers hand the changed released values of a statement to
--- value_rollups_refresh, once per statement.
+-- value_rollups_refresh, once per statement. They run as the owner, who
+-- alone may call the refresh: trigger functions cannot be called directly,
+-- so a request can change rollups only by changing values.
 -- +goose StatementBegin
-CREATE FUNCTION value_rollups_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION value_rollups_after_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   PERFORM value_rollups_refresh(array_agg(c.indicator_key), array_agg(c.period), array_agg(c.region_path))
   FROM (SELECT DISTINCT indicator_key, period, region_path FROM new_rows WHERE is_released) c
@@ -220,7 +221,7 @@ END
 $$;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE FUNCTION value_rollups_after_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION value_rollups_after_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   PERFORM value_rollups_refresh(array_agg(c.indicator_key), array_agg(c.period), array_agg(c.region_path))
   FROM (SELECT DISTINCT x.indicator_key, x.period, x.region_path
@@ -236,7 +237,7 @@ END
 $$;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE FUNCTION value_rollups_after_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION value_rollups_after_delete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
   PERFORM value_rollups_refresh(array_agg(c.indicator_key), array_agg(c.period), array_agg(c.region_path))
   FROM (SELECT DISTINCT indicator_key, period, region_path FROM old_rows WHERE is_released) c
@@ -245,6 +246,7 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
+REVOKE ALL ON FUNCTION value_rollups_after_insert(), value_rollups_after_update(), value_rollups_after_delete() FROM PUBLIC;
 CREATE TRIGGER value_rollups_insert AFTER INSERT ON data_values REFERENCING NEW TABLE AS new_rows
   FOR EACH STATEMENT EXECUTE FUNCTION value_rollups_after_insert();
 CREATE TRIGGER value_rollups_update AFTER UPDATE ON data_values REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows

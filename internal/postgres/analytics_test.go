@@ -441,3 +441,22 @@ func TestComparison_FollowsACorrection(t *testing.T) {
 		t.Errorf("approved correction: %s, want 115 (35 replaces 30)", got)
 	}
 }
+
+// TestRollups_OnlyValuesChangeThem: requests cannot write rollups or call
+// the refresh; they change only through values.
+func TestRollups_OnlyValuesChangeThem(t *testing.T) {
+	db, _ := tinyDB(t)
+	conn := db.AppConn(t)
+	for _, sql := range []string{
+		`INSERT INTO value_rollups (indicator_key, department_code, region_code, region_path, period, value, qualifier, status, releasable, values_used, regions_expected)
+		 VALUES ('child_directors', 'civil_affairs', '500100', '500100', '2030', 1, 'EXACT', 'APPROVED', false, 1, 1)`,
+		`UPDATE value_rollups SET value = 0`,
+		`DELETE FROM value_rollups`,
+		`SELECT value_rollups_refresh(ARRAY['child_directors'], ARRAY['2022'], ARRAY['500100.500101'::ltree])`,
+		`SELECT value_rollups_rebuild()`,
+	} {
+		if _, err := conn.Exec(context.Background(), sql); err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("hub_app ran %.40s…: %v", sql, err)
+		}
+	}
+}
