@@ -1,0 +1,50 @@
+package hub
+
+import "context"
+
+// Field names the part of a ValueInput a batch conflict is about, so that
+// an import can point at a spreadsheet column.
+type Field string
+
+// The fields of a ValueInput.
+const (
+	FieldIndicator Field = "indicator"
+	FieldRegion    Field = "region"
+	FieldPeriod    Field = "period"
+	FieldValue     Field = "value"
+	FieldQualifier Field = "qualifier"
+	FieldVersion   Field = "expectedVersion"
+	FieldComment   Field = "comment"
+)
+
+// BatchConflict says why input Index of a batch was refused and which
+// field the refusal is about.
+type BatchConflict struct {
+	Index   int
+	Field   Field
+	Code    string
+	Message string
+}
+
+// BatchResult counts what a batch did (or would do).
+type BatchResult struct {
+	Created, Updated, Unchanged int
+	Conflicts                   []BatchConflict
+}
+
+// BatchWriter checks and writes batches of values inside the transaction
+// of a BulkSubmitService.
+type BatchWriter interface {
+	WriteBatch(ctx context.Context, batch []ValueInput) (*BatchResult, error)
+}
+
+// BulkSubmitService writes many values in one transaction, batch by batch,
+// with the checks of SubmitService; imports use it to stream a file
+// without holding it in memory and without writing half of it.
+type BulkSubmitService interface {
+	// SubmitBulk opens one transaction as the principal of ctx and calls
+	// fill with a writer for it. The transaction commits only when fill
+	// returns nil, no batch had a conflict and dryRun is false; otherwise
+	// nothing is written. It reports whether it committed.
+	SubmitBulk(ctx context.Context, dryRun bool, fill func(w BatchWriter) error) (committed bool, err error)
+}
