@@ -4,7 +4,10 @@ package graph
 
 //go:generate go tool gqlgen generate
 
-import "github.com/sixprot/hub/internal/hub"
+import (
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
+)
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
@@ -15,4 +18,6 @@ type Resolver struct {
 	Submit    hub.SubmitService
 	Access    hub.AccessService
 	Media     hub.MediaService
+	// Import reads uploaded spreadsheets (importValues); nil disables it.
+	Import *importer.Importer
 }

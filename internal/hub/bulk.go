@@ -2,26 +2,26 @@ package hub
 
 import "context"
 
-// Field names the part of a ValueInput a batch conflict is about, so that
+// ValueField names the part of a ValueInput a batch conflict is about, so that
 // an import can point at a spreadsheet column.
-type Field string
+type ValueField string
 
 // The fields of a ValueInput.
 const (
-	FieldIndicator Field = "indicator"
-	FieldRegion    Field = "region"
-	FieldPeriod    Field = "period"
-	FieldValue     Field = "value"
-	FieldQualifier Field = "qualifier"
-	FieldVersion   Field = "expectedVersion"
-	FieldComment   Field = "comment"
+	FieldIndicator ValueField = "indicator"
+	FieldRegion    ValueField = "region"
+	FieldPeriod    ValueField = "period"
+	FieldValue     ValueField = "value"
+	FieldQualifier ValueField = "qualifier"
+	FieldVersion   ValueField = "expectedVersion"
+	FieldComment   ValueField = "comment"
 )
 
 // BatchConflict says why input Index of a batch was refused and which
 // field the refusal is about.
 type BatchConflict struct {
 	Index   int
-	Field   Field
+	Field   ValueField
 	Code    string
 	Message string
 }

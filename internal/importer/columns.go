@@ -12,7 +12,7 @@ import (
 
 // Column is a column of the import template.
 type Column struct {
-	Field hub.Field
+	Field hub.ValueField
 	// Header is the Chinese header the template writes.
 	Header string
 	// English is the English header accepted as an alias.
@@ -48,14 +48,14 @@ func normalize(h string) string {
 
 // layout says which file column holds which field.
 type layout struct {
-	index  map[hub.Field]int
-	header map[hub.Field]string
+	index  map[hub.ValueField]int
+	header map[hub.ValueField]string
 }
 
 // readHeader maps a header row to fields. Unknown, missing or repeated
 // columns are an error that names them and lists the accepted headers.
 func readHeader(cells []string) (*layout, error) {
-	l := &layout{index: map[hub.Field]int{}, header: map[hub.Field]string{}}
+	l := &layout{index: map[hub.ValueField]int{}, header: map[hub.ValueField]string{}}
 	var unknown []string
 	for i, raw := range cells {
 		h := normalize(raw)
@@ -131,7 +131,7 @@ func colName(i int) string {
 
 // column returns the label of f for messages: its header in the file and
 // its spreadsheet letter.
-func (l *layout) column(f hub.Field) string {
+func (l *layout) column(f hub.ValueField) string {
 	i, ok := l.index[f]
 	if !ok {
 		return ""
@@ -139,7 +139,7 @@ func (l *layout) column(f hub.Field) string {
 	return fmt.Sprintf("%s（%s）", colName(i), l.header[f])
 }
 
-func (l *layout) cell(cells []string, f hub.Field) string {
+func (l *layout) cell(cells []string, f hub.ValueField) string {
 	i, ok := l.index[f]
 	if !ok || i >= len(cells) {
 		return ""

@@ -131,7 +131,7 @@ func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{File: filepath.Base(name), Format: "CSV"}
+	sum := &Summary{File: filepath.Base(name), Format: "CSV", Conflicts: []Conflict{}}
 	switch t := rr.(type) {
 	case *CSVReader:
 		sum.Encoding = t.Encoding()
@@ -139,6 +139,20 @@ func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size
 		sum.Format = "XLSX"
 	}
 	return im.ImportRows(hub.NewChannelContext(ctx, Channel(name)), rr, sum, opts)
+}
+
+// ImportReader is Import for a reader that may not be addressable (an
+// upload): it is read into memory first unless it is an io.ReaderAt.
+func (im *Importer) ImportReader(ctx context.Context, name string, r io.Reader, size int64, opts Options) (*Summary, error) {
+	ra, ok := r.(io.ReaderAt)
+	if !ok {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return nil, hub.Errorf(hub.EINVALID, "无法读取上传的文件 / cannot read the uploaded file: %v", err)
+		}
+		ra, size = bytes.NewReader(data), int64(len(data))
+	}
+	return im.Import(ctx, name, ra, size, opts)
 }
 
 type pending struct {
@@ -278,7 +292,7 @@ func (im *Importer) parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInpu
 		sum.Ignored++
 		return in, false
 	}
-	conflict := func(f hub.Field, err error) {
+	conflict := func(f hub.ValueField, err error) {
 		sum.addConflict(Conflict{Row: row.Num, Column: lay.column(f), Code: hub.ErrorCode(err), Message: hub.ErrorMessage(err)})
 		ok = false
 	}
@@ -286,7 +300,7 @@ func (im *Importer) parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInpu
 	in.Region = lay.cell(row.Cells, hub.FieldRegion)
 	in.Period = lay.cell(row.Cells, hub.FieldPeriod)
 	for _, req := range []struct {
-		f hub.Field
+		f hub.ValueField
 		v string
 	}{{hub.FieldIndicator, in.Indicator}, {hub.FieldRegion, in.Region}, {hub.FieldPeriod, in.Period}} {
 		if req.v == "" {
@@ -309,7 +323,7 @@ func (im *Importer) parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInpu
 	return in, ok
 }
 
-func fieldAt(lay *layout, col int) hub.Field {
+func fieldAt(lay *layout, col int) hub.ValueField {
 	for f, i := range lay.index {
 		if i == col {
 			return f

@@ -310,14 +310,14 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 	return res, nil
 }
 
-func addConflict(res *hub.BatchResult, i int, f hub.Field, err error) {
+func addConflict(res *hub.BatchResult, i int, f hub.ValueField, err error) {
 	res.Conflicts = append(res.Conflicts, hub.BatchConflict{Index: i, Field: f, Code: hub.ErrorCode(err), Message: hub.ErrorMessage(err)})
 }
 
 // checkInput applies the rules a value must meet before it is written
 // (access in words, collection level, period type, value type, qualifier)
 // and names the field a refusal is about. RLS still enforces access.
-func checkInput(p *hub.Principal, ind *hub.Indicator, reg *hub.Region, v hub.ValueInput) (hub.Field, error) {
+func checkInput(p *hub.Principal, ind *hub.Indicator, reg *hub.Region, v hub.ValueInput) (hub.ValueField, error) {
 	if err := access.WriteBlockedBy(p, ind, reg); err != nil {
 		if p != nil && p.Role == hub.Analyst && p.Department != nil && *p.Department == ind.DepartmentCode && ind.Formula == nil {
 			return hub.FieldRegion, err

@@ -16,6 +16,7 @@ import (
 	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/loader"
 )
 
@@ -36,7 +37,8 @@ type Config struct {
 	Media     hub.MediaService
 	Ready     Readiness
 	Limits    graph.Limits
-	// MaxBodyBytes bounds a request body.
+	// MaxBodyBytes bounds a request body; multipart uploads are bounded by
+	// Limits.Upload instead.
 	MaxBodyBytes int64
 	// LoaderWait is how long dataloaders collect keys (loader.DefaultWait).
 	LoaderWait time.Duration
@@ -59,11 +61,16 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}, cfg.Log, cfg.Limits)
+	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}
+	// Imports use the submit service's bulk path when it has one (postgres does).
+	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
+		res.Import = &importer.Importer{Submit: bulk}
+	}
+	gql := graph.NewHandler(res, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
-	mux.Handle("POST /graphql", http.MaxBytesHandler(api, cfg.MaxBodyBytes))
+	mux.Handle("POST /graphql", bodyLimit(api, cfg.MaxBodyBytes, cfg.Limits.Upload))
 	mux.Handle("GET /graphql", graphiQLOr(api))
 	mux.HandleFunc("GET /graphql/explorer.js", serveExplorerScript)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +97,19 @@ func Handler(cfg Config) http.Handler {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
 	return requestLog(cfg.Log, securityHeaders(mux))
+}
+
+// bodyLimit bounds request bodies: multipart uploads (importValues) by
+// upload plus room for the operation, everything else by body.
+func bodyLimit(next http.Handler, body, upload int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := body
+		if upload > 0 && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = upload + body
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders sets headers that keep browsers from sniffing types,
