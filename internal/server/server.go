@@ -89,6 +89,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Media != nil {
 		mediaRoutes(mux, cfg)
 	}
+	templateRoutes(mux, cfg)
 	if cfg.Sessions != nil {
 		dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
 			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies}).Register(mux)
