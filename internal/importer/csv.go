@@ -129,6 +129,9 @@ func (c *CSVReader) Next() (*Row, error) {
 		}
 		return nil, hub.Errorf(hub.EINVALID, "第 %d 行之后无法读取 / cannot read after row %d: %v", c.line, c.line, err)
 	}
+	if len(rec) == 0 {
+		rec = []string{""}
+	}
 	line, _ := c.r.FieldPos(0)
 	if line <= c.line {
 		line = c.line + 1
