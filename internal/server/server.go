@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -107,6 +108,13 @@ func bodyLimit(next http.Handler, body, upload int64) http.Handler {
 		limit := body
 		if upload > 0 && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 			limit = upload + body
+			if r.ContentLength > limit {
+				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
+					"message": fmt.Sprintf("上传的文件过大（上限 %d MiB）：请拆分文件或使用 hub import / the upload is too large (limit %d MiB): split the file or use hub import",
+						upload>>20, upload>>20),
+					"extensions": map[string]string{"code": hub.EINVALID}}}})
+				return
+			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
