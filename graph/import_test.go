@@ -58,10 +58,10 @@ func TestImportValues_MultipartUploadDryRunThenWriteAudited(t *testing.T) {
 	if len(resp.Errors) > 0 || sum.ImportValues.Status != "COMMITTED" || sum.ImportValues.Created != 1 || count() != 1 {
 		t.Fatalf("import: %+v %+v", resp.Errors, sum)
 	}
-	var channel, actor string
-	if err := conn.QueryRow(context.Background(), `SELECT channel, actor FROM audit_log WHERE period = '2030'`).Scan(&channel, &actor); err != nil ||
-		channel != "import:报表.csv" || actor != "ca" {
-		t.Fatalf("audit: %q by %q (%v), want import:报表.csv by ca", channel, actor, err)
+	var channel, file, actor string
+	if err := conn.QueryRow(context.Background(), `SELECT channel, file_name, actor FROM audit_log WHERE period = '2030'`).Scan(&channel, &file, &actor); err != nil ||
+		channel != "IMPORT" || file != "报表.csv" || actor != "ca" {
+		t.Fatalf("audit: %q %q by %q (%v), want IMPORT 报表.csv by ca", channel, file, actor, err)
 	}
 	resp, sum = upload(t, api, token, "报表.csv", csv, false)
 	if len(resp.Errors) > 0 || sum.ImportValues.Unchanged != 1 || sum.ImportValues.Created+sum.ImportValues.Updated != 0 {

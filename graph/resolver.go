@@ -11,13 +11,14 @@ import (
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Catalogue hub.CatalogueService
-	Values    hub.ValueService
-	Workflow  hub.WorkflowService
-	Audit     hub.AuditService
-	Submit    hub.SubmitService
-	Access    hub.AccessService
-	Media     hub.MediaService
+	Catalogue  hub.CatalogueService
+	Values     hub.ValueService
+	Workflow   hub.WorkflowService
+	Audit      hub.AuditService
+	Submit     hub.SubmitService
+	Access     hub.AccessService
+	Media      hub.MediaService
+	Validation hub.ValidationService
 	// Import reads uploaded spreadsheets (importValues); nil disables it.
 	Import *importer.Importer
 }

@@ -47,10 +47,10 @@ func TestImportCommand_DryRunThenImportAndExitCodeOnConflicts(t *testing.T) {
 	if heads("2030") != 2 {
 		t.Fatalf("import wrote %d rows, want 2", heads("2030"))
 	}
-	var channel string
-	_ = db.OwnerConn(t).QueryRow(ctx, `SELECT DISTINCT channel FROM audit_log WHERE period = '2030'`).Scan(&channel)
-	if channel != "import:good.csv" {
-		t.Errorf("audit channel %q, want import:good.csv", channel)
+	var channel, file string
+	_ = db.OwnerConn(t).QueryRow(ctx, `SELECT DISTINCT channel, file_name FROM audit_log WHERE period = '2030'`).Scan(&channel, &file)
+	if channel != "IMPORT" || file != "good.csv" {
+		t.Errorf("audit channel %q, file %q; want IMPORT, good.csv", channel, file)
 	}
 
 	out.Reset()

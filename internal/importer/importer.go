@@ -119,8 +119,9 @@ func Open(name string, r io.ReaderAt, size int64) (RowReader, error) {
 	return NewCSVReader(io.NewSectionReader(r, 0, size), size)
 }
 
-// Channel returns the audit channel of an import of the named file.
-func Channel(name string) string { return "import:" + filepath.Base(name) }
+// Channel returns the audit channel of an import of the named file: IMPORT
+// and the file's base name.
+func Channel(name string) string { return hub.ImportChannel(filepath.Base(name)) }
 
 // Import reads the file name from r and writes its values as the
 // principal of ctx. Errors are for files that cannot be read at all

@@ -68,8 +68,8 @@ func TestImport_CSVCreatesThenIsIdempotentAndAudited(t *testing.T) {
 	}
 	conn := db.OwnerConn(t)
 	var audited int
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE period = '2030' AND channel = 'import:figures.csv' AND action = 'create'`).Scan(&audited); err != nil || audited != 4 {
-		t.Fatalf("audit rows with channel import:figures.csv = %d (%v), want 4", audited, err)
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE period = '2030' AND channel = 'IMPORT' AND file_name = 'figures.csv' AND action = 'create'`).Scan(&audited); err != nil || audited != 4 {
+		t.Fatalf("audit rows with channel IMPORT, file figures.csv = %d (%v), want 4", audited, err)
 	}
 	sum, err = run(t, db, ctx, "figures.csv", []byte(goodCSV), false, 2)
 	if err != nil || sum.Unchanged != 4 || sum.Created+sum.Updated != 0 || sum.Status != importer.Committed {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -55,7 +54,7 @@ WHERE d.id = u.id`
 // batch and rolls back, so that the database's own checks run too.
 func (s *SubmitService) SubmitBulk(ctx context.Context, dryRun bool, fill func(w hub.BatchWriter) error) (bool, error) {
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		w := &batchWriter{tx: tx, source: sourceOf(ctx), regions: map[string]*hub.Region{}}
+		w := &batchWriter{tx: tx, source: source(ctx), regions: map[string]*hub.Region{}}
 		if err := w.loadIndicators(ctx); err != nil {
 			return err
 		}
@@ -74,14 +73,6 @@ func (s *SubmitService) SubmitBulk(ctx context.Context, dryRun bool, fill func(w
 		return false, fmt.Errorf("submit bulk: %w", err)
 	}
 	return true, nil
-}
-
-// sourceOf tells imported values from those entered through the API.
-func sourceOf(ctx context.Context) string {
-	if strings.HasPrefix(hub.ChannelFrom(ctx), "import") {
-		return "import"
-	}
-	return "api"
 }
 
 type batchWriter struct {

@@ -12,7 +12,7 @@ import (
 func TestSubmitBulk_UpdatesDraftsAndCorrectsReleasedValuesLikeSubmitValues(t *testing.T) {
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	sub := postgres.NewSubmitService(db.App)
-	analyst := hub.NewChannelContext(as(hub.Analyst, "civil_affairs"), "import:x.csv")
+	analyst := hub.NewChannelContext(as(hub.Analyst, "civil_affairs"), hub.ImportChannel("x.csv"))
 	conn := db.OwnerConn(t)
 	ctx := context.Background()
 	var draftRegion, draftPeriod, apprRegion, apprPeriod string

@@ -27,17 +27,18 @@ type Readiness func(ctx context.Context) error
 
 // Config wires the server.
 type Config struct {
-	Log       *slog.Logger
-	Auth      hub.AuthService
-	Catalogue hub.CatalogueService
-	Values    hub.ValueService
-	Workflow  hub.WorkflowService
-	Audit     hub.AuditService
-	Submit    hub.SubmitService
-	Access    hub.AccessService
-	Media     hub.MediaService
-	Ready     Readiness
-	Limits    graph.Limits
+	Log        *slog.Logger
+	Auth       hub.AuthService
+	Catalogue  hub.CatalogueService
+	Values     hub.ValueService
+	Workflow   hub.WorkflowService
+	Audit      hub.AuditService
+	Submit     hub.SubmitService
+	Validation hub.ValidationService
+	Access     hub.AccessService
+	Media      hub.MediaService
+	Ready      Readiness
+	Limits     graph.Limits
 	// MaxBodyBytes bounds a request body; multipart uploads are bounded by
 	// Limits.Upload instead.
 	MaxBodyBytes int64
@@ -62,7 +63,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}
+	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
 		res.Import = &importer.Importer{Submit: bulk}
@@ -87,14 +88,19 @@ func Handler(cfg Config) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	if cfg.Media != nil {
-		mediaRoutes(mux, cfg)
-	}
-	templateRoutes(mux, cfg)
+	// Browser-facing routes take a bearer token or, with sessions
+	// configured, the dashboard's session cookie.
+	browser := func(h http.Handler) http.Handler { return authenticate(cfg.Auth, h) }
 	if cfg.Sessions != nil {
-		dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
-			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies}).Register(mux)
+		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
+			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies})
+		dash.Register(mux)
+		browser = dash.Authenticate
 	}
+	if cfg.Media != nil {
+		mediaRoutes(mux, cfg, browser)
+	}
+	templateRoutes(mux, cfg, browser)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})

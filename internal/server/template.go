@@ -10,9 +10,10 @@ import (
 	"github.com/sixprot/hub/internal/importer"
 )
 
-// templateRoutes serves the department's import template.
-func templateRoutes(mux *http.ServeMux, cfg Config) {
-	mux.Handle("GET /export/template.xlsx", authenticate(cfg.Auth, templateExport(cfg)))
+// templateRoutes serves the department's import template, authenticated
+// like the other exports (bearer token, or the dashboard's session).
+func templateRoutes(mux *http.ServeMux, cfg Config, authed func(http.Handler) http.Handler) {
+	mux.Handle("GET /export/template.xlsx", authed(templateExport(cfg)))
 }
 
 // templateExport writes /export/template.xlsx?department=D[&period=P]: one
