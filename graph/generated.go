@@ -155,6 +155,7 @@ type ComplexityRoot struct {
 		Status        func(childComplexity int) int
 		Unchanged     func(childComplexity int) int
 		Updated       func(childComplexity int) int
+		Warnings      func(childComplexity int) int
 	}
 
 	Indicator struct {
@@ -865,6 +866,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ImportSummary.Updated(childComplexity), true
+	case "ImportSummary.warnings":
+		if e.ComplexityRoot.ImportSummary.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Warnings(childComplexity), true
 
 	case "Indicator.aggregation":
 		if e.ComplexityRoot.Indicator.Aggregation == nil {
@@ -1981,6 +1988,8 @@ type ImportSummary {
   "all conflicts; conflicts lists at most 1,000"
   conflictCount: Int!
   conflicts: [ImportConflict!]!
+  "WARN 规则的违反 / violations of WARN validation rules (BLOCK ones are conflicts)"
+  warnings: [ValidationFinding!]!
 }
 
 "比较行 / One region in a comparison."
@@ -2438,6 +2447,8 @@ func (ec *executionContext) childFields_ImportSummary(ctx context.Context, field
 		return ec.fieldContext_ImportSummary_conflictCount(ctx, field)
 	case "conflicts":
 		return ec.fieldContext_ImportSummary_conflicts(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ImportSummary_warnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportSummary", field.Name)
 }
@@ -5288,6 +5299,38 @@ func (ec *executionContext) fieldContext_ImportSummary_conflicts(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ImportConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportSummary_warnings(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
+			return ec.marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationFinding(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11360,6 +11403,11 @@ func (ec *executionContext) _ImportSummary(ctx context.Context, sel ast.Selectio
 			}
 		case "conflicts":
 			out.Values[i] = ec._ImportSummary_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._ImportSummary_warnings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

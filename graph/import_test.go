@@ -11,7 +11,7 @@ import (
 )
 
 const importMutation = `mutation($file: Upload!, $dry: Boolean) { importValues(file: $file, dryRun: $dry) {
-  file format encoding status rows created updated unchanged ignored conflictCount conflicts { row column code message } } }`
+  file format encoding status rows created updated unchanged ignored conflictCount conflicts { row column code message } warnings { message } } }`
 
 type importSummary struct {
 	ImportValues struct {

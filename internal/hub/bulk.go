@@ -30,12 +30,20 @@ type BatchConflict struct {
 type BatchResult struct {
 	Created, Updated, Unchanged int
 	Conflicts                   []BatchConflict
+	// Warnings are WARN rule violations (from Validate).
+	Warnings []*ValidationFinding
 }
 
 // BatchWriter checks and writes batches of values inside the transaction
 // of a BulkSubmitService.
 type BatchWriter interface {
 	WriteBatch(ctx context.Context, batch []ValueInput) (*BatchResult, error)
+	// Validate applies the validation rules, as SubmitValues does, to
+	// every value written through the writer, once all batches are in (a
+	// rule may read indicators of different batches). Conflicts' Index
+	// counts inputs across all batches from 0; a BLOCK violation is a
+	// conflict (VALIDATION) and the transaction will roll back.
+	Validate(ctx context.Context) (*BatchResult, error)
 }
 
 // BulkSubmitService writes many values in one transaction, batch by batch,

@@ -93,6 +93,9 @@ type Summary struct {
 	// ConflictCount counts them all.
 	Conflicts     []Conflict
 	ConflictCount int
+	// Warnings are the WARN validation rules the file's values violate
+	// (at most MaxListedConflicts).
+	Warnings []*hub.ValidationFinding
 }
 
 func (s *Summary) addConflict(c Conflict) {
@@ -132,7 +135,7 @@ func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{File: filepath.Base(name), Format: "CSV", Conflicts: []Conflict{}}
+	sum := &Summary{File: filepath.Base(name), Format: "CSV", Conflicts: []Conflict{}, Warnings: []*hub.ValidationFinding{}}
 	switch t := rr.(type) {
 	case *CSVReader:
 		sum.Encoding = t.Encoding()
@@ -184,6 +187,8 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 			first, strings.Join(x.Merged(), ", "), first, strings.Join(x.Merged(), ", "))
 	}
 	seen := map[hub.ValueKey]int{}
+	// rowOf[i] is the row of the i-th input sent, for Validate's conflicts.
+	var rowOf []int32
 	batch := make([]pending, 0, size)
 	inputs := make([]hub.ValueInput, 0, size)
 	committed, err := im.Submit.SubmitBulk(ctx, opts.DryRun, func(w hub.BatchWriter) error {
@@ -194,6 +199,7 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 			inputs = inputs[:0]
 			for _, p := range batch {
 				inputs = append(inputs, p.in)
+				rowOf = append(rowOf, int32(p.row))
 			}
 			res, err := w.WriteBatch(ctx, inputs)
 			if err != nil {
@@ -242,6 +248,16 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 		}
 		if err := flush(); err != nil {
 			return err
+		}
+		if sum.ConflictCount == 0 {
+			res, err := w.Validate(ctx)
+			if err != nil {
+				return err
+			}
+			for _, c := range res.Conflicts {
+				sum.addConflict(Conflict{Row: int(rowOf[c.Index]), Column: lay.column(c.Field), Code: c.Code, Message: c.Message})
+			}
+			sum.Warnings = append(sum.Warnings, res.Warnings[:min(len(res.Warnings), MaxListedConflicts)]...)
 		}
 		if sum.ConflictCount > 0 {
 			// Conflicts found while parsing: the service has not seen them.

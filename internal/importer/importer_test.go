@@ -270,3 +270,25 @@ func TestImport_XLSXFormulasUseTheCachedResult(t *testing.T) {
 		t.Fatalf("%v %+v", err, sum)
 	}
 }
+
+func TestImport_ValidationRulesAcrossBatches(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	ctx := analyst("civil_affairs")
+	// minors_total <= population_total is a BLOCK rule of the demo; the two
+	// indicators arrive in different batches (batch size 1).
+	data := "指标代码,地区代码,期间,数值\nminors_total,370702,2030,100\npopulation_total,370702,2030,50\n"
+	sum, err := run(t, db, ctx, "rules.csv", []byte(data), false, 1)
+	if err != nil || sum.Status != importer.Rejected || sum.ConflictCount != 1 || sum.Conflicts[0].Code != hub.EVALIDATION ||
+		sum.Conflicts[0].Row != 2 || !strings.HasPrefix(sum.Conflicts[0].Column, "D") {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	if n := count(t, db, `period = '2030'`); n != 0 {
+		t.Fatalf("a file breaking a BLOCK rule wrote %d rows", n)
+	}
+	// A WARN rule (minors_share consistent with the two totals) is a warning only.
+	data = "指标代码,地区代码,期间,数值\nminors_total,370702,2030,50\npopulation_total,370702,2030,100\nminors_share,370702,2030,10\n"
+	sum, err = run(t, db, ctx, "rules.csv", []byte(data), false, 1)
+	if err != nil || sum.Status != importer.Committed || sum.Created != 3 || len(sum.Warnings) == 0 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+}

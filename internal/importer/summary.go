@@ -25,7 +25,19 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 	}
 	if more := s.ConflictCount - len(s.Conflicts); more > 0 {
-		_, err = fmt.Fprintf(w, "  ……另有 %d 个冲突未列出 / … %d more conflicts not listed\n", more, more)
+		if _, err := fmt.Fprintf(w, "  ……另有 %d 个冲突未列出 / … %d more conflicts not listed\n", more, more); err != nil {
+			return err
+		}
 	}
-	return err
+	if len(s.Warnings) > 0 {
+		if _, err := fmt.Fprintf(w, "警告 / warnings: %d\n", len(s.Warnings)); err != nil {
+			return err
+		}
+		for _, f := range s.Warnings {
+			if _, err := fmt.Fprintf(w, "  %s %s: %s\n", f.RegionCode, f.Period, f.Message); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -82,6 +82,11 @@ type batchWriter struct {
 	regions    map[string]*hub.Region
 	// failed is set by the first conflict: nothing more is written.
 	failed bool
+	// seen counts the inputs of all batches; keys and index hold the
+	// key fields of the accepted ones and their input numbers, for Validate.
+	seen  int
+	keys  []hub.ValueInput
+	index []int
 }
 
 func (w *batchWriter) loadIndicators(ctx context.Context) error {
@@ -142,6 +147,7 @@ type head struct {
 // transaction, writes it.
 func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*hub.BatchResult, error) {
 	res := &hub.BatchResult{}
+	defer func() { w.seen += len(batch) }()
 	if err := w.loadRegions(ctx, batch); err != nil {
 		return nil, err
 	}
@@ -181,6 +187,8 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 			q = hub.Exact
 		}
 		plan = append(plan, planned{i: i, ind: ind, reg: reg, q: q})
+		w.keys = append(w.keys, hub.ValueInput{Indicator: v.Indicator, Region: v.Region, Period: v.Period})
+		w.index = append(w.index, w.seen+i)
 		ki, kp, kr = append(ki, v.Indicator), append(kp, v.Period), append(kr, v.Region)
 	}
 	heads := make(map[hub.ValueKey]head, len(plan))
@@ -297,6 +305,27 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 			ins.comment, ins.version, w.source); err != nil {
 			return nil, fmt.Errorf("insert values: %w", mapError(err))
 		}
+	}
+	return res, nil
+}
+
+// Validate applies the validation rules to every value written, with
+// validateSubmission, the code SubmitValues runs.
+func (w *batchWriter) Validate(ctx context.Context) (*hub.BatchResult, error) {
+	res := &hub.BatchResult{}
+	if w.failed || len(w.keys) == 0 {
+		return res, nil
+	}
+	out := &hub.SubmitOutcome{}
+	if err := validateSubmission(ctx, w.tx, w.keys, out); err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	for _, c := range out.Conflicts {
+		res.Conflicts = append(res.Conflicts, hub.BatchConflict{Index: w.index[c.Index], Field: hub.FieldValue, Code: c.Code, Message: c.Message})
+	}
+	res.Warnings = out.Warnings
+	if len(res.Conflicts) > 0 {
+		w.failed = true
 	}
 	return res, nil
 }
