@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
@@ -303,6 +304,11 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 	if len(ins.ind) > 0 {
 		if _, err := w.tx.Exec(ctx, bulkInsert, ins.ind, ins.dept, ins.reg, ins.path, ins.per, ins.val, ins.qual,
 			ins.comment, ins.version, w.source); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+				// Another transaction created one of these values since the heads were read.
+				return nil, hub.Errorf(hub.ECONFLICT, "另一个导入或提交同时写入了相同的数值，请重试 / another import or submission wrote the same values at the same time: try again")
+			}
 			return nil, fmt.Errorf("insert values: %w", mapError(err))
 		}
 	}

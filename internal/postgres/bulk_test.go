@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
@@ -83,5 +84,53 @@ func TestSubmitBulk_NonAnalystsAreForbidden(t *testing.T) {
 		if err != nil || committed || len(res.Conflicts) != 1 || res.Conflicts[0].Code != hub.EFORBIDDEN {
 			t.Errorf("%s: %v committed=%v %+v", role, err, committed, res)
 		}
+	}
+}
+
+func TestSubmitBulk_ConcurrentCreationOfTheSameValueIsAConflict(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	sub := postgres.NewSubmitService(db.App)
+	ctx := as(hub.Analyst, "civil_affairs")
+	in := []hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2031", Value: f(1)}}
+	written, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		_, err := sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
+			_, err := w.WriteBatch(ctx, in)
+			close(written)
+			<-release
+			return err
+		})
+		first <- err
+	}()
+	<-written
+	second := make(chan error, 1)
+	go func() {
+		_, err := sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
+			_, err := w.WriteBatch(ctx, in)
+			return err
+		})
+		second <- err
+	}()
+	// Release the first transaction once the second waits for its lock
+	// (on the head index); the second then collides with the committed row.
+	owner := db.OwnerConn(t)
+	for i := 0; ; i++ {
+		var waiting int
+		_ = owner.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		if waiting > 0 {
+			break
+		}
+		if i > 500 {
+			t.Fatal("the second writer never waited for the first")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; hub.ErrorCode(err) != hub.ECONFLICT {
+		t.Fatalf("second writer: %v, want CONFLICT", err)
 	}
 }
