@@ -2,11 +2,13 @@ package importer
 
 import (
 	"archive/zip"
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -173,7 +175,7 @@ func readShared(f *zip.File) ([]string, error) {
 	dec := xml.NewDecoder(&limitedReader{r: rc, left: maxSharedBytes})
 	var out []string
 	for {
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
@@ -199,7 +201,7 @@ func richText(dec *xml.Decoder, start xml.StartElement) (string, error) {
 	var b strings.Builder
 	depth, inT, skip := 1, false, 0
 	for depth > 0 {
-		tok, err := dec.Token()
+		tok, err := dec.RawToken()
 		if err != nil {
 			return "", err
 		}
@@ -225,37 +227,103 @@ func richText(dec *xml.Decoder, start xml.StartElement) (string, error) {
 	return b.String(), nil
 }
 
-// mergedCells scans the worksheet for merged ranges below the header row
-// (they come after the cell data, so this is a pass of its own).
+// skip reads past the rest of the element whose start was just read.
+func skip(dec *xml.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.RawToken()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
+}
+
+// text returns the character data of the element whose start was just
+// read, up to its end.
+func text(dec *xml.Decoder) (string, error) {
+	var b strings.Builder
+	for depth := 1; depth > 0; {
+		tok, err := dec.RawToken()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			if depth == 1 {
+				b.Write(t)
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// mergedCells scans the worksheet for merged ranges below the header row.
+// They come after the cell data, so this is a pass of its own; a byte
+// search (not an XML parse) keeps it at the cost of unzipping.
 func mergedCells(f *zip.File) ([]string, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, hub.Errorf(hub.EINVALID, "无法读取工作表 / cannot read the worksheet: %v", err)
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(&limitedReader{r: rc, left: maxSheetBytes})
+	r := &limitedReader{r: rc, left: maxSheetBytes}
 	var out []string
+	buf := make([]byte, 0, 128<<10)
+	chunk := make([]byte, 64<<10)
 	for {
-		tok, err := dec.RawToken()
+		n, err := r.Read(chunk)
+		buf = append(buf, chunk[:n]...)
+		keep := 0
+		for {
+			i := bytes.Index(buf[keep:], mergeCellTag)
+			if i < 0 {
+				keep = max(keep, len(buf)-len(mergeCellTag))
+				break
+			}
+			start := keep + i
+			end := bytes.IndexByte(buf[start:], '>')
+			if end < 0 {
+				keep = start
+				break
+			}
+			tag := buf[start : start+end]
+			keep = start + end
+			if next := tag[len(mergeCellTag):]; len(next) > 0 && next[0] == 's' {
+				continue // <mergeCells count="…">
+			}
+			if m := mergeRef.FindSubmatch(tag); m != nil {
+				if _, r2, ok := splitRange(string(m[1])); ok && r2 > 1 {
+					out = append(out, string(m[1]))
+				}
+			}
+		}
+		if len(buf)-keep > 1<<20 {
+			return nil, hub.Errorf(hub.EINVALID, "XLSX 工作表已损坏（合并单元格标记过长）/ the XLSX worksheet is broken (merge tag too long)")
+		}
+		buf = append(buf[:0], buf[keep:]...)
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
 			return nil, sheetError(err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "mergeCell" {
-			continue
-		}
-		for _, a := range se.Attr {
-			if a.Name.Local == "ref" {
-				if _, r2, ok := splitRange(a.Value); ok && r2 > 1 {
-					out = append(out, a.Value)
-				}
-			}
-		}
 	}
 }
+
+var (
+	mergeCellTag = []byte("mergeCell")
+	mergeRef     = regexp.MustCompile(`\sref\s*=\s*["']([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)["']`)
+)
 
 func sheetError(err error) error {
 	if errors.Is(err, errTooLarge) {
@@ -301,7 +369,7 @@ func (x *XLSXReader) Next() (*Row, error) {
 		return nil, io.EOF
 	}
 	for {
-		tok, err := x.dec.Token()
+		tok, err := x.dec.RawToken()
 		if errors.Is(err, io.EOF) {
 			x.finish()
 			return nil, io.EOF
@@ -342,7 +410,7 @@ func (x *XLSXReader) readRow(num int) (*Row, error) {
 	row := &Row{Num: num}
 	next := 0
 	for {
-		tok, err := x.dec.Token()
+		tok, err := x.dec.RawToken()
 		if err != nil {
 			return nil, sheetError(err)
 		}
@@ -353,7 +421,7 @@ func (x *XLSXReader) readRow(num int) (*Row, error) {
 			}
 		case xml.StartElement:
 			if t.Name.Local != "c" {
-				if err := x.dec.Skip(); err != nil {
+				if err := skip(x.dec); err != nil {
 					return nil, sheetError(err)
 				}
 				continue
@@ -397,7 +465,7 @@ func (x *XLSXReader) readCell(start xml.StartElement, typ string) (string, error
 	var v, inline string
 	hasV, hasF := false, false
 	for {
-		tok, err := x.dec.Token()
+		tok, err := x.dec.RawToken()
 		if err != nil {
 			return "", nil, sheetError(err)
 		}
@@ -409,14 +477,14 @@ func (x *XLSXReader) readCell(start xml.StartElement, typ string) (string, error
 		case xml.StartElement:
 			switch t.Name.Local {
 			case "v":
-				var s string
-				if err := x.dec.DecodeElement(&s, &t); err != nil {
+				s, err := text(x.dec)
+				if err != nil {
 					return "", nil, sheetError(err)
 				}
 				v, hasV = s, true
 			case "f":
 				hasF = true
-				if err := x.dec.Skip(); err != nil {
+				if err := skip(x.dec); err != nil {
 					return "", nil, sheetError(err)
 				}
 			case "is":
@@ -426,7 +494,7 @@ func (x *XLSXReader) readCell(start xml.StartElement, typ string) (string, error
 				}
 				inline = s
 			default:
-				if err := x.dec.Skip(); err != nil {
+				if err := skip(x.dec); err != nil {
 					return "", nil, sheetError(err)
 				}
 			}
