@@ -32,7 +32,7 @@ func readAll(t *testing.T, rr RowReader) {
 			}
 			continue
 		}
-		(&Importer{}).parseRow(row, lay, sum)
+		parseRow(row, lay, sum)
 	}
 }
 

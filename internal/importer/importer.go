@@ -228,7 +228,7 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 			}
 			sum.Rows += 1 + row.Skipped
 			sum.Ignored += row.Skipped
-			in, ok := im.parseRow(row, lay, sum)
+			in, ok := parseRow(row, lay, sum)
 			if !ok {
 				continue
 			}
@@ -285,7 +285,7 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 var errConflicts = errors.New("conflicts")
 
 // parseRow turns a row into an input, or records why it cannot be one.
-func (im *Importer) parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInput, bool) {
+func parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInput, bool) {
 	var in hub.ValueInput
 	if blank(row.Cells) && len(row.Problems) == 0 {
 		sum.Ignored++

@@ -460,7 +460,9 @@ func (x *XLSXReader) readRow(num int) (*Row, error) {
 }
 
 // readCell reads one <c> element: its cached value <v> or inline string
-// <is>, and whether it holds a formula <f>.
+// <is>, and whether it holds a formula <f>. It returns the cell's text,
+// a problem of that cell (a conflict for its row) and an error that stops
+// the file.
 func (x *XLSXReader) readCell(start xml.StartElement, typ string) (string, error, error) {
 	var v, inline string
 	hasV, hasF := false, false

@@ -21,17 +21,22 @@ var _ hub.BulkSubmitService = (*SubmitService)(nil)
 const (
 	allIndicators = `SELECT key, department_code, value_type, period_type, collection_level, formula FROM indicators`
 	regionsByCode = `SELECT code, name, level, path::text FROM regions WHERE code = ANY($1::text[])`
-	bulkHeads     = `SELECT d.id, d.indicator_key, d.period, d.region_code, d.value, d.qualifier, d.comment, d.status, d.version
-FROM data_values d
-JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(indicator_key, period, region_code)
-  ON d.indicator_key = k.indicator_key AND d.period = k.period AND d.region_code = k.region_code
-WHERE d.is_head
-FOR UPDATE OF d`
-	bulkMaxVersions = `SELECT d.indicator_key, d.period, d.region_code, max(d.version)
-FROM data_values d
-JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(indicator_key, period, region_code)
-  ON d.indicator_key = k.indicator_key AND d.period = k.period AND d.region_code = k.region_code
-GROUP BY 1, 2, 3`
+	// LATERAL makes one index lookup per key whatever the planner thinks
+	// of unnest's row count; the table grows by every batch of an import.
+	bulkHeads = `SELECT d.id, d.indicator_key, d.period, d.region_code, d.value, d.qualifier, d.comment, d.status, d.version
+FROM unnest($1::text[], $2::text[], $3::text[]) AS k(indicator_key, period, region_code)
+CROSS JOIN LATERAL (
+  SELECT * FROM data_values h
+  WHERE h.indicator_key = k.indicator_key AND h.period = k.period AND h.region_code = k.region_code AND h.is_head
+  FOR UPDATE
+) AS d`
+	bulkMaxVersions = `SELECT k.indicator_key, k.period, k.region_code, m.version
+FROM unnest($1::text[], $2::text[], $3::text[]) AS k(indicator_key, period, region_code)
+CROSS JOIN LATERAL (
+  SELECT max(d.version) AS version FROM data_values d
+  WHERE d.indicator_key = k.indicator_key AND d.period = k.period AND d.region_code = k.region_code
+) AS m
+WHERE m.version IS NOT NULL`
 	bulkInsert = `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, qualifier,
   comment, status, version, source, updated_by)
 SELECT u.indicator_key, u.department_code, u.region_code, u.region_path::ltree, u.period, u.value, u.qualifier,
