@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -135,6 +136,28 @@ type ComplexityRoot struct {
 		NameEn     func(childComplexity int) int
 	}
 
+	ImportConflict struct {
+		Code    func(childComplexity int) int
+		Column  func(childComplexity int) int
+		Message func(childComplexity int) int
+		Row     func(childComplexity int) int
+	}
+
+	ImportSummary struct {
+		ConflictCount func(childComplexity int) int
+		Conflicts     func(childComplexity int) int
+		Created       func(childComplexity int) int
+		Encoding      func(childComplexity int) int
+		File          func(childComplexity int) int
+		Format        func(childComplexity int) int
+		Ignored       func(childComplexity int) int
+		Rows          func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Unchanged     func(childComplexity int) int
+		Updated       func(childComplexity int) int
+		Warnings      func(childComplexity int) int
+	}
+
 	Indicator struct {
 		Aggregation     func(childComplexity int) int
 		CollectionLevel func(childComplexity int) int
@@ -154,6 +177,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateValidationRule     func(childComplexity int, input model.ValidationRuleInput) int
 		DeactivateValidationRule func(childComplexity int, id string) int
+		ImportValues             func(childComplexity int, file graphql.Upload, dryRun *bool) int
 		Publish                  func(childComplexity int, ids []string, title string, publishAt *time.Time) int
 		RevokeShare              func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
 		SetReleasable            func(childComplexity int, ids []string, releasable bool) int
@@ -329,6 +353,7 @@ type IndicatorResolver interface {
 }
 type MutationResolver interface {
 	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error)
+	ImportValues(ctx context.Context, file graphql.Upload, dryRun *bool) (*importer.Summary, error)
 	Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error)
 	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
 	Publish(ctx context.Context, ids []string, title string, publishAt *time.Time) (*hub.Publication, error)
@@ -750,6 +775,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Department.NameEn(childComplexity), true
 
+	case "ImportConflict.code":
+		if e.ComplexityRoot.ImportConflict.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConflict.Code(childComplexity), true
+	case "ImportConflict.column":
+		if e.ComplexityRoot.ImportConflict.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConflict.Column(childComplexity), true
+	case "ImportConflict.message":
+		if e.ComplexityRoot.ImportConflict.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConflict.Message(childComplexity), true
+	case "ImportConflict.row":
+		if e.ComplexityRoot.ImportConflict.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportConflict.Row(childComplexity), true
+
+	case "ImportSummary.conflictCount":
+		if e.ComplexityRoot.ImportSummary.ConflictCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.ConflictCount(childComplexity), true
+	case "ImportSummary.conflicts":
+		if e.ComplexityRoot.ImportSummary.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Conflicts(childComplexity), true
+	case "ImportSummary.created":
+		if e.ComplexityRoot.ImportSummary.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Created(childComplexity), true
+	case "ImportSummary.encoding":
+		if e.ComplexityRoot.ImportSummary.Encoding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Encoding(childComplexity), true
+	case "ImportSummary.file":
+		if e.ComplexityRoot.ImportSummary.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.File(childComplexity), true
+	case "ImportSummary.format":
+		if e.ComplexityRoot.ImportSummary.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Format(childComplexity), true
+	case "ImportSummary.ignored":
+		if e.ComplexityRoot.ImportSummary.Ignored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Ignored(childComplexity), true
+	case "ImportSummary.rows":
+		if e.ComplexityRoot.ImportSummary.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Rows(childComplexity), true
+	case "ImportSummary.status":
+		if e.ComplexityRoot.ImportSummary.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Status(childComplexity), true
+	case "ImportSummary.unchanged":
+		if e.ComplexityRoot.ImportSummary.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Unchanged(childComplexity), true
+	case "ImportSummary.updated":
+		if e.ComplexityRoot.ImportSummary.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Updated(childComplexity), true
+	case "ImportSummary.warnings":
+		if e.ComplexityRoot.ImportSummary.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportSummary.Warnings(childComplexity), true
+
 	case "Indicator.aggregation":
 		if e.ComplexityRoot.Indicator.Aggregation == nil {
 			break
@@ -851,6 +974,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateValidationRule(childComplexity, args["id"].(string)), true
+	case "Mutation.importValues":
+		if e.ComplexityRoot.Mutation.ImportValues == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importValues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportValues(childComplexity, args["file"].(graphql.Upload), args["dryRun"].(*bool)), true
 	case "Mutation.publish":
 		if e.ComplexityRoot.Mutation.Publish == nil {
 			break
@@ -1719,6 +1853,8 @@ enum Role { ANALYST COORDINATOR LEADER MEDIA ADMIN }
 
 "RFC 3339 time."
 scalar Time
+"文件上传 / a file in a multipart request (GraphQL multipart request spec)."
+scalar Upload
 
 "行政区划 / A region, identified by its GB/T 2260 style code."
 type Region {
@@ -1818,6 +1954,41 @@ type SubmitResult {
   conflicts: [Conflict!]!
   values: [DataValue!]!
   "WARN 规则违反 / WARN rules the values violate (BLOCK ones are conflicts with code VALIDATION)"
+  warnings: [ValidationFinding!]!
+}
+
+"导入状态 / what became of an import."
+enum ImportStatus {
+  "全部写入 / every row written (or unchanged, or ignored)"
+  COMMITTED
+  "试运行，未写入 / checked, nothing written"
+  DRY_RUN
+  "有冲突，未写入任何数据 / some row had a conflict: nothing written"
+  REJECTED
+}
+"导入冲突 / a refused row: its number as the spreadsheet shows it (header = 1), the column (letter and header), why."
+type ImportConflict { row: Int! column: String! code: String! message: String! }
+"""
+导入摘要 / import summary, like DHIS2's: counts and conflicts by row and column. On a dry run the
+counts say what the import would do; a rejected import created and updated nothing.
+"""
+type ImportSummary {
+  file: String!
+  "CSV or XLSX"
+  format: String!
+  "CSV only: UTF-8, UTF-8 (BOM), UTF-16 or GBK"
+  encoding: String
+  status: ImportStatus!
+  rows: Int!
+  created: Int!
+  updated: Int!
+  unchanged: Int!
+  "空行和未填数值的行 / empty rows and rows without a value"
+  ignored: Int!
+  "all conflicts; conflicts lists at most 1,000"
+  conflictCount: Int!
+  conflicts: [ImportConflict!]!
+  "WARN 规则的违反 / violations of WARN validation rules (BLOCK ones are conflicts)"
   warnings: [ValidationFinding!]!
 }
 
@@ -2034,6 +2205,11 @@ type Query {
 type Mutation {
   "全有或全无 / all-or-nothing: with any conflict nothing is written."
   submitValues(input: [DataValueInput!]!, dryRun: Boolean = false): SubmitResult!
+  """
+  导入表格 / import a CSV or XLSX file in the template's columns (multipart request, field
+  "file"). All or nothing per file; dryRun checks everything and writes nothing.
+  """
+  importValues(file: Upload!, dryRun: Boolean = false): ImportSummary!
   transition(ids: [ID!]!, to: ValueStatus!, reason: String): [DataValue!]!
   """
   共享指标 / share indicators of fromDepartment (default: the caller's department; coordinators
@@ -2231,6 +2407,50 @@ func (ec *executionContext) childFields_Department(ctx context.Context, field gr
 		return ec.fieldContext_Department_indicators(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportConflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_ImportConflict_row(ctx, field)
+	case "column":
+		return ec.fieldContext_ImportConflict_column(ctx, field)
+	case "code":
+		return ec.fieldContext_ImportConflict_code(ctx, field)
+	case "message":
+		return ec.fieldContext_ImportConflict_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportConflict", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_ImportSummary_file(ctx, field)
+	case "format":
+		return ec.fieldContext_ImportSummary_format(ctx, field)
+	case "encoding":
+		return ec.fieldContext_ImportSummary_encoding(ctx, field)
+	case "status":
+		return ec.fieldContext_ImportSummary_status(ctx, field)
+	case "rows":
+		return ec.fieldContext_ImportSummary_rows(ctx, field)
+	case "created":
+		return ec.fieldContext_ImportSummary_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportSummary_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportSummary_unchanged(ctx, field)
+	case "ignored":
+		return ec.fieldContext_ImportSummary_ignored(ctx, field)
+	case "conflictCount":
+		return ec.fieldContext_ImportSummary_conflictCount(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_ImportSummary_conflicts(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ImportSummary_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2662,6 +2882,28 @@ func (ec *executionContext) field_Mutation_deactivateValidationRule_args(ctx con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
 	return args, nil
 }
 
@@ -4731,6 +4973,392 @@ func (ec *executionContext) resolveBatch_Department_indicators(ctx context.Conte
 	)
 }
 
+func (ec *executionContext) _ImportConflict_row(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConflict_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConflict_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportConflict_column(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConflict_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConflict_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportConflict_code(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConflict_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConflict_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportConflict_message(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportConflict_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportConflict_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportSummary_file(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportSummary_format(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportSummary_encoding(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_encoding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Encoding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_encoding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportSummary_status(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v importer.Status) graphql.Marshaler {
+			return ec.marshalNImportStatus2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "ImportStatus")
+}
+
+func (ec *executionContext) _ImportSummary_rows(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSummary_created(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSummary_updated(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSummary_unchanged(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSummary_ignored(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_ignored(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ignored, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_ignored(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSummary_conflictCount(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_conflictCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConflictCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_conflictCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportSummary_conflicts(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []importer.Conflict) graphql.Marshaler {
+			return ec.marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportConflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportSummary_warnings(ctx context.Context, field graphql.CollectedField, obj *importer.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportSummary_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
+			return ec.marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportSummary_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5100,6 +5728,50 @@ func (ec *executionContext) fieldContext_Mutation_submitValues(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_submitValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportValues(ctx, fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *importer.Summary) graphql.Marshaler {
+			return ec.marshalNImportSummary2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportSummary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10712,6 +11384,142 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var importConflictImplementors = []string{"ImportConflict"}
+
+func (ec *executionContext) _ImportConflict(ctx context.Context, sel ast.SelectionSet, obj *importer.Conflict) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importConflictImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportConflict")
+		case "row":
+			out.Values[i] = ec._ImportConflict_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._ImportConflict_column(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ImportConflict_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ImportConflict_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importSummaryImplementors = []string{"ImportSummary"}
+
+func (ec *executionContext) _ImportSummary(ctx context.Context, sel ast.SelectionSet, obj *importer.Summary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportSummary")
+		case "file":
+			out.Values[i] = ec._ImportSummary_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._ImportSummary_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "encoding":
+			out.Values[i] = ec._ImportSummary_encoding(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ImportSummary_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ImportSummary_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._ImportSummary_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._ImportSummary_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportSummary_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ignored":
+			out.Values[i] = ec._ImportSummary_ignored(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflictCount":
+			out.Values[i] = ec._ImportSummary_conflictCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflicts":
+			out.Values[i] = ec._ImportSummary_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._ImportSummary_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var indicatorImplementors = []string{"Indicator"}
 
 func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet, obj *hub.Indicator) graphql.Marshaler {
@@ -10828,6 +11636,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "submitValues":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_submitValues(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importValues":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importValues(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12542,6 +13357,49 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflict(ctx context.Context, sel ast.SelectionSet, v importer.Conflict) graphql.Marshaler {
+	return ec._ImportConflict(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []importer.Conflict) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflict(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNImportStatus2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐStatus(ctx context.Context, v any) (importer.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := importer.Status(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportStatus2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐStatus(ctx context.Context, sel ast.SelectionSet, v importer.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ImportStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNImportSummary2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐSummary(ctx context.Context, sel ast.SelectionSet, v *importer.Summary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportSummary!")
+		return graphql.Null
+	}
+	return ec._ImportSummary(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNIndicator2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Indicator) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Indicator", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -12921,6 +13779,20 @@ func (ec *executionContext) marshalNTrendSeries2ᚖgithubᚗcomᚋsixprotᚋhub�
 		return graphql.Null
 	}
 	return ec._TrendSeries(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
@@ -13437,6 +14309,18 @@ func (ec *executionContext) marshalOSeverity2ᚖgithubᚗcomᚋsixprotᚋhubᚋi
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

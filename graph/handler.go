@@ -22,19 +22,26 @@ type Limits struct {
 	Complexity int
 	// Depth is the deepest field nesting of an operation (0: no limit).
 	Depth int
+	// Upload is the largest file a multipart request may upload (0: no
+	// multipart requests).
+	Upload int64
 }
 
 // DefaultLimits are the limits the hub serves with unless configured.
-var DefaultLimits = Limits{Complexity: 20000, Depth: 12}
+var DefaultLimits = Limits{Complexity: 20000, Depth: 12, Upload: 64 << 20}
 
 // NewHandler returns the GraphQL HTTP handler over the resolver: POST and
-// GET transports, a parsed-query cache, complexity limit, error presenter,
+// GET transports (and multipart uploads when lim.Upload is set), a parsed-query cache, complexity limit, error presenter,
 // and authentication of every root field but __typename.
 func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	if lim.Upload > 0 {
+		// Files above MaxMemory go to a temporary file, not the heap.
+		srv.AddTransport(transport.MultipartForm{MaxUploadSize: lim.Upload, MaxMemory: 8 << 20})
+	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(lim.Complexity))

@@ -4,7 +4,10 @@ package graph
 
 //go:generate go tool gqlgen generate
 
-import "github.com/sixprot/hub/internal/hub"
+import (
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
+)
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
@@ -17,4 +20,6 @@ type Resolver struct {
 	Media      hub.MediaService
 	Validation hub.ValidationService
 	Analytics  hub.AnalyticsService
+	// Import reads uploaded spreadsheets (importValues); nil disables it.
+	Import *importer.Importer
 }

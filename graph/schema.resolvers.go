@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/loader"
 	"github.com/sixprot/hub/internal/media"
 )
@@ -67,6 +69,14 @@ func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.Data
 		out.Conflicts = append(out.Conflicts, &model.Conflict{Index: c.Index, Code: c.Code, Message: c.Message})
 	}
 	return out, nil
+}
+
+// ImportValues is the resolver for the importValues field.
+func (r *mutationResolver) ImportValues(ctx context.Context, file graphql.Upload, dryRun *bool) (*importer.Summary, error) {
+	if r.Import == nil {
+		return nil, hub.Errorf(hub.EUNAVAILABLE, "此服务器未启用导入 / imports are not enabled on this server")
+	}
+	return r.Import.ImportReader(ctx, file.Filename, file.File, file.Size, importer.Options{DryRun: dryRun != nil && *dryRun})
 }
 
 // Transition is the resolver for the transition field.

@@ -28,6 +28,7 @@ const usage = `hub — 六大保护数据中心 / Six Protections Hub
   hub migrate [--status]          apply pending migrations, or list them
   hub user create --name N --role R [--department D] [--region C] [--password-stdin]
   hub token create --user N       print a new bearer token on stdout
+  hub import --user N --file F [--dry-run]  import a CSV or XLSX file in the template's columns
 
 common flags / 通用参数 (flag, then environment, then default):
   --database-url   DATABASE_URL          postgres://localhost:5432/sixprot?sslmode=disable
@@ -87,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUserCreate(ctx, rest, stdout, stderr)
 	case "token create":
 		return runTokenCreate(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdout, stderr)
 	case "user", "token":
 		return usagef("%s needs a subcommand: %s create", cmd, cmd)
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -126,6 +127,53 @@ func (a *API) DoOp(t testing.TB, token, query, operation string, vars map[string
 	}
 	resp.Status = rec.Code
 	return &resp
+}
+
+// Upload sends a GraphQL multipart request (the GraphQL multipart request
+// spec that gqlgen's Upload follows): the operation with variable fileVar
+// set to a file named name holding data.
+func (a *API) Upload(t testing.TB, token, query string, vars map[string]any, fileVar, name string, data []byte) *Response {
+	t.Helper()
+	if vars == nil {
+		vars = map[string]any{}
+	}
+	vars[fileVar] = nil
+	ops, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("operations", string(ops))
+	_ = mw.WriteField("map", `{"0": ["variables.`+fileVar+`"]}`)
+	fw, err := mw.CreateFormFile("0", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write(data)
+	_ = mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	var resp Response
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("response is not JSON (status %d): %s", rec.Code, rec.Body.String())
+	}
+	resp.Status = rec.Code
+	return &resp
+}
+
+// Get sends a GET request with token (none when empty) and returns the recorded response.
+func (a *API) Get(t testing.TB, token, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	return rec
 }
 
 // Query sends a GraphQL request, fails the test on any error, and decodes

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -103,24 +102,14 @@ func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueIn
 	}
 	var reg hub.Region
 	err = tx.QueryRow(ctx, findRegion, v.Region).Scan(&reg.Code, &reg.Name, &reg.Level, &reg.Path)
-	level, path := reg.Level, reg.Path
+	path := reg.Path
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Errorf(hub.ENOTFOUND, "地区 %q 不存在 / no region %q", v.Region, v.Region)
 	} else if err != nil {
 		return err
 	}
-	// The rule in words before RLS refuses the write (RLS stays the enforcement).
-	if err := access.WriteBlockedBy(hub.PrincipalFrom(ctx), &ind, &reg); err != nil {
-		return err
-	}
-	if level != ind.CollectionLevel {
-		return hub.Errorf(hub.EINVALID, "%s 按 %s 级采集，%s 是 %s 级 / %s is collected per %s, %s is a %s",
-			ind.Key, ind.CollectionLevel, v.Region, level, ind.Key, ind.CollectionLevel, v.Region, level)
-	}
-	if err := hub.CheckPeriod(&ind, v.Period); err != nil {
-		return err
-	}
-	if err := hub.CheckValue(&ind, v.Value); err != nil {
+	// The rules in words before RLS refuses the write (RLS stays the enforcement).
+	if _, err := checkInput(hub.PrincipalFrom(ctx), &ind, &reg, v); err != nil {
 		return err
 	}
 	q := v.Qualifier

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/loader"
 )
 
@@ -37,7 +39,8 @@ type Config struct {
 	Media      hub.MediaService
 	Ready      Readiness
 	Limits     graph.Limits
-	// MaxBodyBytes bounds a request body.
+	// MaxBodyBytes bounds a request body; multipart uploads are bounded by
+	// Limits.Upload instead.
 	MaxBodyBytes int64
 	// LoaderWait is how long dataloaders collect keys (loader.DefaultWait).
 	LoaderWait time.Duration
@@ -61,11 +64,16 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}, cfg.Log, cfg.Limits)
+	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
+	// Imports use the submit service's bulk path when it has one (postgres does).
+	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
+		res.Import = &importer.Importer{Submit: bulk}
+	}
+	gql := graph.NewHandler(res, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
-	mux.Handle("POST /graphql", http.MaxBytesHandler(api, cfg.MaxBodyBytes))
+	mux.Handle("POST /graphql", bodyLimit(api, cfg.MaxBodyBytes, cfg.Limits.Upload))
 	mux.Handle("GET /graphql", graphiQLOr(api))
 	mux.HandleFunc("GET /graphql/explorer.js", serveExplorerScript)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -93,10 +101,31 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Media != nil {
 		mediaRoutes(mux, cfg, browser)
 	}
+	templateRoutes(mux, cfg, browser)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
 	return requestLog(cfg.Log, securityHeaders(mux))
+}
+
+// bodyLimit bounds request bodies: multipart uploads (importValues) by
+// upload plus room for the operation, everything else by body.
+func bodyLimit(next http.Handler, body, upload int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := body
+		if upload > 0 && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = upload + body
+			if r.ContentLength > limit {
+				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
+					"message": fmt.Sprintf("上传的文件过大（上限 %d MiB）：请拆分文件或使用 hub import / the upload is too large (limit %d MiB): split the file or use hub import",
+						upload>>20, upload>>20),
+					"extensions": map[string]string{"code": hub.EINVALID}}}})
+				return
+			}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders sets headers that keep browsers from sniffing types,

@@ -1,0 +1,58 @@
+package hub
+
+import "context"
+
+// ValueField names the part of a ValueInput a batch conflict is about, so that
+// an import can point at a spreadsheet column.
+type ValueField string
+
+// The fields of a ValueInput.
+const (
+	FieldIndicator ValueField = "indicator"
+	FieldRegion    ValueField = "region"
+	FieldPeriod    ValueField = "period"
+	FieldValue     ValueField = "value"
+	FieldQualifier ValueField = "qualifier"
+	FieldVersion   ValueField = "expectedVersion"
+	FieldComment   ValueField = "comment"
+)
+
+// BatchConflict says why input Index of a batch was refused and which
+// field the refusal is about.
+type BatchConflict struct {
+	Index   int
+	Field   ValueField
+	Code    string
+	Message string
+}
+
+// BatchResult counts what a batch did (or would do).
+type BatchResult struct {
+	Created, Updated, Unchanged int
+	Conflicts                   []BatchConflict
+	// Warnings are WARN rule violations (from Validate).
+	Warnings []*ValidationFinding
+}
+
+// BatchWriter checks and writes batches of values inside the transaction
+// of a BulkSubmitService.
+type BatchWriter interface {
+	WriteBatch(ctx context.Context, batch []ValueInput) (*BatchResult, error)
+	// Validate applies the validation rules, as SubmitValues does, to
+	// every value written through the writer, once all batches are in (a
+	// rule may read indicators of different batches). Conflicts' Index
+	// counts inputs across all batches from 0; a BLOCK violation is a
+	// conflict (VALIDATION) and the transaction will roll back.
+	Validate(ctx context.Context) (*BatchResult, error)
+}
+
+// BulkSubmitService writes many values in one transaction, batch by batch,
+// with the checks of SubmitService; imports use it to stream a file
+// without holding it in memory and without writing half of it.
+type BulkSubmitService interface {
+	// SubmitBulk opens one transaction as the principal of ctx and calls
+	// fill with a writer for it. The transaction commits only when fill
+	// returns nil, no batch had a conflict and dryRun is false; otherwise
+	// nothing is written. It reports whether it committed.
+	SubmitBulk(ctx context.Context, dryRun bool, fill func(w BatchWriter) error) (committed bool, err error)
+}
