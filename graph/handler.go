@@ -22,10 +22,12 @@ type Limits struct {
 	Complexity int
 	// Depth is the deepest field nesting of an operation (0: no limit).
 	Depth int
+	// QueryBytes is the longest query text in bytes (0: no limit).
+	QueryBytes int
 }
 
 // DefaultLimits are the limits the hub serves with unless configured.
-var DefaultLimits = Limits{Complexity: 20000, Depth: 12}
+var DefaultLimits = Limits{Complexity: 20000, Depth: 12, QueryBytes: 64 << 10}
 
 // NewHandler returns the GraphQL HTTP handler over the resolver: POST and
 // GET transports, a parsed-query cache, complexity limit, error presenter,
@@ -36,6 +38,7 @@ func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(queryLimit{Max: lim.QueryBytes})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(lim.Complexity))
 	srv.Use(depthLimit{Max: lim.Depth})

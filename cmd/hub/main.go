@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/server"
 )
 
 const usage = `hub — 六大保护数据中心 / Six Protections Hub
@@ -33,6 +34,10 @@ common flags / 通用参数 (flag, then environment, then default):
   --app-database-url HUB_APP_DATABASE_URL  the same URL as user hub_app
   --addr           HUB_ADDR              :8080
   --log-format     HUB_LOG_FORMAT        text or json (default: text on a terminal, else json)
+
+serve and demo also take (see docs/operations.md):
+  --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --max-body-bytes,
+  --max-query-bytes, --read-timeout, --write-timeout, --idle-timeout, --shutdown-timeout
 `
 
 func main() {
@@ -131,16 +136,5 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
-	if format == "" {
-		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
-		}
-	}
-	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil))
-	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return server.NewLogger(format, w, slog.LevelInfo)
 }

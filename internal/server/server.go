@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/loader"
+	"github.com/sixprot/hub/internal/metrics"
 )
 
 // Readiness reports whether the hub can serve: the database answers and
@@ -46,6 +48,15 @@ type Config struct {
 	Analytics hub.AnalyticsService
 	// SecureCookies marks session cookies Secure behind a TLS proxy.
 	SecureCookies bool
+	// Metrics counts requests, operations and errors; with it, /metrics
+	// is served to admins (bearer token) unless MetricsElsewhere.
+	Metrics *metrics.Registry
+	// MetricsElsewhere leaves /metrics off this handler because it is
+	// served on a separate listen address (MetricsHandler).
+	MetricsElsewhere bool
+	// RateLimit bounds each client's request rate (zero: DefaultRateLimit;
+	// PerSecond < 0: off).
+	RateLimit RateLimit
 }
 
 // Handler returns the hub's HTTP handler.
@@ -59,11 +70,17 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
+	if cfg.RateLimit == (RateLimit{}) {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	cfg.Log = slog.New(WithRequestIDs(cfg.Log.Handler()))
 	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}, cfg.Log, cfg.Limits)
+
+	graph.Instrument(gql, cfg.Log, cfg.Metrics)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
-	mux.Handle("POST /graphql", http.MaxBytesHandler(api, cfg.MaxBodyBytes))
+	mux.Handle("POST /graphql", limitBody(cfg.MaxBodyBytes, api))
 	mux.Handle("GET /graphql", graphiQLOr(api))
 	mux.HandleFunc("GET /graphql/explorer.js", serveExplorerScript)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -86,10 +103,49 @@ func Handler(cfg Config) http.Handler {
 		dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
 			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies}).Register(mux)
 	}
+	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
+		mux.Handle("GET /metrics", adminOnly(cfg.Auth, cfg.Log, cfg.Metrics.Handler()))
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, securityHeaders(mux))
+	return requestLog(cfg.Log, cfg.Metrics, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, mux)))
+}
+
+// MetricsHandler serves /metrics alone, without authentication, for a
+// separate listen address that only the monitoring network reaches.
+func MetricsHandler(reg *metrics.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler())
+	return mux
+}
+
+// adminOnly lets only an admin's bearer token through: metrics describe
+// the whole hub (operation names, error rates), which is an admin's
+// business. No token is 401, another role 403.
+func adminOnly(auth hub.AuthService, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hub"`)
+			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, "需要管理员令牌 / an admin's bearer token is required")
+			return
+		}
+		p, err := auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		switch {
+		case hub.ErrorCode(err) == hub.EUNAUTHENTICATED:
+			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, hub.ErrorMessage(err))
+			return
+		case err != nil:
+			log.ErrorContext(r.Context(), "authenticate", "error", err)
+			writeGraphQLError(w, http.StatusServiceUnavailable, hub.EUNAVAILABLE, "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly")
+			return
+		case p.Role != hub.Admin:
+			writeGraphQLError(w, http.StatusForbidden, hub.EFORBIDDEN, "只有管理员可以读取监控指标 / only admins may read metrics")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // securityHeaders sets headers that keep browsers from sniffing types,
@@ -169,9 +225,10 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// requestLog gives every request an id (X-Request-Id) and logs one line
-// per request. Tokens, cookies and bodies are never logged.
-func requestLog(log *slog.Logger, next http.Handler) http.Handler {
+// requestLog gives every request an id (X-Request-Id), logs one line per
+// request and counts it by route pattern and status. Tokens, cookies,
+// query strings and bodies are never logged.
+func requestLog(log *slog.Logger, reg *metrics.Registry, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		b := make([]byte, 8)
@@ -180,45 +237,69 @@ func requestLog(log *slog.Logger, next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		next.ServeHTTP(sw, r)
+		d := time.Since(start)
+		// The mux sets the matched pattern on the request it was given.
+		reg.HTTPRequest(r.Pattern, sw.status, d)
 		level := slog.LevelInfo
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
-		log.Log(ctx, level, "request", "id", id, "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
+			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
 }
 
-// ErrServerClosed is returned by Serve after a graceful shutdown.
-var ErrServerClosed = http.ErrServerClosed
+// Timeouts bound the server's connections and its shutdown.
+type Timeouts struct {
+	// ReadHeader, Read, Write and Idle are http.Server's timeouts.
+	ReadHeader, Read, Write, Idle time.Duration
+	// Shutdown is how long in-flight requests may take to finish after
+	// SIGTERM; then they are cancelled (their transactions roll back).
+	Shutdown time.Duration
+}
 
-// Serve serves h on addr until ctx ends, then shuts down gracefully,
-// giving in-flight requests up to grace to finish.
-func Serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, grace time.Duration) error {
+// DefaultTimeouts are the timeouts the hub serves with unless configured.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second,
+	Write: 120 * time.Second, Idle: 120 * time.Second, Shutdown: 30 * time.Second}
+
+// Serve serves h on ln until ctx ends, then shuts down gracefully: it
+// stops accepting connections at once, lets in-flight requests finish for
+// up to t.Shutdown, then cancels the contexts of those still running and
+// closes their connections. It returns when no request is left.
+func Serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, t Timeouts) error {
+	// Requests' contexts derive from base, not from ctx: ending ctx starts
+	// the shutdown but must not cancel the requests it lets finish.
+	base, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", grace.String())
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	log.Info("shutting down: no new connections, waiting for requests in flight", "addr", ln.Addr().String(), "grace", t.Shutdown.String())
+	sctx, cancel := context.WithTimeout(base, t.Shutdown)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("shutdown grace over: cancelling the requests still running")
+		cancelRequests()
+		err = srv.Close()
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		return serr
 	}
-	return nil
+	return err
 }
