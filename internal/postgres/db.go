@@ -193,6 +193,13 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		// Whatever the server said while refusing the connection (starting
+		// up, shutting down, not accepting connections), it is not the
+		// request's fault.
+		return errUnavailable(err)
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
 		if lostConnection(err) {
