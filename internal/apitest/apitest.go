@@ -5,6 +5,7 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -45,6 +46,9 @@ type Options struct {
 	Metrics *metrics.Registry
 	// StatementTimeout is set on the request pool's connections.
 	StatementTimeout time.Duration
+	// RateLimit is the server's per-client rate limit; by default it is
+	// off, since tests send many requests as one client.
+	RateLimit server.RateLimit
 }
 
 // New serves a hub over a fresh copy of the demo database.
@@ -57,6 +61,7 @@ func New(t testing.TB, opts Options) *API {
 	h := server.Handler(server.Config{
 		Log:        opts.Log,
 		Metrics:    opts.Metrics,
+		RateLimit:  cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
 		Auth:       postgres.NewAuthService(db.App),
 		Catalogue:  postgres.NewCatalogueService(db.App),
 		Values:     postgres.NewValueService(db.App),

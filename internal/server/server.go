@@ -125,13 +125,13 @@ func MetricsHandler(reg *metrics.Registry) http.Handler {
 // business. No token is 401, another role 403.
 func adminOnly(auth hub.AuthService, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="hub"`)
 			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, "需要管理员令牌 / an admin's bearer token is required")
 			return
 		}
-		p, err := auth.Authenticate(r.Context(), strings.TrimSpace(token))
+		p, err := auth.Authenticate(r.Context(), token)
 		switch {
 		case hub.ErrorCode(err) == hub.EUNAUTHENTICATED:
 			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, hub.ErrorMessage(err))
@@ -180,14 +180,14 @@ func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(h, "Bearer ")
+		token, ok := bearerToken(h)
 		ctx := r.Context()
 		if !ok {
 			ctx = graph.WithAuthError(ctx, hub.Errorf(hub.EUNAUTHENTICATED, "Authorization 头应为 \"Bearer <令牌>\" / the Authorization header must be \"Bearer <token>\""))
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
-		p, err := auth.Authenticate(ctx, strings.TrimSpace(token))
+		p, err := auth.Authenticate(ctx, token)
 		switch {
 		case err == nil:
 			ctx = hub.NewContext(ctx, p)
@@ -202,6 +202,15 @@ func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// bearerToken returns the token of an Authorization header of the form
+// "Bearer <token>", without surrounding blanks; ok is false for any other
+// form or an empty token.
+func bearerToken(header string) (token string, ok bool) {
+	token, ok = strings.CutPrefix(header, "Bearer ")
+	token = strings.TrimSpace(token)
+	return token, ok && token != ""
 }
 
 // statusWriter remembers the status code for the request log.
