@@ -185,6 +185,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Periods   func(childComplexity int) int
 		PublishAt func(childComplexity int) int
 		Title     func(childComplexity int) int
 		Values    func(childComplexity int) int
@@ -929,6 +930,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Publication.ID(childComplexity), true
+	case "Publication.periods":
+		if e.ComplexityRoot.Publication.Periods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Periods(childComplexity), true
 	case "Publication.publishAt":
 		if e.ComplexityRoot.Publication.PublishAt == nil {
 			break
@@ -1578,7 +1585,10 @@ type Publication {
   publishAt: Time!
   createdAt: Time!
   createdBy: String!
+  "调用者可见的数据条数 / how many of its values the caller may see (none before the embargo ends, for the media office)."
   values: Int!
+  "这些数据的期别 / the periods of those values."
+  periods: [String!]!
 }
 
 type TrendPoint { period: String! value: Float qualifier: Qualifier status: ValueStatus }
@@ -1951,6 +1961,8 @@ func (ec *executionContext) childFields_Publication(ctx context.Context, field g
 		return ec.fieldContext_Publication_createdBy(ctx, field)
 	case "values":
 		return ec.fieldContext_Publication_values(ctx, field)
+	case "periods":
+		return ec.fieldContext_Publication_periods(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Publication", field.Name)
 }
@@ -5197,6 +5209,29 @@ func (ec *executionContext) _Publication_values(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Publication_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Publication", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Publication_periods(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_periods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Periods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_periods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "String")
 }
 
 func (ec *executionContext) _PublicityStat_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
@@ -9347,6 +9382,11 @@ func (ec *executionContext) _Publication(ctx context.Context, sel ast.SelectionS
 			}
 		case "values":
 			out.Values[i] = ec._Publication_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periods":
+			out.Values[i] = ec._Publication_periods(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

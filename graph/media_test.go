@@ -85,11 +85,103 @@ WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2
 		api.Query(t, media, `{ publicityStats(period: "2023", region: "370702") { indicator { key } value } }`, nil, &out)
 		return len(out.PublicityStats)
 	}
+	// The batch is listed (the media office sees when it is due), but not
+	// what is in it.
+	batch := func() (values int, periods []string) {
+		var out struct {
+			Publications []struct {
+				Title   string
+				Values  int
+				Periods []string
+			}
+		}
+		api.Query(t, media, `{ publications { title values periods } }`, nil, &out)
+		for _, p := range out.Publications {
+			if p.Title == "2023 第一批" {
+				return p.Values, p.Periods
+			}
+		}
+		t.Fatal("the embargoed batch is not listed")
+		return 0, nil
+	}
 	if n := count(); n != 0 {
 		t.Fatalf("media sees %d figures before the embargo ends", n)
+	}
+	if n, periods := batch(); n != 0 || len(periods) != 0 {
+		t.Errorf("before the embargo the batch shows %d values of %v", n, periods)
 	}
 	time.Sleep(2500 * time.Millisecond)
 	if n := count(); n != 1 {
 		t.Errorf("media sees %d figures after the embargo, want 1", n)
+	}
+	if n, periods := batch(); n != 1 || len(periods) != 1 || periods[0] != "2023" {
+		t.Errorf("after the embargo the batch shows %d values of %v, want 1 of [2023]", n, periods)
+	}
+}
+
+// Suppression holds on the database's own figures: a county with 3 aided
+// children is withheld, and so is at least one more cell of the city's
+// equation (total = Σ counties), so that the 3 cannot be recovered by
+// subtracting the published counties from the published city total.
+func TestPublicityStats_SmallCellCannotBeRecoveredByDifferencing(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	// Set up published, coordinator-released 2023 figures of a sensitive
+	// indicator directly (triggers off: this is data, not the workflow).
+	ownerExec(t, api, `SET session_replication_role = replica;
+UPDATE data_values SET is_released = false WHERE indicator_key = 'distressed_children_aided' AND period = '2023' AND NOT is_head;
+UPDATE data_values SET status = 'PUBLISHED', is_released = true, releasable = true, publish_at = now() - interval '1 minute',
+       value = CASE region_code WHEN '370702' THEN 3 ELSE 40 + length(region_code) END, qualifier = 'EXACT'
+WHERE indicator_key = 'distressed_children_aided' AND period = '2023' AND is_head AND region_path <@ '370700';
+SET session_replication_role = DEFAULT`)
+
+	var out struct {
+		PublicityStats []struct {
+			Indicator  struct{ Key string }
+			Region     struct{ Code string }
+			Value      *float64
+			Suppressed bool
+			Aggregated bool
+		}
+	}
+	api.Query(t, media, `{ publicityStats(period: "2023", region: "370700") { indicator { key } region { code } value suppressed aggregated } }`, nil, &out)
+	var total *float64
+	hidden, shown := 0, 0.0
+	counties := 0
+	for _, s := range out.PublicityStats {
+		if s.Indicator.Key != "distressed_children_aided" {
+			continue
+		}
+		if s.Suppressed != (s.Value == nil) {
+			t.Errorf("%s: suppressed %v but value %v", s.Region.Code, s.Suppressed, s.Value)
+		}
+		if s.Region.Code == "370700" {
+			if !s.Aggregated {
+				t.Error("the city figure is not marked as a total of published figures")
+			}
+			total = s.Value
+			if s.Suppressed {
+				hidden++
+			}
+			continue
+		}
+		counties++
+		if s.Region.Code == "370702" && !s.Suppressed {
+			t.Errorf("潍城区's 3 aided children are shown: %v", *s.Value)
+		}
+		if s.Suppressed {
+			hidden++
+		} else {
+			shown += *s.Value
+		}
+	}
+	if counties < 3 {
+		t.Fatalf("only %d county figures published; the test needs a city equation", counties)
+	}
+	if hidden < 2 {
+		t.Errorf("%d cell(s) of the city equation withheld: the total minus the published counties (%v) recovers the small cell", hidden, shown)
+	}
+	if total != nil && *total-shown == 3 {
+		t.Error("the city total minus the shown counties gives 潍城区's 3")
 	}
 }

@@ -193,9 +193,12 @@ func envFloat(name string, def float64) float64 {
 // SIGINT), then shuts down gracefully and closes the pool.
 func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) error {
 	slog.SetDefault(log)
+	threshold, err := cfg.threshold()
+	if err != nil {
+		return err
+	}
 	appURL := cfg.AppDatabaseURL
 	if appURL == "" {
-		var err error
 		if appURL, err = postgres.AppURL(cfg.DatabaseURL); err != nil {
 			return err
 		}
@@ -236,7 +239,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		Audit:     postgres.NewAuditService(db),
 		Submit:    postgres.NewSubmitService(db),
 		Access:    postgres.NewAccessService(db),
-		Media:     postgres.NewMediaService(db, 0),
+		Media:     postgres.NewMediaService(db, threshold),
 		Sessions:  postgres.NewSessionService(db),
 		Ready:     ready,
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -34,6 +35,7 @@ common flags / 通用参数 (flag, then environment, then default):
   --app-database-url HUB_APP_DATABASE_URL  the same URL as user hub_app
   --addr           HUB_ADDR              :8080
   --log-format     HUB_LOG_FORMAT        text or json (default: text on a terminal, else json)
+  --suppress-below HUB_SUPPRESS_BELOW    smallest sensitive count the media office sees (default 5)
 
 serve and demo also take (see docs/operations.md):
   --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --max-body-bytes,
@@ -102,6 +104,8 @@ type config struct {
 	AppDatabaseURL string
 	Addr           string
 	LogFormat      string
+	// SuppressBelow is the small-cell threshold of media figures.
+	SuppressBelow string
 }
 
 func envOr(name, def string) string {
@@ -119,7 +123,17 @@ func flags(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.AppDatabaseURL, "app-database-url", os.Getenv("HUB_APP_DATABASE_URL"), "PostgreSQL URL requests run as (default: database-url as user hub_app)")
 	fs.StringVar(&cfg.Addr, "addr", envOr("HUB_ADDR", ":8080"), "address to serve on")
 	fs.StringVar(&cfg.LogFormat, "log-format", os.Getenv("HUB_LOG_FORMAT"), "text or json")
+	fs.StringVar(&cfg.SuppressBelow, "suppress-below", envOr("HUB_SUPPRESS_BELOW", "5"), "smallest sensitive count shown to the media office")
 	return fs
+}
+
+// threshold reads --suppress-below: a count of at least 1.
+func (c config) threshold() (float64, error) {
+	f, err := strconv.ParseFloat(c.SuppressBelow, 64)
+	if err != nil || f < 1 {
+		return 0, usagef("--suppress-below / HUB_SUPPRESS_BELOW 需要不小于 1 的数 / must be a number of at least 1, got %q", c.SuppressBelow)
+	}
+	return f, nil
 }
 
 func parse(fs *flag.FlagSet, args []string) error {

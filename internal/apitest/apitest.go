@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,4 +161,38 @@ func (a *API) QueryOp(t testing.TB, token, query, operation string, vars map[str
 			t.Fatalf("decode data: %v: %s", err, resp.Data)
 		}
 	}
+}
+
+// Login signs a user in through the /login form as a browser does (the
+// login page's CSRF cookie and field, then the POST) and returns the
+// session cookie and where the hub sent the browser next. The test fails
+// when the login does not succeed.
+func (a *API) Login(t testing.TB, name, password, next string) (*http.Cookie, string) {
+	t.Helper()
+	page := httptest.NewRecorder()
+	a.Handler.ServeHTTP(page, httptest.NewRequest(http.MethodGet, "/login", nil))
+	csrf := cookieNamed(page.Result().Cookies(), "hub_login_csrf")
+	if csrf == nil {
+		t.Fatalf("login page %d sets no CSRF cookie", page.Code)
+	}
+	form := url.Values{"username": {name}, "password": {password}, "csrf": {csrf.Value}, "next": {next}}
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(csrf)
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	session := cookieNamed(rec.Result().Cookies(), "hub_session")
+	if rec.Code != http.StatusSeeOther || session == nil {
+		t.Fatalf("login as %s: status %d: %s", name, rec.Code, rec.Body.String())
+	}
+	return session, rec.Header().Get("Location")
+}
+
+func cookieNamed(cs []*http.Cookie, name string) *http.Cookie {
+	for _, c := range cs {
+		if c.Name == name && c.MaxAge >= 0 {
+			return c
+		}
+	}
+	return nil
 }

@@ -24,9 +24,14 @@ func sessionFrom(ctx context.Context) *hub.Session {
 	return s
 }
 
+// Authenticate is the dashboard's authentication for other browser-facing
+// routes of the hub (the media office's release view and exports): a
+// bearer token or the session cookie, and /login for a browser page.
+func (d *Dashboard) Authenticate(next http.Handler) http.Handler { return d.authed(next) }
+
 // authed puts the viewer's principal in the context: from a bearer token
-// (scripts) or from the session cookie (browsers). Pages send a browser
-// without a session to /login; data and exports answer 401.
+// (scripts) or from the session cookie (browsers). A browser asking for a
+// page without a session is sent to /login; data and exports answer 401.
 func (d *Dashboard) authed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -52,12 +57,24 @@ func (d *Dashboard) authed(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.Method == http.MethodGet && (r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/")) {
+		if wantsPage(r) {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		d.fail(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
 	})
+}
+
+// wantsPage tells a browser navigating to a page (which should see the
+// login form) from a script or a fetch (which should get a 401).
+func wantsPage(r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	if r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/") {
+		return true
+	}
+	return r.Header.Get("Sec-Fetch-Mode") == "navigate" && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 func (d *Dashboard) secure(r *http.Request) bool { return d.cfg.SecureCookies || r.TLS != nil }
@@ -68,12 +85,25 @@ func random() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// safeNext keeps redirects after login on the hub.
+// safeNext keeps redirects after login on the hub: next when it is a path
+// of the hub, else "".
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/dashboard"
+		return ""
 	}
 	return next
+}
+
+// landing is where a login without a next page goes: the release view for
+// the media office, the dashboard for everyone else.
+func landing(next string, p *hub.Principal) string {
+	if next = safeNext(next); next != "" {
+		return next
+	}
+	if p != nil && p.Role == hub.Media {
+		return "/media"
+	}
+	return "/dashboard"
 }
 
 type loginData struct {
@@ -125,7 +155,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.Token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: d.secure(r), Expires: s.Expires})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Path: "/login", MaxAge: -1})
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, landing(r.PostFormValue("next"), s.Principal), http.StatusSeeOther)
 }
 
 func equal(a, b string) bool {

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -267,5 +268,62 @@ func TestDashboard_CountyLeaderSeesOnlyTheirCounty(t *testing.T) {
 	csv := get(t, api.Handler, token, "/export/ranking.csv?period=2022&parent=370700").Body.String()
 	if strings.Contains(csv, "1080") && !strings.Contains(csv, "370781,青州市,1080") || strings.Contains(csv, "370705,奎文区,4") {
 		t.Errorf("export shows other counties' values:\n%s", csv)
+	}
+}
+
+// The media office may open the dashboard, but it must show them nothing
+// the release rules keep from them: for every indicator of the catalogue,
+// the ranking and the heatmap hold figures only of publicity indicators,
+// and only of the published year.
+func TestDashboard_MediaSeesOnlyPublishedPublicityFigures(t *testing.T) {
+	api, _ := setup(t)
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	var cat struct {
+		Indicators []struct {
+			Key, Name string
+			Publicity bool
+		}
+	}
+	api.Query(t, media, `{ indicators { key name publicity } }`, nil, &cat)
+	publicity := map[string]bool{} // by name, as the heatmap lists them
+	shown := 0
+	for _, ind := range cat.Indicators {
+		publicity[ind.Name] = ind.Publicity
+		for _, period := range []string{"2022", "2023"} {
+			rec := get(t, api.Handler, media, "/export/ranking.csv?period="+period+"&indicator="+ind.Key)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("ranking of %s %s: %d %s", ind.Key, period, rec.Code, rec.Body)
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, row := range rows[1:] {
+				if row[3] == "—" {
+					continue
+				}
+				if !ind.Publicity || period != "2022" {
+					t.Errorf("media sees %s of %s for %s: %s", ind.Key, row[1], period, row[3])
+				}
+				shown++
+			}
+		}
+	}
+	if shown == 0 {
+		t.Fatal("media sees no published figure at all; the test proves nothing")
+	}
+	for _, p := range []string{"FAMILY", "SCHOOL", "SOCIETY", "ONLINE", "GOVERNMENT", "JUDICIAL"} {
+		rec := get(t, api.Handler, media, "/export/heatmap.csv?period=2022&protection="+p)
+		rows, _ := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
+		for _, row := range rows[1:] {
+			for _, cell := range row[1:] {
+				if cell != "—" && !publicity[row[0]] {
+					t.Errorf("heatmap %s: media sees %q = %s", p, row[0], cell)
+				}
+			}
+		}
+	}
+	if body := get(t, api.Handler, media, "/dashboard?period=2022").Body.String(); strings.Contains(body, ">1080<") {
+		t.Error("the dashboard shows the media office 青州市's unpublished 1080 child directors")
 	}
 }

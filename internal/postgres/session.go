@@ -73,7 +73,8 @@ RETURNING expires_at`
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}
-	return sess, nil
+	// The session as every later request sees it, with its principal.
+	return s.Session(ctx, token)
 }
 
 // Session returns the live session of token.

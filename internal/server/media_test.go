@@ -66,3 +66,47 @@ func TestPublicityExport_MediaGetsPublishedFiguresAsCSVAndJSON(t *testing.T) {
 		t.Errorf("release view %d:\n%s", page.Code, page.Body.String())
 	}
 }
+
+// The media office works in a browser: after /login its session cookie
+// opens the release view and the downloads, and a browser arriving without
+// one is sent to the login form rather than shown a bare 401.
+func TestReleaseView_MediaLogsInWithABrowser(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	pw := "media-password-1"
+	api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700", Password: &pw})
+
+	nav := httptest.NewRequest(http.MethodGet, "/media", nil)
+	nav.Header.Set("Accept", "text/html,application/xhtml+xml")
+	nav.Header.Set("Sec-Fetch-Mode", "navigate")
+	rec := httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, nav)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login?next=%2Fmedia" {
+		t.Errorf("browser without a session: %d to %q, want 303 to the login form", rec.Code, rec.Header().Get("Location"))
+	}
+
+	session, next := api.Login(t, "media", pw, "")
+	if next != "/media" {
+		t.Errorf("the media office lands on %q after login, want /media", next)
+	}
+	withCookie := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(session)
+		rec := httptest.NewRecorder()
+		api.Handler.ServeHTTP(rec, req)
+		return rec
+	}
+	if page := withCookie("/media"); page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "/export/publicity.csv?period=2022") {
+		t.Errorf("release view with a session: %d", page.Code)
+	}
+	if csv := withCookie("/export/publicity.csv?period=2022"); csv.Code != http.StatusOK || !strings.Contains(csv.Body.String(), "2万余份") {
+		t.Errorf("download with a session: %d", csv.Code)
+	}
+	forged := &http.Cookie{Name: session.Name, Value: "forged-" + session.Value}
+	req := httptest.NewRequest(http.MethodGet, "/export/publicity.json?period=2022", nil)
+	req.AddCookie(forged)
+	rec = httptest.NewRecorder()
+	api.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("forged session cookie: %d, want 401", rec.Code)
+	}
+}

@@ -96,12 +96,17 @@ func Handler(cfg Config) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	if cfg.Media != nil {
-		mediaRoutes(mux, cfg)
-	}
+	// Browser-facing routes take a bearer token or, with sessions
+	// configured, the dashboard's session cookie.
+	browser := func(h http.Handler) http.Handler { return authenticate(cfg.Auth, h) }
 	if cfg.Sessions != nil {
-		dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
-			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies}).Register(mux)
+		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
+			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies})
+		dash.Register(mux)
+		browser = dash.Authenticate
+	}
+	if cfg.Media != nil {
+		mediaRoutes(mux, cfg, browser)
 	}
 	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
 		mux.Handle("GET /metrics", adminOnly(cfg.Auth, cfg.Log, cfg.Metrics.Handler()))
