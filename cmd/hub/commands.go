@@ -203,7 +203,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 			return err
 		}
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, StatementTimeout: sc.StatementTimeout})
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
 	}

@@ -46,6 +46,8 @@ type Config struct {
 	// ConnectTimeout bounds opening one connection (default 5 s), so that
 	// requests during a database outage fail fast instead of hanging.
 	ConnectTimeout time.Duration
+	// ApplicationName names the connections in pg_stat_activity.
+	ApplicationName string
 	// HealthCheckPeriod is how often idle connections are checked and
 	// the pool refilled (default 5 s); dead connections left by a
 	// database restart are dropped at the latest then.
@@ -73,6 +75,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	pc.ConnConfig.ConnectTimeout = cmp.Or(cfg.ConnectTimeout, pc.ConnConfig.ConnectTimeout, 5*time.Second)
 	pc.HealthCheckPeriod = cmp.Or(cfg.HealthCheckPeriod, 5*time.Second)
+	if cfg.ApplicationName != "" {
+		pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
+	}
 	if cfg.StatementTimeout > 0 {
 		pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
 	}
