@@ -91,6 +91,7 @@ func Handler(cfg Config) http.Handler {
 		defer cancel()
 		if err := cfg.Ready(ctx); err != nil {
 			cfg.Log.WarnContext(ctx, "not ready", "error", err)
+			w.Header().Set("Retry-After", "1")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": hub.ErrorMessage(err)})
 			return
 		}
@@ -200,6 +201,7 @@ func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
 			ctx = graph.WithAuthError(ctx, err)
 		default:
 			slog.ErrorContext(ctx, "authenticate", "error", err)
+			w.Header().Set("Retry-After", "1")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"errors": []map[string]any{{
 				"message":    "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly",
 				"extensions": map[string]string{"code": hub.EUNAVAILABLE}}}})
