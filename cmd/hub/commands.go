@@ -155,43 +155,63 @@ type serveConfig struct {
 	MaxBodyBytes     int64
 	MaxQueryBytes    int
 	Timeouts         server.Timeouts
+	// envErr is the first malformed environment variable bind met.
+	envErr error
 }
 
 func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	d := server.DefaultTimeouts
 	fs.StringVar(&sc.MetricsAddr, "metrics-addr", os.Getenv("HUB_METRICS_ADDR"), "serve /metrics without authentication on this separate address (e.g. 127.0.0.1:9090); empty: /metrics on --addr for admins' bearer tokens")
-	fs.DurationVar(&sc.StatementTimeout, "statement-timeout", envDuration("HUB_STATEMENT_TIMEOUT", 30*time.Second), "cancel any SQL statement running longer (0: no limit)")
-	fs.Float64Var(&sc.RateLimit.PerSecond, "rate-limit", envFloat("HUB_RATE_LIMIT", server.DefaultRateLimit.PerSecond), "requests per second per token, session or anonymous IP (0 or negative: off)")
-	fs.IntVar(&sc.RateLimit.Burst, "rate-burst", int(envFloat("HUB_RATE_BURST", float64(server.DefaultRateLimit.Burst))), "requests a client may send at once")
-	fs.Int64Var(&sc.MaxBodyBytes, "max-body-bytes", int64(envFloat("HUB_MAX_BODY_BYTES", 1<<20)), "largest request body of POST /graphql")
-	fs.IntVar(&sc.MaxQueryBytes, "max-query-bytes", int(envFloat("HUB_MAX_QUERY_BYTES", float64(graph.DefaultLimits.QueryBytes))), "longest GraphQL query text")
-	fs.DurationVar(&sc.Timeouts.Read, "read-timeout", envDuration("HUB_READ_TIMEOUT", d.Read), "time to read a whole request")
-	fs.DurationVar(&sc.Timeouts.Write, "write-timeout", envDuration("HUB_WRITE_TIMEOUT", d.Write), "time from the end of the request headers to the end of the response")
-	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
-	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
+	fs.DurationVar(&sc.StatementTimeout, "statement-timeout", sc.envDuration("HUB_STATEMENT_TIMEOUT", 30*time.Second), "cancel any SQL statement running longer (0: no limit)")
+	fs.Float64Var(&sc.RateLimit.PerSecond, "rate-limit", sc.envFloat("HUB_RATE_LIMIT", server.DefaultRateLimit.PerSecond), "requests per second per token, session or anonymous IP (0 or negative: off)")
+	fs.IntVar(&sc.RateLimit.Burst, "rate-burst", int(sc.envFloat("HUB_RATE_BURST", float64(server.DefaultRateLimit.Burst))), "requests a client may send at once")
+	fs.Int64Var(&sc.MaxBodyBytes, "max-body-bytes", int64(sc.envFloat("HUB_MAX_BODY_BYTES", 1<<20)), "largest request body of POST /graphql")
+	fs.IntVar(&sc.MaxQueryBytes, "max-query-bytes", int(sc.envFloat("HUB_MAX_QUERY_BYTES", float64(graph.DefaultLimits.QueryBytes))), "longest GraphQL query text")
+	fs.DurationVar(&sc.Timeouts.Read, "read-timeout", sc.envDuration("HUB_READ_TIMEOUT", d.Read), "time to read a whole request")
+	fs.DurationVar(&sc.Timeouts.Write, "write-timeout", sc.envDuration("HUB_WRITE_TIMEOUT", d.Write), "time from the end of the request headers to the end of the response")
+	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", sc.envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", sc.envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
 	sc.Timeouts.ReadHeader = d.ReadHeader
 }
 
-// envDuration and envFloat read a default from the environment; a
-// malformed value is left for the flag package to report when it is also
-// given as a flag, and otherwise falls back to def.
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
+// envDuration and envFloat read a flag's default from the environment;
+// a malformed value is remembered in envErr and reported before serving.
+func (sc *serveConfig) envDuration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
-	return def
+	d, err := time.ParseDuration(v)
+	if err != nil && sc.envErr == nil {
+		sc.envErr = usagef("%s=%q is not a duration such as 30s or 2m", name, v)
+	}
+	if err != nil {
+		return def
+	}
+	return d
 }
 
-func envFloat(name string, def float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv(name), 64); err == nil {
-		return v
+func (sc *serveConfig) envFloat(name string, def float64) float64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
 	}
-	return def
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil && sc.envErr == nil {
+		sc.envErr = usagef("%s=%q is not a number", name, v)
+	}
+	if err != nil {
+		return def
+	}
+	return f
 }
 
 // serve runs the HTTP server as hub_app until ctx ends (SIGTERM or
 // SIGINT), then shuts down gracefully and closes the pool.
 func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) error {
+	if sc.envErr != nil {
+		return sc.envErr
+	}
 	slog.SetDefault(log)
 	threshold, err := cfg.threshold()
 	if err != nil {

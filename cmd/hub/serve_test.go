@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -174,5 +175,21 @@ func TestServe_SIGTERMDrainsInFlightRequestThenClosesThePool(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("no shutdown line in the log:\n%s", logs.String())
+	}
+}
+
+// A malformed limit in the environment stops serve with a usage error
+// naming the variable, never a silent default.
+func TestServe_RefusesAMalformedLimitInTheEnvironment(t *testing.T) {
+	for name, v := range map[string]string{"HUB_STATEMENT_TIMEOUT": "soon", "HUB_RATE_LIMIT": "lots", "HUB_SHUTDOWN_TIMEOUT": "30"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv(name, v)
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"serve", "--database-url", "postgres://nowhere.invalid/x"}, &out, &out)
+			var ue usageError
+			if !errors.As(err, &ue) || !strings.Contains(ue.msg, name) {
+				t.Errorf("%s=%s: %v", name, v, err)
+			}
+		})
 	}
 }
