@@ -25,10 +25,12 @@ type Limits struct {
 	// Upload is the largest file a multipart request may upload (0: no
 	// multipart requests).
 	Upload int64
+	// QueryBytes is the longest query text in bytes (0: no limit).
+	QueryBytes int
 }
 
 // DefaultLimits are the limits the hub serves with unless configured.
-var DefaultLimits = Limits{Complexity: 20000, Depth: 12, Upload: 64 << 20}
+var DefaultLimits = Limits{Complexity: 20000, Depth: 12, Upload: 64 << 20, QueryBytes: 64 << 10}
 
 // NewHandler returns the GraphQL HTTP handler over the resolver: POST and
 // GET transports (and multipart uploads when lim.Upload is set), a parsed-query cache, complexity limit, error presenter,
@@ -43,6 +45,7 @@ func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 		srv.AddTransport(transport.MultipartForm{MaxUploadSize: lim.Upload, MaxMemory: 8 << 20})
 	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(queryLimit{Max: lim.QueryBytes})
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.FixedComplexityLimit(lim.Complexity))
 	srv.Use(depthLimit{Max: lim.Depth})

@@ -6,15 +6,21 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sixprot/hub/graph"
+
 	"github.com/sixprot/hub/internal/demo"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
 )
@@ -132,14 +138,81 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	var cfg config
 	fs := flags("serve", &cfg, stderr)
+	var sc serveConfig
+	sc.bind(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	return serve(ctx, cfg, newLogger(cfg.LogFormat, stderr))
+	return serve(ctx, cfg, sc, newLogger(cfg.LogFormat, stderr))
 }
 
-// serve runs the HTTP server as hub_app until ctx ends.
-func serve(ctx context.Context, cfg config, log *slog.Logger) error {
+// serveConfig is the configuration of serve (and demo): limits, timeouts
+// and where metrics are served.
+type serveConfig struct {
+	MetricsAddr      string
+	StatementTimeout time.Duration
+	RateLimit        server.RateLimit
+	MaxBodyBytes     int64
+	MaxQueryBytes    int
+	Timeouts         server.Timeouts
+	// envErr is the first malformed environment variable bind met.
+	envErr error
+}
+
+func (sc *serveConfig) bind(fs *flag.FlagSet) {
+	d := server.DefaultTimeouts
+	fs.StringVar(&sc.MetricsAddr, "metrics-addr", os.Getenv("HUB_METRICS_ADDR"), "serve /metrics without authentication on this separate address (e.g. 127.0.0.1:9090); empty: /metrics on --addr for admins' bearer tokens")
+	fs.DurationVar(&sc.StatementTimeout, "statement-timeout", sc.envDuration("HUB_STATEMENT_TIMEOUT", 30*time.Second), "cancel any SQL statement running longer (0: no limit)")
+	fs.Float64Var(&sc.RateLimit.PerSecond, "rate-limit", sc.envFloat("HUB_RATE_LIMIT", server.DefaultRateLimit.PerSecond), "requests per second per token, session or anonymous IP (0 or negative: off)")
+	fs.IntVar(&sc.RateLimit.Burst, "rate-burst", int(sc.envFloat("HUB_RATE_BURST", float64(server.DefaultRateLimit.Burst))), "requests a client may send at once")
+	fs.Int64Var(&sc.MaxBodyBytes, "max-body-bytes", int64(sc.envFloat("HUB_MAX_BODY_BYTES", 1<<20)), "largest request body of POST /graphql")
+	fs.IntVar(&sc.MaxQueryBytes, "max-query-bytes", int(sc.envFloat("HUB_MAX_QUERY_BYTES", float64(graph.DefaultLimits.QueryBytes))), "longest GraphQL query text")
+	fs.DurationVar(&sc.Timeouts.Read, "read-timeout", sc.envDuration("HUB_READ_TIMEOUT", d.Read), "time to read a whole request")
+	fs.DurationVar(&sc.Timeouts.Write, "write-timeout", sc.envDuration("HUB_WRITE_TIMEOUT", d.Write), "time from the end of the request headers to the end of the response")
+	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", sc.envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", sc.envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
+	sc.Timeouts.ReadHeader = d.ReadHeader
+}
+
+// envDuration and envFloat read a flag's default from the environment;
+// a malformed value is remembered in envErr and reported before serving.
+func (sc *serveConfig) envDuration(name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil && sc.envErr == nil {
+		sc.envErr = usagef("%s=%q is not a duration such as 30s or 2m", name, v)
+	}
+	if err != nil {
+		return def
+	}
+	return d
+}
+
+func (sc *serveConfig) envFloat(name string, def float64) float64 {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil && sc.envErr == nil {
+		sc.envErr = usagef("%s=%q is not a number", name, v)
+	}
+	if err != nil {
+		return def
+	}
+	return f
+}
+
+// serve runs the HTTP server as hub_app until ctx ends (SIGTERM or
+// SIGINT), then shuts down gracefully and closes the pool.
+func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) error {
+	if sc.envErr != nil {
+		return sc.envErr
+	}
+	slog.SetDefault(log)
 	threshold, err := cfg.threshold()
 	if err != nil {
 		return err
@@ -150,7 +223,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			return err
 		}
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: appURL})
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
 	}
@@ -160,6 +233,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return err
 	}
 	defer migrator.Close()
+	reg := metrics.New()
+	reg.MustRegister(metrics.NewPoolCollector("app", db.PoolStats))
+	limits := graph.DefaultLimits
+	limits.QueryBytes = sc.MaxQueryBytes
 	ready := func(ctx context.Context) error {
 		if err := db.Ping(ctx); err != nil {
 			return hub.Errorf(hub.EUNAVAILABLE, "数据库不可达 / database unreachable")
@@ -187,9 +264,39 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Analytics:  postgres.NewAnalyticsService(db),
 		Sessions:   postgres.NewSessionService(db),
 		Ready:      ready,
+
+		Metrics:          reg,
+		MetricsElsewhere: sc.MetricsAddr != "",
+		RateLimit:        sc.RateLimit,
+		MaxBodyBytes:     sc.MaxBodyBytes,
+		Limits:           limits,
 	})
-	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))
-	return server.Serve(ctx, log, cfg.Addr, h, 30*time.Second)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another hub running? choose another --addr)", cfg.Addr, err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "database", postgres.Redact(appURL),
+		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr)
+	if sc.MetricsAddr == "" {
+		return server.Serve(ctx, log, ln, h, sc.Timeouts)
+	}
+	mln, err := net.Listen("tcp", sc.MetricsAddr)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("listen on --metrics-addr %s: %w", sc.MetricsAddr, err)
+	}
+	// The metrics listener lives as long as the API's: whichever stops
+	// first stops the other.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	merr := make(chan error, 1)
+	go func() {
+		merr <- server.Serve(ctx, log, mln, server.MetricsHandler(reg), sc.Timeouts)
+		stop()
+	}()
+	err = server.Serve(ctx, log, ln, h, sc.Timeouts)
+	stop()
+	return errors.Join(err, <-merr)
 }
 
 // demoCity is the Weifang city, the root of the demo and the default scope.
@@ -211,6 +318,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var cfg config
 	fs := flags("demo", &cfg, stderr)
 	loadOnly := fs.Bool("load-only", false, "load the demo data and exit without serving")
+	var sc serveConfig
+	sc.bind(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -266,7 +375,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	}
 	fmt.Fprintf(stdout, "\nGraphQL:   http://localhost%s/graphql\nDashboard: http://localhost%s/dashboard\n", cfg.Addr, cfg.Addr)
-	return serve(ctx, cfg, log)
+	return serve(ctx, cfg, sc, log)
 }
 
 // randomPassword returns a password for a demo account.

@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/server"
 )
 
 const usage = `hub — 六大保护数据中心 / Six Protections Hub
@@ -36,6 +37,10 @@ common flags / 通用参数 (flag, then environment, then default):
   --addr           HUB_ADDR              :8080
   --log-format     HUB_LOG_FORMAT        text or json (default: text on a terminal, else json)
   --suppress-below HUB_SUPPRESS_BELOW    smallest sensitive count the media office sees (default 5)
+
+serve and demo also take (see docs/operations.md):
+  --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --max-body-bytes,
+  --max-query-bytes, --read-timeout, --write-timeout, --idle-timeout, --shutdown-timeout
 `
 
 func main() {
@@ -148,16 +153,5 @@ func parse(fs *flag.FlagSet, args []string) error {
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
-	if format == "" {
-		format = "json"
-		if f, ok := w.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
-		}
-	}
-	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil))
-	}
-	return slog.New(slog.NewJSONHandler(w, nil))
+	return server.NewLogger(format, w, slog.LevelInfo)
 }

@@ -5,6 +5,7 @@ package apitest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
@@ -41,14 +43,28 @@ type Options struct {
 	// LoaderWait overrides the dataloaders' wait; tests that count
 	// statements lengthen it so that a busy machine cannot split a batch.
 	LoaderWait time.Duration
+	// Log receives the server's log (default: discarded).
+	Log *slog.Logger
+	// Metrics, when set, is counted into and served at /metrics to admins.
+	Metrics *metrics.Registry
+	// StatementTimeout is set on the request pool's connections.
+	StatementTimeout time.Duration
+	// RateLimit is the server's per-client rate limit; by default it is
+	// off, since tests send many requests as one client.
+	RateLimit server.RateLimit
 }
 
 // New serves a hub over a fresh copy of the demo database.
 func New(t testing.TB, opts Options) *API {
 	t.Helper()
-	db := pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer})
+	db := pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer, StatementTimeout: opts.StatementTimeout})
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	h := server.Handler(server.Config{
-		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log:        opts.Log,
+		Metrics:    opts.Metrics,
+		RateLimit:  cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
 		Auth:       postgres.NewAuthService(db.App),
 		Catalogue:  postgres.NewCatalogueService(db.App),
 		Values:     postgres.NewValueService(db.App),

@@ -55,6 +55,8 @@ type Options struct {
 	Empty bool
 	// Tracer sees every statement of the App pool.
 	Tracer pgx.QueryTracer
+	// StatementTimeout is set on the App pool's connections.
+	StatementTimeout time.Duration
 }
 
 var (
@@ -113,7 +115,7 @@ func New(t testing.TB, opts Options) *DB {
 	}
 	t.Cleanup(db.Owner.Close)
 	if !opts.Empty {
-		if db.App, err = postgres.Open(ctx, postgres.Config{URL: db.AppURL, MaxConns: 8, Tracer: opts.Tracer}); err != nil {
+		if db.App, err = postgres.Open(ctx, postgres.Config{URL: db.AppURL, MaxConns: 8, Tracer: opts.Tracer, StatementTimeout: opts.StatementTimeout}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(db.App.Close)

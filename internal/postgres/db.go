@@ -9,17 +9,23 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/metrics"
 )
 
 // AppRole is the role requests run as; migrations create it.
@@ -33,6 +39,19 @@ type Config struct {
 	MaxConns int32
 	// Tracer, when set, sees every statement (tests count them).
 	Tracer pgx.QueryTracer
+	// StatementTimeout cancels any statement running longer (PostgreSQL's
+	// statement_timeout on every connection of the pool); 0 keeps the
+	// server's setting. A cancelled statement is an UNAVAILABLE error.
+	StatementTimeout time.Duration
+	// ConnectTimeout bounds opening one connection (default 5 s), so that
+	// requests during a database outage fail fast instead of hanging.
+	ConnectTimeout time.Duration
+	// ApplicationName names the connections in pg_stat_activity.
+	ApplicationName string
+	// HealthCheckPeriod is how often idle connections are checked and
+	// the pool refilled (default 5 s); dead connections left by a
+	// database restart are dropped at the latest then.
+	HealthCheckPeriod time.Duration
 }
 
 // DB is a pool of connections to the hub's database.
@@ -53,6 +72,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	if cfg.Tracer != nil {
 		pc.ConnConfig.Tracer = cfg.Tracer
+	}
+	pc.ConnConfig.ConnectTimeout = cmp.Or(cfg.ConnectTimeout, pc.ConnConfig.ConnectTimeout, 5*time.Second)
+	pc.HealthCheckPeriod = cmp.Or(cfg.HealthCheckPeriod, 5*time.Second)
+	if cfg.ApplicationName != "" {
+		pc.ConnConfig.RuntimeParams["application_name"] = cfg.ApplicationName
+	}
+	if cfg.StatementTimeout > 0 {
+		pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(cfg.StatementTimeout.Milliseconds(), 10)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -79,6 +106,19 @@ func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
 
 // Stat returns the pool's statistics, for metrics.
 func (db *DB) Stat() *pgxpool.Stat { return db.pool.Stat() }
+
+// PoolStats returns the pool's statistics in the metrics package's terms.
+func (db *DB) PoolStats() metrics.PoolStats {
+	s := db.pool.Stat()
+	return metrics.PoolStats{
+		AcquiredConns: s.AcquiredConns(), IdleConns: s.IdleConns(), TotalConns: s.TotalConns(),
+		ConstructingConns: s.ConstructingConns(), MaxConns: s.MaxConns(),
+		AcquireCount: s.AcquireCount(), EmptyAcquireCount: s.EmptyAcquireCount(),
+		CanceledAcquireCount: s.CanceledAcquireCount(), NewConnsCount: s.NewConnsCount(),
+		MaxLifetimeDestroyCount: s.MaxLifetimeDestroyCount(), MaxIdleDestroyCount: s.MaxIdleDestroyCount(),
+		AcquireDuration: s.AcquireDuration(),
+	}
+}
 
 // Redact returns rawURL without its password, for messages and logs.
 func Redact(rawURL string) string {
@@ -148,17 +188,56 @@ func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return mapError(err)
 }
 
-// mapError turns PostgreSQL's refusals into the hub's error codes.
+// errUnavailable is what a request sees while the database cannot be
+// reached; the details go to the log.
+func errUnavailable(err error) error {
+	return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "数据库暂时不可用，请稍后重试 / the database is unavailable for a moment, try again shortly"), err)
+}
+
+// mapError turns PostgreSQL's refusals into the hub's error codes: a
+// denied write is FORBIDDEN, a statement timeout or a lost connection is
+// UNAVAILABLE.
 func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		// Whatever the server said while refusing the connection (starting
+		// up, shutting down, not accepting connections), it is not the
+		// request's fault.
+		return errUnavailable(err)
+	}
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
+		if lostConnection(err) {
+			return errUnavailable(err)
+		}
 		return err
+	}
+	if c := pgErr.Code; strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03" {
+		// connection exception, admin/crash shutdown, cannot connect now
+		return errUnavailable(err)
 	}
 	switch pgErr.Code {
 	case "42501": // insufficient_privilege, including RLS WITH CHECK failures
 		return fmt.Errorf("%w (%s)", hub.Errorf(hub.EFORBIDDEN, "无权执行此操作 / not allowed"), pgErr.Message)
 	case "57014": // query_canceled: statement timeout
-		return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "查询超时 / the query took too long"), err)
+		return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "查询超时，请缩小查询范围或稍后重试 / the query took too long (statement timeout): narrow it or try again later"), err)
 	}
 	return err
+}
+
+// lostConnection reports whether err means the database could not be
+// reached or the connection broke (not a refusal by PostgreSQL, not the
+// request's own cancellation).
+func lostConnection(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
 }

@@ -58,7 +58,9 @@ func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, d
 		for i, v := range in {
 			if err := s.one(ctx, tx, i, v, res); err != nil {
 				code := hub.ErrorCode(mapError(err))
-				if code == hub.EINTERNAL {
+				if code == hub.EINTERNAL || code == hub.EUNAVAILABLE {
+					// Not the input's fault: the whole request fails
+					// (a lost connection or a statement timeout).
 					return err
 				}
 				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: code, Message: hub.ErrorMessage(mapError(err))})

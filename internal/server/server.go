@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/loader"
+	"github.com/sixprot/hub/internal/metrics"
 )
 
 // Readiness reports whether the hub can serve: the database answers and
@@ -51,6 +53,15 @@ type Config struct {
 	Analytics hub.AnalyticsService
 	// SecureCookies marks session cookies Secure behind a TLS proxy.
 	SecureCookies bool
+	// Metrics counts requests, operations and errors; with it, /metrics
+	// is served to admins (bearer token) unless MetricsElsewhere.
+	Metrics *metrics.Registry
+	// MetricsElsewhere leaves /metrics off this handler because it is
+	// served on a separate listen address (MetricsHandler).
+	MetricsElsewhere bool
+	// RateLimit bounds each client's request rate (zero: DefaultRateLimit;
+	// PerSecond < 0: off).
+	RateLimit RateLimit
 }
 
 // Handler returns the hub's HTTP handler.
@@ -64,12 +75,18 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
+	if cfg.RateLimit == (RateLimit{}) {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	cfg.Log = slog.New(WithRequestIDs(cfg.Log.Handler()))
 	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
 		res.Import = &importer.Importer{Submit: bulk}
 	}
 	gql := graph.NewHandler(res, cfg.Log, cfg.Limits)
+
+	graph.Instrument(gql, cfg.Log, cfg.Metrics)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
@@ -84,6 +101,7 @@ func Handler(cfg Config) http.Handler {
 		defer cancel()
 		if err := cfg.Ready(ctx); err != nil {
 			cfg.Log.WarnContext(ctx, "not ready", "error", err)
+			w.Header().Set("Retry-After", "1")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": hub.ErrorMessage(err)})
 			return
 		}
@@ -102,26 +120,67 @@ func Handler(cfg Config) http.Handler {
 		mediaRoutes(mux, cfg, browser)
 	}
 	templateRoutes(mux, cfg, browser)
+	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
+		mux.Handle("GET /metrics", adminOnly(cfg.Auth, cfg.Log, cfg.Metrics.Handler()))
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, securityHeaders(mux))
+	return requestLog(cfg.Log, cfg.Metrics, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, mux)))
+}
+
+// MetricsHandler serves /metrics alone, without authentication, for a
+// separate listen address that only the monitoring network reaches.
+func MetricsHandler(reg *metrics.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler())
+	return mux
+}
+
+// adminOnly lets only an admin's bearer token through: metrics describe
+// the whole hub (operation names, error rates), which is an admin's
+// business. No token is 401, another role 403.
+func adminOnly(auth hub.AuthService, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hub"`)
+			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, "需要管理员令牌 / an admin's bearer token is required")
+			return
+		}
+		p, err := auth.Authenticate(r.Context(), token)
+		switch {
+		case hub.ErrorCode(err) == hub.EUNAUTHENTICATED:
+			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, hub.ErrorMessage(err))
+			return
+		case err != nil:
+			log.ErrorContext(r.Context(), "authenticate", "error", err)
+			writeGraphQLError(w, http.StatusServiceUnavailable, hub.EUNAVAILABLE, "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly")
+			return
+		case p.Role != hub.Admin:
+			writeGraphQLError(w, http.StatusForbidden, hub.EFORBIDDEN, "只有管理员可以读取监控指标 / only admins may read metrics")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // bodyLimit bounds request bodies: multipart uploads (importValues) by
-// upload plus room for the operation, everything else by body.
+// upload plus room for the operation, streamed to the transport;
+// everything else by body (limitBody).
 func bodyLimit(next http.Handler, body, upload int64) http.Handler {
+	plain := limitBody(body, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limit := body
-		if upload > 0 && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			limit = upload + body
-			if r.ContentLength > limit {
-				writeJSON(w, http.StatusRequestEntityTooLarge, map[string]any{"errors": []map[string]any{{
-					"message": fmt.Sprintf("上传的文件过大（上限 %d MiB）：请拆分文件或使用 hub import / the upload is too large (limit %d MiB): split the file or use hub import",
-						upload>>20, upload>>20),
-					"extensions": map[string]string{"code": hub.EINVALID}}}})
-				return
-			}
+		if upload <= 0 || !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			plain.ServeHTTP(w, r)
+			return
+		}
+		limit := upload + body
+		if r.ContentLength > limit {
+			writeGraphQLError(w, http.StatusRequestEntityTooLarge, hub.EINVALID,
+				fmt.Sprintf("上传的文件过大（上限 %d MiB）：请拆分文件或使用 hub import / the upload is too large (limit %d MiB): split the file or use hub import",
+					upload>>20, upload>>20))
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
@@ -160,14 +219,14 @@ func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(h, "Bearer ")
+		token, ok := bearerToken(h)
 		ctx := r.Context()
 		if !ok {
 			ctx = graph.WithAuthError(ctx, hub.Errorf(hub.EUNAUTHENTICATED, "Authorization 头应为 \"Bearer <令牌>\" / the Authorization header must be \"Bearer <token>\""))
 			next.ServeHTTP(w, r.WithContext(ctx))
 			return
 		}
-		p, err := auth.Authenticate(ctx, strings.TrimSpace(token))
+		p, err := auth.Authenticate(ctx, token)
 		switch {
 		case err == nil:
 			ctx = hub.NewContext(ctx, p)
@@ -175,6 +234,7 @@ func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
 			ctx = graph.WithAuthError(ctx, err)
 		default:
 			slog.ErrorContext(ctx, "authenticate", "error", err)
+			w.Header().Set("Retry-After", "1")
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"errors": []map[string]any{{
 				"message":    "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly",
 				"extensions": map[string]string{"code": hub.EUNAVAILABLE}}}})
@@ -182,6 +242,15 @@ func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// bearerToken returns the token of an Authorization header of the form
+// "Bearer <token>", without surrounding blanks; ok is false for any other
+// form or an empty token.
+func bearerToken(header string) (token string, ok bool) {
+	token, ok = strings.CutPrefix(header, "Bearer ")
+	token = strings.TrimSpace(token)
+	return token, ok && token != ""
 }
 
 // statusWriter remembers the status code for the request log.
@@ -205,9 +274,10 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// requestLog gives every request an id (X-Request-Id) and logs one line
-// per request. Tokens, cookies and bodies are never logged.
-func requestLog(log *slog.Logger, next http.Handler) http.Handler {
+// requestLog gives every request an id (X-Request-Id), logs one line per
+// request and counts it by route pattern and status. Tokens, cookies,
+// query strings and bodies are never logged.
+func requestLog(log *slog.Logger, reg *metrics.Registry, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		b := make([]byte, 8)
@@ -216,45 +286,69 @@ func requestLog(log *slog.Logger, next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		r = r.WithContext(ctx)
+		next.ServeHTTP(sw, r)
+		d := time.Since(start)
+		// The mux sets the matched pattern on the request it was given.
+		reg.HTTPRequest(r.Pattern, sw.status, d)
 		level := slog.LevelInfo
 		if sw.status >= 500 {
 			level = slog.LevelError
 		}
-		log.Log(ctx, level, "request", "id", id, "method", r.Method, "path", r.URL.Path,
-			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
+			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
 }
 
-// ErrServerClosed is returned by Serve after a graceful shutdown.
-var ErrServerClosed = http.ErrServerClosed
+// Timeouts bound the server's connections and its shutdown.
+type Timeouts struct {
+	// ReadHeader, Read, Write and Idle are http.Server's timeouts.
+	ReadHeader, Read, Write, Idle time.Duration
+	// Shutdown is how long in-flight requests may take to finish after
+	// SIGTERM; then they are cancelled (their transactions roll back).
+	Shutdown time.Duration
+}
 
-// Serve serves h on addr until ctx ends, then shuts down gracefully,
-// giving in-flight requests up to grace to finish.
-func Serve(ctx context.Context, log *slog.Logger, addr string, h http.Handler, grace time.Duration) error {
+// DefaultTimeouts are the timeouts the hub serves with unless configured.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: 60 * time.Second,
+	Write: 120 * time.Second, Idle: 120 * time.Second, Shutdown: 30 * time.Second}
+
+// Serve serves h on ln until ctx ends, then shuts down gracefully: it
+// stops accepting connections at once, lets in-flight requests finish for
+// up to t.Shutdown, then cancels the contexts of those still running and
+// closes their connections. It returns when no request is left.
+func Serve(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, t Timeouts) error {
+	// Requests' contexts derive from base, not from ctx: ending ctx starts
+	// the shutdown but must not cancel the requests it lets finish.
+	base, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
-		Addr:              addr,
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		WriteTimeout:      t.Write,
+		IdleTimeout:       t.Idle,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "grace", grace.String())
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	log.Info("shutting down: no new connections, waiting for requests in flight", "addr", ln.Addr().String(), "grace", t.Shutdown.String())
+	sctx, cancel := context.WithTimeout(base, t.Shutdown)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("shutdown grace over: cancelling the requests still running")
+		cancelRequests()
+		err = srv.Close()
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		return serr
 	}
-	return nil
+	return err
 }
