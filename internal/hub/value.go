@@ -77,6 +77,8 @@ type ValueRecord struct {
 	Qualifier Qualifier
 	Comment   *string
 	Status    Status
+	// StatusReason is why a RETURNED value went back.
+	StatusReason *string
 	// Source is "seed", "synthetic", "import" or "api".
 	Source string
 }
