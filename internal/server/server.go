@@ -91,6 +91,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Media != nil {
 		mediaRoutes(mux, cfg, browser)
 	}
+	pprofRoutes(mux, cfg.Auth)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
