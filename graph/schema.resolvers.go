@@ -190,6 +190,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 			return nil, err
 		}
 	}
+	page.SkipCount = !countWanted(ctx)
 	conn, err := r.Values.FindValues(ctx, hub.ValueFilter{
 		Indicators: filter.Indicators, Regions: filter.Regions, Periods: filter.Periods,
 		Statuses: filter.Statuses, Departments: filter.Departments, Protections: filter.Protections,
@@ -197,6 +198,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 	if err != nil {
 		return nil, err
 	}
+	prefetchValueFields(ctx, conn.Values)
 	return valueConnection(conn), nil
 }
 

@@ -40,12 +40,18 @@ type Options struct {
 	// LoaderWait overrides the dataloaders' wait; tests that count
 	// statements lengthen it so that a busy machine cannot split a batch.
 	LoaderWait time.Duration
+	// DB serves an existing database (pgtest.Existing) instead of a fresh
+	// copy of the demo.
+	DB *pgtest.DB
 }
 
 // New serves a hub over a fresh copy of the demo database.
 func New(t testing.TB, opts Options) *API {
 	t.Helper()
-	db := pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer})
+	db := opts.DB
+	if db == nil {
+		db = pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer})
+	}
 	h := server.Handler(server.Config{
 		Log:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Auth:       postgres.NewAuthService(db.App),

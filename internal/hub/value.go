@@ -47,6 +47,9 @@ type ValueKey struct {
 type ValuePage struct {
 	First int
 	After *ValueKey
+	// SkipCount leaves TotalCount 0: counting is a second pass over every
+	// matching value, which a caller that does not show it should not pay.
+	SkipCount bool
 }
 
 // ValueConnection is one page of values.

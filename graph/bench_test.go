@@ -1,0 +1,185 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// The benchmarks of this file compare a GraphQL query, through the whole
+// HTTP handler (token check, loaders, gqlgen, JSON), with its floor: the
+// same answer from one hand-written SQL statement run as hub_app under the
+// same policies (one batch with the principal's settings) and encoded with
+// encoding/json. Before timing, each checks that both answers are equal.
+//
+//	go test ./graph -run '^$' -bench . -benchtime 100x
+//	HUB_BENCH_DATABASE_URL=postgres://postgres@localhost:5432/perf_province?sslmode=disable \
+//	  go test ./graph -run '^$' -bench . -benchtime 100x
+
+// dataValuesPage is the page the benchmarks ask for: what an analyst's
+// script or the dashboard's table reads.
+const dataValuesPage = `query($f: DataValueFilter!, $first: Int) {
+  dataValues(filter: $f, first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { id period value qualifier status indicator { key name } region { code name } } }
+  }
+}`
+
+// dataValuesFloor is the same page in one statement: the newest visible
+// version per key (the policies decide what is visible), the names joined
+// in, the total counted by a window over the filtered rows.
+const dataValuesFloor = `
+SELECT v.id, v.indicator_key, i.name, v.region_code, r.name, v.period, v.value, v.qualifier, v.status,
+       count(*) OVER ()
+FROM (SELECT DISTINCT ON (indicator_key, period, region_code)
+             id, indicator_key, region_code, period, value, qualifier, status
+      FROM data_values
+      WHERE ($1::text[] IS NULL OR indicator_key = ANY($1)) AND period = ANY($2)
+      ORDER BY indicator_key, period, region_code, version DESC) v
+JOIN indicators i ON i.key = v.indicator_key
+JOIN regions r ON r.code = v.region_code
+ORDER BY v.indicator_key, v.period, v.region_code
+LIMIT $3`
+
+type floorNode struct {
+	ID        string       `json:"id"`
+	Period    string       `json:"period"`
+	Value     *float64     `json:"value"`
+	Qualifier string       `json:"qualifier"`
+	Status    string       `json:"status"`
+	Indicator floorKeyName `json:"indicator"`
+	Region    floorRegion  `json:"region"`
+}
+type floorKeyName struct {
+	Key  string `json:"key"`
+	Name string `json:"name"`
+}
+type floorRegion struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+type floorEdge struct {
+	Cursor string    `json:"cursor"`
+	Node   floorNode `json:"node"`
+}
+type floorPage struct {
+	DataValues struct {
+		TotalCount int `json:"totalCount"`
+		PageInfo   struct {
+			HasNextPage bool    `json:"hasNextPage"`
+			EndCursor   *string `json:"endCursor"`
+		} `json:"pageInfo"`
+		Edges []floorEdge `json:"edges"`
+	} `json:"dataValues"`
+}
+
+func cursorOf(n *floorNode) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(n.Indicator.Key + "/" + n.Period + "/" + n.Region.Code))
+}
+
+// leader is the benchmarks' reader: a leader of the whole data set.
+func leader(b *testing.B, s *apitest.Scale) string {
+	root := "370700"
+	if s.Name == "province" {
+		root = "370000"
+	}
+	return s.API.Token(b, hub.NewUser{Name: "bench-leader-" + root, Role: hub.Leader, Region: root})
+}
+
+func BenchmarkDataValuesPage(b *testing.B) {
+	cases := []struct {
+		name       string
+		indicators []string
+		periods    []string
+		provinceOK bool
+		cityOK     bool
+	}{
+		// The same question at both scales: 12 counties or 160.
+		{"one indicator one year", []string{"child_directors"}, []string{"2022"}, true, true},
+		// Every visible value of a year: the count is the expensive part.
+		{"all indicators one year", nil, []string{"2022"}, true, true},
+		// Every visible value of a month at province scale: ~175,000 rows.
+		{"all indicators one month", nil, []string{"2023-06"}, true, false},
+	}
+	for _, s := range apitest.Scales(b, apitest.Options{}) {
+		token := leader(b, s)
+		p := s.API.Principal(b, token)
+		for _, c := range cases {
+			if s.Name == "city" && !c.cityOK || s.Name == "province" && !c.provinceOK {
+				continue
+			}
+			b.Run(s.Name+"/"+c.name, func(b *testing.B) {
+				const first = 100
+				vars := map[string]any{"f": map[string]any{"indicators": c.indicators, "periods": c.periods}, "first": first}
+				gql := func(b *testing.B) json.RawMessage {
+					resp := s.API.Do(b, token, dataValuesPage, vars)
+					if len(resp.Errors) > 0 {
+						b.Fatalf("GraphQL errors: %+v", resp.Errors)
+					}
+					return resp.Data
+				}
+				floor := func(b *testing.B) []byte {
+					var page floorPage
+					var edges []floorEdge
+					err := apitest.AsPrincipal(context.Background(), s.Floor, p, dataValuesFloor,
+						[]any{c.indicators, c.periods, first + 1}, func(rows pgx.Rows) error {
+							var n floorNode
+							var id int64
+							_, err := pgx.ForEachRow(rows, []any{&id, &n.Indicator.Key, &n.Indicator.Name, &n.Region.Code,
+								&n.Region.Name, &n.Period, &n.Value, &n.Qualifier, &n.Status, &page.DataValues.TotalCount}, func() error {
+								n.ID = strconv.FormatInt(id, 10)
+								edges = append(edges, floorEdge{Cursor: cursorOf(&n), Node: n})
+								return nil
+							})
+							return err
+						})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(edges) > first {
+						edges, page.DataValues.PageInfo.HasNextPage = edges[:first], true
+					}
+					if len(edges) > 0 {
+						page.DataValues.PageInfo.EndCursor = &edges[len(edges)-1].Cursor
+					}
+					page.DataValues.Edges = edges
+					if page.DataValues.Edges == nil {
+						page.DataValues.Edges = []floorEdge{}
+					}
+					var buf bytes.Buffer
+					if err := json.NewEncoder(&buf).Encode(page); err != nil {
+						b.Fatal(err)
+					}
+					return buf.Bytes()
+				}
+				sameAnswer(b, gql(b), floor(b))
+				apitest.Versus(b, func(b *testing.B) { gql(b) }, func(b *testing.B) { floor(b) })
+			})
+		}
+	}
+}
+
+// sameAnswer fails the benchmark unless the two JSON documents are equal.
+func sameAnswer(b *testing.B, hubJSON, floorJSON []byte) {
+	b.Helper()
+	var x, y any
+	if err := json.Unmarshal(hubJSON, &x); err != nil {
+		b.Fatal(err)
+	}
+	if err := json.Unmarshal(floorJSON, &y); err != nil {
+		b.Fatal(err)
+	}
+	if !reflect.DeepEqual(x, y) {
+		b.Fatalf("the hub and its floor answer differently:\nhub:   %.600s\nfloor: %.600s", hubJSON, floorJSON)
+	}
+}
