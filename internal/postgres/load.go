@@ -162,7 +162,8 @@ const CopyProgressEvery = 250_000
 // trail and foreign-key checks) are off during the copy
 // (session_replication_role = replica, so the owner must be a superuser).
 // The load itself is one audit row of action 'import'.
-// Afterwards the table is analyzed so that the planner knows its size.
+// Afterwards the table is vacuumed (visibility map and hint bits, so that
+// the first reads do not write) and analyzed (the planner knows its size).
 func (l *Loader) CopyValues(ctx context.Context, channel string, values iter.Seq[hub.ValueRecord], progress func(n int64)) (int64, error) {
 	var n int64
 	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
@@ -202,8 +203,8 @@ VALUES (session_user, 'system', $1, 'import', $2)`, channel, fmt.Sprintf("bulk c
 	if err != nil {
 		return 0, fmt.Errorf("copy values: %w", err)
 	}
-	if _, err := l.db.pool.Exec(ctx, `ANALYZE data_values`); err != nil {
-		return n, fmt.Errorf("analyze data_values: %w", err)
+	if _, err := l.db.pool.Exec(ctx, `VACUUM (ANALYZE) data_values`); err != nil {
+		return n, fmt.Errorf("vacuum data_values: %w", err)
 	}
 	return n, nil
 }
