@@ -32,7 +32,7 @@ func auditConnection(ctx context.Context, page *hub.AuditPage) (*model.AuditConn
 	conn := &model.AuditConnection{PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}, TotalCount: page.TotalCount}
 	for _, e := range page.Entries {
 		node := &model.AuditEntry{ID: strconv.FormatInt(e.ID, 10), At: e.At, Actor: e.Actor, ActorRole: e.ActorRole,
-			Channel: e.Channel, Action: e.Action, Period: e.Period, OldValue: e.OldValue, NewValue: e.NewValue,
+			Channel: e.Channel, FileName: e.FileName, Action: e.Action, Period: e.Period, OldValue: e.OldValue, NewValue: e.NewValue,
 			OldStatus: e.OldStatus, NewStatus: e.NewStatus, Detail: e.Detail}
 		if e.IndicatorKey != nil {
 			node.Indicator, inds = inds[0], inds[1:]

@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	Share() ShareResolver
 	TrendSeries() TrendSeriesResolver
+	ValidationFinding() ValidationFindingResolver
 }
 
 type DirectiveRoot struct {
@@ -74,6 +75,7 @@ type ComplexityRoot struct {
 		At        func(childComplexity int) int
 		Channel   func(childComplexity int) int
 		Detail    func(childComplexity int) int
+		FileName  func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Indicator func(childComplexity int) int
 		NewStatus func(childComplexity int) int
@@ -150,12 +152,25 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		Publish         func(childComplexity int, ids []string, title string, publishAt *time.Time) int
-		RevokeShare     func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
-		SetReleasable   func(childComplexity int, ids []string, releasable bool) int
-		ShareIndicators func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
-		SubmitValues    func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
-		Transition      func(childComplexity int, ids []string, to hub.Status, reason *string) int
+		CreateValidationRule     func(childComplexity int, input model.ValidationRuleInput) int
+		DeactivateValidationRule func(childComplexity int, id string) int
+		Publish                  func(childComplexity int, ids []string, title string, publishAt *time.Time) int
+		RevokeShare              func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
+		SetReleasable            func(childComplexity int, ids []string, releasable bool) int
+		ShareIndicators          func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
+		SubmitValues             func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
+		Transition               func(childComplexity int, ids []string, to hub.Status, reason *string) int
+		UpdateValidationRule     func(childComplexity int, id string, input model.ValidationRulePatch) int
+	}
+
+	Outlier struct {
+		Kind       func(childComplexity int) int
+		MAD        func(childComplexity int) int
+		Median     func(childComplexity int) int
+		SampleSize func(childComplexity int) int
+		Score      func(childComplexity int) int
+		Threshold  func(childComplexity int) int
+		Value      func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -185,6 +200,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		CreatedBy func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Periods   func(childComplexity int) int
 		PublishAt func(childComplexity int) int
 		Title     func(childComplexity int) int
 		Values    func(childComplexity int) int
@@ -217,6 +233,7 @@ type ComplexityRoot struct {
 		Shares            func(childComplexity int, department *string) int
 		Trend             func(childComplexity int, indicator string, regions []string, from string, to string) int
 		ValidationReport  func(childComplexity int, period string, region *string) int
+		ValidationRules   func(childComplexity int, all *bool) int
 	}
 
 	Region struct {
@@ -243,6 +260,7 @@ type ComplexityRoot struct {
 		Unchanged func(childComplexity int) int
 		Updated   func(childComplexity int) int
 		Values    func(childComplexity int) int
+		Warnings  func(childComplexity int) int
 	}
 
 	TrendPoint struct {
@@ -261,11 +279,34 @@ type ComplexityRoot struct {
 	ValidationFinding struct {
 		Indicator func(childComplexity int) int
 		Kind      func(childComplexity int) int
+		Left      func(childComplexity int) int
 		Message   func(childComplexity int) int
+		Outlier   func(childComplexity int) int
 		Period    func(childComplexity int) int
 		Region    func(childComplexity int) int
+		Right     func(childComplexity int) int
 		Rule      func(childComplexity int) int
+		RuleID    func(childComplexity int) int
 		Severity  func(childComplexity int) int
+	}
+
+	ValidationRule struct {
+		Active        func(childComplexity int) int
+		Expression    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Indicators    func(childComplexity int) int
+		Left          func(childComplexity int) int
+		MissingValues func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Operator      func(childComplexity int) int
+		Right         func(childComplexity int) int
+		Severity      func(childComplexity int) int
+		Text          func(childComplexity int) int
+		TextEn        func(childComplexity int) int
+		TextZh        func(childComplexity int) int
+		Tolerance     func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		UpdatedBy     func(childComplexity int) int
 	}
 }
 
@@ -292,6 +333,9 @@ type MutationResolver interface {
 	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
 	Publish(ctx context.Context, ids []string, title string, publishAt *time.Time) (*hub.Publication, error)
 	SetReleasable(ctx context.Context, ids []string, releasable bool) (bool, error)
+	CreateValidationRule(ctx context.Context, input model.ValidationRuleInput) (*hub.ValidationRule, error)
+	UpdateValidationRule(ctx context.Context, id string, input model.ValidationRulePatch) (*hub.ValidationRule, error)
+	DeactivateValidationRule(ctx context.Context, id string) (*hub.ValidationRule, error)
 	RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
 }
 type PrincipalResolver interface {
@@ -318,7 +362,8 @@ type QueryResolver interface {
 	PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error)
 	Trend(ctx context.Context, indicator string, regions []string, from string, to string) ([]*hub.TrendSeries, error)
 	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error)
-	ValidationReport(ctx context.Context, period string, region *string) ([]*model.ValidationFinding, error)
+	ValidationReport(ctx context.Context, period string, region *string) ([]*hub.ValidationFinding, error)
+	ValidationRules(ctx context.Context, all *bool) ([]*hub.ValidationRule, error)
 	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
 	Publications(ctx context.Context) ([]*hub.Publication, error)
 	Shares(ctx context.Context, department *string) ([]*hub.Share, error)
@@ -335,6 +380,10 @@ type ShareResolver interface {
 type TrendSeriesResolver interface {
 	Indicator(ctx context.Context, obj *hub.TrendSeries) (*hub.Indicator, error)
 	Region(ctx context.Context, obj *hub.TrendSeries) (*hub.Region, error)
+}
+type ValidationFindingResolver interface {
+	Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error)
+	Region(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Region, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -454,6 +503,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Detail(childComplexity), true
+	case "AuditEntry.fileName":
+		if e.ComplexityRoot.AuditEntry.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.FileName(childComplexity), true
 	case "AuditEntry.id":
 		if e.ComplexityRoot.AuditEntry.ID == nil {
 			break
@@ -774,6 +829,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Indicator.ValueType(childComplexity), true
 
+	case "Mutation.createValidationRule":
+		if e.ComplexityRoot.Mutation.CreateValidationRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createValidationRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateValidationRule(childComplexity, args["input"].(model.ValidationRuleInput)), true
+	case "Mutation.deactivateValidationRule":
+		if e.ComplexityRoot.Mutation.DeactivateValidationRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivateValidationRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivateValidationRule(childComplexity, args["id"].(string)), true
 	case "Mutation.publish":
 		if e.ComplexityRoot.Mutation.Publish == nil {
 			break
@@ -840,6 +917,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Transition(childComplexity, args["ids"].([]string), args["to"].(hub.Status), args["reason"].(*string)), true
+	case "Mutation.updateValidationRule":
+		if e.ComplexityRoot.Mutation.UpdateValidationRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateValidationRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateValidationRule(childComplexity, args["id"].(string), args["input"].(model.ValidationRulePatch)), true
+
+	case "Outlier.kind":
+		if e.ComplexityRoot.Outlier.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.Kind(childComplexity), true
+	case "Outlier.mad":
+		if e.ComplexityRoot.Outlier.MAD == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.MAD(childComplexity), true
+	case "Outlier.median":
+		if e.ComplexityRoot.Outlier.Median == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.Median(childComplexity), true
+	case "Outlier.sampleSize":
+		if e.ComplexityRoot.Outlier.SampleSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.SampleSize(childComplexity), true
+	case "Outlier.score":
+		if e.ComplexityRoot.Outlier.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.Score(childComplexity), true
+	case "Outlier.threshold":
+		if e.ComplexityRoot.Outlier.Threshold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.Threshold(childComplexity), true
+	case "Outlier.value":
+		if e.ComplexityRoot.Outlier.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outlier.Value(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -929,6 +1060,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Publication.ID(childComplexity), true
+	case "Publication.periods":
+		if e.ComplexityRoot.Publication.Periods == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Publication.Periods(childComplexity), true
 	case "Publication.publishAt":
 		if e.ComplexityRoot.Publication.PublishAt == nil {
 			break
@@ -1143,6 +1280,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ValidationReport(childComplexity, args["period"].(string), args["region"].(*string)), true
+	case "Query.validationRules":
+		if e.ComplexityRoot.Query.ValidationRules == nil {
+			break
+		}
+
+		args, err := ec.field_Query_validationRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ValidationRules(childComplexity, args["all"].(*bool)), true
 
 	case "Region.children":
 		if e.ComplexityRoot.Region.Children == nil {
@@ -1248,6 +1396,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubmitResult.Values(childComplexity), true
+	case "SubmitResult.warnings":
+		if e.ComplexityRoot.SubmitResult.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubmitResult.Warnings(childComplexity), true
 
 	case "TrendPoint.period":
 		if e.ComplexityRoot.TrendPoint.Period == nil {
@@ -1305,12 +1459,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ValidationFinding.Kind(childComplexity), true
+	case "ValidationFinding.left":
+		if e.ComplexityRoot.ValidationFinding.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationFinding.Left(childComplexity), true
 	case "ValidationFinding.message":
 		if e.ComplexityRoot.ValidationFinding.Message == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ValidationFinding.Message(childComplexity), true
+	case "ValidationFinding.outlier":
+		if e.ComplexityRoot.ValidationFinding.Outlier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationFinding.Outlier(childComplexity), true
 	case "ValidationFinding.period":
 		if e.ComplexityRoot.ValidationFinding.Period == nil {
 			break
@@ -1323,18 +1489,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ValidationFinding.Region(childComplexity), true
+	case "ValidationFinding.right":
+		if e.ComplexityRoot.ValidationFinding.Right == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationFinding.Right(childComplexity), true
 	case "ValidationFinding.rule":
 		if e.ComplexityRoot.ValidationFinding.Rule == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ValidationFinding.Rule(childComplexity), true
+	case "ValidationFinding.ruleId":
+		if e.ComplexityRoot.ValidationFinding.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationFinding.RuleID(childComplexity), true
 	case "ValidationFinding.severity":
 		if e.ComplexityRoot.ValidationFinding.Severity == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ValidationFinding.Severity(childComplexity), true
+
+	case "ValidationRule.active":
+		if e.ComplexityRoot.ValidationRule.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Active(childComplexity), true
+	case "ValidationRule.expression":
+		if e.ComplexityRoot.ValidationRule.Expression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Expression(childComplexity), true
+	case "ValidationRule.id":
+		if e.ComplexityRoot.ValidationRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.ID(childComplexity), true
+	case "ValidationRule.indicators":
+		if e.ComplexityRoot.ValidationRule.Indicators == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Indicators(childComplexity), true
+	case "ValidationRule.left":
+		if e.ComplexityRoot.ValidationRule.Left == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Left(childComplexity), true
+	case "ValidationRule.missingValues":
+		if e.ComplexityRoot.ValidationRule.MissingValues == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.MissingValues(childComplexity), true
+	case "ValidationRule.name":
+		if e.ComplexityRoot.ValidationRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Name(childComplexity), true
+	case "ValidationRule.operator":
+		if e.ComplexityRoot.ValidationRule.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Operator(childComplexity), true
+	case "ValidationRule.right":
+		if e.ComplexityRoot.ValidationRule.Right == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Right(childComplexity), true
+	case "ValidationRule.severity":
+		if e.ComplexityRoot.ValidationRule.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Severity(childComplexity), true
+	case "ValidationRule.text":
+		if e.ComplexityRoot.ValidationRule.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Text(childComplexity), true
+	case "ValidationRule.textEn":
+		if e.ComplexityRoot.ValidationRule.TextEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.TextEn(childComplexity), true
+	case "ValidationRule.textZh":
+		if e.ComplexityRoot.ValidationRule.TextZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.TextZh(childComplexity), true
+	case "ValidationRule.tolerance":
+		if e.ComplexityRoot.ValidationRule.Tolerance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Tolerance(childComplexity), true
+	case "ValidationRule.updatedAt":
+		if e.ComplexityRoot.ValidationRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.UpdatedAt(childComplexity), true
+	case "ValidationRule.updatedBy":
+		if e.ComplexityRoot.ValidationRule.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.UpdatedBy(childComplexity), true
 
 	}
 	return 0, false
@@ -1348,6 +1623,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("DataValueFilter", ec.unmarshalInputDataValueFilter),
 			graphql.NewInputUnmarshaler("DataValueInput", ec.unmarshalInputDataValueInput),
+			graphql.NewInputUnmarshaler("ValidationRuleInput", ec.unmarshalInputValidationRuleInput),
+			graphql.NewInputUnmarshaler("ValidationRulePatch", ec.unmarshalInputValidationRulePatch),
 		)
 	}
 	first := true
@@ -1540,6 +1817,8 @@ type SubmitResult {
   unchanged: Int!
   conflicts: [Conflict!]!
   values: [DataValue!]!
+  "WARN 规则违反 / WARN rules the values violate (BLOCK ones are conflicts with code VALIDATION)"
+  warnings: [ValidationFinding!]!
 }
 
 "比较行 / One region in a comparison."
@@ -1578,7 +1857,10 @@ type Publication {
   publishAt: Time!
   createdAt: Time!
   createdBy: String!
+  "调用者可见的数据条数 / how many of its values the caller may see (none before the embargo ends, for the media office)."
   values: Int!
+  "这些数据的期别 / the periods of those values."
+  periods: [String!]!
 }
 
 type TrendPoint { period: String! value: Float qualifier: Qualifier status: ValueStatus }
@@ -1596,16 +1878,94 @@ type AccessExplanation {
   rules: [String!]!
 }
 
+"校验规则违反时的处理 / what a violated rule does: BLOCK rejects the submission, WARN reports it."
 enum Severity { BLOCK WARN }
+"缺失值策略 / a rule with a missing value: skip it, or evaluate it with missing values as 0."
+enum MissingValues { SKIP_IF_ANY_MISSING NEVER_SKIP }
+"异常值比较对象 / TIME: the same region's earlier periods; PEER: regions with the same parent and level."
+enum OutlierKind { TIME PEER }
+
+"""
+校验规则 / A validation rule over the indicators of one region and period: left operator right,
+relaxed by tolerance, e.g. minors_total <= population_total. Expressions use expr-lang syntax
+(+ - * / abs() min() max() …) over indicator keys.
+"""
+type ValidationRule {
+  id: ID!
+  "小写字母、数字、下划线 / a unique name: lower-case letters, digits, _"
+  name: String!
+  left: String!
+  "== != < <= > >="
+  operator: String!
+  right: String!
+  tolerance: Float!
+  severity: Severity!
+  missingValues: MissingValues!
+  textZh: String!
+  textEn: String!
+  "中文 / English"
+  text: String!
+  "the rule as one line, e.g. minors_total <= population_total"
+  expression: String!
+  active: Boolean!
+  "the indicator keys the expressions read"
+  indicators: [ID!]!
+  updatedAt: Time!
+  updatedBy: String
+}
+input ValidationRuleInput {
+  name: String!
+  left: String!
+  operator: String!
+  right: String!
+  tolerance: Float = 0
+  severity: Severity!
+  missingValues: MissingValues = SKIP_IF_ANY_MISSING
+  textZh: String!
+  textEn: String!
+}
+"Fields left out stay as they are."
+input ValidationRulePatch {
+  name: String
+  left: String
+  operator: String
+  right: String
+  tolerance: Float
+  severity: Severity
+  missingValues: MissingValues
+  textZh: String
+  textEn: String
+  active: Boolean
+}
+
+"异常值的依据 / The numbers that made a value an outlier (per 10,000 minors): modified z-score = 0.6745·(value − median)/mad."
+type Outlier {
+  kind: OutlierKind!
+  value: Float!
+  median: Float!
+  mad: Float!
+  score: Float!
+  threshold: Float!
+  "values compared with (earlier periods, or peers including this region)"
+  sampleSize: Int!
+}
+
+"校验发现 / A violated rule or an outlier, computed from the values the caller may read."
 type ValidationFinding {
   "RULE, OUTLIER_TIME or OUTLIER_PEER"
   kind: String!
   severity: Severity!
+  "the rule's name (RULE findings)"
   rule: String
+  ruleId: ID
   indicator: Indicator
   region: Region!
   period: String!
   message: String!
+  "the evaluated sides of the rule"
+  left: Float
+  right: Float
+  outlier: Outlier
 }
 
 input AuditFilter {
@@ -1621,7 +1981,10 @@ type AuditEntry {
   at: Time!
   actor: String!
   actorRole: String!
+  "API, IMPORT, CLI (sql: a direct database write)"
   channel: String!
+  "导入文件名 / the imported file (channel IMPORT)"
+  fileName: String
   action: String!
   indicator: Indicator
   region: Region
@@ -1657,7 +2020,10 @@ type Query {
   publicityStats(period: String!, region: ID): [PublicityStat!]!
   trend(indicator: ID!, regions: [ID!]!, from: String!, to: String!): [TrendSeries!]!
   explainAccess(indicator: ID!, region: ID!, period: String!): AccessExplanation!
+  "校验报告 / rule violations and outliers of period in the subtree of region (default: yours)."
   validationReport(period: String!, region: ID): [ValidationFinding!]!
+  "校验规则 / the validation rules (inactive ones too with all: true). Admins and coordinators."
+  validationRules(all: Boolean = false): [ValidationRule!]!
   auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditConnection!
   "发布批次 / publication batches, newest first."
   publications: [Publication!]!
@@ -1678,6 +2044,12 @@ type Mutation {
   publish(ids: [ID!]!, title: String!, publishAt: Time): Publication!
   "标记可向媒体发布的重要数据 / mark released headline figures for the media office. Coordinators."
   setReleasable(ids: [ID!]!, releasable: Boolean!): Boolean!
+  "新建校验规则 / define a validation rule. Admins and coordinators."
+  createValidationRule(input: ValidationRuleInput!): ValidationRule!
+  "修改校验规则 / change a validation rule. Admins and coordinators."
+  updateValidationRule(id: ID!, input: ValidationRulePatch!): ValidationRule!
+  "停用校验规则 / deactivate a validation rule (rules are never deleted). Admins and coordinators."
+  deactivateValidationRule(id: ID!): ValidationRule!
   "撤销共享 / revoke; indicators null = every agreement between the two departments."
   revokeShare(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
 }
@@ -1739,6 +2111,8 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_actorRole(ctx, field)
 	case "channel":
 		return ec.fieldContext_AuditEntry_channel(ctx, field)
+	case "fileName":
+		return ec.fieldContext_AuditEntry_fileName(ctx, field)
 	case "action":
 		return ec.fieldContext_AuditEntry_action(ctx, field)
 	case "indicator":
@@ -1891,6 +2265,26 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
 }
 
+func (ec *executionContext) childFields_Outlier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Outlier_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_Outlier_value(ctx, field)
+	case "median":
+		return ec.fieldContext_Outlier_median(ctx, field)
+	case "mad":
+		return ec.fieldContext_Outlier_mad(ctx, field)
+	case "score":
+		return ec.fieldContext_Outlier_score(ctx, field)
+	case "threshold":
+		return ec.fieldContext_Outlier_threshold(ctx, field)
+	case "sampleSize":
+		return ec.fieldContext_Outlier_sampleSize(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Outlier", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1951,6 +2345,8 @@ func (ec *executionContext) childFields_Publication(ctx context.Context, field g
 		return ec.fieldContext_Publication_createdBy(ctx, field)
 	case "values":
 		return ec.fieldContext_Publication_values(ctx, field)
+	case "periods":
+		return ec.fieldContext_Publication_periods(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Publication", field.Name)
 }
@@ -2027,6 +2423,8 @@ func (ec *executionContext) childFields_SubmitResult(ctx context.Context, field 
 		return ec.fieldContext_SubmitResult_conflicts(ctx, field)
 	case "values":
 		return ec.fieldContext_SubmitResult_values(ctx, field)
+	case "warnings":
+		return ec.fieldContext_SubmitResult_warnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubmitResult", field.Name)
 }
@@ -2065,6 +2463,8 @@ func (ec *executionContext) childFields_ValidationFinding(ctx context.Context, f
 		return ec.fieldContext_ValidationFinding_severity(ctx, field)
 	case "rule":
 		return ec.fieldContext_ValidationFinding_rule(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_ValidationFinding_ruleId(ctx, field)
 	case "indicator":
 		return ec.fieldContext_ValidationFinding_indicator(ctx, field)
 	case "region":
@@ -2073,8 +2473,52 @@ func (ec *executionContext) childFields_ValidationFinding(ctx context.Context, f
 		return ec.fieldContext_ValidationFinding_period(ctx, field)
 	case "message":
 		return ec.fieldContext_ValidationFinding_message(ctx, field)
+	case "left":
+		return ec.fieldContext_ValidationFinding_left(ctx, field)
+	case "right":
+		return ec.fieldContext_ValidationFinding_right(ctx, field)
+	case "outlier":
+		return ec.fieldContext_ValidationFinding_outlier(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ValidationFinding", field.Name)
+}
+
+func (ec *executionContext) childFields_ValidationRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ValidationRule_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ValidationRule_name(ctx, field)
+	case "left":
+		return ec.fieldContext_ValidationRule_left(ctx, field)
+	case "operator":
+		return ec.fieldContext_ValidationRule_operator(ctx, field)
+	case "right":
+		return ec.fieldContext_ValidationRule_right(ctx, field)
+	case "tolerance":
+		return ec.fieldContext_ValidationRule_tolerance(ctx, field)
+	case "severity":
+		return ec.fieldContext_ValidationRule_severity(ctx, field)
+	case "missingValues":
+		return ec.fieldContext_ValidationRule_missingValues(ctx, field)
+	case "textZh":
+		return ec.fieldContext_ValidationRule_textZh(ctx, field)
+	case "textEn":
+		return ec.fieldContext_ValidationRule_textEn(ctx, field)
+	case "text":
+		return ec.fieldContext_ValidationRule_text(ctx, field)
+	case "expression":
+		return ec.fieldContext_ValidationRule_expression(ctx, field)
+	case "active":
+		return ec.fieldContext_ValidationRule_active(ctx, field)
+	case "indicators":
+		return ec.fieldContext_ValidationRule_indicators(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ValidationRule_updatedAt(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_ValidationRule_updatedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ValidationRule", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2192,6 +2636,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Mutation_createValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ValidationRuleInput, error) {
+			return ec.unmarshalNValidationRuleInput2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivateValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Mutation_publish_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -2354,6 +2826,28 @@ func (ec *executionContext) field_Mutation_transition_args(ctx context.Context, 
 		return nil, err
 	}
 	args["reason"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ValidationRulePatch, error) {
+			return ec.unmarshalNValidationRulePatch2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationRulePatch(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -2658,6 +3152,20 @@ func (ec *executionContext) field_Query_validationReport_args(ctx context.Contex
 		return nil, err
 	}
 	args["region"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_validationRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "all",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["all"] = arg0
 	return args, nil
 }
 
@@ -3104,6 +3612,29 @@ func (ec *executionContext) _AuditEntry_channel(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntry_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_fileName(ctx context.Context, field graphql.CollectedField, obj *model.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
@@ -4728,6 +5259,138 @@ func (ec *executionContext) fieldContext_Mutation_setReleasable(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createValidationRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createValidationRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateValidationRule(ctx, fc.Args["input"].(model.ValidationRuleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.ValidationRule) graphql.Marshaler {
+			return ec.marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createValidationRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createValidationRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateValidationRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateValidationRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateValidationRule(ctx, fc.Args["id"].(string), fc.Args["input"].(model.ValidationRulePatch))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.ValidationRule) graphql.Marshaler {
+			return ec.marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateValidationRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateValidationRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivateValidationRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivateValidationRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivateValidationRule(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.ValidationRule) graphql.Marshaler {
+			return ec.marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivateValidationRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivateValidationRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_revokeShare(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4770,6 +5433,167 @@ func (ec *executionContext) fieldContext_Mutation_revokeShare(ctx context.Contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Outlier_kind(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.OutlierKind) graphql.Marshaler {
+			return ec.marshalNOutlierKind2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlierKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "OutlierKind")
+}
+
+func (ec *executionContext) _Outlier_value(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Outlier_median(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_median(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Median, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_median(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Outlier_mad(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_mad(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MAD, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_mad(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Outlier_score(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Outlier_threshold(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_threshold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Threshold, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_threshold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Outlier_sampleSize(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outlier_sampleSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SampleSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outlier_sampleSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outlier", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -5197,6 +6021,29 @@ func (ec *executionContext) _Publication_values(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Publication_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Publication", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Publication_periods(ctx context.Context, field graphql.CollectedField, obj *hub.Publication) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Publication_periods(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Periods, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Publication_periods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Publication", field, false, false, "String")
 }
 
 func (ec *executionContext) _PublicityStat_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
@@ -5922,8 +6769,8 @@ func (ec *executionContext) _Query_validationReport(ctx context.Context, field g
 			return ec.Resolvers.Query().ValidationReport(ctx, fc.Args["period"].(string), fc.Args["region"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.ValidationFinding) graphql.Marshaler {
-			return ec.marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationFindingᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
+			return ec.marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5947,6 +6794,50 @@ func (ec *executionContext) fieldContext_Query_validationReport(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_validationReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_validationRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_validationRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ValidationRules(ctx, fc.Args["all"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.ValidationRule) graphql.Marshaler {
+			return ec.marshalNValidationRule2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRuleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_validationRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationRule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_validationRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6718,6 +7609,38 @@ func (ec *executionContext) fieldContext_SubmitResult_values(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _SubmitResult_warnings(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubmitResult_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
+			return ec.marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubmitResult_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubmitResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValidationFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TrendPoint_period(ctx context.Context, field graphql.CollectedField, obj *hub.TrendPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6906,7 +7829,7 @@ func (ec *executionContext) fieldContext_TrendSeries_points(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ValidationFinding_kind(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_kind(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6929,7 +7852,7 @@ func (ec *executionContext) fieldContext_ValidationFinding_kind(_ context.Contex
 	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "String")
 }
 
-func (ec *executionContext) _ValidationFinding_severity(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_severity(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6941,8 +7864,8 @@ func (ec *executionContext) _ValidationFinding_severity(ctx context.Context, fie
 			return obj.Severity, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v model.Severity) graphql.Marshaler {
-			return ec.marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐSeverity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v hub.Severity) graphql.Marshaler {
+			return ec.marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6952,7 +7875,7 @@ func (ec *executionContext) fieldContext_ValidationFinding_severity(_ context.Co
 	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "Severity")
 }
 
-func (ec *executionContext) _ValidationFinding_rule(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_rule(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6975,7 +7898,30 @@ func (ec *executionContext) fieldContext_ValidationFinding_rule(_ context.Contex
 	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "String")
 }
 
-func (ec *executionContext) _ValidationFinding_indicator(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_ruleId(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationFinding_ruleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RuleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationFinding_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ValidationFinding_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6984,7 +7930,7 @@ func (ec *executionContext) _ValidationFinding_indicator(ctx context.Context, fi
 			return ec.fieldContext_ValidationFinding_indicator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Indicator, nil
+			return ec.resolveBatch_ValidationFinding_indicator(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
@@ -6998,16 +7944,39 @@ func (ec *executionContext) fieldContext_ValidationFinding_indicator(_ context.C
 	fc = &graphql.FieldContext{
 		Object:     "ValidationFinding",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Indicator(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_ValidationFinding_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (any, error) {
+	resolver := ec.Resolvers.ValidationFinding()
+	if batch, ok := graphql.BatchParentsFor[*hub.ValidationFinding](ctx, "ValidationFinding"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Indicator(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Indicator](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"ValidationFinding.indicator",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Indicator(ctx, []*hub.ValidationFinding{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Indicator](
+		ctx,
+		results,
+		err,
+		"ValidationFinding.indicator",
+	)
+}
 
-func (ec *executionContext) _ValidationFinding_region(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_region(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7016,7 +7985,7 @@ func (ec *executionContext) _ValidationFinding_region(ctx context.Context, field
 			return ec.fieldContext_ValidationFinding_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Region, nil
+			return ec.resolveBatch_ValidationFinding_region(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -7030,16 +7999,39 @@ func (ec *executionContext) fieldContext_ValidationFinding_region(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "ValidationFinding",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_ValidationFinding_region(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (any, error) {
+	resolver := ec.Resolvers.ValidationFinding()
+	if batch, ok := graphql.BatchParentsFor[*hub.ValidationFinding](ctx, "ValidationFinding"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"ValidationFinding.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*hub.ValidationFinding{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"ValidationFinding.region",
+	)
+}
 
-func (ec *executionContext) _ValidationFinding_period(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_period(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7062,7 +8054,7 @@ func (ec *executionContext) fieldContext_ValidationFinding_period(_ context.Cont
 	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "String")
 }
 
-func (ec *executionContext) _ValidationFinding_message(ctx context.Context, field graphql.CollectedField, obj *model.ValidationFinding) (ret graphql.Marshaler) {
+func (ec *executionContext) _ValidationFinding_message(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7083,6 +8075,452 @@ func (ec *executionContext) _ValidationFinding_message(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_ValidationFinding_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationFinding_left(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationFinding_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Left, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationFinding_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ValidationFinding_right(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationFinding_right(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Right, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationFinding_right(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationFinding", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ValidationFinding_outlier(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationFinding_outlier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outlier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Outlier) graphql.Marshaler {
+			return ec.marshalOOutlier2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlier(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationFinding_outlier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ValidationFinding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outlier(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ValidationRule_id(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ValidationRule_name(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_left(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_left(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Left, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_left(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_operator(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_right(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_right(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Right, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_right(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_tolerance(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_tolerance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tolerance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_tolerance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ValidationRule_severity(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.Severity) graphql.Marshaler {
+			return ec.marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "Severity")
+}
+
+func (ec *executionContext) _ValidationRule_missingValues(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_missingValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MissingValues, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.MissingValues) graphql.Marshaler {
+			return ec.marshalNMissingValues2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_missingValues(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "MissingValues")
+}
+
+func (ec *executionContext) _ValidationRule_textZh(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_textZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_textZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_textEn(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_textEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TextEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_textEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_text(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, true, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_expression(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_expression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expression(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_expression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, true, false, "String")
+}
+
+func (ec *executionContext) _ValidationRule_active(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ValidationRule_indicators(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_indicators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicators, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_indicators(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ValidationRule_updatedAt(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ValidationRule_updatedBy(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_updatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -8400,6 +9838,216 @@ func UnmarshalDataValueInput(ctx context.Context, raw any) (model.DataValueInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputValidationRuleInput(ctx context.Context, obj any) (model.ValidationRuleInput, error) {
+	var it model.ValidationRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["tolerance"]; !present {
+		asMap["tolerance"] = 0
+	}
+	if _, present := asMap["missingValues"]; !present {
+		asMap["missingValues"] = "SKIP_IF_ANY_MISSING"
+	}
+
+	fieldsInOrder := [...]string{"name", "left", "operator", "right", "tolerance", "severity", "missingValues", "textZh", "textEn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "left":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("left"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Left = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "right":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("right"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Right = data
+		case "tolerance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tolerance"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tolerance = data
+		case "severity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severity"))
+			data, err := ec.unmarshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severity = data
+		case "missingValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("missingValues"))
+			data, err := ec.unmarshalOMissingValues2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MissingValues = data
+		case "textZh":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textZh"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextZh = data
+		case "textEn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textEn"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextEn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalValidationRuleInput unmarshals raw into the ValidationRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalValidationRuleInput(ctx context.Context, raw any) (model.ValidationRuleInput, error) {
+	var out model.ValidationRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ValidationRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputValidationRulePatch(ctx context.Context, obj any) (model.ValidationRulePatch, error) {
+	var it model.ValidationRulePatch
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "left", "operator", "right", "tolerance", "severity", "missingValues", "textZh", "textEn", "active"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "left":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("left"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Left = data
+		case "operator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("operator"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Operator = data
+		case "right":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("right"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Right = data
+		case "tolerance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tolerance"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tolerance = data
+		case "severity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("severity"))
+			data, err := ec.unmarshalOSeverity2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Severity = data
+		case "missingValues":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("missingValues"))
+			data, err := ec.unmarshalOMissingValues2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MissingValues = data
+		case "textZh":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textZh"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextZh = data
+		case "textEn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("textEn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TextEn = data
+		case "active":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("active"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Active = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalValidationRulePatch unmarshals raw into the ValidationRulePatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalValidationRulePatch(ctx context.Context, raw any) (model.ValidationRulePatch, error) {
+	var out model.ValidationRulePatch
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ValidationRulePatch", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -8576,6 +10224,11 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 		case "channel":
 			out.Values[i] = ec._AuditEntry_channel(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileName":
+			out.Values[i] = ec._AuditEntry_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "action":
@@ -9115,10 +10768,94 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createValidationRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createValidationRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateValidationRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateValidationRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deactivateValidationRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivateValidationRule(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "revokeShare":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeShare(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outlierImplementors = []string{"Outlier"}
+
+func (ec *executionContext) _Outlier(ctx context.Context, sel ast.SelectionSet, obj *hub.Outlier) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outlierImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Outlier")
+		case "kind":
+			out.Values[i] = ec._Outlier_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._Outlier_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "median":
+			out.Values[i] = ec._Outlier_median(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mad":
+			out.Values[i] = ec._Outlier_mad(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._Outlier_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "threshold":
+			out.Values[i] = ec._Outlier_threshold(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sampleSize":
+			out.Values[i] = ec._Outlier_sampleSize(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9350,6 +11087,11 @@ func (ec *executionContext) _Publication(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "periods":
+			out.Values[i] = ec._Publication_periods(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9527,6 +11269,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_validationReport(ctx, field)
+				})
+		case "validationRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_validationRules(ctx, field)
 				})
 		case "auditLog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9734,6 +11482,11 @@ func (ec *executionContext) _SubmitResult(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "warnings":
+			out.Values[i] = ec._SubmitResult_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9846,7 +11599,7 @@ func (ec *executionContext) _TrendSeries(ctx context.Context, sel ast.SelectionS
 
 var validationFindingImplementors = []string{"ValidationFinding"}
 
-func (ec *executionContext) _ValidationFinding(ctx context.Context, sel ast.SelectionSet, obj *model.ValidationFinding) graphql.Marshaler {
+func (ec *executionContext) _ValidationFinding(ctx context.Context, sel ast.SelectionSet, obj *hub.ValidationFinding) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, validationFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9858,36 +11611,166 @@ func (ec *executionContext) _ValidationFinding(ctx context.Context, sel ast.Sele
 		case "kind":
 			out.Values[i] = ec._ValidationFinding_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "severity":
 			out.Values[i] = ec._ValidationFinding_severity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "rule":
 			out.Values[i] = ec._ValidationFinding_rule(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ruleId":
+			out.Values[i] = ec._ValidationFinding_ruleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "indicator":
-			out.Values[i] = ec._ValidationFinding_indicator(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ValidationFinding_indicator(ctx, field, obj)
+				})
 		case "region":
-			out.Values[i] = ec._ValidationFinding_region(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ValidationFinding_region(ctx, field, obj)
+				})
 		case "period":
 			out.Values[i] = ec._ValidationFinding_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "message":
 			out.Values[i] = ec._ValidationFinding_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "left":
+			out.Values[i] = ec._ValidationFinding_left(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "right":
+			out.Values[i] = ec._ValidationFinding_right(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outlier":
+			out.Values[i] = ec._ValidationFinding_outlier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var validationRuleImplementors = []string{"ValidationRule"}
+
+func (ec *executionContext) _ValidationRule(ctx context.Context, sel ast.SelectionSet, obj *hub.ValidationRule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, validationRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ValidationRule")
+		case "id":
+			out.Values[i] = ec._ValidationRule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ValidationRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "left":
+			out.Values[i] = ec._ValidationRule_left(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operator":
+			out.Values[i] = ec._ValidationRule_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "right":
+			out.Values[i] = ec._ValidationRule_right(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tolerance":
+			out.Values[i] = ec._ValidationRule_tolerance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._ValidationRule_severity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missingValues":
+			out.Values[i] = ec._ValidationRule_missingValues(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "textZh":
+			out.Values[i] = ec._ValidationRule_textZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "textEn":
+			out.Values[i] = ec._ValidationRule_textEn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ValidationRule_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expression":
+			out.Values[i] = ec._ValidationRule_expression(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._ValidationRule_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "indicators":
+			out.Values[i] = ec._ValidationRule_indicators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ValidationRule_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedBy":
+			out.Values[i] = ec._ValidationRule_updatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10495,6 +12378,20 @@ func (ec *executionContext) marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhub�
 	return ec._Department(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10589,6 +12486,26 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNMissingValues2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx context.Context, v any) (hub.MissingValues, error) {
+	var res hub.MissingValues
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMissingValues2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx context.Context, sel ast.SelectionSet, v hub.MissingValues) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNOutlierKind2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlierKind(ctx context.Context, v any) (hub.OutlierKind, error) {
+	var res hub.OutlierKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutlierKind2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlierKind(ctx context.Context, sel ast.SelectionSet, v hub.OutlierKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -10767,13 +12684,13 @@ func (ec *executionContext) marshalNRole2githubᚗcomᚋsixprotᚋhubᚋinternal
 	return v
 }
 
-func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐSeverity(ctx context.Context, v any) (model.Severity, error) {
-	var res model.Severity
+func (ec *executionContext) unmarshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx context.Context, v any) (hub.Severity, error) {
+	var res hub.Severity
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐSeverity(ctx context.Context, sel ast.SelectionSet, v model.Severity) graphql.Marshaler {
+func (ec *executionContext) marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx context.Context, sel ast.SelectionSet, v hub.Severity) graphql.Marshaler {
 	return v
 }
 
@@ -10911,11 +12828,12 @@ func (ec *executionContext) marshalNTrendSeries2ᚖgithubᚗcomᚋsixprotᚋhub�
 	return ec._TrendSeries(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ValidationFinding) graphql.Marshaler {
+func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "ValidationFinding", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNValidationFinding2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationFinding(ctx, sel, v[i])
+		return ec.marshalNValidationFinding2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFinding(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10927,12 +12845,46 @@ func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixpr
 	return ret
 }
 
-func (ec *executionContext) marshalNValidationFinding2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationFinding(ctx context.Context, sel ast.SelectionSet, v *model.ValidationFinding) graphql.Marshaler {
+func (ec *executionContext) marshalNValidationFinding2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFinding(ctx context.Context, sel ast.SelectionSet, v *hub.ValidationFinding) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ValidationFinding!")
 		return graphql.Null
 	}
 	return ec._ValidationFinding(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNValidationRule2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationRule) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx context.Context, sel ast.SelectionSet, v *hub.ValidationRule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ValidationRule!")
+		return graphql.Null
+	}
+	return ec._ValidationRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNValidationRuleInput2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationRuleInput(ctx context.Context, v any) (model.ValidationRuleInput, error) {
+	res, err := ec.unmarshalInputValidationRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNValidationRulePatch2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐValidationRulePatch(ctx context.Context, v any) (model.ValidationRulePatch, error) {
+	res, err := ec.unmarshalInputValidationRulePatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNValueStatus2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐStatus(ctx context.Context, v any) (hub.Status, error) {
@@ -11194,6 +13146,24 @@ func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalOID2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalIntID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalIntID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -11235,6 +13205,29 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOMissingValues2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx context.Context, v any) (*hub.MissingValues, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hub.MissingValues)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMissingValues2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐMissingValues(ctx context.Context, sel ast.SelectionSet, v *hub.MissingValues) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOOutlier2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlier(ctx context.Context, sel ast.SelectionSet, v *hub.Outlier) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Outlier(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPrincipal2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPrincipal(ctx context.Context, sel ast.SelectionSet, v *hub.Principal) graphql.Marshaler {
@@ -11329,6 +13322,22 @@ func (ec *executionContext) unmarshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhu
 }
 
 func (ec *executionContext) marshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx context.Context, sel ast.SelectionSet, v *hub.RegionLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOSeverity2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx context.Context, v any) (*hub.Severity, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hub.Severity)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSeverity2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSeverity(ctx context.Context, sel ast.SelectionSet, v *hub.Severity) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

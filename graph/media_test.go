@@ -85,12 +85,37 @@ WHERE indicator_key = 'lectures_held' AND region_code = '370702' AND period = '2
 		api.Query(t, media, `{ publicityStats(period: "2023", region: "370702") { indicator { key } value } }`, nil, &out)
 		return len(out.PublicityStats)
 	}
+	// The batch is listed (the media office sees when it is due), but not
+	// what is in it.
+	batch := func() (values int, periods []string) {
+		var out struct {
+			Publications []struct {
+				Title   string
+				Values  int
+				Periods []string
+			}
+		}
+		api.Query(t, media, `{ publications { title values periods } }`, nil, &out)
+		for _, p := range out.Publications {
+			if p.Title == "2023 第一批" {
+				return p.Values, p.Periods
+			}
+		}
+		t.Fatal("the embargoed batch is not listed")
+		return 0, nil
+	}
 	if n := count(); n != 0 {
 		t.Fatalf("media sees %d figures before the embargo ends", n)
+	}
+	if n, periods := batch(); n != 0 || len(periods) != 0 {
+		t.Errorf("before the embargo the batch shows %d values of %v", n, periods)
 	}
 	time.Sleep(2500 * time.Millisecond)
 	if n := count(); n != 1 {
 		t.Errorf("media sees %d figures after the embargo, want 1", n)
+	}
+	if n, periods := batch(); n != 1 || len(periods) != 1 || periods[0] != "2023" {
+		t.Errorf("after the embargo the batch shows %d values of %v, want 1 of [2023]", n, periods)
 	}
 }
 
@@ -158,5 +183,54 @@ SET session_replication_role = DEFAULT`)
 	}
 	if total != nil && *total-shown == 3 {
 		t.Error("the city total minus the shown counties gives 潍城区's 3")
+	}
+}
+
+// A headline figure (not a publicity indicator) reaches the media office
+// only when a coordinator marks it releasable and then publishes it.
+func TestPublish_HeadlineFigureNeedsReleasableFirst(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+	coord := api.User(t, hub.NewUser{Name: "coord", Role: hub.Coordinator, Region: "370700"})
+	leader := api.User(t, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"})
+	ownerExec(t, api, `UPDATE data_values SET status = 'APPROVED', is_released = true
+WHERE indicator_key = 'child_directors' AND region_code = '370781' AND period = '2023' AND is_head`)
+	var ids struct {
+		DataValues struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
+	api.Query(t, coord, `{ dataValues(filter: {indicators: ["child_directors"], regions: ["370781"], periods: ["2023"]}) { edges { node { id } } } }`, nil, &ids)
+	if len(ids.DataValues.Edges) != 1 {
+		t.Fatalf("want one 2023 child_directors value of 青州市, got %d", len(ids.DataValues.Edges))
+	}
+	vars := map[string]any{"i": []string{ids.DataValues.Edges[0].Node.ID}}
+	publish := `mutation($i: [ID!]!) { publish(ids: $i, title: "2023 重点数据") { id } }`
+	if resp := api.Do(t, coord, publish, vars); resp.Code() != hub.EINVALID {
+		t.Errorf("publishing a headline figure not marked releasable: code %q, want BAD_USER_INPUT", resp.Code())
+	}
+	if resp := api.Do(t, leader, `mutation($i: [ID!]!) { setReleasable(ids: $i, releasable: true) }`, vars); resp.Code() != hub.EFORBIDDEN {
+		t.Errorf("a leader marks a figure releasable: code %q, want FORBIDDEN", resp.Code())
+	}
+	seen := func() bool {
+		var out struct{ PublicityStats []pubStat }
+		api.Query(t, media, `{ publicityStats(period: "2023", region: "370781") { indicator { key } region { code } value } }`, nil, &out)
+		for _, s := range out.PublicityStats {
+			if s.Indicator.Key == "child_directors" && s.Region.Code == "370781" {
+				return true
+			}
+		}
+		return false
+	}
+	if seen() {
+		t.Fatal("media sees the figure before it is published")
+	}
+	api.Query(t, coord, `mutation($i: [ID!]!) { setReleasable(ids: $i, releasable: true) }`, vars, nil)
+	if seen() {
+		t.Fatal("media sees a releasable figure that is not yet published")
+	}
+	api.Query(t, coord, publish, vars, nil)
+	if !seen() {
+		t.Error("media does not see the published headline figure")
 	}
 }

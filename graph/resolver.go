@@ -8,11 +8,12 @@ import "github.com/sixprot/hub/internal/hub"
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	Catalogue hub.CatalogueService
-	Values    hub.ValueService
-	Workflow  hub.WorkflowService
-	Audit     hub.AuditService
-	Submit    hub.SubmitService
-	Access    hub.AccessService
-	Media     hub.MediaService
+	Catalogue  hub.CatalogueService
+	Values     hub.ValueService
+	Workflow   hub.WorkflowService
+	Audit      hub.AuditService
+	Submit     hub.SubmitService
+	Access     hub.AccessService
+	Media      hub.MediaService
+	Validation hub.ValidationService
 }

@@ -57,9 +57,12 @@ func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.Data
 		return nil, err
 	}
 	out := &model.SubmitResult{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
-		Values: res.Values, Conflicts: []*model.Conflict{}}
+		Values: res.Values, Conflicts: []*model.Conflict{}, Warnings: res.Warnings}
 	if out.Values == nil {
 		out.Values = []*hub.DataValue{}
+	}
+	if out.Warnings == nil {
+		out.Warnings = []*hub.ValidationFinding{}
 	}
 	for _, c := range res.Conflicts {
 		out.Conflicts = append(out.Conflicts, &model.Conflict{Index: c.Index, Code: c.Code, Message: c.Message})
@@ -103,6 +106,30 @@ func (r *mutationResolver) SetReleasable(ctx context.Context, ids []string, rele
 	}
 	err = r.Media.SetReleasable(ctx, intIDs, releasable)
 	return err == nil, err
+}
+
+// CreateValidationRule is the resolver for the createValidationRule field.
+func (r *mutationResolver) CreateValidationRule(ctx context.Context, input model.ValidationRuleInput) (*hub.ValidationRule, error) {
+	return r.Validation.CreateRule(ctx, ruleInput(input))
+}
+
+// UpdateValidationRule is the resolver for the updateValidationRule field.
+func (r *mutationResolver) UpdateValidationRule(ctx context.Context, id string, input model.ValidationRulePatch) (*hub.ValidationRule, error) {
+	n, err := parseRuleID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Validation.UpdateRule(ctx, n, rulePatch(input))
+}
+
+// DeactivateValidationRule is the resolver for the deactivateValidationRule field.
+func (r *mutationResolver) DeactivateValidationRule(ctx context.Context, id string) (*hub.ValidationRule, error) {
+	n, err := parseRuleID(id)
+	if err != nil {
+		return nil, err
+	}
+	inactive := false
+	return r.Validation.UpdateRule(ctx, n, hub.RuleInput{Active: &inactive})
 }
 
 // RevokeShare is the resolver for the revokeShare field.
@@ -228,8 +255,13 @@ func (r *queryResolver) ExplainAccess(ctx context.Context, indicator string, reg
 }
 
 // ValidationReport is the resolver for the validationReport field.
-func (r *queryResolver) ValidationReport(ctx context.Context, period string, region *string) ([]*model.ValidationFinding, error) {
-	return nil, notImplemented("validationReport")
+func (r *queryResolver) ValidationReport(ctx context.Context, period string, region *string) ([]*hub.ValidationFinding, error) {
+	return r.Validation.Report(ctx, period, region)
+}
+
+// ValidationRules is the resolver for the validationRules field.
+func (r *queryResolver) ValidationRules(ctx context.Context, all *bool) ([]*hub.ValidationRule, error) {
+	return r.Validation.Rules(ctx, all != nil && *all)
 }
 
 // AuditLog is the resolver for the auditLog field.
@@ -314,6 +346,21 @@ func (r *trendSeriesResolver) Region(ctx context.Context, obj *hub.TrendSeries) 
 	panic(fmt.Errorf("not implemented: Region - region"))
 }
 
+// Indicator is the batch resolver for the indicator field.
+func (r *validationFindingResolver) Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(f *hub.ValidationFinding) string {
+		if f.IndicatorKey == nil {
+			return ""
+		}
+		return *f.IndicatorKey
+	}))
+}
+
+// Region is the batch resolver for the region field.
+func (r *validationFindingResolver) Region(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Region, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(f *hub.ValidationFinding) string { return f.RegionCode }))
+}
+
 // ComparisonRow returns ComparisonRowResolver implementation.
 func (r *Resolver) ComparisonRow() ComparisonRowResolver { return &comparisonRowResolver{r} }
 
@@ -352,6 +399,11 @@ func (r *Resolver) Share() ShareResolver { return &shareResolver{r} }
 // TrendSeries returns TrendSeriesResolver implementation.
 func (r *Resolver) TrendSeries() TrendSeriesResolver { return &trendSeriesResolver{r} }
 
+// ValidationFinding returns ValidationFindingResolver implementation.
+func (r *Resolver) ValidationFinding() ValidationFindingResolver {
+	return &validationFindingResolver{r}
+}
+
 type (
 	comparisonRowResolver     struct{ *Resolver }
 	dataValueResolver         struct{ *Resolver }
@@ -365,4 +417,5 @@ type (
 	regionResolver            struct{ *Resolver }
 	shareResolver             struct{ *Resolver }
 	trendSeriesResolver       struct{ *Resolver }
+	validationFindingResolver struct{ *Resolver }
 )

@@ -175,17 +175,18 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		return nil
 	}
 	h := server.Handler(server.Config{
-		Log:       log,
-		Auth:      postgres.NewAuthService(db),
-		Catalogue: postgres.NewCatalogueService(db),
-		Values:    postgres.NewValueService(db),
-		Workflow:  postgres.NewWorkflowService(db),
-		Audit:     postgres.NewAuditService(db),
-		Submit:    postgres.NewSubmitService(db),
-		Access:    postgres.NewAccessService(db),
-		Media:     postgres.NewMediaService(db, threshold),
-		Sessions:  postgres.NewSessionService(db),
-		Ready:     ready,
+		Log:        log,
+		Auth:       postgres.NewAuthService(db),
+		Catalogue:  postgres.NewCatalogueService(db),
+		Values:     postgres.NewValueService(db),
+		Workflow:   postgres.NewWorkflowService(db),
+		Audit:      postgres.NewAuditService(db),
+		Submit:     postgres.NewSubmitService(db),
+		Validation: postgres.NewValidationService(db),
+		Access:     postgres.NewAccessService(db),
+		Media:      postgres.NewMediaService(db, threshold),
+		Sessions:   postgres.NewSessionService(db),
+		Ready:      ready,
 	})
 	log.Info("serving", "addr", cfg.Addr, "database", postgres.Redact(appURL))
 	return server.Serve(ctx, log, cfg.Addr, h, 30*time.Second)

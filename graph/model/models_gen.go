@@ -3,10 +3,6 @@
 package model
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"strconv"
 	"time"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -24,11 +20,14 @@ type AuditEdge struct {
 }
 
 type AuditEntry struct {
-	ID        string         `json:"id"`
-	At        time.Time      `json:"at"`
-	Actor     string         `json:"actor"`
-	ActorRole string         `json:"actorRole"`
-	Channel   string         `json:"channel"`
+	ID        string    `json:"id"`
+	At        time.Time `json:"at"`
+	Actor     string    `json:"actor"`
+	ActorRole string    `json:"actorRole"`
+	// API, IMPORT, CLI (sql: a direct database write)
+	Channel string `json:"channel"`
+	// 导入文件名 / the imported file (channel IMPORT)
+	FileName  *string        `json:"fileName,omitempty"`
 	Action    string         `json:"action"`
 	Indicator *hub.Indicator `json:"indicator,omitempty"`
 	Region    *hub.Region    `json:"region,omitempty"`
@@ -95,70 +94,32 @@ type SubmitResult struct {
 	Unchanged int              `json:"unchanged"`
 	Conflicts []*Conflict      `json:"conflicts"`
 	Values    []*hub.DataValue `json:"values"`
+	// WARN 规则违反 / WARN rules the values violate (BLOCK ones are conflicts with code VALIDATION)
+	Warnings []*hub.ValidationFinding `json:"warnings"`
 }
 
-type ValidationFinding struct {
-	// RULE, OUTLIER_TIME or OUTLIER_PEER
-	Kind      string         `json:"kind"`
-	Severity  Severity       `json:"severity"`
-	Rule      *string        `json:"rule,omitempty"`
-	Indicator *hub.Indicator `json:"indicator,omitempty"`
-	Region    *hub.Region    `json:"region"`
-	Period    string         `json:"period"`
-	Message   string         `json:"message"`
+type ValidationRuleInput struct {
+	Name          string             `json:"name"`
+	Left          string             `json:"left"`
+	Operator      string             `json:"operator"`
+	Right         string             `json:"right"`
+	Tolerance     *float64           `json:"tolerance,omitempty"`
+	Severity      hub.Severity       `json:"severity"`
+	MissingValues *hub.MissingValues `json:"missingValues,omitempty"`
+	TextZh        string             `json:"textZh"`
+	TextEn        string             `json:"textEn"`
 }
 
-type Severity string
-
-const (
-	SeverityBlock Severity = "BLOCK"
-	SeverityWarn  Severity = "WARN"
-)
-
-var AllSeverity = []Severity{
-	SeverityBlock,
-	SeverityWarn,
-}
-
-func (e Severity) IsValid() bool {
-	switch e {
-	case SeverityBlock, SeverityWarn:
-		return true
-	}
-	return false
-}
-
-func (e Severity) String() string {
-	return string(e)
-}
-
-func (e *Severity) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Severity(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Severity", str)
-	}
-	return nil
-}
-
-func (e Severity) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Severity) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Severity) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
+// Fields left out stay as they are.
+type ValidationRulePatch struct {
+	Name          *string            `json:"name,omitempty"`
+	Left          *string            `json:"left,omitempty"`
+	Operator      *string            `json:"operator,omitempty"`
+	Right         *string            `json:"right,omitempty"`
+	Tolerance     *float64           `json:"tolerance,omitempty"`
+	Severity      *hub.Severity      `json:"severity,omitempty"`
+	MissingValues *hub.MissingValues `json:"missingValues,omitempty"`
+	TextZh        *string            `json:"textZh,omitempty"`
+	TextEn        *string            `json:"textEn,omitempty"`
+	Active        *bool              `json:"active,omitempty"`
 }

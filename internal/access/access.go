@@ -179,3 +179,17 @@ func PublishBlockedBy(p *hub.Principal) error {
 	}
 	return nil
 }
+
+// RuleManageBlockedBy returns the rule that keeps p from listing, defining
+// or changing validation rules (policies validation_rules_read, _insert,
+// _update), or nil for admins and coordinators. Everybody's submissions
+// are still checked against the active rules.
+func RuleManageBlockedBy(p *hub.Principal) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role != hub.Admin && p.Role != hub.Coordinator:
+		return forbidden("只有管理员和协调员可以管理校验规则 / only admins and coordinators manage validation rules; %s users may not", p.Role)
+	}
+	return nil
+}

@@ -60,6 +60,7 @@ func New(t testing.TB, opts Options) *API {
 		Workflow:   postgres.NewWorkflowService(db.App),
 		Audit:      postgres.NewAuditService(db.App),
 		Submit:     postgres.NewSubmitService(db.App),
+		Validation: postgres.NewValidationService(db.App),
 		Access:     postgres.NewAccessService(db.App),
 		Media:      postgres.NewMediaService(db.App, 0),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },

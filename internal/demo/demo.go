@@ -16,6 +16,8 @@ type Store interface {
 	UpsertShares(ctx context.Context, shares []*hub.Share) error
 	PublishPeriod(ctx context.Context, title, period string) error
 	InsertValues(ctx context.Context, channel string, values []hub.ValueRecord) (int64, error)
+	// UpsertRules adds the rules whose name is not taken.
+	UpsertRules(ctx context.Context, rules []*hub.ValidationRule) error
 }
 
 // Summary says what a load did.
@@ -56,6 +58,13 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 	}
 
 	if err := st.UpsertShares(ctx, Shares()); err != nil {
+		return nil, err
+	}
+	rules, err := Rules()
+	if err != nil {
+		return nil, err
+	}
+	if err := st.UpsertRules(ctx, rules); err != nil {
 		return nil, err
 	}
 

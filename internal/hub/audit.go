@@ -7,11 +7,14 @@ import (
 
 // AuditRecord is one line of the audit trail.
 type AuditRecord struct {
-	ID           int64
-	At           time.Time
-	Actor        string
-	ActorRole    string
+	ID        int64
+	At        time.Time
+	Actor     string
+	ActorRole string
+	// Channel is API, IMPORT, CLI (or sql for direct database writes);
+	// FileName is the imported file's name.
 	Channel      string
+	FileName     *string
 	Action       string
 	IndicatorKey *string
 	RegionCode   *string

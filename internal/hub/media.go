@@ -29,8 +29,10 @@ type Publication struct {
 	PublishAt time.Time
 	CreatedAt time.Time
 	CreatedBy string
-	// Values counts the values of the batch the caller may see.
-	Values int
+	// Values counts the values of the batch the caller may see, and
+	// Periods lists their periods, in order.
+	Values  int
+	Periods []string
 }
 
 // PublishRequest publishes approved values as one batch.

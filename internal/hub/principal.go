@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Principal is who a request acts for. It travels in the context and
 // reaches every query: the storage layer hands it to PostgreSQL, whose
@@ -54,13 +57,30 @@ type AuthService interface {
 
 type channelKey struct{}
 
+// Channels a change comes through, as the audit trail records them.
+const (
+	ChannelAPI    = "API"
+	ChannelImport = "IMPORT"
+	ChannelCLI    = "CLI"
+)
+
+// ImportChannel is the channel of an import of the named file.
+func ImportChannel(file string) string { return "import:" + file }
+
+// SplitChannel returns the kind of a channel (API, IMPORT, CLI, …, upper
+// case) and the file name after the first colon of "import:figures.csv".
+func SplitChannel(channel string) (kind, file string) {
+	kind, file, _ = strings.Cut(channel, ":")
+	return strings.ToUpper(kind), file
+}
+
 // NewChannelContext returns ctx carrying the channel a change comes through
 // ("api", "import:figures.csv", "cli"), which the audit trail records.
 func NewChannelContext(ctx context.Context, channel string) context.Context {
 	return context.WithValue(ctx, channelKey{}, channel)
 }
 
-// ChannelFrom returns the channel in ctx, or "api".
+// ChannelFrom returns the channel in ctx, or "api" (ChannelAPI).
 func ChannelFrom(ctx context.Context) string {
 	if c, ok := ctx.Value(channelKey{}).(string); ok {
 		return c

@@ -31,6 +31,10 @@ type SubmitOutcome struct {
 	Created, Updated, Unchanged int
 	Conflicts                   []SubmitConflict
 	Values                      []*DataValue
+	// Warnings are the WARN rules the submitted values violate, evaluated
+	// with the values already stored; BLOCK rules violated are conflicts
+	// with code EVALIDATION.
+	Warnings []*ValidationFinding
 }
 
 // SubmitService writes values, all or nothing.

@@ -27,7 +27,7 @@ WHERE ($1::text[] IS NULL OR a.region_code = ANY($1))
   AND ($6::timestamptz IS NULL OR a.at < $6)`
 
 const (
-	pageAudit = `SELECT a.id, a.at, a.actor, a.actor_role, a.channel, a.action, a.indicator_key, a.region_code,
+	pageAudit = `SELECT a.id, a.at, a.actor, a.actor_role, a.channel, a.file_name, a.action, a.indicator_key, a.region_code,
        a.period, a.old_value, a.new_value, a.old_status, a.new_status, a.detail` + auditWhere + `
   AND ($7::bigint = 0 OR a.id < $7)
 ORDER BY a.id DESC
@@ -47,7 +47,7 @@ func (s *AuditService) FindAudit(ctx context.Context, f hub.AuditFilter, first i
 			var err error
 			page.Entries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*hub.AuditRecord, error) {
 				var e hub.AuditRecord
-				return &e, r.Scan(&e.ID, &e.At, &e.Actor, &e.ActorRole, &e.Channel, &e.Action, &e.IndicatorKey,
+				return &e, r.Scan(&e.ID, &e.At, &e.Actor, &e.ActorRole, &e.Channel, &e.FileName, &e.Action, &e.IndicatorKey,
 					&e.RegionCode, &e.Period, &e.OldValue, &e.NewValue, &e.OldStatus, &e.NewStatus, &e.Detail)
 			})
 			return err

@@ -108,19 +108,22 @@ func AppURL(ownerURL string) (string, error) {
 // transaction only: set_config's third argument is is_local.
 const setPrincipal = `SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
        set_config('hub.department', $3, true), set_config('hub.scope', $4, true),
-       set_config('hub.channel', $5, true)`
+       set_config('hub.channel', $5, true), set_config('hub.file', $6, true)`
 
+// principalArgs are the arguments of setPrincipal: the principal and the
+// channel of ctx ("import:f.csv" becomes channel IMPORT and file f.csv).
 func principalArgs(ctx context.Context) []any {
+	channel, file := hub.SplitChannel(hub.ChannelFrom(ctx))
 	p := hub.PrincipalFrom(ctx)
 	if p == nil {
 		// Nobody: an empty scope matches no region, so nothing is visible.
-		return []any{"", "", "", "", hub.ChannelFrom(ctx)}
+		return []any{"", "", "", "", channel, file}
 	}
 	dept := ""
 	if p.Department != nil {
 		dept = *p.Department
 	}
-	return []any{p.Name, string(p.Role), dept, p.RegionPath, hub.ChannelFrom(ctx)}
+	return []any{p.Name, string(p.Role), dept, p.RegionPath, channel, file}
 }
 
 // read queues the statements fn adds after the principal and runs them as

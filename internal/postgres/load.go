@@ -71,6 +71,21 @@ VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
 	return l.send(ctx, "shares", b)
 }
 
+// UpsertRules adds validation rules whose name is not taken; existing
+// rules (perhaps changed by a coordinator) stay as they are.
+func (l *Loader) UpsertRules(ctx context.Context, rules []*hub.ValidationRule) error {
+	const q = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
+  text_zh, text_en, active, indicator_keys, created_by, updated_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'demo', 'demo') ON CONFLICT (name) DO NOTHING`
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('hub.channel', 'demo:rules', true)`)
+	for _, r := range rules {
+		b.Queue(q, r.Name, r.Left, r.Operator, r.Right, r.Tolerance, string(r.Severity), string(r.MissingValues),
+			r.TextZh, r.TextEn, r.Active, r.Indicators)
+	}
+	return l.send(ctx, "validation rules", b)
+}
+
 func (l *Loader) send(ctx context.Context, what string, b *pgx.Batch) error {
 	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {

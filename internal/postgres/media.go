@@ -165,14 +165,18 @@ func combine(a, b hub.Qualifier) hub.Qualifier {
 }
 
 // Publications lists the publication batches, newest first, with how many
-// of their values the caller may see.
+// of their values the caller may see and of which periods.
 func (s *MediaService) Publications(ctx context.Context) ([]*hub.Publication, error) {
-	const q = `SELECT p.id, p.title, p.publish_at, p.created_at, p.created_by,
-       (SELECT count(*) FROM data_values v WHERE v.publication_id = p.id)
-FROM publications p ORDER BY p.publish_at DESC, p.id DESC`
+	const q = `SELECT p.id, p.title, p.publish_at, p.created_at, p.created_by, c.n, c.periods
+FROM publications p
+CROSS JOIN LATERAL (
+  SELECT count(*), coalesce(array_agg(DISTINCT v.period ORDER BY v.period), '{}')
+  FROM data_values v WHERE v.publication_id = p.id
+) c(n, periods)
+ORDER BY p.publish_at DESC, p.id DESC`
 	pubs, err := list(ctx, s.db, func(row pgx.CollectableRow) (*hub.Publication, error) {
 		var p hub.Publication
-		err := row.Scan(&p.ID, &p.Title, &p.PublishAt, &p.CreatedAt, &p.CreatedBy, &p.Values)
+		err := row.Scan(&p.ID, &p.Title, &p.PublishAt, &p.CreatedAt, &p.CreatedBy, &p.Values, &p.Periods)
 		return &p, err
 	}, q)
 	if err != nil {

@@ -32,14 +32,14 @@ WHERE indicator_key = $1 AND period = $2 AND region_code = $3 AND is_head FOR UP
 	maxVersion  = `SELECT coalesce(max(version), 0) FROM data_values WHERE indicator_key = $1 AND period = $2 AND region_code = $3`
 	insertDraft = `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, qualifier,
   comment, status, version, source, updated_by)
-VALUES ($1, $2, $3, $4::ltree, $5, $6, $7, $8, 'DRAFT', $9, 'api', current_setting('hub.user', true))
+VALUES ($1, $2, $3, $4::ltree, $5, $6, $7, $8, 'DRAFT', $9, $10, current_setting('hub.user', true))
 RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
           version, comment, source, updated_at, updated_by`
 	// Editing a RETURNED value makes it a DRAFT again.
 	updateDraft = `UPDATE data_values SET value = $2, qualifier = $3, comment = $4, version = version + 1,
   status = CASE WHEN status = 'RETURNED' THEN 'DRAFT' ELSE status END,
   status_reason = CASE WHEN status = 'RETURNED' THEN NULL ELSE status_reason END,
-  source = 'api', updated_at = now(), updated_by = current_setting('hub.user', true)
+  source = $5, updated_at = now(), updated_by = current_setting('hub.user', true)
 WHERE id = $1
 RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
           version, comment, source, updated_at, updated_by`
@@ -49,7 +49,10 @@ RETURNING id, indicator_key, region_code, period, value, qualifier, status, stat
 )
 
 // SubmitValues writes in, all or nothing: with any conflict nothing is
-// written and the result lists the conflicts by input index.
+// written and the result lists the conflicts by input index. The values
+// are then checked against the validation rules that read them, in the
+// same transaction: a BLOCK violation is a conflict (code VALIDATION),
+// WARN violations come back as warnings, on dry runs too.
 func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitOutcome, error) {
 	res := &hub.SubmitOutcome{}
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
@@ -65,6 +68,11 @@ func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, d
 				if !errors.As(err, &he) {
 					break
 				}
+			}
+		}
+		if len(res.Conflicts) == 0 {
+			if err := validateSubmission(ctx, tx, in, res); err != nil {
+				return err
 			}
 		}
 		if len(res.Conflicts) > 0 || dryRun {
@@ -147,17 +155,17 @@ func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueIn
 		if _, err := tx.Exec(ctx, retireHead, head.id); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, insertDraft, v.Indicator, ind.DepartmentCode, v.Region, path, v.Period, v.Value, string(q), v.Comment, head.version+1)
+		rows, err = tx.Query(ctx, insertDraft, v.Indicator, ind.DepartmentCode, v.Region, path, v.Period, v.Value, string(q), v.Comment, head.version+1, source(ctx))
 		res.Updated++
 	case exists:
-		rows, err = tx.Query(ctx, updateDraft, head.id, v.Value, string(q), v.Comment)
+		rows, err = tx.Query(ctx, updateDraft, head.id, v.Value, string(q), v.Comment, source(ctx))
 		res.Updated++
 	default:
 		var max int
 		if err := tx.QueryRow(ctx, maxVersion, v.Indicator, v.Period, v.Region).Scan(&max); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, insertDraft, v.Indicator, ind.DepartmentCode, v.Region, path, v.Period, v.Value, string(q), v.Comment, max+1)
+		rows, err = tx.Query(ctx, insertDraft, v.Indicator, ind.DepartmentCode, v.Region, path, v.Period, v.Value, string(q), v.Comment, max+1, source(ctx))
 		res.Created++
 	}
 	if err != nil {
@@ -176,3 +184,12 @@ func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueIn
 func eqFloat(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 func eqString(a, b *string) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// source is data_values.source for a write through the channel of ctx:
+// "import" for imports, "api" otherwise.
+func source(ctx context.Context) string {
+	if kind, _ := hub.SplitChannel(hub.ChannelFrom(ctx)); kind == hub.ChannelImport {
+		return "import"
+	}
+	return "api"
+}

@@ -23,7 +23,7 @@ func NewWorkflowService(db *DB) *WorkflowService { return &WorkflowService{db: d
 var _ hub.WorkflowService = (*WorkflowService)(nil)
 
 const (
-	lockHead = `SELECT v.status, v.indicator_key, v.period, v.region_code, i.publicity
+	lockHead = `SELECT v.status, v.indicator_key, v.period, v.region_code, i.publicity OR v.releasable
 FROM data_values v JOIN indicators i ON i.key = v.indicator_key
 WHERE v.id = $1 AND v.is_head
 FOR UPDATE OF v`
@@ -59,15 +59,16 @@ func (s *WorkflowService) Transition(ctx context.Context, ids []int, to hub.Stat
 		for _, id := range ids {
 			var from hub.Status
 			var ind, period, region string
-			var publicity bool
-			err := tx.QueryRow(ctx, lockHead, id).Scan(&from, &ind, &period, &region, &publicity)
+			// publishable: a publicity indicator, or a value marked releasable
+			var publishable bool
+			err := tx.QueryRow(ctx, lockHead, id).Scan(&from, &ind, &period, &region, &publishable)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return hub.Errorf(hub.ENOTFOUND, "数值 %d 不存在或不是当前版本 / value %d not found or not the head version", id, id)
 			}
 			if err != nil {
 				return fmt.Errorf("lock value %d: %w", id, err)
 			}
-			if err := s.explain(ctx, tx, id, from, to, role, publicity); err != nil {
+			if err := s.explain(ctx, tx, id, from, to, role, publishable); err != nil {
 				return err
 			}
 			var why *string
@@ -97,7 +98,7 @@ func (s *WorkflowService) Transition(ctx context.Context, ids []int, to hub.Stat
 
 // explain checks the step against workflow_transitions and, when it is
 // illegal, says which steps the rules allow from the current status.
-func (s *WorkflowService) explain(ctx context.Context, tx pgx.Tx, id int, from, to hub.Status, role string, publicity bool) error {
+func (s *WorkflowService) explain(ctx context.Context, tx pgx.Tx, id int, from, to hub.Status, role string, publishable bool) error {
 	if from == to {
 		return nil
 	}
@@ -116,8 +117,8 @@ func (s *WorkflowService) explain(ctx context.Context, tx pgx.Tx, id int, from, 
 	var allowed []string
 	for _, r := range rules {
 		if r.to == string(to) && r.role == role {
-			if to == hub.Published && !publicity {
-				return hub.Errorf(hub.EINVALID, "数值 %d：只有公开指标可以发布 / value %d: only publicity indicators may be PUBLISHED", id, id)
+			if to == hub.Published && !publishable {
+				return hub.Errorf(hub.EINVALID, "数值 %d：只有公开指标或已标记可发布的数值可以发布 / value %d: only values of publicity indicators or marked releasable may be PUBLISHED", id, id)
 			}
 			return nil
 		}

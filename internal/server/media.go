@@ -130,7 +130,7 @@ var releaseTmpl = template.Must(template.New("media").Parse(`<!doctype html>
 <h1>已发布统计 / Published statistics</h1>
 <table><tr><th>发布批次 / Publication</th><th>发布时间 / Published at</th><th>数据 / Values</th><th>下载 / Download</th></tr>
 {{range .}}<tr><td>{{.Title}}</td><td>{{.PublishAt.Format "2006-01-02 15:04"}}</td><td>{{.Values}}</td>
-<td>{{if .Open}}<a href="/export/publicity.csv?period={{.Period}}">CSV</a> · <a href="/export/publicity.json?period={{.Period}}">JSON</a>{{else}}禁发期 / embargoed{{end}}</td></tr>
+<td>{{if not .Open}}禁发期 / embargoed{{else}}{{range $i, $p := .Periods}}{{if $i}}<br>{{end}}{{$p}}: <a href="/export/publicity.csv?period={{$p}}">CSV</a> · <a href="/export/publicity.json?period={{$p}}">JSON</a>{{else}}—{{end}}{{end}}</td></tr>
 {{else}}<tr><td colspan="4">暂无发布 / nothing published yet</td></tr>{{end}}
 </table></body></html>`))
 
@@ -147,12 +147,11 @@ func releaseView(cfg Config) http.Handler {
 		}
 		type row struct {
 			*hub.Publication
-			Open   bool
-			Period string
+			Open bool
 		}
 		rows := make([]row, len(pubs))
 		for i, p := range pubs {
-			rows[i] = row{Publication: p, Open: !p.PublishAt.After(time.Now()), Period: periodOf(p.Title)}
+			rows[i] = row{Publication: p, Open: !p.PublishAt.After(time.Now())}
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := releaseTmpl.Execute(w, rows); err != nil {
@@ -170,15 +169,4 @@ func accessForMedia(r *http.Request) error {
 		return hub.Errorf(hub.EFORBIDDEN, "发布页面供媒体、协调员、领导和管理员使用 / the release view is for the media office, coordinators, leaders and admins")
 	}
 	return nil
-}
-
-// periodOf takes the year a publication's title starts with, for its
-// download link (the demo's titles start with it); default this year.
-func periodOf(title string) string {
-	if len(title) >= 4 {
-		if _, err := hub.ParsePeriod(title[:4]); err == nil {
-			return title[:4]
-		}
-	}
-	return strconv.Itoa(time.Now().Year())
 }

@@ -25,17 +25,18 @@ type Readiness func(ctx context.Context) error
 
 // Config wires the server.
 type Config struct {
-	Log       *slog.Logger
-	Auth      hub.AuthService
-	Catalogue hub.CatalogueService
-	Values    hub.ValueService
-	Workflow  hub.WorkflowService
-	Audit     hub.AuditService
-	Submit    hub.SubmitService
-	Access    hub.AccessService
-	Media     hub.MediaService
-	Ready     Readiness
-	Limits    graph.Limits
+	Log        *slog.Logger
+	Auth       hub.AuthService
+	Catalogue  hub.CatalogueService
+	Values     hub.ValueService
+	Workflow   hub.WorkflowService
+	Audit      hub.AuditService
+	Submit     hub.SubmitService
+	Validation hub.ValidationService
+	Access     hub.AccessService
+	Media      hub.MediaService
+	Ready      Readiness
+	Limits     graph.Limits
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
 	// LoaderWait is how long dataloaders collect keys (loader.DefaultWait).
@@ -59,7 +60,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media}, cfg.Log, cfg.Limits)
+	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation}, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))

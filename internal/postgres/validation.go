@@ -1,0 +1,574 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/sixprot/hub/internal/access"
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/validation"
+)
+
+// ValidationService manages validation rules and computes the validation
+// report. Findings are computed when asked, from the values the caller may
+// read (see docs/data-in.md for why they are not stored).
+type ValidationService struct{ db *DB }
+
+// NewValidationService returns the validation service on db (the hub_app pool).
+func NewValidationService(db *DB) *ValidationService { return &ValidationService{db: db} }
+
+var _ hub.ValidationService = (*ValidationService)(nil)
+
+const ruleColumns = `id, name, left_expr, operator, right_expr, tolerance, severity, missing_values,
+       text_zh, text_en, active, indicator_keys, updated_at, updated_by`
+
+const (
+	listRules = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE active OR $1 ORDER BY id`
+	// rulesTouching: the active rules that read any of the keys $1 (all
+	// active rules for NULL), for any caller (migration 00011).
+	rulesTouching = `SELECT ` + ruleColumns + ` FROM active_validation_rules($1::text[])`
+	lockRule      = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE id = $1 FOR UPDATE`
+	storedKeys    = `SELECT key FROM indicators WHERE formula IS NULL`
+	insertRule    = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
+  text_zh, text_en, active, indicator_keys, created_by, updated_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, hub_user(), hub_user())
+RETURNING ` + ruleColumns
+	updateRule = `UPDATE validation_rules SET name = $2, left_expr = $3, operator = $4, right_expr = $5, tolerance = $6,
+  severity = $7, missing_values = $8, text_zh = $9, text_en = $10, active = $11, indicator_keys = $12,
+  updated_at = now(), updated_by = hub_user()
+WHERE id = $1
+RETURNING ` + ruleColumns
+
+	// latestValues: the newest version the caller can see of each value of
+	// keys $3 in the regions $1 and periods $2 (RLS shows heads and
+	// released rows; a caller who cannot see the head sees the released one).
+	latestValues = `SELECT DISTINCT ON (indicator_key, region_code, period) indicator_key, region_code, period, value
+FROM data_values
+WHERE region_code = ANY($1) AND period = ANY($2) AND indicator_key = ANY($3)
+ORDER BY indicator_key, region_code, period, version DESC`
+	// latestInSubtree: the same for one period and the subtree $2.
+	latestInSubtree = `SELECT DISTINCT ON (indicator_key, region_code) indicator_key, region_code, period, value
+FROM data_values
+WHERE period = $1 AND region_path <@ $2::ltree AND indicator_key = ANY($3)
+ORDER BY indicator_key, region_code, version DESC`
+	findRegionPath = `SELECT path::text, coalesce((SELECT p.path::text FROM regions p WHERE p.code = r.parent_code), r.path::text)
+FROM regions r WHERE code = $1`
+	// outlierCounts: the stored count indicators (not BASE) in the subtree
+	// $2, for period $1 and the earlier periods of its type; newest visible
+	// version of each.
+	outlierCounts = `SELECT DISTINCT ON (v.indicator_key, v.region_code, v.period)
+       v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.level, r.path::text, v.period, v.value
+FROM data_values v
+JOIN indicators i ON i.key = v.indicator_key
+JOIN regions r ON r.code = v.region_code
+WHERE v.region_path <@ $2::ltree AND i.value_type = 'COUNT' AND i.protection <> 'BASE' AND i.formula IS NULL
+  AND length(v.period) = length($1) AND v.period <= $1
+ORDER BY v.indicator_key, v.region_code, v.period, v.version DESC`
+	// outlierMinors: minors_total by region and year, to the year of $1.
+	// (A separate statement: joined in SQL, the planner misjudges the
+	// DISTINCT ON sets and loops; the maps are small.)
+	outlierMinors = `SELECT DISTINCT ON (region_code, period) region_code, period, value
+FROM data_values
+WHERE indicator_key = 'minors_total' AND region_path <@ $2::ltree AND period <= left($1, 4) AND length(period) = 4
+ORDER BY region_code, period, version DESC`
+)
+
+func scanRule(row pgx.CollectableRow) (*hub.ValidationRule, error) {
+	var r hub.ValidationRule
+	err := row.Scan(&r.ID, &r.Name, &r.Left, &r.Operator, &r.Right, &r.Tolerance, &r.Severity, &r.MissingValues,
+		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy)
+	return &r, err
+}
+
+// Rules lists the active rules, or all of them.
+func (s *ValidationService) Rules(ctx context.Context, all bool) ([]*hub.ValidationRule, error) {
+	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
+	}
+	var rules []*hub.ValidationRule
+	err := s.db.read(ctx, func(b *pgx.Batch) { collect(b, &rules, scanRule, listRules, all) })
+	if err != nil {
+		return nil, fmt.Errorf("list validation rules: %w", err)
+	}
+	return rules, nil
+}
+
+// CreateRule checks and stores a new rule.
+func (s *ValidationService) CreateRule(ctx context.Context, in hub.RuleInput) (*hub.ValidationRule, error) {
+	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
+	}
+	r := &hub.ValidationRule{Severity: hub.Warn, MissingValues: hub.SkipIfAnyMissing, Active: true}
+	if in.Name == nil || in.Left == nil || in.Operator == nil || in.Right == nil || in.TextZh == nil || in.TextEn == nil {
+		return nil, hub.Errorf(hub.EINVALID, "规则须有名称、左右表达式、运算符和中英文说明 / a rule needs a name, left, operator, right and Chinese and English texts")
+	}
+	merge(r, in)
+	var out *hub.ValidationRule
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		if err := check(ctx, tx, r); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, insertRule, r.Name, r.Left, r.Operator, r.Right, r.Tolerance, r.Severity,
+			r.MissingValues, r.TextZh, r.TextEn, r.Active, r.Indicators)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectExactlyOneRow(rows, scanRule)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create validation rule: %w", ruleError(err, r.Name))
+	}
+	return out, nil
+}
+
+// UpdateRule changes the fields of rule id that in sets; Active false
+// deactivates it.
+func (s *ValidationService) UpdateRule(ctx context.Context, id int, in hub.RuleInput) (*hub.ValidationRule, error) {
+	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
+	}
+	var out *hub.ValidationRule
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, lockRule, id)
+		if err != nil {
+			return err
+		}
+		r, err := pgx.CollectExactlyOneRow(rows, scanRule)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return hub.Errorf(hub.ENOTFOUND, "校验规则 %d 不存在 / no validation rule %d", id, id)
+		} else if err != nil {
+			return err
+		}
+		merge(r, in)
+		if err := check(ctx, tx, r); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, updateRule, id, r.Name, r.Left, r.Operator, r.Right, r.Tolerance, r.Severity,
+			r.MissingValues, r.TextZh, r.TextEn, r.Active, r.Indicators)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectExactlyOneRow(rows, scanRule)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return hub.Errorf(hub.EFORBIDDEN, "无权修改校验规则 / not allowed to change validation rules")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update validation rule %d: %w", id, ruleError(err, ""))
+	}
+	return out, nil
+}
+
+func merge(r *hub.ValidationRule, in hub.RuleInput) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	set(&r.Name, in.Name)
+	set(&r.Left, in.Left)
+	set(&r.Operator, in.Operator)
+	set(&r.Right, in.Right)
+	set(&r.TextZh, in.TextZh)
+	set(&r.TextEn, in.TextEn)
+	if in.Tolerance != nil {
+		r.Tolerance = *in.Tolerance
+	}
+	if in.Severity != nil {
+		r.Severity = *in.Severity
+	}
+	if in.MissingValues != nil {
+		r.MissingValues = *in.MissingValues
+	}
+	if in.Active != nil {
+		r.Active = *in.Active
+	}
+}
+
+// check compiles r against the stored indicators of the catalogue, which
+// sets r.Indicators.
+func check(ctx context.Context, tx pgx.Tx, r *hub.ValidationRule) error {
+	if !ruleName(r.Name) {
+		return hub.Errorf(hub.EINVALID, "规则名称须为小写字母、数字和下划线 / a rule name is lower-case letters, digits and _, not %q", r.Name)
+	}
+	rows, err := tx.Query(ctx, storedKeys)
+	if err != nil {
+		return err
+	}
+	known, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	_, err = validation.Compile(r, known)
+	return err
+}
+
+func ruleName(s string) bool {
+	if s == "" || len(s) > 64 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ruleError names a duplicate rule name.
+func ruleError(err error, name string) error {
+	if pgCode(err) == "23505" {
+		return hub.Errorf(hub.EINVALID, "已有名为 %q 的规则 / a rule named %q exists", name, name)
+	}
+	return err
+}
+
+// distinct collects strings once each, in first-seen order.
+type distinct struct {
+	seen map[string]bool
+	list []string
+}
+
+func (d *distinct) add(s string) {
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	if !d.seen[s] {
+		d.seen[s] = true
+		d.list = append(d.list, s)
+	}
+}
+
+// valueKey identifies a value: indicator, region, period.
+type valueKey struct{ ind, region, period string }
+
+// cell is a region and period, the scope of a rule.
+type cell struct{ region, period string }
+
+// validateSubmission evaluates, inside the submission's transaction, the
+// active rules that read the submitted indicators, for every submitted
+// region and period, on the submitted values together with the stored ones
+// the submitter may read. A BLOCK violation is a conflict (code
+// VALIDATION) at the first input the rule reads; WARN violations are
+// warnings.
+func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res *hub.SubmitOutcome) error {
+	if len(in) == 0 {
+		return nil
+	}
+	var keys, regions, periods distinct
+	for _, v := range in {
+		keys.add(v.Indicator)
+		regions.add(v.Region)
+		periods.add(v.Period)
+	}
+	rows, err := tx.Query(ctx, rulesTouching, keys.list)
+	if err != nil {
+		return fmt.Errorf("find validation rules: %w", err)
+	}
+	defs, err := pgx.CollectRows(rows, scanRule)
+	if err != nil {
+		return fmt.Errorf("find validation rules: %w", err)
+	}
+	if len(defs) == 0 {
+		return nil
+	}
+	rules, readKeys, err := compileAll(defs)
+	if err != nil {
+		return err
+	}
+	values, err := queryValues(ctx, tx, latestValues, regions.list, periods.list, readKeys)
+	if err != nil {
+		return err
+	}
+	// first input of each cell per indicator, in input order
+	type at struct {
+		cell cell
+		rule int
+	}
+	reported := map[at]bool{}
+	for i, v := range in {
+		c := cell{v.Region, v.Period}
+		for ri, r := range rules {
+			if reported[at{c, ri}] || !contains(r.Indicators, v.Indicator) {
+				continue
+			}
+			reported[at{c, ri}] = true
+			f, err := evalRule(r, values, c)
+			switch {
+			case err != nil:
+				return err
+			case f == nil:
+				continue
+			}
+			if r.Severity == hub.Block {
+				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: hub.EVALIDATION, Message: f.Message})
+			} else {
+				res.Warnings = append(res.Warnings, f)
+			}
+		}
+	}
+	return nil
+}
+
+func compileAll(defs []*hub.ValidationRule) ([]*validation.Rule, []string, error) {
+	var rules []*validation.Rule
+	seen := map[string]bool{}
+	var keys []string
+	for _, d := range defs {
+		r, err := validation.Compile(d, d.Indicators)
+		if err != nil {
+			return nil, nil, fmt.Errorf("stored rule %s no longer compiles: %w", d.Name, err)
+		}
+		rules = append(rules, r)
+		for _, k := range d.Indicators {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return rules, keys, nil
+}
+
+func queryValues(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, sql string, args ...any) (map[valueKey]*float64, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read values to validate: %w", err)
+	}
+	out := map[valueKey]*float64{}
+	var k valueKey
+	var v *float64
+	_, err = pgx.ForEachRow(rows, []any{&k.ind, &k.region, &k.period, &v}, func() error {
+		out[k] = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read values to validate: %w", err)
+	}
+	return out, nil
+}
+
+// evalRule evaluates r for a cell and returns its finding, or nil when the
+// rule holds or is skipped.
+func evalRule(r *validation.Rule, values map[valueKey]*float64, c cell) (*hub.ValidationFinding, error) {
+	env := make(map[string]*float64, len(r.Indicators))
+	for _, k := range r.Indicators {
+		env[k] = values[valueKey{k, c.region, c.period}]
+	}
+	res, err := r.Eval(env)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Violated {
+		return nil, nil
+	}
+	id, name, ind := r.ID, r.Name, r.Indicators[0]
+	return &hub.ValidationFinding{Kind: hub.FindingRule, Severity: r.Severity, RuleID: &id, Rule: &name,
+		IndicatorKey: &ind, RegionCode: c.region, Period: c.period, Message: r.Message(res),
+		Left: &res.Left, Right: &res.Right}, nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Report lists rule violations (BLOCK and WARN: values loaded past the
+// API, or stored before a rule existed, can violate BLOCK rules too) and
+// outliers for period in the subtree of region, from what the caller can
+// read.
+func (s *ValidationService) Report(ctx context.Context, period string, region *string) ([]*hub.ValidationFinding, error) {
+	p := hub.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	}
+	if _, err := hub.ParsePeriod(period); err != nil {
+		return nil, hub.Errorf(hub.EINVALID, "无效的期间 %q / invalid period %q", period, period)
+	}
+	code := p.Region
+	if region != nil {
+		code = *region
+	}
+	var out []*hub.ValidationFinding
+	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+		var path, peerPath string
+		err := tx.QueryRow(ctx, findRegionPath, code).Scan(&path, &peerPath)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return hub.Errorf(hub.ENOTFOUND, "地区 %q 不存在 / no region %q", code, code)
+		} else if err != nil {
+			return err
+		}
+		if out, err = ruleFindings(ctx, tx, period, path); err != nil {
+			return err
+		}
+		outliers, err := outlierFindings(ctx, tx, period, path, peerPath)
+		out = append(out, outliers...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("validation report: %w", err)
+	}
+	if out == nil {
+		out = []*hub.ValidationFinding{}
+	}
+	return out, nil
+}
+
+func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.ValidationFinding, error) {
+	rows, err := tx.Query(ctx, rulesTouching, nil)
+	if err != nil {
+		return nil, err
+	}
+	defs, err := pgx.CollectRows(rows, scanRule)
+	if err != nil || len(defs) == 0 {
+		return nil, err
+	}
+	rules, keys, err := compileAll(defs)
+	if err != nil {
+		return nil, err
+	}
+	values, err := queryValues(ctx, tx, latestInSubtree, period, path, keys)
+	if err != nil {
+		return nil, err
+	}
+	regionSet := map[string]bool{}
+	for k := range values {
+		regionSet[k.region] = true
+	}
+	regions := make([]string, 0, len(regionSet))
+	for r := range regionSet {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	var out []*hub.ValidationFinding
+	for _, reg := range regions {
+		for _, r := range rules {
+			f, err := evalRule(r, values, cell{reg, period})
+			if err != nil {
+				return nil, err
+			}
+			if f != nil {
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
+type rate struct {
+	ind, region, parent, level, path, period string
+	value, minors                            float64
+}
+
+func outlierFindings(ctx context.Context, tx pgx.Tx, period, path, peerPath string) ([]*hub.ValidationFinding, error) {
+	minors := map[cell]float64{}
+	rows, err := tx.Query(ctx, outlierMinors, period, peerPath)
+	if err != nil {
+		return nil, fmt.Errorf("read minors: %w", err)
+	}
+	var c cell
+	var m *float64
+	_, err = pgx.ForEachRow(rows, []any{&c.region, &c.period, &m}, func() error {
+		if m != nil {
+			minors[c] = *m
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read minors: %w", err)
+	}
+	rows, err = tx.Query(ctx, outlierCounts, period, peerPath)
+	if err != nil {
+		return nil, fmt.Errorf("read counts: %w", err)
+	}
+	var all []rate
+	var r rate
+	var v *float64
+	_, err = pgx.ForEachRow(rows, []any{&r.ind, &r.region, &r.parent, &r.level, &r.path, &r.period, &v}, func() error {
+		if v != nil {
+			r.value, r.minors = *v, minors[cell{r.region, r.period[:4]}]
+			all = append(all, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read counts: %w", err)
+	}
+	type series struct{ ind, region string }
+	type peerGroup struct{ ind, parent, level string }
+	history := map[series][]float64{}
+	peers := map[peerGroup][]float64{}
+	var current []rate
+	for _, x := range all {
+		v, ok := validation.PerTenThousand(x.value, x.minors)
+		if !ok {
+			continue
+		}
+		x.value = v
+		if x.period == period {
+			peers[peerGroup{x.ind, x.parent, x.level}] = append(peers[peerGroup{x.ind, x.parent, x.level}], v)
+			if x.path == path || strings.HasPrefix(x.path, path+".") {
+				current = append(current, x)
+			}
+		} else {
+			history[series{x.ind, x.region}] = append(history[series{x.ind, x.region}], v)
+		}
+	}
+	sort.Slice(current, func(i, j int) bool {
+		if current[i].region != current[j].region {
+			return current[i].region < current[j].region
+		}
+		return current[i].ind < current[j].ind
+	})
+	var out []*hub.ValidationFinding
+	for _, x := range current {
+		if s, ok := validation.ModifiedZ(x.value, history[series{x.ind, x.region}], validation.MinTimeSample); ok && s.Outlier() {
+			out = append(out, outlierFinding(x, hub.OutlierTime, s))
+		}
+		if s, ok := validation.ModifiedZ(x.value, peers[peerGroup{x.ind, x.parent, x.level}], validation.MinPeerSample); ok && s.Outlier() {
+			out = append(out, outlierFinding(x, hub.OutlierPeer, s))
+		}
+	}
+	return out, nil
+}
+
+func outlierFinding(x rate, kind hub.OutlierKind, s validation.Score) *hub.ValidationFinding {
+	ind := x.ind
+	f := &hub.ValidationFinding{Severity: hub.Warn, IndicatorKey: &ind, RegionCode: x.region, Period: x.period,
+		Outlier: &hub.Outlier{Kind: kind, Value: s.Value, Median: s.Median, MAD: s.MAD, Score: s.Score,
+			Threshold: validation.ZThreshold, SampleSize: s.N}}
+	what, whatEn := "历年", "earlier periods"
+	f.Kind = hub.FindingOutlierTime
+	if kind == hub.OutlierPeer {
+		what, whatEn = "同级地区", "peer regions"
+		f.Kind = hub.FindingOutlierPeer
+	}
+	f.Message = fmt.Sprintf("%s 每万名未成年人 %.4g，%s中位数 %.4g，MAD %.4g，修正 z 分数 %.2f（阈值 %.1f）/ "+
+		"%s per 10,000 minors %.4g; median of %s %.4g, MAD %.4g, modified z-score %.2f (threshold %.1f)",
+		ind, s.Value, what, s.Median, s.MAD, s.Score, validation.ZThreshold,
+		ind, s.Value, whatEn, s.Median, s.MAD, s.Score, validation.ZThreshold)
+	return f
+}
+
+// pgCode returns the SQLSTATE of a PostgreSQL error in err's chain, or "".
+func pgCode(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
