@@ -183,3 +183,120 @@ func sameAnswer(b *testing.B, hubJSON, floorJSON []byte) {
 		b.Fatalf("the hub and its floor answer differently:\nhub:   %.600s\nfloor: %.600s", hubJSON, floorJSON)
 	}
 }
+
+// submitIndicators are civil affairs' county-level yearly counts, in the
+// demo catalogue and so at both scales.
+var submitIndicators = []string{"care_activities", "care_participants", "charity_participants", "child_directors",
+	"child_supervisors", "companion_activities", "companion_cards", "distressed_children_aided",
+	"distressed_children_visits", "distressed_minors_helped"}
+
+// submitFloor writes the same values in one statement: new keys inserted,
+// existing drafts updated, under the analyst's policies.
+const submitFloor = `
+INSERT INTO data_values AS d (indicator_key, department_code, region_code, region_path, period, value, status,
+                              version, source, updated_by)
+SELECT x.k, i.department_code, x.r, g.path, x.p, x.v, 'DRAFT', 1, 'api', current_setting('hub.user', true)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(k, r, p, v)
+JOIN indicators i ON i.key = x.k
+JOIN regions g ON g.code = x.r
+ON CONFLICT (indicator_key, period, region_code) WHERE is_head
+DO UPDATE SET value = EXCLUDED.value, version = d.version + 1, updated_at = now(), updated_by = EXCLUDED.updated_by
+RETURNING d.id, d.version`
+
+// BenchmarkSubmitValues1000 submits 1,000 values (new keys in future years
+// at first, then changes of the same drafts) as a civil affairs analyst.
+// At province scale it leaves 1,000 drafts of 2030 in the database.
+func BenchmarkSubmitValues1000(b *testing.B) {
+	const mutation = `mutation($in: [DataValueInput!]!) { submitValues(input: $in) {
+  created updated unchanged conflicts { index code message } values { id version } } }`
+	for _, s := range apitest.Scales(b, apitest.Options{}) {
+		root := "370700"
+		if s.Name == "province" {
+			root = "370000"
+		}
+		dept := "civil_affairs"
+		token := s.API.Token(b, hub.NewUser{Name: "bench-analyst-" + root, Role: hub.Analyst, Department: &dept, Region: root})
+		p := s.API.Principal(b, token)
+		var counties []string
+		err := apitest.AsPrincipal(context.Background(), s.Floor, p,
+			`SELECT code FROM regions WHERE level = 'COUNTY' ORDER BY code`, nil, func(rows pgx.Rows) error {
+				var err error
+				counties, err = pgx.CollectRows(rows, pgx.RowTo[string])
+				return err
+			})
+		if err != nil {
+			b.Fatal(err)
+		}
+		type key struct{ ind, region, period string }
+		var keys []key
+		for year := 2030; len(keys) < 1000; year++ {
+			for _, ind := range submitIndicators {
+				for _, c := range counties {
+					if len(keys) < 1000 {
+						keys = append(keys, key{ind, c, strconv.Itoa(year)})
+					}
+				}
+			}
+		}
+		b.Run(s.Name, func(b *testing.B) {
+			round := 0
+			hubFn := func(b *testing.B) {
+				round++
+				in := make([]map[string]any, len(keys))
+				for i, k := range keys {
+					in[i] = map[string]any{"indicator": k.ind, "region": k.region, "period": k.period, "value": float64(round*1000 + i)}
+				}
+				var out struct {
+					SubmitValues struct {
+						Created, Updated int
+						Conflicts        []any
+					}
+				}
+				resp := s.API.Do(b, token, mutation, map[string]any{"in": in})
+				if len(resp.Errors) > 0 {
+					b.Fatalf("GraphQL errors: %+v", resp.Errors)
+				}
+				if err := json.Unmarshal(resp.Data, &out); err != nil {
+					b.Fatal(err)
+				}
+				if n := out.SubmitValues.Created + out.SubmitValues.Updated; n != len(keys) || len(out.SubmitValues.Conflicts) > 0 {
+					b.Fatalf("wrote %d values with conflicts %v, want %d", n, out.SubmitValues.Conflicts, len(keys))
+				}
+			}
+			floorFn := func(b *testing.B) {
+				round++
+				inds, regions, periods := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+				values := make([]float64, len(keys))
+				for i, k := range keys {
+					inds[i], regions[i], periods[i], values[i] = k.ind, k.region, k.period, float64(round*1000+i)
+				}
+				type row struct {
+					ID      string `json:"id"`
+					Version int    `json:"version"`
+				}
+				var out []row
+				err := apitest.AsPrincipal(context.Background(), s.Floor, p, submitFloor, []any{inds, regions, periods, values},
+					func(rows pgx.Rows) error {
+						var id int64
+						var r row
+						_, err := pgx.ForEachRow(rows, []any{&id, &r.Version}, func() error {
+							r.ID = strconv.FormatInt(id, 10)
+							out = append(out, r)
+							return nil
+						})
+						return err
+					})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(out) != len(keys) {
+					b.Fatalf("floor wrote %d values, want %d", len(out), len(keys))
+				}
+				if _, err := json.Marshal(out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			apitest.Versus(b, hubFn, floorFn)
+		})
+	}
+}
