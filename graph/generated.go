@@ -315,7 +315,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ComparisonRowResolver interface {
-	Region(ctx context.Context, obj *hub.ComparisonRow) (*hub.Region, error)
+	Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error)
 }
 type DataValueResolver interface {
 	Indicator(ctx context.Context, objs []*hub.DataValue) ([]*hub.Indicator, error)
@@ -343,7 +343,7 @@ type PrincipalResolver interface {
 	Region(ctx context.Context, obj *hub.Principal) (*hub.Region, error)
 }
 type ProtectionProfileResolver interface {
-	Region(ctx context.Context, obj *hub.ProtectionProfile) (*hub.Region, error)
+	Region(ctx context.Context, objs []*hub.ProtectionProfile) ([]*hub.Region, error)
 }
 type PublicityStatResolver interface {
 	Indicator(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Indicator, error)
@@ -378,8 +378,8 @@ type ShareResolver interface {
 	Indicator(ctx context.Context, objs []*hub.Share) ([]*hub.Indicator, error)
 }
 type TrendSeriesResolver interface {
-	Indicator(ctx context.Context, obj *hub.TrendSeries) (*hub.Indicator, error)
-	Region(ctx context.Context, obj *hub.TrendSeries) (*hub.Region, error)
+	Indicator(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Indicator, error)
+	Region(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Region, error)
 }
 type ValidationFindingResolver interface {
 	Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error)
@@ -3872,7 +3872,7 @@ func (ec *executionContext) _ComparisonRow_region(ctx context.Context, field gra
 			return ec.fieldContext_ComparisonRow_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ComparisonRow().Region(ctx, obj)
+			return ec.resolveBatch_ComparisonRow_region(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -3893,6 +3893,29 @@ func (ec *executionContext) fieldContext_ComparisonRow_region(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_ComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *hub.ComparisonRow) (any, error) {
+	resolver := ec.Resolvers.ComparisonRow()
+	if batch, ok := graphql.BatchParentsFor[*hub.ComparisonRow](ctx, "ComparisonRow"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"ComparisonRow.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*hub.ComparisonRow{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"ComparisonRow.region",
+	)
 }
 
 func (ec *executionContext) _ComparisonRow_value(ctx context.Context, field graphql.CollectedField, obj *hub.ComparisonRow) (ret graphql.Marshaler) {
@@ -5761,7 +5784,7 @@ func (ec *executionContext) _ProtectionProfile_region(ctx context.Context, field
 			return ec.fieldContext_ProtectionProfile_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ProtectionProfile().Region(ctx, obj)
+			return ec.resolveBatch_ProtectionProfile_region(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -5782,6 +5805,29 @@ func (ec *executionContext) fieldContext_ProtectionProfile_region(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_ProtectionProfile_region(ctx context.Context, field graphql.CollectedField, obj *hub.ProtectionProfile) (any, error) {
+	resolver := ec.Resolvers.ProtectionProfile()
+	if batch, ok := graphql.BatchParentsFor[*hub.ProtectionProfile](ctx, "ProtectionProfile"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"ProtectionProfile.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*hub.ProtectionProfile{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"ProtectionProfile.region",
+	)
 }
 
 func (ec *executionContext) _ProtectionProfile_scores(ctx context.Context, field graphql.CollectedField, obj *hub.ProtectionProfile) (ret graphql.Marshaler) {
@@ -7742,7 +7788,7 @@ func (ec *executionContext) _TrendSeries_indicator(ctx context.Context, field gr
 			return ec.fieldContext_TrendSeries_indicator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TrendSeries().Indicator(ctx, obj)
+			return ec.resolveBatch_TrendSeries_indicator(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
@@ -7764,6 +7810,29 @@ func (ec *executionContext) fieldContext_TrendSeries_indicator(_ context.Context
 	}
 	return fc, nil
 }
+func (ec *executionContext) resolveBatch_TrendSeries_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.TrendSeries) (any, error) {
+	resolver := ec.Resolvers.TrendSeries()
+	if batch, ok := graphql.BatchParentsFor[*hub.TrendSeries](ctx, "TrendSeries"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Indicator(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Indicator](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"TrendSeries.indicator",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Indicator(ctx, []*hub.TrendSeries{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Indicator](
+		ctx,
+		results,
+		err,
+		"TrendSeries.indicator",
+	)
+}
 
 func (ec *executionContext) _TrendSeries_region(ctx context.Context, field graphql.CollectedField, obj *hub.TrendSeries) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -7774,7 +7843,7 @@ func (ec *executionContext) _TrendSeries_region(ctx context.Context, field graph
 			return ec.fieldContext_TrendSeries_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.TrendSeries().Region(ctx, obj)
+			return ec.resolveBatch_TrendSeries_region(ctx, field, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -7795,6 +7864,29 @@ func (ec *executionContext) fieldContext_TrendSeries_region(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+func (ec *executionContext) resolveBatch_TrendSeries_region(ctx context.Context, field graphql.CollectedField, obj *hub.TrendSeries) (any, error) {
+	resolver := ec.Resolvers.TrendSeries()
+	if batch, ok := graphql.BatchParentsFor[*hub.TrendSeries](ctx, "TrendSeries"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"TrendSeries.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*hub.TrendSeries{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"TrendSeries.region",
+	)
 }
 
 func (ec *executionContext) _TrendSeries_points(ctx context.Context, field graphql.CollectedField, obj *hub.TrendSeries) (ret graphql.Marshaler) {
@@ -12225,6 +12317,7 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 }
 
 func (ec *executionContext) marshalNComparisonRow2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ComparisonRow) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "ComparisonRow", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -12537,6 +12630,7 @@ func (ec *executionContext) marshalNProtection2githubᚗcomᚋsixprotᚋhubᚋin
 }
 
 func (ec *executionContext) marshalNProtectionProfile2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ProtectionProfile) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "ProtectionProfile", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -12805,6 +12899,7 @@ func (ec *executionContext) marshalNTrendPoint2ᚕgithubᚗcomᚋsixprotᚋhub�
 }
 
 func (ec *executionContext) marshalNTrendSeries2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.TrendSeries) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "TrendSeries", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -16,4 +16,5 @@ type Resolver struct {
 	Access     hub.AccessService
 	Media      hub.MediaService
 	Validation hub.ValidationService
+	Analytics  hub.AnalyticsService
 }

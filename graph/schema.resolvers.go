@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -17,9 +16,9 @@ import (
 	"github.com/sixprot/hub/internal/media"
 )
 
-// Region is the resolver for the region field.
-func (r *comparisonRowResolver) Region(ctx context.Context, obj *hub.ComparisonRow) (*hub.Region, error) {
-	panic(fmt.Errorf("not implemented: Region - region"))
+// Region is the batch resolver for the region field.
+func (r *comparisonRowResolver) Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(c *hub.ComparisonRow) string { return c.RegionCode }))
 }
 
 // Indicator is the batch resolver for the indicator field.
@@ -151,9 +150,9 @@ func (r *principalResolver) Region(ctx context.Context, obj *hub.Principal) (*hu
 	return loader.For(ctx).Region.Load(ctx, obj.Region)()
 }
 
-// Region is the resolver for the region field.
-func (r *protectionProfileResolver) Region(ctx context.Context, obj *hub.ProtectionProfile) (*hub.Region, error) {
-	panic(fmt.Errorf("not implemented: Region - region"))
+// Region is the batch resolver for the region field.
+func (r *protectionProfileResolver) Region(ctx context.Context, objs []*hub.ProtectionProfile) ([]*hub.Region, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(p *hub.ProtectionProfile) string { return p.RegionCode }))
 }
 
 // Indicator is the batch resolver for the indicator field.
@@ -231,12 +230,16 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 
 // Comparison is the resolver for the comparison field.
 func (r *queryResolver) Comparison(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) ([]*hub.ComparisonRow, error) {
-	return nil, notImplemented("comparison")
+	q := hub.ComparisonQuery{Indicator: indicator, Period: period, Parent: parent}
+	if level != nil {
+		q.Level = *level
+	}
+	return r.Analytics.Comparison(ctx, q)
 }
 
 // ProtectionProfile is the resolver for the protectionProfile field.
 func (r *queryResolver) ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error) {
-	return nil, notImplemented("protectionProfile")
+	return r.Analytics.Profile(ctx, regions, period)
 }
 
 // PublicityStats is the resolver for the publicityStats field.
@@ -246,7 +249,7 @@ func (r *queryResolver) PublicityStats(ctx context.Context, period string, regio
 
 // Trend is the resolver for the trend field.
 func (r *queryResolver) Trend(ctx context.Context, indicator string, regions []string, from string, to string) ([]*hub.TrendSeries, error) {
-	return nil, notImplemented("trend")
+	return r.Analytics.Trend(ctx, indicator, regions, from, to)
 }
 
 // ExplainAccess is the resolver for the explainAccess field.
@@ -336,14 +339,14 @@ func (r *shareResolver) Indicator(ctx context.Context, objs []*hub.Share) ([]*hu
 	}))
 }
 
-// Indicator is the resolver for the indicator field.
-func (r *trendSeriesResolver) Indicator(ctx context.Context, obj *hub.TrendSeries) (*hub.Indicator, error) {
-	panic(fmt.Errorf("not implemented: Indicator - indicator"))
+// Indicator is the batch resolver for the indicator field.
+func (r *trendSeriesResolver) Indicator(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Indicator, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(s *hub.TrendSeries) string { return s.IndicatorKey }))
 }
 
-// Region is the resolver for the region field.
-func (r *trendSeriesResolver) Region(ctx context.Context, obj *hub.TrendSeries) (*hub.Region, error) {
-	panic(fmt.Errorf("not implemented: Region - region"))
+// Region is the batch resolver for the region field.
+func (r *trendSeriesResolver) Region(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Region, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(s *hub.TrendSeries) string { return s.RegionCode }))
 }
 
 // Indicator is the batch resolver for the indicator field.

@@ -185,6 +185,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 		Validation: postgres.NewValidationService(db),
 		Access:     postgres.NewAccessService(db),
 		Media:      postgres.NewMediaService(db, threshold),
+		Analytics:  postgres.NewAnalyticsService(db),
 		Sessions:   postgres.NewSessionService(db),
 		Ready:      ready,
 	})

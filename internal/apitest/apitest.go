@@ -63,6 +63,7 @@ func New(t testing.TB, opts Options) *API {
 		Validation: postgres.NewValidationService(db.App),
 		Access:     postgres.NewAccessService(db.App),
 		Media:      postgres.NewMediaService(db.App, 0),
+		Analytics:  postgres.NewAnalyticsService(db.App),
 		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
 		LoaderWait: opts.LoaderWait,
 		Sessions:   postgres.NewSessionService(db.App),

@@ -3,7 +3,11 @@ package dashboard_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,5 +73,58 @@ func TestDashboard_UsesAnalyticsServiceWhenWired(t *testing.T) {
 	}
 	if s, _ := json.Marshal(out.Charts["radar"]["series"]); !strings.Contains(string(s), "青州市") || !strings.Contains(string(s), "70") {
 		t.Errorf("radar series: %s", s)
+	}
+}
+
+// TestDashboard_RankingAndRadarComeFromTheAPI compares the page with the
+// API: per 10,000 minors, the ranking table lists the regions in the
+// order and with the ranks of the comparison query, and the radar draws
+// the protectionProfile scores.
+func TestDashboard_RankingAndRadarComeFromTheAPI(t *testing.T) {
+	api, token := setup(t)
+	var out struct {
+		Comparison []struct {
+			Region struct{ Code string }
+			Rank   *int
+		}
+		ProtectionProfile []struct {
+			Region struct{ Code string }
+			Scores []struct{ Score *float64 }
+		}
+	}
+	api.Query(t, token, `{ comparison(indicator: "child_directors", period: "2022") { region { code } rank }
+  protectionProfile(regions: ["370781"], period: "2022") { region { code } scores { score } } }`, nil, &out)
+	var want []string
+	for _, r := range out.Comparison {
+		rank := "—"
+		if r.Rank != nil {
+			rank = fmt.Sprint(*r.Rank)
+		}
+		want = append(want, r.Region.Code+" "+rank)
+	}
+	body := get(t, api.Handler, token, "/dashboard?period=2022&percap=1").Body.String()
+	var got []string
+	for _, m := range regexp.MustCompile(`<tr data-region="(\d+)"><td>([^<]+)</td>`).FindAllStringSubmatch(body, -1) {
+		got = append(got, m[1]+" "+m[2])
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") || len(want) < 10 {
+		t.Errorf("ranking table %v\nAPI comparison %v", got, want)
+	}
+
+	data := get(t, api.Handler, token, "/dashboard/data.json?period=2022&regions=370781").Body.Bytes()
+	var charts struct {
+		Charts map[string]map[string]any `json:"charts"`
+	}
+	if err := json.Unmarshal(data, &charts); err != nil {
+		t.Fatal(err)
+	}
+	series, _ := json.Marshal(charts.Charts["radar"]["series"])
+	for _, s := range out.ProtectionProfile[0].Scores {
+		if s.Score != nil && !strings.Contains(string(series), strconv.FormatFloat(math.Round(*s.Score*100)/100, 'f', -1, 64)) {
+			t.Errorf("radar %s lacks the API's score %v (2 decimals)", series, *s.Score)
+		}
+	}
+	if !strings.Contains(string(series), "青州市") {
+		t.Errorf("radar has no 青州市 series: %s", series)
 	}
 }

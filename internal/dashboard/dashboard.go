@@ -37,8 +37,8 @@ type Config struct {
 	Sessions  hub.SessionService
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
-	// Analytics may be nil until the analytics service is wired; the
-	// comparison then falls back to raw values and the radar is empty.
+	// Analytics gives the comparison, the radar and the trend: the same
+	// answers as the API's comparison, protectionProfile and trend.
 	Analytics hub.AnalyticsService
 	// SecureCookies marks cookies Secure even without TLS on this hop
 	// (behind a TLS-terminating proxy).

@@ -61,7 +61,10 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	if p == nil {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first")
 	}
-	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: d.cfg.Analytics != nil, User: p.Name}
+	if d.cfg.Analytics == nil {
+		return nil, hub.Errorf(hub.EUNAVAILABLE, "分析服务尚未接入 / the analytics service is not wired")
+	}
+	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: true, User: p.Name}
 	if s := sessionFrom(ctx); s != nil {
 		m.CSRF = s.CSRF
 	}
@@ -93,7 +96,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	}
 
 	// One read of the period's released values of the children serves the
-	// KPIs, the heatmap and (without analytics) the comparison.
+	// KPIs and the heatmap.
 	values, total, err := d.allValues(ctx, hub.ValueFilter{Regions: codes, Periods: []string{v.Period}, Statuses: released})
 	if err != nil {
 		return nil, err
@@ -106,7 +109,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		byKey[dv.IndicatorKey][dv.RegionCode] = dv
 	}
 	m.kpis(byKey, total)
-	if err := m.comparison(ctx, d.cfg.Analytics, byKey, byCode); err != nil {
+	if err := m.comparison(ctx, d.cfg.Analytics, byCode); err != nil {
 		return nil, err
 	}
 	m.Heat = byKey
@@ -133,16 +136,12 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		sel[i] = r.Code
 	}
 	from, to := fmtPeriodRange(v.Period, 5)
-	if d.cfg.Analytics != nil && len(sel) > 0 {
+	if len(sel) > 0 {
 		if m.Profiles, err = d.cfg.Analytics.Profile(ctx, sel, v.Period); err != nil {
 			return nil, fmt.Errorf("dashboard profile: %w", err)
 		}
 		if m.Trends, err = d.cfg.Analytics.Trend(ctx, m.Indicator.Key, sel, from, to); err != nil {
 			return nil, fmt.Errorf("dashboard trend: %w", err)
-		}
-	} else if len(sel) > 0 {
-		if m.Trends, err = d.trendFromValues(ctx, m.Indicator.Key, sel, from, to); err != nil {
-			return nil, err
 		}
 	}
 	for _, t := range m.Trends {
@@ -229,76 +228,45 @@ func (m *Model) kpis(byKey map[string]map[string]*hub.DataValue, total int) {
 	m.KPIs = append(m.KPIs, KPI{Label: m.L["approved"], Value: formatNumber(n, m.View.Lang), Note: m.View.Period})
 }
 
-// comparison fills the ranking: from the analytics service when wired,
-// else from the released values read above.
-func (m *Model) comparison(ctx context.Context, a hub.AnalyticsService, byKey map[string]map[string]*hub.DataValue, byCode map[string]*hub.Region) error {
+// comparison fills the ranking from the analytics service: the same
+// values, per-10,000 figures, qualifiers, statuses and ranks as the API's
+// comparison. The API ranks counts per 10,000 minors; when the viewer asks
+// for raw values instead, the rows are ranked on those with the same
+// ranking rule (analytics.Rank).
+func (m *Model) comparison(ctx context.Context, a hub.AnalyticsService, byCode map[string]*hub.Region) error {
 	link := func(r *hub.Region) string {
 		if r.Level == hub.LevelCounty {
 			return "/dashboard/region/" + r.Code + "?" + m.View.Query("regions", "", "parent", "")
 		}
 		return ""
 	}
-	if a != nil && len(m.Children) > 0 {
-		parent := m.Parent.Code
-		rows, err := a.Comparison(ctx, hub.ComparisonQuery{Indicator: m.Indicator.Key, Period: m.View.Period,
-			Parent: &parent, Level: m.Children[0].Level})
-		if err != nil {
-			return fmt.Errorf("dashboard comparison: %w", err)
-		}
-		for _, cr := range rows {
-			r := byCode[cr.RegionCode]
-			if r == nil {
-				continue
-			}
-			m.Rows = append(m.Rows, &Row{Region: r, Name: regionName(r, m.View.Lang), Value: cr.Value,
-				Qualifier: cr.Qualifier, PerTenK: cr.PerTenThousandMinors, Status: cr.Status, Link: link(r)})
-		}
-	} else {
-		for _, r := range m.Children {
-			row := &Row{Region: r, Name: regionName(r, m.View.Lang), Link: link(r)}
-			if dv := byKey[m.Indicator.Key][r.Code]; dv != nil {
-				row.Value, row.Status = dv.Value, &dv.Status
-				q := dv.Qualifier
-				row.Qualifier = &q
-				if mv := byKey[minorsKey][r.Code]; mv != nil && mv.Value != nil && *mv.Value > 0 && dv.Value != nil {
-					pc := *dv.Value / *mv.Value * 10000
-					row.PerTenK = &pc
-				}
-			}
-			m.Rows = append(m.Rows, row)
-		}
+	if len(m.Children) == 0 {
+		return nil
 	}
-	sortRows(m.Rows, m.View.PerCapita)
-	return nil
-}
-
-// trendFromValues reads an indicator's released values over the years.
-func (d *Dashboard) trendFromValues(ctx context.Context, indicator string, regions []string, from, to string) ([]*hub.TrendSeries, error) {
-	var periods []string
-	var f, t int
-	fmt.Sscan(from, &f)
-	fmt.Sscan(to, &t)
-	for y := f; y <= t; y++ {
-		periods = append(periods, fmt.Sprint(y))
-	}
-	values, _, err := d.allValues(ctx, hub.ValueFilter{Indicators: []string{indicator}, Regions: regions, Periods: periods, Statuses: released})
+	parent := m.Parent.Code
+	rows, err := a.Comparison(ctx, hub.ComparisonQuery{Indicator: m.Indicator.Key, Period: m.View.Period,
+		Parent: &parent, Level: m.Children[0].Level})
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("dashboard comparison: %w", err)
 	}
-	var out []*hub.TrendSeries
-	for _, code := range regions {
-		s := &hub.TrendSeries{IndicatorKey: indicator, RegionCode: code}
-		for _, p := range periods {
-			pt := hub.TrendPoint{Period: p}
-			for _, dv := range values {
-				if dv.RegionCode == code && dv.Period == p {
-					q, st := dv.Qualifier, dv.Status
-					pt.Value, pt.Qualifier, pt.Status = dv.Value, &q, &st
-				}
-			}
-			s.Points = append(s.Points, pt)
+	apiPerTenK := false
+	for _, cr := range rows {
+		r := byCode[cr.RegionCode]
+		if r == nil {
+			continue
 		}
-		out = append(out, s)
+		row := &Row{Region: r, Name: regionName(r, m.View.Lang), Value: cr.Value,
+			Qualifier: cr.Qualifier, PerTenK: cr.PerTenThousandMinors, Status: cr.Status, Link: link(r)}
+		if cr.Rank != nil {
+			row.Rank = *cr.Rank
+		}
+		if cr.Value != nil && cr.PerTenThousandMinors != nil {
+			apiPerTenK = true
+		}
+		m.Rows = append(m.Rows, row)
 	}
-	return out, nil
+	if m.View.PerCapita != apiPerTenK {
+		rankRows(m.Rows, m.View.PerCapita)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -217,36 +218,27 @@ func formatValue(v *float64, q *hub.Qualifier, lang string) string {
 	return qualifierMark(q) + formatNumber(*v, lang)
 }
 
-func sortRows(rows []*Row, perCapita bool) {
-	key := func(r *Row) *float64 {
+// rankRows ranks rows on raw values or values per 10,000 minors with the
+// API's ranking rule (1 = highest, ties share, missing last) and orders
+// them by rank.
+func rankRows(rows []*Row, perCapita bool) {
+	keys := make([]*float64, len(rows))
+	for i, r := range rows {
+		keys[i] = r.Value
 		if perCapita {
-			return r.PerTenK
+			keys[i] = r.PerTenK
 		}
-		return r.Value
+	}
+	for i, rk := range analytics.Rank(keys) {
+		rows[i].Rank = 0
+		if rk != nil {
+			rows[i].Rank = *rk
+		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := key(rows[i]), key(rows[j])
-		switch {
-		case a == nil:
-			return false
-		case b == nil:
-			return true
-		}
-		return *a > *b
+		a, b := rows[i].Rank, rows[j].Rank
+		return a != 0 && (b == 0 || a < b)
 	})
-	rank := 0
-	var last *float64
-	for i, r := range rows {
-		k := key(r)
-		if k == nil {
-			r.Rank = 0
-			continue
-		}
-		if last == nil || *k != *last {
-			rank = i + 1
-		}
-		r.Rank, last = rank, k
-	}
 }
 
 func fmtPeriodRange(period string, years int) (string, string) {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -42,7 +43,9 @@ ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_e
 	return l.send(ctx, "departments", b)
 }
 
-// UpsertIndicators inserts indicators, updating the definition of existing ones.
+// UpsertIndicators inserts indicators, updating the definition of existing
+// ones. A formula that does not parse or is circular (directly or through
+// stored formulas) is refused with a VALIDATION error and nothing is written.
 func (l *Loader) UpsertIndicators(ctx context.Context, is []*hub.Indicator) error {
 	const q = `INSERT INTO indicators (key, name, name_en, protection, unit, department_code, value_type,
   aggregation, period_type, collection_level, publicity, sensitive, formula, description)
@@ -57,7 +60,40 @@ ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en
 		b.Queue(q, i.Key, i.Name, i.NameEn, i.Protection, i.Unit, i.DepartmentCode, i.ValueType, i.Aggregation,
 			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description)
 	}
-	return l.send(ctx, "indicators", b)
+	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+		// The formulas after this upsert: stored ones, replaced by the new.
+		if _, err := tx.Exec(ctx, `LOCK TABLE indicators IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("load indicators: %w", err)
+		}
+		rows, err := tx.Query(ctx, `SELECT key, formula FROM indicators WHERE formula IS NOT NULL`)
+		if err != nil {
+			return fmt.Errorf("load indicators: %w", err)
+		}
+		formulas := map[string]string{}
+		for rows.Next() {
+			var k, f string
+			if err := rows.Scan(&k, &f); err != nil {
+				return fmt.Errorf("load indicators: %w", err)
+			}
+			formulas[k] = f
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("load indicators: %w", err)
+		}
+		for _, i := range is {
+			delete(formulas, i.Key)
+			if i.Formula != nil {
+				formulas[i.Key] = *i.Formula
+			}
+		}
+		if err := analytics.CheckFormulas(formulas); err != nil {
+			return fmt.Errorf("load indicators: %w", err)
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("load indicators: %w", err)
+		}
+		return nil
+	})
 }
 
 // UpsertShares records sharing agreements; existing ones stay as they are.

@@ -43,7 +43,8 @@ type Config struct {
 	LoaderWait time.Duration
 	// Sessions enables the dashboard, its login and exports.
 	Sessions hub.SessionService
-	// Analytics feeds the dashboard's comparison, radar and trend.
+	// Analytics answers comparison, protectionProfile and trend, and feeds
+	// the dashboard's comparison, radar and trend.
 	Analytics hub.AnalyticsService
 	// SecureCookies marks session cookies Secure behind a TLS proxy.
 	SecureCookies bool
@@ -60,7 +61,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Limits == (graph.Limits{}) {
 		cfg.Limits = graph.DefaultLimits
 	}
-	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation}, cfg.Log, cfg.Limits)
+	gql := graph.NewHandler(&graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}, cfg.Log, cfg.Limits)
 
 	mux := http.NewServeMux()
 	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
