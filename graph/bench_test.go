@@ -300,3 +300,123 @@ func BenchmarkSubmitValues1000(b *testing.B) {
 		})
 	}
 }
+
+// comparisonFloor is the comparison written by hand as one statement (the
+// floor of internal/postgres's BenchmarkComparison, with the regions'
+// names joined in): released values summed over each region's subtree at
+// query time, under the reader's policies, ranked by PostgreSQL.
+const comparisonFloor = `
+WITH r AS (
+  SELECT code, name, path FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4)
+), v AS (
+  SELECT r.code, r.name,
+         sum(d.value) FILTER (WHERE d.indicator_key = $1) AS value,
+         sum(d.value) FILTER (WHERE d.indicator_key = 'minors_total') AS minors,
+         max(d.qualifier) FILTER (WHERE d.indicator_key = $1) AS qualifier,
+         min(d.status) FILTER (WHERE d.indicator_key = $1) AS status
+  FROM r
+  LEFT JOIN data_values d ON d.is_released AND d.region_path <@ r.path AND d.period = $2
+                         AND d.indicator_key IN ($1, 'minors_total')
+  GROUP BY r.code, r.name
+), f AS (
+  SELECT coalesce(bool_and(minors > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
+)
+SELECT code, name, value, value / nullif(minors, 0) * 10000 AS per10k,
+       CASE WHEN value IS NOT NULL THEN rank() OVER (
+         ORDER BY CASE WHEN f.percap THEN value / nullif(minors, 0) ELSE value END DESC NULLS LAST) END,
+       status, qualifier
+FROM v, f ORDER BY 5 NULLS LAST, code`
+
+type comparisonRow struct {
+	Region struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	} `json:"region"`
+	Value                *float64 `json:"value"`
+	PerTenThousandMinors *float64 `json:"perTenThousandMinors"`
+	Rank                 *int     `json:"rank"`
+	Status               *string  `json:"status"`
+	Qualifier            *string  `json:"qualifier"`
+}
+
+// BenchmarkComparison ranks the counties of a city on child directors in
+// 2022 (12 counties in the demo; at province scale the counties of city 7,
+// and the 160 counties of the province), through GraphQL and by its floor.
+func BenchmarkComparison(b *testing.B) {
+	const query = `query($i: ID!, $p: String!, $parent: ID, $level: RegionLevel) {
+  comparison(indicator: $i, period: $p, parent: $parent, level: $level) {
+    region { code name } value perTenThousandMinors rank status qualifier } }`
+	for _, s := range apitest.Scales(b, apitest.Options{}) {
+		token := leader(b, s)
+		p := s.API.Principal(b, token)
+		parents := []string{"370700"}
+		if s.Name == "province" {
+			parents = append(parents, "370000")
+		}
+		for _, parent := range parents {
+			b.Run(s.Name+"/counties of "+parent, func(b *testing.B) {
+				vars := map[string]any{"i": "child_directors", "p": "2022", "parent": parent, "level": "COUNTY"}
+				var hubRows, floorRows []comparisonRow
+				gql := func(b *testing.B) {
+					resp := s.API.Do(b, token, query, vars)
+					if len(resp.Errors) > 0 {
+						b.Fatalf("GraphQL errors: %+v", resp.Errors)
+					}
+					var out struct{ Comparison []comparisonRow }
+					if err := json.Unmarshal(resp.Data, &out); err != nil {
+						b.Fatal(err)
+					}
+					hubRows = out.Comparison
+				}
+				floor := func(b *testing.B) {
+					floorRows = floorRows[:0]
+					err := apitest.AsPrincipal(context.Background(), s.Floor, p, comparisonFloor,
+						[]any{"child_directors", "2022", "COUNTY", parent}, func(rows pgx.Rows) error {
+							var r comparisonRow
+							var rank *int64
+							_, err := pgx.ForEachRow(rows, []any{&r.Region.Code, &r.Region.Name, &r.Value, &r.PerTenThousandMinors,
+								&rank, &r.Status, &r.Qualifier}, func() error {
+								r.Rank = nil
+								if rank != nil {
+									n := int(*rank)
+									r.Rank = &n
+								}
+								floorRows = append(floorRows, r)
+								return nil
+							})
+							return err
+						})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := json.Marshal(map[string]any{"comparison": floorRows}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				gql(b)
+				floor(b)
+				sameRanking(b, hubRows, floorRows)
+				apitest.Versus(b, gql, floor)
+			})
+		}
+	}
+}
+
+// sameRanking fails unless both comparisons list the same regions with the
+// same ranks and values (sums may differ in the last bits).
+func sameRanking(b *testing.B, x, y []comparisonRow) {
+	b.Helper()
+	if len(x) != len(y) {
+		b.Fatalf("hub has %d rows, floor %d", len(x), len(y))
+	}
+	near := func(a, c *float64) bool {
+		return a == nil && c == nil || a != nil && c != nil && (*a == *c || (*a-*c)*(*a-*c) < 1e-12*(*a**a+*c**c))
+	}
+	for i := range x {
+		a, c := x[i], y[i]
+		if a.Region != c.Region || !near(a.Value, c.Value) || !near(a.PerTenThousandMinors, c.PerTenThousandMinors) ||
+			(a.Rank == nil) != (c.Rank == nil) || a.Rank != nil && *a.Rank != *c.Rank {
+			b.Fatalf("row %d differs: hub %+v, floor %+v", i, a, c)
+		}
+	}
+}
