@@ -18,7 +18,8 @@ import (
 
 // Region is the batch resolver for the region field.
 func (r *comparisonRowResolver) Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error) {
-	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(c *hub.ComparisonRow) string { return c.RegionCode }))
+	return attachedRegions(ctx, objs, func(c *hub.ComparisonRow) *hub.Region { return c.Region },
+		func(c *hub.ComparisonRow) string { return c.RegionCode })
 }
 
 // Indicator is the batch resolver for the indicator field.

@@ -69,3 +69,19 @@ func prefetchValueFields(ctx context.Context, values []*hub.DataValue) {
 func countWanted(ctx context.Context) bool {
 	return selects(ctx, step{"DataValueConnection", "totalCount"})
 }
+
+// attachedRegions returns the regions a service attached to its rows, or,
+// when any is missing, loads them all: a comparison reads its regions in
+// its own batch, and reading them again would cost a round trip.
+func attachedRegions[T any](ctx context.Context, objs []T, attached func(T) *hub.Region, code func(T) string) ([]*hub.Region, error) {
+	out := make([]*hub.Region, len(objs))
+	for i, o := range objs {
+		if out[i] = attached(o); out[i] == nil {
+			return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, code))
+		}
+	}
+	for _, r := range out {
+		loader.For(ctx).Region.Prime(ctx, r.Code, r)
+	}
+	return out, nil
+}
