@@ -214,7 +214,8 @@ const CopyProgressEvery = 250_000
 // (session_replication_role = replica, so the owner must be a superuser).
 // The load itself is one audit row of action 'import'.
 // Afterwards the table is vacuumed (visibility map and hint bits, so that
-// the first reads do not write) and analyzed (the planner knows its size).
+// the first reads do not write) and analyzed (the planner knows its size),
+// and the rollups (value_rollups_rebuild) are rebuilt.
 func (l *Loader) CopyValues(ctx context.Context, channel string, values iter.Seq[hub.ValueRecord], progress func(n int64)) (int64, error) {
 	var n int64
 	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
@@ -256,6 +257,16 @@ VALUES (session_user, 'system', $1, 'import', $2)`, channel, fmt.Sprintf("bulk c
 	}
 	if _, err := l.db.pool.Exec(ctx, `VACUUM (ANALYZE) data_values`); err != nil {
 		return n, fmt.Errorf("vacuum data_values: %w", err)
+	}
+	// The copy bypassed the rollup triggers too (migration 00020): rebuild
+	// the precomputed totals, one indicator-year at a time.
+	if _, err := l.db.pool.Exec(ctx, `DO $$ BEGIN
+  IF to_regprocedure('value_rollups_rebuild(text)') IS NOT NULL THEN PERFORM value_rollups_rebuild(); END IF;
+END $$`); err != nil {
+		return n, fmt.Errorf("rebuild rollups: %w", err)
+	}
+	if _, err := l.db.pool.Exec(ctx, `ANALYZE`); err != nil {
+		return n, fmt.Errorf("analyze: %w", err)
 	}
 	return n, nil
 }
