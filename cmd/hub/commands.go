@@ -151,7 +151,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger) error {
 			return err
 		}
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: appURL})
+	maxConns, err := cfg.maxConns()
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
 	}
