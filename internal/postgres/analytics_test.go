@@ -460,3 +460,63 @@ func TestRollups_OnlyValuesChangeThem(t *testing.T) {
 		}
 	}
 }
+
+// TestRollups_IncrementalEqualsRebuild checks the triggers' incremental
+// refreshes against a rebuild from scratch, after the demo's bulk load and
+// after single changes of every kind.
+func TestRollups_IncrementalEqualsRebuild(t *testing.T) {
+	for _, demo := range []bool{false, true} {
+		db := pgtest.New(t, pgtest.Options{Demo: demo})
+		ctx := context.Background()
+		owner := db.OwnerConn(t)
+		if !demo {
+			pgtest.LoadTinyCity(t, db)
+			for _, sql := range []string{
+				`UPDATE data_values SET status = 'APPROVED', is_released = true WHERE region_code = '500104'`,
+				`UPDATE data_values SET value = 7, qualifier = 'APPROX' WHERE indicator_key = 'care_visits' AND region_code = '500101001' AND period = '2022-02'`,
+				`DELETE FROM data_values WHERE indicator_key = 'stations' AND period = '2022Q3'`,
+				`UPDATE data_values SET is_released = false, status = 'RETURNED', status_reason = 'x' WHERE indicator_key = 'guard_rate' AND region_code = '500102'`,
+				`UPDATE indicators SET aggregation = 'AVERAGE' WHERE key = 'hope_rooms'`,
+			} {
+				if _, err := owner.Exec(ctx, sql); err != nil {
+					t.Fatalf("%s: %v", sql, err)
+				}
+			}
+		}
+		// Values rounded: the two paths may add in another order.
+		const snapshot = `SELECT coalesce(string_agg(format('%s/%s/%s=%s %s %s %s %s/%s', indicator_key, region_code, period, round(value::numeric, 6),
+  qualifier, status, publish_at, values_used, regions_expected), E'\n' ORDER BY indicator_key, region_code, period), '')
+FROM value_rollups`
+		var before, after string
+		if err := owner.QueryRow(ctx, snapshot).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := owner.Exec(ctx, `SELECT value_rollups_rebuild()`); err != nil {
+			t.Fatal(err)
+		}
+		if err := owner.QueryRow(ctx, snapshot).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		// The key-by-key refresh of every released value gives the same rows.
+		var refreshed string
+		if _, err := owner.Exec(ctx, `SELECT value_rollups_refresh(array_agg(indicator_key), array_agg(period), array_agg(region_path))
+FROM data_values WHERE is_released`); err != nil {
+			t.Fatal(err)
+		}
+		if err := owner.QueryRow(ctx, snapshot).Scan(&refreshed); err != nil {
+			t.Fatal(err)
+		}
+		if refreshed != after {
+			t.Errorf("demo=%v: key-by-key refresh differs from a rebuild", demo)
+		}
+		if before != after || before == "" {
+			t.Errorf("demo=%v: incremental rollups differ from a rebuild (%d vs %d bytes)", demo, len(before), len(after))
+			bl, al := strings.Split(before, "\n"), strings.Split(after, "\n")
+			for i := 0; i < len(bl) && i < len(al); i++ {
+				if bl[i] != al[i] {
+					t.Fatalf("first difference:\n incremental %s\n rebuild     %s", bl[i], al[i])
+				}
+			}
+		}
+	}
+}
