@@ -261,7 +261,7 @@ VALUES (session_user, 'system', $1, 'import', $2)`, channel, fmt.Sprintf("bulk c
 	// The copy bypassed the rollup triggers too (migration 00020): rebuild
 	// the precomputed totals, one indicator-year at a time.
 	if _, err := l.db.pool.Exec(ctx, `DO $$ BEGIN
-  IF to_regprocedure('value_rollups_rebuild(text)') IS NOT NULL THEN PERFORM value_rollups_rebuild(); END IF;
+  IF EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'value_rollups_rebuild') THEN PERFORM value_rollups_rebuild(); END IF;
 END $$`); err != nil {
 		return n, fmt.Errorf("rebuild rollups: %w", err)
 	}
