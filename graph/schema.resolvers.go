@@ -20,7 +20,8 @@ import (
 
 // Region is the batch resolver for the region field.
 func (r *comparisonRowResolver) Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error) {
-	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(c *hub.ComparisonRow) string { return c.RegionCode }))
+	return attachedRegions(ctx, objs, func(c *hub.ComparisonRow) *hub.Region { return c.Region },
+		func(c *hub.ComparisonRow) string { return c.RegionCode })
 }
 
 // Indicator is the batch resolver for the indicator field.
@@ -226,6 +227,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 			return nil, err
 		}
 	}
+	page.SkipCount = !countWanted(ctx)
 	conn, err := r.Values.FindValues(ctx, hub.ValueFilter{
 		Indicators: filter.Indicators, Regions: filter.Regions, Periods: filter.Periods,
 		Statuses: filter.Statuses, Departments: filter.Departments, Protections: filter.Protections,
@@ -233,6 +235,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 	if err != nil {
 		return nil, err
 	}
+	prefetchValueFields(ctx, conn.Values)
 	return valueConnection(conn), nil
 }
 

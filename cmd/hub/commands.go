@@ -223,7 +223,11 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 			return err
 		}
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
+	maxConns, err := cfg.maxConns()
+	if err != nil {
+		return err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
 	}
@@ -314,14 +318,68 @@ var demoUsers = []hub.NewUser{
 
 func ptr[T any](v T) *T { return &v }
 
+// provinceDatabaseURL is where `hub demo --scale province` loads by default:
+// its own database, so that the city demo stays as it is.
+const provinceDatabaseURL = "postgres://localhost:5432/sixprot_province?sslmode=disable"
+
+// provinceUsers are the province data set's accounts, one per role, in the
+// order of demoUsers (the leader fourth).
+var provinceUsers = []hub.NewUser{
+	{Name: "province-analyst", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: demo.ProvinceCode},
+	{Name: "province-analyst-edu-city1", Role: hub.Analyst, Department: ptr("education"), Region: "370100"},
+	{Name: "province-coordinator", Role: hub.Coordinator, Region: demo.ProvinceCode},
+	{Name: "province-leader", Role: hub.Leader, Region: demo.ProvinceCode},
+	{Name: "province-media", Role: hub.Media, Region: demo.ProvinceCode},
+	{Name: "province-admin", Role: hub.Admin, Region: demo.ProvinceCode},
+}
+
+// loadProvince loads the province data set with progress on stderr and
+// reports the time it took and the database's size.
+func loadProvince(ctx context.Context, db *postgres.DB, stdout, stderr io.Writer) error {
+	start := time.Now()
+	last := start
+	l := postgres.NewLoader(db)
+	sum, err := demo.LoadProvince(ctx, l, func(done, total int64) {
+		now := time.Now()
+		rate := float64(postgres.CopyProgressEvery) / now.Sub(last).Seconds()
+		last = now
+		fmt.Fprintf(stderr, "\r  %5.1f%%  %d / %d values  %.0f rows/s   ", float64(done)*100/float64(total), done, total, rate)
+	})
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return fmt.Errorf("load province data: %w", err)
+	}
+	took := time.Since(start)
+	size, err := l.DatabaseSize(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns), %d indicators, %d shares, %d values (%d copied) in %s (%.0f values/s); database size %.2f GB\n",
+		sum.Regions, sum.Counties, sum.Towns, sum.Indicators, sum.Shares, sum.Values, sum.Copied,
+		took.Round(time.Second), float64(sum.Copied)/took.Seconds(), float64(size)/(1<<30))
+	return nil
+}
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := flags("demo", &cfg, stderr)
 	loadOnly := fs.Bool("load-only", false, "load the demo data and exit without serving")
 	var sc serveConfig
 	sc.bind(fs)
+	scale := fs.String("scale", "city", "city (the Weifang demo) or province (10 million synthetic values for benchmarks, database sixprot_province unless --database-url or DATABASE_URL)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	switch *scale {
+	case "city":
+	case "province":
+		urlSet := os.Getenv("DATABASE_URL") != ""
+		fs.Visit(func(f *flag.Flag) { urlSet = urlSet || f.Name == "database-url" })
+		if !urlSet {
+			cfg.DatabaseURL = provinceDatabaseURL
+		}
+	default:
+		return usagef("--scale 应为 city 或 province / --scale must be city or province, got %q", *scale)
 	}
 	log := newLogger(cfg.LogFormat, stderr)
 	created, err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL)
@@ -346,16 +404,24 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	fmt.Fprintf(stdout, "migrations applied: %d\n", len(applied))
-	sum, err := demo.Load(ctx, postgres.NewLoader(db))
-	if err != nil {
-		return fmt.Errorf("load demo data: %w", err)
+	users := demoUsers
+	if *scale == "province" {
+		if err := loadProvince(ctx, db, stdout, stderr); err != nil {
+			return err
+		}
+		users = provinceUsers
+	} else {
+		sum, err := demo.Load(ctx, postgres.NewLoader(db))
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		fmt.Fprintf(stdout, "demo data: %d regions, %d indicators, %d seed figures, %d synthetic values (%d new)\n",
+			sum.Regions, sum.Indicators, sum.SeedValues, sum.SyntheticValues, sum.Inserted)
 	}
-	fmt.Fprintf(stdout, "demo data: %d regions, %d indicators, %d seed figures, %d synthetic values (%d new)\n",
-		sum.Regions, sum.Indicators, sum.SeedValues, sum.SyntheticValues, sum.Inserted)
 
 	auth := postgres.NewAuthService(db)
 	fmt.Fprintln(stdout, "\ndemo users and tokens / 演示用户与令牌:")
-	for _, u := range demoUsers {
+	for _, u := range users {
 		if _, err := auth.EnsureUser(ctx, u); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Name, err)
 		}
@@ -365,12 +431,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stdout, "  %-18s %-12s %s\n", u.Name, u.Role, token)
 	}
-	// The demo leader logs in to the dashboard with a password made for this run.
+	// The leader logs in to the dashboard with a password made for this run.
+	leader := users[3].Name
 	leaderPassword := randomPassword()
-	if err := auth.SetPassword(ctx, "demo-leader", leaderPassword); err != nil {
+	if err := auth.SetPassword(ctx, leader, leaderPassword); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\ndashboard login / 驾驶舱登录: demo-leader / %s\n", leaderPassword)
+	fmt.Fprintf(stdout, "\ndashboard login / 驾驶舱登录: %s / %s\n", leader, leaderPassword)
 	if *loadOnly {
 		return nil
 	}

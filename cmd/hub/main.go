@@ -37,6 +37,7 @@ common flags / 通用参数 (flag, then environment, then default):
   --addr           HUB_ADDR              :8080
   --log-format     HUB_LOG_FORMAT        text or json (default: text on a terminal, else json)
   --suppress-below HUB_SUPPRESS_BELOW    smallest sensitive count the media office sees (default 5)
+  --db-max-conns   HUB_DB_MAX_CONNS      connections of the request pool (default 8; docs/performance.md)
 
 serve and demo also take (see docs/operations.md):
   --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --max-body-bytes,
@@ -109,6 +110,8 @@ type config struct {
 	LogFormat      string
 	// SuppressBelow is the small-cell threshold of media figures.
 	SuppressBelow string
+	// DBMaxConns bounds the request pool (hub_app connections).
+	DBMaxConns string
 }
 
 func envOr(name, def string) string {
@@ -127,7 +130,17 @@ func flags(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.Addr, "addr", envOr("HUB_ADDR", ":8080"), "address to serve on")
 	fs.StringVar(&cfg.LogFormat, "log-format", os.Getenv("HUB_LOG_FORMAT"), "text or json")
 	fs.StringVar(&cfg.SuppressBelow, "suppress-below", envOr("HUB_SUPPRESS_BELOW", "5"), "smallest sensitive count shown to the media office")
+	fs.StringVar(&cfg.DBMaxConns, "db-max-conns", envOr("HUB_DB_MAX_CONNS", "8"), "connections of the request pool")
 	return fs
+}
+
+// maxConns reads --db-max-conns: a number of connections from 1 to 1000.
+func (c config) maxConns() (int32, error) {
+	n, err := strconv.Atoi(c.DBMaxConns)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, usagef("--db-max-conns / HUB_DB_MAX_CONNS 需要 1–1000 之间的整数 / must be a whole number from 1 to 1000, got %q", c.DBMaxConns)
+	}
+	return int32(n), nil
 }
 
 // threshold reads --suppress-below: a count of at least 1.

@@ -52,12 +52,18 @@ type Options struct {
 	// RateLimit is the server's per-client rate limit; by default it is
 	// off, since tests send many requests as one client.
 	RateLimit server.RateLimit
+	// DB serves an existing database (pgtest.Existing) instead of a fresh
+	// copy of the demo.
+	DB *pgtest.DB
 }
 
 // New serves a hub over a fresh copy of the demo database.
 func New(t testing.TB, opts Options) *API {
 	t.Helper()
-	db := pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer, StatementTimeout: opts.StatementTimeout})
+	db := opts.DB
+	if db == nil {
+		db = pgtest.New(t, pgtest.Options{Demo: !opts.Empty, Tracer: opts.Tracer, StatementTimeout: opts.StatementTimeout})
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

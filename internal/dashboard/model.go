@@ -185,17 +185,22 @@ func (m *Model) pickIndicator() {
 func (d *Dashboard) allValues(ctx context.Context, f hub.ValueFilter) ([]*hub.DataValue, int, error) {
 	var out []*hub.DataValue
 	page := hub.ValuePage{First: 1000}
+	total := 0
 	for {
 		conn, err := d.cfg.Values.FindValues(ctx, f, page)
 		if err != nil {
 			return nil, 0, fmt.Errorf("dashboard values: %w", err)
 		}
+		if !page.SkipCount {
+			total = conn.TotalCount
+		}
 		out = append(out, conn.Values...)
 		if !conn.HasNextPage || len(conn.Values) == 0 {
-			return out, conn.TotalCount, nil
+			return out, total, nil
 		}
+		// The first page counted them all; later pages need not.
 		k := conn.Values[len(conn.Values)-1].Key()
-		page.After = &k
+		page.After, page.SkipCount = &k, true
 	}
 }
 

@@ -16,7 +16,10 @@ type ComparisonQuery struct {
 // value (per 10,000 minors when that is known); ties share a rank; regions
 // without a value come last with a nil rank.
 type ComparisonRow struct {
-	RegionCode           string
+	RegionCode string
+	// Region is the region itself when the service read it anyway, so
+	// that callers need not read it again; nil otherwise.
+	Region               *Region
 	Value                *float64
 	PerTenThousandMinors *float64
 	Rank                 *int

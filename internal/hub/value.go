@@ -47,6 +47,9 @@ type ValueKey struct {
 type ValuePage struct {
 	First int
 	After *ValueKey
+	// SkipCount leaves TotalCount 0: counting is a second pass over every
+	// matching value, which a caller that does not show it should not pay.
+	SkipCount bool
 }
 
 // ValueConnection is one page of values.
@@ -77,6 +80,8 @@ type ValueRecord struct {
 	Qualifier Qualifier
 	Comment   *string
 	Status    Status
+	// StatusReason is why a RETURNED value went back.
+	StatusReason *string
 	// Source is "seed", "synthetic", "import" or "api".
 	Source string
 }

@@ -28,11 +28,19 @@ const DefaultWait = 2 * time.Millisecond
 
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	Region               *dataloader.Loader[string, *hub.Region]
-	RegionChildren       *dataloader.Loader[string, []*hub.Region]
-	Department           *dataloader.Loader[string, *hub.Department]
-	Indicator            *dataloader.Loader[string, *hub.Indicator]
-	DepartmentIndicators *dataloader.Loader[string, []*hub.Indicator]
+	Region               *Loader[*hub.Region]
+	RegionChildren       *Loader[[]*hub.Region]
+	Department           *Loader[*hub.Department]
+	Indicator            *Loader[*hub.Indicator]
+	DepartmentIndicators *Loader[[]*hub.Indicator]
+}
+
+// Loader is a dataloader that also knows its batch function and cache, so
+// that LoadAll can fetch a whole batch without waiting for one.
+type Loader[V any] struct {
+	*dataloader.Loader[string, V]
+	cache *dataloader.InMemoryCache[string, V]
+	fetch func(context.Context, []string) ([]V, error)
 }
 
 // New returns fresh loaders over the catalogue that wait wait before each batch.
@@ -48,7 +56,7 @@ func New(cat hub.CatalogueService, wait time.Duration) *Loaders {
 
 // newLoader wraps a batch method that returns one result per key, in key
 // order, as a dataloader.
-func newLoader[V any](fetch func(context.Context, []string) ([]V, error), wait time.Duration) *dataloader.Loader[string, V] {
+func newLoader[V any](fetch func(context.Context, []string) ([]V, error), wait time.Duration) *Loader[V] {
 	batch := func(ctx context.Context, keys []string) []*dataloader.Result[V] {
 		out := make([]*dataloader.Result[V], len(keys))
 		vs, err := fetch(ctx, keys)
@@ -64,7 +72,12 @@ func newLoader[V any](fetch func(context.Context, []string) ([]V, error), wait t
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[string, V](wait))
+	cache := dataloader.NewCache[string, V]()
+	return &Loader[V]{
+		Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[string, V](wait), dataloader.WithCache[string, V](cache)),
+		cache:  cache,
+		fetch:  fetch,
+	}
 }
 
 type ctxKey struct{}
@@ -90,9 +103,36 @@ func Middleware(cat hub.CatalogueService, wait time.Duration, next http.Handler)
 	})
 }
 
-// LoadAll loads every key with l in one batch and returns the values in
-// key order, or the first error.
-func LoadAll[V any](ctx context.Context, l *dataloader.Loader[string, V], keys []string) ([]V, error) {
+// LoadAll loads every key with l and returns the values in key order, or
+// the first error. When the caller asks for more than one key, the keys new
+// to the request are fetched at once in one call, without the loader's
+// wait: the caller
+// (a resolver that has a whole list, or a prefetch) already holds the
+// batch. The results go to the loader's cache for later levels and single
+// loads. A single key goes through the loader, whose wait gathers it
+// with the keys of sibling resolvers (gqlgen resolves each edge of a
+// connection on its own).
+func LoadAll[V any](ctx context.Context, l *Loader[V], keys []string) ([]V, error) {
+	seen := make(map[string]bool, len(keys))
+	var missing []string
+	for _, k := range keys {
+		if _, ok := l.cache.Get(ctx, k); !ok && !seen[k] {
+			seen[k] = true
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 && len(keys) > 1 {
+		vs, err := l.fetch(ctx, missing)
+		if err == nil && len(vs) != len(missing) {
+			err = errors.New("loader: batch returned a different number of results than keys")
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, k := range missing {
+			l.Prime(ctx, k, vs[i])
+		}
+	}
 	vs, errs := l.LoadMany(ctx, keys)()
 	for _, err := range errs {
 		if err != nil {

@@ -251,3 +251,26 @@ func connect(t testing.TB, url string) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+// Existing opens a database that exists already, at ownerURL, for
+// benchmarks on a large generated data set (hub demo --scale province):
+// nothing is cloned and nothing is dropped. The App pool is sized like the
+// server's.
+func Existing(t testing.TB, ownerURL string, tracer pgx.QueryTracer) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db := &DB{URL: ownerURL}
+	var err error
+	if db.AppURL, err = postgres.AppURL(ownerURL); err != nil {
+		t.Fatal(err)
+	}
+	if db.Owner, err = postgres.Open(ctx, postgres.Config{URL: db.URL, MaxConns: 4}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Owner.Close)
+	if db.App, err = postgres.Open(ctx, postgres.Config{URL: db.AppURL, Tracer: tracer}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.App.Close)
+	return db
+}

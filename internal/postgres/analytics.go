@@ -271,7 +271,7 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 	}
 	out := make([]*hub.ComparisonRow, len(regions))
 	for i, r := range regions {
-		row := &hub.ComparisonRow{RegionCode: r.Code}
+		row := &hub.ComparisonRow{RegionCode: r.Code, Region: r}
 		c, ok, err := bk.value(ind.Key, r.Code, q.Period)
 		if err != nil {
 			return nil, err

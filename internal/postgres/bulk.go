@@ -20,7 +20,7 @@ var _ hub.BulkSubmitService = (*SubmitService)(nil)
 // hundred round trips instead of half a million.
 const (
 	bulkIndicators = `SELECT key, department_code, value_type, period_type, collection_level, formula FROM indicators`
-	regionsByCode = `SELECT code, name, level, path::text FROM regions WHERE code = ANY($1::text[])`
+	regionsByCode  = `SELECT code, name, level, path::text FROM regions WHERE code = ANY($1::text[])`
 	// LATERAL makes one index lookup per key whatever the planner thinks
 	// of unnest's row count; the table grows by every batch of an import.
 	bulkHeads = `SELECT d.id, d.indicator_key, d.period, d.region_code, d.value, d.qualifier, d.comment, d.status, d.version

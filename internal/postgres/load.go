@@ -3,8 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"iter"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
@@ -189,4 +192,162 @@ WHERE i.key = v.indicator_key AND i.publicity AND v.period = $2 AND v.is_release
 		}
 		return nil
 	})
+}
+
+// CountValues returns how many value rows (all versions) the database holds.
+func (l *Loader) CountValues(ctx context.Context) (int64, error) {
+	var n int64
+	if err := l.db.pool.QueryRow(ctx, `SELECT count(*) FROM data_values`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count values: %w", err)
+	}
+	return n, nil
+}
+
+// CopyProgressEvery is how many rows lie between two progress reports of CopyValues.
+const CopyProgressEvery = 250_000
+
+// CopyValues streams values straight into data_values with COPY, in one
+// transaction, and returns how many it wrote. It is for bulk loads into a
+// fresh database (data generators): rows must be new and consistent with
+// the catalogue and region tree, because the per-row triggers (the audit
+// trail and foreign-key checks) are off during the copy
+// (session_replication_role = replica, so the owner must be a superuser).
+// The load itself is one audit row of action 'import'.
+// Afterwards the table is vacuumed (visibility map and hint bits, so that
+// the first reads do not write) and analyzed (the planner knows its size),
+// and the rollups (value_rollups_rebuild) are rebuilt.
+func (l *Loader) CopyValues(ctx context.Context, channel string, values iter.Seq[hub.ValueRecord], progress func(n int64)) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
+		ltree, err := registerLtree(ctx, tx.Conn())
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+			return fmt.Errorf("bulk copy needs the owner to be a superuser (session_replication_role): %w", err)
+		}
+		dept, path, err := lookups(ctx, tx)
+		if err != nil {
+			return err
+		}
+		next, stop := iter.Pull(values)
+		defer stop()
+		src := &valueSource{next: next, dept: dept, path: path, ltree: ltree, progress: progress}
+		n, err = tx.CopyFrom(ctx, pgx.Identifier{"data_values"},
+			[]string{"indicator_key", "department_code", "region_code", "region_path", "period", "value", "qualifier",
+				"comment", "status", "status_reason", "is_released", "source", "publish_at", "updated_by"}, src)
+		if err != nil {
+			return fmt.Errorf("copy values (row %d): %w", src.n, err)
+		}
+		if src.err != nil {
+			return src.err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor, actor_role, channel, action, detail)
+VALUES (session_user, 'system', $1, 'import', $2)`, channel, fmt.Sprintf("bulk copy of %d generated values", n))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("copy values: %w", err)
+	}
+	if _, err := l.db.pool.Exec(ctx, `VACUUM (ANALYZE) data_values`); err != nil {
+		return n, fmt.Errorf("vacuum data_values: %w", err)
+	}
+	// The copy bypassed the rollup triggers too (migration 00020): rebuild
+	// the precomputed totals, one indicator-year at a time.
+	if _, err := l.db.pool.Exec(ctx, `DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'value_rollups_rebuild') THEN PERFORM value_rollups_rebuild(); END IF;
+END $$`); err != nil {
+		return n, fmt.Errorf("rebuild rollups: %w", err)
+	}
+	if _, err := l.db.pool.Exec(ctx, `ANALYZE`); err != nil {
+		return n, fmt.Errorf("analyze: %w", err)
+	}
+	return n, nil
+}
+
+// registerLtree teaches conn the ltree type, which COPY's binary format needs.
+func registerLtree(ctx context.Context, conn *pgx.Conn) (*pgtype.Type, error) {
+	var oid uint32
+	if err := conn.QueryRow(ctx, `SELECT 'ltree'::regtype::oid`).Scan(&oid); err != nil {
+		return nil, fmt.Errorf("find ltree type: %w", err)
+	}
+	t := &pgtype.Type{Name: "ltree", OID: oid, Codec: pgtype.LtreeCodec{}}
+	conn.TypeMap().RegisterType(t)
+	return t, nil
+}
+
+// lookups returns every indicator's department and every region's path.
+func lookups(ctx context.Context, tx pgx.Tx) (dept, path map[string]string, err error) {
+	dept, path = map[string]string{}, map[string]string{}
+	rows, _ := tx.Query(ctx, `SELECT key, department_code FROM indicators`)
+	var k, v string
+	if _, err := pgx.ForEachRow(rows, []any{&k, &v}, func() error { dept[k] = v; return nil }); err != nil {
+		return nil, nil, fmt.Errorf("read indicators: %w", err)
+	}
+	rows, _ = tx.Query(ctx, `SELECT code, path::text FROM regions`)
+	if _, err := pgx.ForEachRow(rows, []any{&k, &v}, func() error { path[k] = v; return nil }); err != nil {
+		return nil, nil, fmt.Errorf("read regions: %w", err)
+	}
+	return dept, path, nil
+}
+
+// valueSource adapts a pulled iterator of values to pgx.CopyFromSource.
+type valueSource struct {
+	next       func() (hub.ValueRecord, bool)
+	dept, path map[string]string
+	ltree      *pgtype.Type
+	progress   func(n int64)
+	cur        hub.ValueRecord
+	n          int64
+	err        error
+	published  time.Time
+}
+
+func (s *valueSource) Next() bool {
+	var ok bool
+	s.cur, ok = s.next()
+	if ok {
+		s.n++
+		if s.progress != nil && s.n%CopyProgressEvery == 0 {
+			s.progress(s.n)
+		}
+	}
+	return ok
+}
+
+func (s *valueSource) Values() ([]any, error) {
+	v := s.cur
+	dept, ok1 := s.dept[v.Indicator]
+	path, ok2 := s.path[v.Region]
+	if !ok1 || !ok2 {
+		s.err = fmt.Errorf("value %s/%s/%s: unknown indicator or region", v.Indicator, v.Region, v.Period)
+		return nil, s.err
+	}
+	var publishAt *time.Time
+	if v.Status == hub.Published {
+		if s.published.IsZero() {
+			s.published = time.Now()
+		}
+		publishAt = &s.published
+	}
+	released := v.Status == hub.Approved || v.Status == hub.Published
+	return []any{v.Indicator, dept, v.Region, path, v.Period, v.Value, string(v.Qualifier), v.Comment,
+		string(v.Status), v.StatusReason, released, v.Source, publishAt, "province"}, nil
+}
+
+func (s *valueSource) Err() error { return s.err }
+
+// DatabaseSize returns pg_database_size of the current database in bytes.
+func (l *Loader) DatabaseSize(ctx context.Context) (int64, error) {
+	var n int64
+	if err := l.db.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return n, nil
 }

@@ -83,7 +83,9 @@ func (s *ValueService) FindValues(ctx context.Context, f hub.ValueFilter, page h
 	var values []*hub.DataValue
 	err := s.db.read(ctx, func(b *pgx.Batch) {
 		collect(b, &values, scanValue, pageValues, pageArgs...)
-		b.Queue(countValues, countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&conn.TotalCount) })
+		if !page.SkipCount {
+			b.Queue(countValues, countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&conn.TotalCount) })
+		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find values: %w", err)

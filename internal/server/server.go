@@ -123,6 +123,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
 		mux.Handle("GET /metrics", adminOnly(cfg.Auth, cfg.Log, cfg.Metrics.Handler()))
 	}
+	pprofRoutes(mux, cfg.Auth, cfg.Log)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
@@ -137,9 +138,9 @@ func MetricsHandler(reg *metrics.Registry) http.Handler {
 	return mux
 }
 
-// adminOnly lets only an admin's bearer token through: metrics describe
-// the whole hub (operation names, error rates), which is an admin's
-// business. No token is 401, another role 403.
+// adminOnly lets only an admin's bearer token through (metrics, pprof):
+// they describe the whole hub, which is an admin's business. No token is
+// 401, another role 403.
 func adminOnly(auth hub.AuthService, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r.Header.Get("Authorization"))
@@ -158,7 +159,7 @@ func adminOnly(auth hub.AuthService, log *slog.Logger, next http.Handler) http.H
 			writeGraphQLError(w, http.StatusServiceUnavailable, hub.EUNAVAILABLE, "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly")
 			return
 		case p.Role != hub.Admin:
-			writeGraphQLError(w, http.StatusForbidden, hub.EFORBIDDEN, "只有管理员可以读取监控指标 / only admins may read metrics")
+			writeGraphQLError(w, http.StatusForbidden, hub.EFORBIDDEN, "仅管理员可用 / admins only")
 			return
 		}
 		next.ServeHTTP(w, r)
