@@ -51,6 +51,16 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::floa
 FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::text[]) AS u(id, value, qualifier, comment)
 WHERE d.id = u.id`
 	bulkRetire = `UPDATE data_values SET is_head = false WHERE id = ANY($1::bigint[])`
+
+	// The same writes for SubmitValues, which answers with the values it
+	// wrote and names the input a refusal by the policies is about.
+	bulkRetireReturning = bulkRetire + ` RETURNING id`
+	bulkUpdateReturning = bulkUpdate + `
+RETURNING d.id, d.indicator_key, d.region_code, d.period, d.value, d.qualifier, d.status, d.status_reason,
+          d.version, d.comment, d.source, d.updated_at, d.updated_by`
+	bulkInsertReturning = bulkInsert + `
+RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
+          version, comment, source, updated_at, updated_by`
 )
 
 // SubmitBulk runs fill in one transaction as the principal of ctx. Each
@@ -93,6 +103,19 @@ type batchWriter struct {
 	seen  int
 	keys  []hub.ValueInput
 	index []int
+	// rowwise (SubmitValues) makes the writes return the values written,
+	// kept in written by batch index, and turns a refusal by the policies
+	// into a conflict at its input. aborted says a statement failed, so
+	// the transaction can run nothing more.
+	rowwise bool
+	written []writtenValue
+	aborted bool
+}
+
+// writtenValue is a value written for input i of its batch.
+type writtenValue struct {
+	i int
+	v *hub.DataValue
 }
 
 func (w *batchWriter) loadIndicators(ctx context.Context) error {
@@ -171,6 +194,11 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 		ind := w.indicators[v.Indicator]
 		if ind == nil {
 			addConflict(res, i, hub.FieldIndicator, hub.Errorf(hub.ENOTFOUND, "指标 %q 不存在 / no indicator %q", v.Indicator, v.Indicator))
+			continue
+		}
+		if w.rowwise && ind.Formula != nil {
+			// SubmitValues has always refused derived indicators first, with its own message.
+			addConflict(res, i, hub.FieldIndicator, hub.Errorf(hub.EINVALID, "%s 是计算指标，不能填报 / %s is derived and cannot be submitted", ind.Key, ind.Key))
 			continue
 		}
 		reg := w.regions[v.Region]
@@ -252,10 +280,13 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 		comment []*string
 	}
 	var retire []int64
+	// batch indexes of the retired heads, updates and inserts
+	var retIdx, updIdx, insIdx []int
 	insert := func(v hub.ValueInput, pl planned, version int) {
 		ins.ind, ins.dept, ins.reg = append(ins.ind, v.Indicator), append(ins.dept, pl.ind.DepartmentCode), append(ins.reg, v.Region)
 		ins.path, ins.per, ins.qual = append(ins.path, pl.reg.Path), append(ins.per, v.Period), append(ins.qual, string(pl.q))
 		ins.val, ins.comment, ins.version = append(ins.val, v.Value), append(ins.comment, v.Comment), append(ins.version, int32(version))
+		insIdx = append(insIdx, pl.i)
 	}
 	for _, pl := range plan {
 		v := batch[pl.i]
@@ -270,12 +301,13 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 		case exists && eqFloat(h.value, v.Value) && h.qual == pl.q && eqString(h.comment, v.Comment):
 			res.Unchanged++
 		case exists && (h.status == hub.Approved || h.status == hub.Published):
-			retire = append(retire, h.id)
+			retire, retIdx = append(retire, h.id), append(retIdx, pl.i)
 			insert(v, pl, h.version+1)
 			res.Updated++
 		case exists:
 			upd.id, upd.val = append(upd.id, h.id), append(upd.val, v.Value)
 			upd.qual, upd.comment = append(upd.qual, string(pl.q)), append(upd.comment, v.Comment)
+			updIdx = append(updIdx, pl.i)
 			res.Updated++
 		default:
 			insert(v, pl, maxVersions[k]+1)
@@ -288,13 +320,17 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 	if w.failed {
 		return res, nil
 	}
+	if w.rowwise {
+		return w.writeRowwise(ctx, res, retire, retIdx, upd.id, upd.val, upd.qual, upd.comment, updIdx,
+			[]any{ins.ind, ins.dept, ins.reg, ins.path, ins.per, ins.val, ins.qual, ins.comment, ins.version, w.source}, insIdx)
+	}
 	if len(retire) > 0 {
 		tag, err := w.tx.Exec(ctx, bulkRetire, retire)
 		if err != nil {
 			return nil, fmt.Errorf("retire released heads: %w", mapError(err))
 		}
 		if tag.RowsAffected() != int64(len(retire)) {
-			return nil, hub.Errorf(hub.EFORBIDDEN, "无权修改 / not allowed to change these values")
+			return nil, errNotAllowed()
 		}
 	}
 	if len(upd.id) > 0 {
@@ -303,18 +339,103 @@ func (w *batchWriter) WriteBatch(ctx context.Context, batch []hub.ValueInput) (*
 			return nil, fmt.Errorf("update values: %w", mapError(err))
 		}
 		if tag.RowsAffected() != int64(len(upd.id)) {
-			return nil, hub.Errorf(hub.EFORBIDDEN, "无权修改 / not allowed to change these values")
+			return nil, errNotAllowed()
 		}
 	}
 	if len(ins.ind) > 0 {
 		if _, err := w.tx.Exec(ctx, bulkInsert, ins.ind, ins.dept, ins.reg, ins.path, ins.per, ins.val, ins.qual,
 			ins.comment, ins.version, w.source); err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-				// Another transaction created one of these values since the heads were read.
-				return nil, hub.Errorf(hub.ECONFLICT, "另一个导入或提交同时写入了相同的数值，请重试 / another import or submission wrote the same values at the same time: try again")
+			return nil, insertError(err)
+		}
+	}
+	return res, nil
+}
+
+func errNotAllowed() error {
+	return hub.Errorf(hub.EFORBIDDEN, "无权修改 / not allowed to change these values")
+}
+
+func insertError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		// Another transaction created one of these values since the heads were read.
+		return hub.Errorf(hub.ECONFLICT, "另一个导入或提交同时写入了相同的数值，请重试 / another import or submission wrote the same values at the same time: try again")
+	}
+	return fmt.Errorf("insert values: %w", mapError(err))
+}
+
+// writeRowwise runs the writes of WriteBatch for SubmitValues: the same
+// statements with RETURNING, so that the values written come back and a
+// row the policies refused is a conflict at its input.
+func (w *batchWriter) writeRowwise(ctx context.Context, res *hub.BatchResult, retire []int64, retIdx []int,
+	updID []int64, updVal []*float64, updQual []string, updComment []*string, updIdx []int, insArgs []any, insIdx []int) (*hub.BatchResult, error) {
+	// refused adds a FORBIDDEN conflict for every id not returned.
+	refused := func(ids []int64, idx []int, got map[int64]bool) bool {
+		for j, id := range ids {
+			if !got[id] {
+				addConflict(res, idx[j], hub.FieldValue, hub.Errorf(hub.EFORBIDDEN, "无权修改 / not allowed to change this value"))
 			}
-			return nil, fmt.Errorf("insert values: %w", mapError(err))
+		}
+		if len(res.Conflicts) > 0 {
+			w.failed = true
+		}
+		return w.failed
+	}
+	// failedStatement makes a failed write the conflict of its first
+	// input unless it is not the input's fault.
+	failedStatement := func(err error, i int) (*hub.BatchResult, error) {
+		w.aborted, w.failed = true, true
+		if code := hub.ErrorCode(err); code == hub.EINTERNAL || code == hub.EUNAVAILABLE {
+			return nil, err
+		}
+		addConflict(res, i, hub.FieldValue, err)
+		return res, nil
+	}
+	if len(retire) > 0 {
+		rows, _ := w.tx.Query(ctx, bulkRetireReturning, retire)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return failedStatement(fmt.Errorf("retire released heads: %w", mapError(err)), retIdx[0])
+		}
+		got := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			got[id] = true
+		}
+		if refused(retire, retIdx, got) {
+			return res, nil
+		}
+	}
+	if len(updID) > 0 {
+		rows, _ := w.tx.Query(ctx, bulkUpdateReturning, updID, updVal, updQual, updComment, w.source)
+		vals, err := pgx.CollectRows(rows, scanValue)
+		if err != nil {
+			return failedStatement(fmt.Errorf("update values: %w", mapError(err)), updIdx[0])
+		}
+		byID := make(map[int64]*hub.DataValue, len(vals))
+		got := make(map[int64]bool, len(vals))
+		for _, v := range vals {
+			byID[int64(v.ID)], got[int64(v.ID)] = v, true
+		}
+		if refused(updID, updIdx, got) {
+			return res, nil
+		}
+		for j, id := range updID {
+			w.written = append(w.written, writtenValue{i: updIdx[j], v: byID[id]})
+		}
+	}
+	if len(insIdx) > 0 {
+		rows, _ := w.tx.Query(ctx, bulkInsertReturning, insArgs...)
+		vals, err := pgx.CollectRows(rows, scanValue)
+		if err != nil {
+			return failedStatement(insertError(err), insIdx[0])
+		}
+		// Keys are unique within a batch: match the rows to their inputs by key.
+		at := make(map[hub.ValueKey]int, len(insIdx))
+		for j, i := range insIdx {
+			at[hub.ValueKey{Indicator: insArgs[0].([]string)[j], Period: insArgs[4].([]string)[j], Region: insArgs[2].([]string)[j]}] = i
+		}
+		for _, v := range vals {
+			w.written = append(w.written, writtenValue{i: at[hub.ValueKey{Indicator: v.IndicatorKey, Period: v.Period, Region: v.RegionCode}], v: v})
 		}
 	}
 	return res, nil

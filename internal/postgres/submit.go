@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/jackc/pgx/v5"
 
@@ -23,53 +24,53 @@ var _ hub.SubmitService = (*SubmitService)(nil)
 // errRollback ends a transaction that has conflicts or is a dry run.
 var errRollback = errors.New("rollback")
 
-const (
-	findIndicator = `SELECT key, department_code, value_type, period_type, collection_level, formula FROM indicators WHERE key = $1`
-	findRegion    = `SELECT code, name, level, path::text FROM regions WHERE code = $1`
-	findHead      = `SELECT id, value, qualifier, comment, status, version FROM data_values
-WHERE indicator_key = $1 AND period = $2 AND region_code = $3 AND is_head FOR UPDATE`
-	maxVersion  = `SELECT coalesce(max(version), 0) FROM data_values WHERE indicator_key = $1 AND period = $2 AND region_code = $3`
-	insertDraft = `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, qualifier,
-  comment, status, version, source, updated_by)
-VALUES ($1, $2, $3, $4::ltree, $5, $6, $7, $8, 'DRAFT', $9, $10, current_setting('hub.user', true))
-RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
-          version, comment, source, updated_at, updated_by`
-	// Editing a RETURNED value makes it a DRAFT again.
-	updateDraft = `UPDATE data_values SET value = $2, qualifier = $3, comment = $4, version = version + 1,
-  status = CASE WHEN status = 'RETURNED' THEN 'DRAFT' ELSE status END,
-  status_reason = CASE WHEN status = 'RETURNED' THEN NULL ELSE status_reason END,
-  source = $5, updated_at = now(), updated_by = current_setting('hub.user', true)
-WHERE id = $1
-RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
-          version, comment, source, updated_at, updated_by`
-	// A correction of a released head: the old row stays released, the new
-	// version becomes the DRAFT head.
-	retireHead = `UPDATE data_values SET is_head = false WHERE id = $1`
-)
-
 // SubmitValues writes in, all or nothing: with any conflict nothing is
 // written and the result lists the conflicts by input index. The values
 // are then checked against the validation rules that read them, in the
 // same transaction: a BLOCK violation is a conflict (code VALIDATION),
 // WARN violations come back as warnings, on dry runs too.
+//
+// It runs set-based on the writer of SubmitBulk, so that the number of
+// statements does not grow with the number of inputs. A key that appears
+// more than once is written in input order, as if the inputs came one
+// after the other: its n-th occurrence goes into round n, and each round
+// is one batch (heads, inserts and updates in a statement each).
 func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitOutcome, error) {
 	res := &hub.SubmitOutcome{}
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		for i, v := range in {
-			if err := s.one(ctx, tx, i, v, res); err != nil {
-				code := hub.ErrorCode(mapError(err))
-				if code == hub.EINTERNAL || code == hub.EUNAVAILABLE {
-					// Not the input's fault: the whole request fails
-					// (a lost connection or a statement timeout).
-					return err
-				}
-				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: code, Message: hub.ErrorMessage(mapError(err))})
-				// A failed statement aborts the transaction: stop here.
-				var he *hub.Error
-				if !errors.As(err, &he) {
-					break
-				}
+		w := &batchWriter{tx: tx, source: source(ctx), regions: map[string]*hub.Region{}, rowwise: true}
+		if err := w.loadIndicators(ctx); err != nil {
+			return err
+		}
+		var written []writtenValue
+		for _, round := range rounds(in) {
+			batch := make([]hub.ValueInput, len(round))
+			for j, i := range round {
+				batch[j] = in[i]
 			}
+			w.written = w.written[:0]
+			br, err := w.WriteBatch(ctx, batch)
+			if err != nil {
+				return err
+			}
+			res.Created += br.Created
+			res.Updated += br.Updated
+			res.Unchanged += br.Unchanged
+			for _, c := range br.Conflicts {
+				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: round[c.Index], Code: c.Code, Message: c.Message})
+			}
+			for _, wv := range w.written {
+				written = append(written, writtenValue{i: round[wv.i], v: wv.v})
+			}
+			if w.aborted {
+				// A failed statement aborts the transaction: stop here.
+				break
+			}
+		}
+		sort.SliceStable(res.Conflicts, func(a, b int) bool { return res.Conflicts[a].Index < res.Conflicts[b].Index })
+		sort.SliceStable(written, func(a, b int) bool { return written[a].i < written[b].i })
+		for _, wv := range written {
+			res.Values = append(res.Values, wv.v)
 		}
 		if len(res.Conflicts) == 0 {
 			if err := validateSubmission(ctx, tx, in, res); err != nil {
@@ -90,86 +91,21 @@ func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, d
 	return res, nil
 }
 
-func (s *SubmitService) one(ctx context.Context, tx pgx.Tx, i int, v hub.ValueInput, res *hub.SubmitOutcome) error {
-	var ind hub.Indicator
-	err := tx.QueryRow(ctx, findIndicator, v.Indicator).Scan(&ind.Key, &ind.DepartmentCode, &ind.ValueType,
-		&ind.PeriodType, &ind.CollectionLevel, &ind.Formula)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.Errorf(hub.ENOTFOUND, "指标 %q 不存在 / no indicator %q", v.Indicator, v.Indicator)
-	} else if err != nil {
-		return err
-	}
-	if ind.Formula != nil {
-		return hub.Errorf(hub.EINVALID, "%s 是计算指标，不能填报 / %s is derived and cannot be submitted", ind.Key, ind.Key)
-	}
-	var reg hub.Region
-	err = tx.QueryRow(ctx, findRegion, v.Region).Scan(&reg.Code, &reg.Name, &reg.Level, &reg.Path)
-	path := reg.Path
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.Errorf(hub.ENOTFOUND, "地区 %q 不存在 / no region %q", v.Region, v.Region)
-	} else if err != nil {
-		return err
-	}
-	// The rules in words before RLS refuses the write (RLS stays the enforcement).
-	if _, err := checkInput(hub.PrincipalFrom(ctx), &ind, &reg, v); err != nil {
-		return err
-	}
-	q := v.Qualifier
-	if q == "" {
-		q = hub.Exact
-	}
-	var head struct {
-		id      int
-		value   *float64
-		qual    hub.Qualifier
-		comment *string
-		status  hub.Status
-		version int
-	}
-	err = tx.QueryRow(ctx, findHead, v.Indicator, v.Period, v.Region).Scan(&head.id, &head.value, &head.qual,
-		&head.comment, &head.status, &head.version)
-	exists := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return err
-	}
-	if v.ExpectedVersion != nil && (!exists && *v.ExpectedVersion != 0 || exists && head.version != *v.ExpectedVersion) {
-		return hub.Errorf(hub.ECONFLICT, "版本已变更（现为 %d，预期 %d）/ the value changed: version %d, expected %d",
-			head.version, *v.ExpectedVersion, head.version, *v.ExpectedVersion)
-	}
-	if exists && eqFloat(head.value, v.Value) && head.qual == q && eqString(head.comment, v.Comment) {
-		res.Unchanged++
-		return nil
-	}
-	var rows pgx.Rows
-	switch {
-	case exists && (head.status == hub.Approved || head.status == hub.Published):
-		if _, err := tx.Exec(ctx, retireHead, head.id); err != nil {
-			return err
+// rounds splits the input indexes so that no round holds a key twice:
+// the n-th occurrence of a key is in round n, in input order.
+func rounds(in []hub.ValueInput) [][]int {
+	count := make(map[hub.ValueKey]int, len(in))
+	var out [][]int
+	for i, v := range in {
+		k := hub.ValueKey{Indicator: v.Indicator, Period: v.Period, Region: v.Region}
+		n := count[k]
+		count[k] = n + 1
+		if n == len(out) {
+			out = append(out, nil)
 		}
-		rows, err = tx.Query(ctx, insertDraft, v.Indicator, ind.DepartmentCode, v.Region, path, v.Period, v.Value, string(q), v.Comment, head.version+1, source(ctx))
-		res.Updated++
-	case exists:
-		rows, err = tx.Query(ctx, updateDraft, head.id, v.Value, string(q), v.Comment, source(ctx))
-		res.Updated++
-	default:
-		var max int
-		if err := tx.QueryRow(ctx, maxVersion, v.Indicator, v.Period, v.Region).Scan(&max); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, insertDraft, v.Indicator, ind.DepartmentCode, v.Region, path, v.Period, v.Value, string(q), v.Comment, max+1, source(ctx))
-		res.Created++
+		out[n] = append(out[n], i)
 	}
-	if err != nil {
-		return err
-	}
-	dv, err := pgx.CollectExactlyOneRow(rows, scanValue)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hub.Errorf(hub.EFORBIDDEN, "无权修改 / not allowed to change this value")
-	} else if err != nil {
-		return err
-	}
-	res.Values = append(res.Values, dv)
-	return nil
+	return out
 }
 
 func eqFloat(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
