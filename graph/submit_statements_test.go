@@ -113,3 +113,44 @@ func TestSubmitValues_KeyTwiceIsWrittenInInputOrder(t *testing.T) {
 		t.Fatalf("got %+v; want created 2, updated 1, unchanged 1, values 1 (v1), 7, 2 (v2) in input order", r)
 	}
 }
+
+// TestSubmitValues_ConflictsInInputOrder: a stale expectedVersion (found
+// after the heads are read) and an unknown region (found before) come back
+// in input order, and nothing of the request is written.
+func TestSubmitValues_ConflictsInInputOrder(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	dept := "civil_affairs"
+	analyst := api.User(t, hub.NewUser{Name: "a", Role: hub.Analyst, Department: &dept, Region: "370700"})
+	const m = `mutation($in: [DataValueInput!]!) { submitValues(input: $in) {
+  created updated unchanged conflicts { index code message } values { version } } }`
+	type outcome struct {
+		SubmitValues struct {
+			Created, Updated, Unchanged int
+			Conflicts                   []struct {
+				Index         int
+				Code, Message string
+			}
+		}
+	}
+	old := map[string]any{"indicator": "child_directors", "region": "370702", "period": "2038", "value": 1}
+	var out outcome
+	api.Query(t, analyst, m, map[string]any{"in": []any{old}}, &out)
+	if out.SubmitValues.Created != 1 {
+		t.Fatalf("first value: %+v", out.SubmitValues)
+	}
+	stale := map[string]any{"indicator": "child_directors", "region": "370702", "period": "2038", "value": 2, "expectedVersion": 5}
+	good := map[string]any{"indicator": "child_directors", "region": "370703", "period": "2038", "value": 3}
+	unknown := map[string]any{"indicator": "child_directors", "region": "379999", "period": "2038", "value": 4}
+	out = outcome{}
+	api.Query(t, analyst, m, map[string]any{"in": []any{stale, good, unknown}}, &out)
+	c := out.SubmitValues.Conflicts
+	if out.SubmitValues.Created != 0 || out.SubmitValues.Updated != 0 || len(c) != 2 ||
+		c[0].Index != 0 || c[0].Code != hub.ECONFLICT || c[1].Index != 2 || c[1].Code != hub.ENOTFOUND {
+		t.Fatalf("got %+v; want CONFLICT at 0 and NOT_FOUND at 2, nothing written", out.SubmitValues)
+	}
+	out = outcome{}
+	api.Query(t, analyst, m, map[string]any{"in": []any{good, old}}, &out)
+	if out.SubmitValues.Created != 1 || out.SubmitValues.Unchanged != 1 {
+		t.Fatalf("after the refused request: %+v; want the good value still new and the old one unchanged", out.SubmitValues)
+	}
+}
