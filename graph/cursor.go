@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -19,6 +21,11 @@ func decodeCursor(s string) (*hub.ValueKey, error) {
 	bad := hub.Errorf(hub.EINVALID, "无效的分页游标 / invalid cursor %q", s)
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
+		return nil, bad
+	}
+	// Keys are text: bytes that are not UTF-8 (or hold NUL, which
+	// PostgreSQL text cannot) are no cursor this hub made.
+	if !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
 		return nil, bad
 	}
 	parts := strings.Split(string(raw), "/")

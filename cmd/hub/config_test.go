@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"testing"
 )
 
@@ -36,5 +37,20 @@ func TestServe_RefusesABadPoolSize(t *testing.T) {
 	var ue usageError
 	if !errors.As(err, &ue) || !bytes.Contains([]byte(ue.msg), []byte("--scale")) {
 		t.Errorf("--scale country: %v", err)
+	}
+}
+
+// --help prints a command's flags and stops: it never goes on to serve or
+// load anything.
+func TestHelp_StopsTheCommand(t *testing.T) {
+	for _, cmd := range []string{"serve", "demo", "migrate", "import"} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{cmd, "--help", "--database-url", "postgres://nowhere.invalid/x"}, &out, &out)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Errorf("%s --help: %v, want it to stop after the flags", cmd, err)
+		}
+		if !bytes.Contains(out.Bytes(), []byte("-database-url")) {
+			t.Errorf("%s --help printed no flags:\n%s", cmd, out.String())
+		}
 	}
 }

@@ -138,6 +138,13 @@ func (a *API) DoOp(t testing.TB, token, query, operation string, vars map[string
 	body, _ := json.Marshal(payload)
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	return a.send(t, token, req)
+}
+
+// send serves a GraphQL request with token (none when empty) and decodes
+// the response.
+func (a *API) send(t testing.TB, token string, req *http.Request) *Response {
+	t.Helper()
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -173,17 +180,7 @@ func (a *API) Upload(t testing.TB, token, query string, vars map[string]any, fil
 	_ = mw.Close()
 	req := httptest.NewRequest(http.MethodPost, "/graphql", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	a.Handler.ServeHTTP(rec, req)
-	var resp Response
-	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
-		t.Fatalf("response is not JSON (status %d): %s", rec.Code, rec.Body.String())
-	}
-	resp.Status = rec.Code
-	return &resp
+	return a.send(t, token, req)
 }
 
 // Get sends a GET request with token (none when empty) and returns the recorded response.

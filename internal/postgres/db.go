@@ -222,6 +222,8 @@ func mapError(err error) error {
 	switch pgErr.Code {
 	case "42501": // insufficient_privilege, including RLS WITH CHECK failures
 		return fmt.Errorf("%w (%s)", hub.Errorf(hub.EFORBIDDEN, "无权执行此操作 / not allowed"), pgErr.Message)
+	case "22021", "22P05": // text that is not valid UTF-8 or holds NUL: always the caller's input
+		return fmt.Errorf("%w: %v", hub.Errorf(hub.EINVALID, "输入含有无效字符 / the input holds invalid characters"), err)
 	case "57014": // query_canceled: statement timeout
 		return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "查询超时，请缩小查询范围或稍后重试 / the query took too long (statement timeout): narrow it or try again later"), err)
 	}

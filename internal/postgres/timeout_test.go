@@ -113,3 +113,16 @@ func TestUnreachableDatabase_IsUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// Text PostgreSQL cannot store (not UTF-8, or NUL) comes only from the
+// caller's input: BAD_USER_INPUT, never an internal error.
+func TestInvalidText_IsBadUserInput(t *testing.T) {
+	tdb := pgtest.New(t, pgtest.Options{})
+	ctx := context.Background()
+	for _, in := range []string{"a\x00b", "\xef\x4d\x34"} {
+		_, err := tdb.App.ReadForTest(ctx, `SELECT $1::text`, in)
+		if hub.ErrorCode(err) != hub.EINVALID {
+			t.Errorf("%q: %v, want BAD_USER_INPUT", in, err)
+		}
+	}
+}
