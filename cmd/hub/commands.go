@@ -339,11 +339,19 @@ func loadProvince(ctx context.Context, db *postgres.DB, stdout, stderr io.Writer
 	start := time.Now()
 	last := start
 	l := postgres.NewLoader(db)
-	sum, err := demo.LoadProvince(ctx, l, func(done, total int64) {
-		now := time.Now()
-		rate := float64(postgres.CopyProgressEvery) / now.Sub(last).Seconds()
-		last = now
-		fmt.Fprintf(stderr, "\r  %5.1f%%  %d / %d values  %.0f rows/s   ", float64(done)*100/float64(total), done, total, rate)
+	sum, err := demo.LoadProvince(ctx, l, demo.LoadProgress{
+		Values: func(done, total int64) {
+			now := time.Now()
+			rate := float64(postgres.CopyProgressEvery) / now.Sub(last).Seconds()
+			last = now
+			fmt.Fprintf(stderr, "\r  数据 / values  %5.1f%%  %d / %d  %.0f rows/s   ", float64(done)*100/float64(total), done, total, rate)
+		},
+		Rollups: func(done, total int) {
+			if done == 1 {
+				fmt.Fprintln(stderr)
+			}
+			fmt.Fprintf(stderr, "\r  汇总 / rollups  %d / %d indicators  %s elapsed   ", done, total, time.Since(start).Round(time.Second))
+		},
 	})
 	fmt.Fprintln(stderr)
 	if err != nil {
@@ -354,9 +362,13 @@ func loadProvince(ctx context.Context, db *postgres.DB, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns), %d indicators, %d shares, %d values (%d copied) in %s (%.0f values/s); database size %.2f GB\n",
-		sum.Regions, sum.Counties, sum.Towns, sum.Indicators, sum.Shares, sum.Values, sum.Copied,
-		took.Round(time.Second), float64(sum.Copied)/took.Seconds(), float64(size)/(1<<30))
+	copied := "already loaded"
+	if sum.Copied > 0 {
+		copied = fmt.Sprintf("%d copied", sum.Copied)
+	}
+	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns), %d indicators, %d shares, %d values (%s), rollups rebuilt for %d indicators, in %s; database size %.2f GB\n",
+		sum.Regions, sum.Counties, sum.Towns, sum.Indicators, sum.Shares, sum.Values, copied, sum.RollupsRebuilt,
+		took.Round(time.Second), float64(size)/(1<<30))
 	return nil
 }
 

@@ -43,6 +43,17 @@ type ProvinceStore interface {
 	// CopyValues streams values with COPY and returns how many it wrote;
 	// progress is called every so many rows.
 	CopyValues(ctx context.Context, channel string, values iter.Seq[hub.ValueRecord], progress func(n int64)) (int64, error)
+	// RebuildMissingRollups computes the rollups of every indicator that
+	// has none (the copy bypasses the triggers that maintain them), one
+	// indicator at a time, so that a later call resumes an interrupted one.
+	RebuildMissingRollups(ctx context.Context, progress func(done, total int)) error
+}
+
+// LoadProgress receives a province load's progress: values copied, then
+// indicators whose rollups are rebuilt. Either may be nil.
+type LoadProgress struct {
+	Values  func(done, total int64)
+	Rollups func(done, total int)
 }
 
 // ProvinceSummary says what a province load did.
@@ -51,6 +62,9 @@ type ProvinceSummary struct {
 	// Values is how many values the data set has; Copied how many this
 	// run wrote (0 when the database already held them).
 	Values, Copied int64
+	// RollupsRebuilt is how many indicators had their rollups rebuilt
+	// (those that had none).
+	RollupsRebuilt int
 }
 
 // province is the generated data set.
@@ -316,9 +330,10 @@ func (p *province) value(ind *hub.Indicator, rate, level, minors, perYear float6
 }
 
 // LoadProvince writes the province data set. Values are copied only into
-// a database that has none; a database that holds the province already is
-// left as it is, and one that holds other values is refused.
-func LoadProvince(ctx context.Context, st ProvinceStore, progress func(done, total int64)) (*ProvinceSummary, error) {
+// a database that has none; a database that holds the province already
+// keeps its values and gets the rollups it lacks (a load interrupted while
+// rebuilding them resumes), and one that holds other values is refused.
+func LoadProvince(ctx context.Context, st ProvinceStore, progress LoadProgress) (*ProvinceSummary, error) {
 	p, err := newProvince()
 	if err != nil {
 		return nil, err
@@ -350,16 +365,23 @@ func LoadProvince(ctx context.Context, st ProvinceStore, progress func(done, tot
 	if err := st.UpsertShares(ctx, shares); err != nil {
 		return nil, err
 	}
-	if existing == sum.Values {
-		return sum, nil
-	}
-	sum.Copied, err = st.CopyValues(ctx, "demo:province", p.values(), func(n int64) {
-		if progress != nil {
-			progress(n, sum.Values)
+	if existing == 0 {
+		sum.Copied, err = st.CopyValues(ctx, "demo:province", p.values(), func(n int64) {
+			if progress.Values != nil {
+				progress.Values(n, sum.Values)
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("copy province values: %w", err)
 		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("copy province values: %w", err)
+	}
+	if err := st.RebuildMissingRollups(ctx, func(done, total int) {
+		sum.RollupsRebuilt = done
+		if progress.Rollups != nil {
+			progress.Rollups(done, total)
+		}
+	}); err != nil {
+		return nil, fmt.Errorf("province rollups: %w", err)
 	}
 	return sum, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
@@ -214,8 +216,8 @@ const CopyProgressEvery = 250_000
 // (session_replication_role = replica, so the owner must be a superuser).
 // The load itself is one audit row of action 'import'.
 // Afterwards the table is vacuumed (visibility map and hint bits, so that
-// the first reads do not write) and analyzed (the planner knows its size),
-// and the rollups (value_rollups_rebuild) are rebuilt.
+// the first reads do not write) and analyzed (the planner knows its size).
+// The copy bypasses the rollup triggers too: call RebuildMissingRollups next.
 func (l *Loader) CopyValues(ctx context.Context, channel string, values iter.Seq[hub.ValueRecord], progress func(n int64)) (int64, error) {
 	var n int64
 	err := pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
@@ -258,17 +260,60 @@ VALUES (session_user, 'system', $1, 'import', $2)`, channel, fmt.Sprintf("bulk c
 	if _, err := l.db.pool.Exec(ctx, `VACUUM (ANALYZE) data_values`); err != nil {
 		return n, fmt.Errorf("vacuum data_values: %w", err)
 	}
-	// The copy bypassed the rollup triggers too (migration 00020): rebuild
-	// the precomputed totals, one indicator-year at a time.
-	if _, err := l.db.pool.Exec(ctx, `DO $$ BEGIN
-  IF EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'value_rollups_rebuild') THEN PERFORM value_rollups_rebuild(); END IF;
-END $$`); err != nil {
-		return n, fmt.Errorf("rebuild rollups: %w", err)
+	return n, nil
+}
+
+// RebuildMissingRollups rebuilds the rollups (value_rollups_rebuild) of
+// every indicator that has none, one indicator per transaction, two at a
+// time (the machines have two cores), calling progress after each; then it
+// analyzes the tables. An indicator's rollups are therefore complete or
+// absent, so after a failure or a cancel the next call carries on where
+// this one stopped. Indicators without released values have no rollups
+// and are rebuilt (cheaply) every time. Like CopyValues it turns off the
+// per-row foreign-key checks (session_replication_role = replica, so the
+// owner must be a superuser): every rollup is derived from values that
+// passed the same checks, and the checks cost more than the aggregation.
+func (l *Loader) RebuildMissingRollups(ctx context.Context, progress func(done, total int)) error {
+	rows, _ := l.db.pool.Query(ctx, `SELECT i.key FROM indicators i
+WHERE NOT EXISTS (SELECT 1 FROM value_rollups r WHERE r.indicator_key = i.key) ORDER BY i.key`)
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("find indicators without rollups: %w", err)
+	}
+	var (
+		mu   sync.Mutex
+		done int
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for _, key := range keys {
+		g.Go(func() error {
+			err := pgx.BeginFunc(gctx, l.db.pool, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(gctx, `SET LOCAL session_replication_role = replica`); err != nil {
+					return fmt.Errorf("bulk rebuild needs the owner to be a superuser (session_replication_role): %w", err)
+				}
+				_, err := tx.Exec(gctx, `SELECT value_rollups_rebuild(ARRAY[$1])`, key)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("rebuild rollups of %s: %w", key, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			if progress != nil {
+				progress(done, len(keys))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if _, err := l.db.pool.Exec(ctx, `ANALYZE`); err != nil {
-		return n, fmt.Errorf("analyze: %w", err)
+		return fmt.Errorf("analyze: %w", err)
 	}
-	return n, nil
+	return nil
 }
 
 // registerLtree teaches conn the ltree type, which COPY's binary format needs.

@@ -47,6 +47,13 @@ func TestCopyValues_BulkLoadIsConsistent(t *testing.T) {
 	if n != int64(len(records)) {
 		t.Fatalf("copied %d, want %d", n, len(records))
 	}
+	var rebuilt []int
+	if err := l.RebuildMissingRollups(ctx, func(done, total int) { rebuilt = append(rebuilt, done, total) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(rebuilt) != 2*len(inds) || rebuilt[len(rebuilt)-2] != len(inds) {
+		t.Errorf("rollup progress %v, want 1..%d of %d", rebuilt, len(inds), len(inds))
+	}
 	conn := db.OwnerConn(t)
 	var released, published, audits, perValue int
 	var cityTotal *float64
@@ -66,6 +73,15 @@ func TestCopyValues_BulkLoadIsConsistent(t *testing.T) {
 	}
 	if cityTotal == nil || *cityTotal != 30 {
 		t.Errorf("city rollup %v, want 30 (the two released values)", cityTotal)
+	}
+	// A second call (a resumed load) skips child_directors, which has its
+	// rollups, and rebuilds only indicators that have none.
+	var second int
+	if err := l.RebuildMissingRollups(ctx, func(_, total int) { second = total }); err != nil {
+		t.Fatal(err)
+	}
+	if second != len(inds)-1 {
+		t.Errorf("second rebuild went over %d indicators, want %d (all but child_directors)", second, len(inds)-1)
 	}
 	if n, err := l.CountValues(ctx); err != nil || n != 4 {
 		t.Errorf("CountValues = %d, %v; want 4", n, err)
