@@ -177,13 +177,15 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// fail answers an error with its HTTP status; internal causes are logged
-// and not shown.
+// fail answers an error with its HTTP status; internal causes and outages
+// are logged (the only ERROR line of the request) and not shown.
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := map[string]int{hub.EUNAUTHENTICATED: 401, hub.EFORBIDDEN: 403, hub.EINVALID: 400,
 		hub.ENOTFOUND: 404, hub.EUNAVAILABLE: 503}[hub.ErrorCode(err)]
 	if status == 0 {
 		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
 		d.cfg.Log.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "error", err)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -52,3 +52,41 @@ func TestNewLoggerIsTextWhenAsked(t *testing.T) {
 		t.Errorf("default to a non-terminal is not JSON: %q", buf.String())
 	}
 }
+
+// One failure is one ERROR line: a 503 is logged with its cause by the code
+// that answered it, so the request line only warns; any other 5xx is an
+// error nobody else reported.
+func TestRequestLog_OneErrorLinePerFailure(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		cause  bool // the handler logs the cause at ERROR, as the 503 paths do
+		want   []string
+	}{
+		{http.StatusOK, false, []string{"INFO"}},
+		{http.StatusBadRequest, false, []string{"INFO"}},
+		{http.StatusServiceUnavailable, true, []string{"ERROR", "WARN"}},
+		{http.StatusInternalServerError, false, []string{"ERROR"}},
+		{http.StatusBadGateway, false, []string{"ERROR"}},
+	} {
+		var buf bytes.Buffer
+		log := NewLogger("json", &buf, slog.LevelInfo)
+		h := requestLog(log, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tc.cause {
+				log.ErrorContext(r.Context(), "authenticate", "error", "connection refused")
+			}
+			w.WriteHeader(tc.status)
+		}))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/graphql", nil))
+		var levels []string
+		for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var rec struct{ Level string }
+			if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				t.Fatalf("not JSON: %s", l)
+			}
+			levels = append(levels, rec.Level)
+		}
+		if strings.Join(levels, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("status %d: levels %v, want %v", tc.status, levels, tc.want)
+		}
+	}
+}

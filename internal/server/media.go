@@ -41,7 +41,7 @@ func statusFor(err error) int {
 
 func writeError(w http.ResponseWriter, r *http.Request, cfg Config, err error) {
 	status := statusFor(err)
-	if status == http.StatusInternalServerError {
+	if status >= 500 {
 		cfg.Log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err)
 	}
 	writeJSON(w, status, map[string]any{"error": hub.ErrorMessage(err), "code": hub.ErrorCode(err)})

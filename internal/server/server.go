@@ -292,13 +292,24 @@ func requestLog(log *slog.Logger, reg *metrics.Registry, next http.Handler) http
 		d := time.Since(start)
 		// The mux sets the matched pattern on the request it was given.
 		reg.HTTPRequest(r.Pattern, sw.status, d)
-		level := slog.LevelInfo
-		if sw.status >= 500 {
-			level = slog.LevelError
-		}
-		log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
+		log.Log(ctx, requestLevel(sw.status), "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
 			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
+}
+
+// requestLevel is the level of a request's log line. A 503 is an outage the
+// code that answered it has logged with its cause (at ERROR); the request
+// line only warns, so that one failure is one ERROR line. Other 5xx are
+// errors nobody else reported.
+func requestLevel(status int) slog.Level {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		return slog.LevelWarn
+	case status >= 500:
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
 }
 
 // Timeouts bound the server's connections and its shutdown.
