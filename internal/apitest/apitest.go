@@ -141,6 +141,24 @@ func (a *API) DoOp(t testing.TB, token, query, operation string, vars map[string
 	return a.send(t, token, req)
 }
 
+// Raw sends a GraphQL request and returns the response body as the hub
+// wrote it, undecoded, failing unless it is a 200 without errors. Benchmarks
+// time it against a floor that stops at its JSON bytes: decoding the answer
+// is the client's work, not the hub's.
+func (a *API) Raw(t testing.TB, token, query string, vars map[string]any) []byte {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	a.Handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors":`)) {
+		t.Fatalf("status %d: %.500s", rec.Code, rec.Body.String())
+	}
+	return rec.Body.Bytes()
+}
+
 // send serves a GraphQL request with token (none when empty) and decodes
 // the response.
 func (a *API) send(t testing.TB, token string, req *http.Request) *Response {
