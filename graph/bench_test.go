@@ -320,7 +320,7 @@ WITH r AS (
                          AND d.indicator_key IN ($1, 'minors_total')
   GROUP BY r.code, r.name
 ), f AS (
-  SELECT coalesce(bool_and(minors > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
+  SELECT coalesce(bool_and(coalesce(minors, 0) > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
 )
 SELECT code, name, value, value / nullif(minors, 0) * 10000 AS per10k,
        CASE WHEN value IS NOT NULL THEN rank() OVER (
@@ -340,7 +340,7 @@ WITH r AS (
   LEFT JOIN value_rollups x ON x.region_code = r.code AND x.indicator_key = $1 AND x.period = $2
   LEFT JOIN value_rollups m ON m.region_code = r.code AND m.indicator_key = 'minors_total' AND m.period = $2
 ), f AS (
-  SELECT coalesce(bool_and(minors > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
+  SELECT coalesce(bool_and(coalesce(minors, 0) > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
 )
 SELECT code, name, value, value / nullif(minors, 0) * 10000 AS per10k,
        CASE WHEN value IS NOT NULL THEN rank() OVER (

@@ -36,7 +36,8 @@ WITH r AS (
   GROUP BY r.code
 ), f AS (
   -- per 10,000 minors only when every region with a value has minors
-  SELECT coalesce(bool_and(minors > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
+  -- (a missing minors count is NULL, which bool_and would skip)
+  SELECT coalesce(bool_and(coalesce(minors, 0) > 0) FILTER (WHERE value IS NOT NULL), false) AS percap FROM v
 )
 SELECT code, value, value / nullif(minors, 0) * 10000 AS per10k,
        CASE WHEN value IS NOT NULL THEN rank() OVER (
