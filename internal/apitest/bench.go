@@ -75,6 +75,12 @@ func (a *API) Token(t testing.TB, u hub.NewUser) string {
 // in the same batch (one implicit transaction, one round trip), the way
 // the hub's services do, and hands the rows to scan.
 func AsPrincipal(ctx context.Context, pool *pgxpool.Pool, p hub.Principal, query string, args []any, scan func(pgx.Rows) error) error {
+	return AsPrincipalWith(ctx, pool, p, nil, query, args, scan)
+}
+
+// AsPrincipalWith is AsPrincipal with more settings for the transaction
+// (set_config(name, value, true) in the same first statement).
+func AsPrincipalWith(ctx context.Context, pool *pgxpool.Pool, p hub.Principal, settings map[string]string, query string, args []any, scan func(pgx.Rows) error) error {
 	dept := ""
 	if p.Department != nil {
 		dept = *p.Department
@@ -82,6 +88,9 @@ func AsPrincipal(ctx context.Context, pool *pgxpool.Pool, p hub.Principal, query
 	b := &pgx.Batch{}
 	b.Queue(`SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
        set_config('hub.department', $3, true), set_config('hub.scope', $4, true)`, p.Name, string(p.Role), dept, p.RegionPath)
+	for name, value := range settings {
+		b.Queue(`SELECT set_config($1, $2, true)`, name, value)
+	}
 	b.Queue(query, args...).Query(scan)
 	return pool.SendBatch(ctx, b).Close()
 }
