@@ -327,3 +327,39 @@ func TestDashboard_MediaSeesOnlyPublishedPublicityFigures(t *testing.T) {
 		t.Error("the dashboard shows the media office 青州市's unpublished 1080 child directors")
 	}
 }
+
+// The headline figures are the page's own region's totals (the rollups
+// the API's trend reads): a district page shows 青州市's county-level minors
+// and child directors, which its towns do not carry, and a city page the
+// city's totals; unapproved periods show "—".
+func TestDashboard_KPIsAreTheRegionsOwnTotals(t *testing.T) {
+	api, token := setup(t)
+	figures := func(target string) []string {
+		t.Helper()
+		rec := get(t, api.Handler, token, target)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: status %d", target, rec.Code)
+		}
+		var out []string
+		for _, m := range regexp.MustCompile(`<div class="figure">([^<]*)</div><div class="note">([^<]*)</div>`).FindAllStringSubmatch(rec.Body.String(), -1) {
+			out = append(out, m[1]+" | "+m[2])
+		}
+		if len(out) != 4 {
+			t.Fatalf("%s: %d KPI cards, want 4: %v", target, len(out), out)
+		}
+		return out
+	}
+	district := figures("/dashboard/region/370781?period=2022")
+	if district[0] != "17.90万 | 青州市 2022" || district[1] != "1080 | 青州市 2022" {
+		t.Errorf("district KPIs %v, want 青州市's minors 17.90万 and child directors 1080", district)
+	}
+	city := figures("/dashboard?period=2022")
+	if !strings.HasSuffix(city[0], "| 潍坊市 2022") || !strings.Contains(city[0], "万") || city[0] == district[0] {
+		t.Errorf("city KPIs %v: want 潍坊市's own total", city)
+	}
+	for i, f := range figures("/dashboard?period=2023")[:3] {
+		if !strings.HasPrefix(f, "— |") {
+			t.Errorf("2023 KPI %d is %q, want — (nothing approved)", i, f)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	}
 
 	// One read of the period's released values of the children serves the
-	// KPIs and the heatmap.
+	// heatmap and the count of approved values.
 	values, total, err := d.allValues(ctx, hub.ValueFilter{Regions: codes, Periods: []string{v.Period}, Statuses: released})
 	if err != nil {
 		return nil, err
@@ -108,7 +108,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 		byKey[dv.IndicatorKey][dv.RegionCode] = dv
 	}
-	m.kpis(byKey, total)
+	if err := m.kpis(ctx, d.cfg.Analytics, total); err != nil {
+		return nil, err
+	}
 	if err := m.comparison(ctx, d.cfg.Analytics, byCode); err != nil {
 		return nil, err
 	}
@@ -204,33 +206,30 @@ func (d *Dashboard) allValues(ctx context.Context, f hub.ValueFilter) ([]*hub.Da
 	}
 }
 
-func (m *Model) kpis(byKey map[string]map[string]*hub.DataValue, total int) {
-	sum := func(key string) KPI {
-		var s float64
-		var q *hub.Qualifier
-		for _, dv := range byKey[key] {
-			if dv.Value != nil {
-				s += *dv.Value
-				if dv.Qualifier != hub.Exact {
-					atLeast := hub.AtLeast
-					q = &atLeast
-				}
-			}
-		}
-		n := len(byKey[key])
-		return KPI{Value: formatValue(&s, q, m.View.Lang), Note: fmt.Sprintf("%d/%d %s", n, len(m.Children), m.L["regionsnb"])}
+// kpis are the page's headline figures: the parent region's own totals
+// from the analytics service (the rollups the API's trend and comparison
+// read, aggregated up the tree and over time, with their qualifier), so a
+// district page shows its county-level figures and a city page its
+// town-level ones; and how many released values the children have.
+func (m *Model) kpis(ctx context.Context, a hub.AnalyticsService, total int) error {
+	note := m.Parent.Name + " " + m.View.Period
+	if m.View.Lang == "en" && m.Parent.NameEn != nil {
+		note = *m.Parent.NameEn + " " + m.View.Period
 	}
-	k := sum(minorsKey)
-	k.Label = m.L["minors"]
-	m.KPIs = append(m.KPIs, k)
-	k = sum(directorsKey)
-	k.Label = m.L["directors"]
-	m.KPIs = append(m.KPIs, k)
-	k = sum(hopeKey)
-	k.Label = m.L["hope"]
-	m.KPIs = append(m.KPIs, k)
-	n := float64(total)
-	m.KPIs = append(m.KPIs, KPI{Label: m.L["approved"], Value: formatNumber(n, m.View.Lang), Note: m.View.Period})
+	for _, k := range []struct{ key, label string }{{minorsKey, "minors"}, {directorsKey, "directors"}, {hopeKey, "hope"}} {
+		series, err := a.Trend(ctx, k.key, []string{m.Parent.Code}, m.View.Period, m.View.Period)
+		if err != nil {
+			return fmt.Errorf("dashboard headline %s: %w", k.key, err)
+		}
+		kpi := KPI{Label: m.L[k.label], Value: formatValue(nil, nil, m.View.Lang), Note: note}
+		if len(series) == 1 && len(series[0].Points) == 1 {
+			pt := series[0].Points[0]
+			kpi.Value = formatValue(pt.Value, pt.Qualifier, m.View.Lang)
+		}
+		m.KPIs = append(m.KPIs, kpi)
+	}
+	m.KPIs = append(m.KPIs, KPI{Label: m.L["approved"], Value: formatNumber(float64(total), m.View.Lang), Note: m.View.Period})
+	return nil
 }
 
 // comparison fills the ranking from the analytics service: the same

@@ -131,7 +131,6 @@ var words = map[string][2]string{
 	"suppressed": {"—：未报告、未审核或按小数保护隐藏", "—: not reported, not approved, or suppressed to protect small counts"},
 	"regionsof":  {"下辖地区", "Areas of"},
 	"back":       {"返回全市", "Back to the city"},
-	"regionsnb":  {"有数据地区", "regions reporting"},
 	"english":    {"English", "English"},
 	"chinese":    {"中文", "中文"},
 	"synthetic":  {"含模拟演示数据", "includes synthetic demo data"},
