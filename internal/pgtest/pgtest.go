@@ -11,6 +11,7 @@ package pgtest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -272,5 +273,34 @@ func Existing(t testing.TB, ownerURL string, tracer pgx.QueryTracer) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.App.Close)
+	return db
+}
+
+// CopyOf copies the existing database of ownerURL (a loaded province) into
+// a fresh database that is dropped when the test ends, for benchmarks that
+// write. The source must have no other sessions while it is copied.
+func CopyOf(t testing.TB, ownerURL string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	u, err := url.Parse(ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	source := strings.TrimPrefix(u.Path, "/")
+	name := fmt.Sprintf("sixprot_t_%d_%d", os.Getpid(), counter.Add(1))
+	if err := postgres.CopyDatabase(ctx, ownerURL, source, name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := postgres.DropDatabase(context.Background(), ownerURL, name); err != nil {
+			t.Errorf("drop copied database: %v", err)
+		}
+	})
+	copyURL, err := postgres.WithDatabase(ownerURL, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := Existing(t, copyURL, nil)
+	db.Name = name
 	return db
 }
