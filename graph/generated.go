@@ -44,6 +44,7 @@ type ResolverRoot interface {
 	Share() ShareResolver
 	TrendSeries() TrendSeriesResolver
 	ValidationFinding() ValidationFindingResolver
+	ValidationRule() ValidationRuleResolver
 }
 
 type DirectiveRoot struct {
@@ -323,6 +324,7 @@ type ComplexityRoot struct {
 		MissingValues func(childComplexity int) int
 		Name          func(childComplexity int) int
 		Operator      func(childComplexity int) int
+		Region        func(childComplexity int) int
 		Right         func(childComplexity int) int
 		Severity      func(childComplexity int) int
 		Text          func(childComplexity int) int
@@ -409,6 +411,9 @@ type TrendSeriesResolver interface {
 type ValidationFindingResolver interface {
 	Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error)
 	Region(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Region, error)
+}
+type ValidationRuleResolver interface {
+	Region(ctx context.Context, obj *hub.ValidationRule) (*hub.Region, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1696,6 +1701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ValidationRule.Operator(childComplexity), true
+	case "ValidationRule.region":
+		if e.ComplexityRoot.ValidationRule.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValidationRule.Region(childComplexity), true
 	case "ValidationRule.right":
 		if e.ComplexityRoot.ValidationRule.Right == nil {
 			break
@@ -2081,6 +2092,8 @@ type ValidationRule {
   active: Boolean!
   "the indicator keys the expressions read"
   indicators: [ID!]!
+  "适用地区（含下辖）；空表示全部地区 / the rule applies to this region's subtree; null: everywhere (rules the system loaded)"
+  region: Region
   updatedAt: Time!
   updatedBy: String
 }
@@ -2094,6 +2107,8 @@ input ValidationRuleInput {
   missingValues: MissingValues = SKIP_IF_ANY_MISSING
   textZh: String!
   textEn: String!
+  "适用地区，默认为本人所在地区；须在本人辖区内 / where the rule applies (its subtree): default your own region; must be within your scope"
+  region: ID
 }
 "Fields left out stay as they are."
 input ValidationRulePatch {
@@ -2107,6 +2122,8 @@ input ValidationRulePatch {
   textZh: String
   textEn: String
   active: Boolean
+  "须在本人辖区内 / must be within your scope"
+  region: ID
 }
 
 "异常值的依据 / The numbers that made a value an outlier (per 10,000 minors): modified z-score = 0.6745·(value − median)/mad."
@@ -2733,6 +2750,8 @@ func (ec *executionContext) childFields_ValidationRule(ctx context.Context, fiel
 		return ec.fieldContext_ValidationRule_active(ctx, field)
 	case "indicators":
 		return ec.fieldContext_ValidationRule_indicators(ctx, field)
+	case "region":
+		return ec.fieldContext_ValidationRule_region(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_ValidationRule_updatedAt(ctx, field)
 	case "updatedBy":
@@ -9241,6 +9260,38 @@ func (ec *executionContext) fieldContext_ValidationRule_indicators(_ context.Con
 	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "ID")
 }
 
+func (ec *executionContext) _ValidationRule_region(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValidationRule_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ValidationRule().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ValidationRule_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ValidationRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ValidationRule_updatedAt(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationRule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10620,7 +10671,7 @@ func (ec *executionContext) unmarshalInputValidationRuleInput(ctx context.Contex
 		asMap["missingValues"] = "SKIP_IF_ANY_MISSING"
 	}
 
-	fieldsInOrder := [...]string{"name", "left", "operator", "right", "tolerance", "severity", "missingValues", "textZh", "textEn"}
+	fieldsInOrder := [...]string{"name", "left", "operator", "right", "tolerance", "severity", "missingValues", "textZh", "textEn", "region"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10690,6 +10741,13 @@ func (ec *executionContext) unmarshalInputValidationRuleInput(ctx context.Contex
 				return it, err
 			}
 			it.TextEn = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
 		}
 	}
 	return it, nil
@@ -10718,7 +10776,7 @@ func (ec *executionContext) unmarshalInputValidationRulePatch(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "left", "operator", "right", "tolerance", "severity", "missingValues", "textZh", "textEn", "active"}
+	fieldsInOrder := [...]string{"name", "left", "operator", "right", "tolerance", "severity", "missingValues", "textZh", "textEn", "active", "region"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -10795,6 +10853,13 @@ func (ec *executionContext) unmarshalInputValidationRulePatch(ctx context.Contex
 				return it, err
 			}
 			it.Active = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
 		}
 	}
 	return it, nil
@@ -12603,82 +12668,88 @@ func (ec *executionContext) _ValidationRule(ctx context.Context, sel ast.Selecti
 		case "id":
 			out.Values[i] = ec._ValidationRule_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._ValidationRule_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "left":
 			out.Values[i] = ec._ValidationRule_left(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "operator":
 			out.Values[i] = ec._ValidationRule_operator(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "right":
 			out.Values[i] = ec._ValidationRule_right(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tolerance":
 			out.Values[i] = ec._ValidationRule_tolerance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "severity":
 			out.Values[i] = ec._ValidationRule_severity(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "missingValues":
 			out.Values[i] = ec._ValidationRule_missingValues(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "textZh":
 			out.Values[i] = ec._ValidationRule_textZh(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "textEn":
 			out.Values[i] = ec._ValidationRule_textEn(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "text":
 			out.Values[i] = ec._ValidationRule_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "expression":
 			out.Values[i] = ec._ValidationRule_expression(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "active":
 			out.Values[i] = ec._ValidationRule_active(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "indicators":
 			out.Values[i] = ec._ValidationRule_indicators(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ValidationRule_region(ctx, field, obj)
+				})
 		case "updatedAt":
 			out.Values[i] = ec._ValidationRule_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "updatedBy":
 			out.Values[i] = ec._ValidationRule_updatedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

@@ -375,6 +375,14 @@ func (r *validationFindingResolver) Region(ctx context.Context, objs []*hub.Vali
 	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(f *hub.ValidationFinding) string { return f.RegionCode }))
 }
 
+// Region is the resolver for the region field.
+func (r *validationRuleResolver) Region(ctx context.Context, obj *hub.ValidationRule) (*hub.Region, error) {
+	if obj.Region == nil {
+		return nil, nil
+	}
+	return loader.For(ctx).Region.Load(ctx, *obj.Region)()
+}
+
 // ComparisonRow returns ComparisonRowResolver implementation.
 func (r *Resolver) ComparisonRow() ComparisonRowResolver { return &comparisonRowResolver{r} }
 
@@ -418,6 +426,9 @@ func (r *Resolver) ValidationFinding() ValidationFindingResolver {
 	return &validationFindingResolver{r}
 }
 
+// ValidationRule returns ValidationRuleResolver implementation.
+func (r *Resolver) ValidationRule() ValidationRuleResolver { return &validationRuleResolver{r} }
+
 type (
 	comparisonRowResolver     struct{ *Resolver }
 	dataValueResolver         struct{ *Resolver }
@@ -432,4 +443,5 @@ type (
 	shareResolver             struct{ *Resolver }
 	trendSeriesResolver       struct{ *Resolver }
 	validationFindingResolver struct{ *Resolver }
+	validationRuleResolver    struct{ *Resolver }
 )

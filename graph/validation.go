@@ -9,13 +9,15 @@ import (
 
 func ruleInput(in model.ValidationRuleInput) hub.RuleInput {
 	out := hub.RuleInput{Name: &in.Name, Left: &in.Left, Operator: &in.Operator, Right: &in.Right,
-		Tolerance: in.Tolerance, Severity: &in.Severity, MissingValues: in.MissingValues, TextZh: &in.TextZh, TextEn: &in.TextEn}
+		Tolerance: in.Tolerance, Severity: &in.Severity, MissingValues: in.MissingValues, TextZh: &in.TextZh, TextEn: &in.TextEn,
+		Region: in.Region}
 	return out
 }
 
 func rulePatch(in model.ValidationRulePatch) hub.RuleInput {
 	return hub.RuleInput{Name: in.Name, Left: in.Left, Operator: in.Operator, Right: in.Right, Tolerance: in.Tolerance,
-		Severity: in.Severity, MissingValues: in.MissingValues, TextZh: in.TextZh, TextEn: in.TextEn, Active: in.Active}
+		Severity: in.Severity, MissingValues: in.MissingValues, TextZh: in.TextZh, TextEn: in.TextEn, Active: in.Active,
+		Region: in.Region}
 }
 
 func parseRuleID(id string) (int, error) {

@@ -180,3 +180,43 @@ func TestAuditLog_ShowsChannelOverGraphQL(t *testing.T) {
 		t.Fatalf("audit: %+v", out.AuditLog)
 	}
 }
+
+// TestValidationRules_RegionOverGraphQL: a rule names the region it applies
+// to (default: its maker's), a district coordinator cannot aim one at
+// another district, and the system's rules apply everywhere (null).
+func TestValidationRules_RegionOverGraphQL(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	district := api.User(t, hub.NewUser{Name: "c781", Role: hub.Coordinator, Region: "370781"})
+	const q = `mutation($in: ValidationRuleInput!) { createValidationRule(input: $in) { name region { code name } } }`
+	var out struct {
+		CreateValidationRule struct {
+			Name   string
+			Region *struct{ Code, Name string }
+		}
+	}
+	api.Query(t, district, q, ruleVars("qingzhou_hope_cap", "hope_rooms"), &out)
+	if r := out.CreateValidationRule.Region; r == nil || r.Code != "370781" || r.Name != "青州市" {
+		t.Errorf("region of a district coordinator's rule: %+v", r)
+	}
+	vars := ruleVars("kuiwen_hope_cap", "hope_rooms")
+	vars["in"].(map[string]any)["region"] = "370705"
+	if r := api.Do(t, district, q, vars); r.Code() != hub.EFORBIDDEN {
+		t.Errorf("rule for another district: %+v", r.Errors)
+	}
+	var list struct {
+		ValidationRules []struct {
+			Name   string
+			Region *struct{ Code string }
+		}
+	}
+	api.Query(t, district, `{ validationRules { name region { code } } }`, nil, &list)
+	everywhere := 0
+	for _, r := range list.ValidationRules {
+		if r.Region == nil {
+			everywhere++
+		}
+	}
+	if everywhere == 0 || len(list.ValidationRules) != everywhere+1 {
+		t.Errorf("the district sees %+v: want the system's rules (region null) and its own", list.ValidationRules)
+	}
+}

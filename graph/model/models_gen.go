@@ -108,6 +108,8 @@ type ValidationRuleInput struct {
 	MissingValues *hub.MissingValues `json:"missingValues,omitempty"`
 	TextZh        string             `json:"textZh"`
 	TextEn        string             `json:"textEn"`
+	// 适用地区，默认为本人所在地区；须在本人辖区内 / where the rule applies (its subtree): default your own region; must be within your scope
+	Region *string `json:"region,omitempty"`
 }
 
 // Fields left out stay as they are.
@@ -122,4 +124,6 @@ type ValidationRulePatch struct {
 	TextZh        *string            `json:"textZh,omitempty"`
 	TextEn        *string            `json:"textEn,omitempty"`
 	Active        *bool              `json:"active,omitempty"`
+	// 须在本人辖区内 / must be within your scope
+	Region *string `json:"region,omitempty"`
 }

@@ -89,8 +89,11 @@ type ValidationRule struct {
 	Active         bool
 	// Indicators are the keys the expressions read, sorted.
 	Indicators []string
-	UpdatedAt  time.Time
-	UpdatedBy  *string
+	// Region is the code of the region whose subtree the rule applies to;
+	// nil for rules the system loaded, which apply everywhere.
+	Region    *string
+	UpdatedAt time.Time
+	UpdatedBy *string
 }
 
 // Text returns the rule's text, Chinese first.
@@ -116,6 +119,9 @@ type RuleInput struct {
 	MissingValues         *MissingValues
 	TextZh, TextEn        *string
 	Active                *bool
+	// Region is where the rule applies (its subtree); a new rule without
+	// one applies to its maker's region.
+	Region *string
 }
 
 // Finding kinds.

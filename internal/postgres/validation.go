@@ -26,22 +26,26 @@ func NewValidationService(db *DB) *ValidationService { return &ValidationService
 var _ hub.ValidationService = (*ValidationService)(nil)
 
 const ruleColumns = `id, name, left_expr, operator, right_expr, tolerance, severity, missing_values,
-       text_zh, text_en, active, indicator_keys, updated_at, updated_by`
+       text_zh, text_en, active, indicator_keys, updated_at, updated_by, region_code`
 
 const (
 	listRules = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE active OR $1 ORDER BY id`
 	// rulesTouching: the active rules that read any of the keys $1 (all
-	// active rules for NULL), for any caller (migration 00011).
-	rulesTouching = `SELECT ` + ruleColumns + ` FROM active_validation_rules($1::text[])`
-	lockRule      = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE id = $1 FOR UPDATE`
-	storedKeys    = `SELECT key FROM indicators WHERE formula IS NULL`
-	insertRule    = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
-  text_zh, text_en, active, indicator_keys, created_by, updated_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, hub_user(), hub_user())
+	// active rules for NULL), for any caller (migration 00011), each with
+	// the path of the region it applies to ('' for everywhere, 00014).
+	rulesTouching = `SELECT ` + ruleColumns + `, coalesce((SELECT g.path::text FROM regions g WHERE g.code = r.region_code), '')
+FROM active_validation_rules($1::text[]) r`
+	regionPaths = `SELECT code, path::text FROM regions WHERE code = ANY($1)`
+	lockRule    = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE id = $1 FOR UPDATE`
+	ruleVisible = `SELECT EXISTS (SELECT 1 FROM validation_rules WHERE id = $1)`
+	storedKeys  = `SELECT key FROM indicators WHERE formula IS NULL`
+	insertRule  = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
+  text_zh, text_en, active, indicator_keys, region_code, created_by, updated_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, hub_user(), hub_user())
 RETURNING ` + ruleColumns
 	updateRule = `UPDATE validation_rules SET name = $2, left_expr = $3, operator = $4, right_expr = $5, tolerance = $6,
   severity = $7, missing_values = $8, text_zh = $9, text_en = $10, active = $11, indicator_keys = $12,
-  updated_at = now(), updated_by = hub_user()
+  region_code = $13, updated_at = now(), updated_by = hub_user()
 WHERE id = $1
 RETURNING ` + ruleColumns
 
@@ -82,8 +86,45 @@ ORDER BY region_code, period, version DESC`
 func scanRule(row pgx.CollectableRow) (*hub.ValidationRule, error) {
 	var r hub.ValidationRule
 	err := row.Scan(&r.ID, &r.Name, &r.Left, &r.Operator, &r.Right, &r.Tolerance, &r.Severity, &r.MissingValues,
-		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy)
+		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy, &r.Region)
 	return &r, err
+}
+
+// scopedRule is an active rule and the path of the region whose subtree
+// it applies to ("" for everywhere).
+type scopedRule struct {
+	def   *hub.ValidationRule
+	scope string
+}
+
+func scanScopedRule(row pgx.CollectableRow) (scopedRule, error) {
+	var (
+		r  hub.ValidationRule
+		sr = scopedRule{def: &r}
+	)
+	err := row.Scan(&r.ID, &r.Name, &r.Left, &r.Operator, &r.Right, &r.Tolerance, &r.Severity, &r.MissingValues,
+		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy, &r.Region, &sr.scope)
+	return sr, err
+}
+
+// appliesTo reports whether a rule of scope applies to a region of path.
+func appliesTo(scope, path string) bool {
+	return scope == "" || path == scope || strings.HasPrefix(path, scope+".")
+}
+
+// pathsOf returns the paths of the regions codes.
+func pathsOf(ctx context.Context, tx pgx.Tx, codes []string) (map[string]string, error) {
+	rows, err := tx.Query(ctx, regionPaths, codes)
+	if err != nil {
+		return nil, fmt.Errorf("find region paths: %w", err)
+	}
+	out := map[string]string{}
+	var code, path string
+	_, err = pgx.ForEachRow(rows, []any{&code, &path}, func() error { out[code] = path; return nil })
+	if err != nil {
+		return nil, fmt.Errorf("find region paths: %w", err)
+	}
+	return out, nil
 }
 
 // Rules lists the active rules, or all of them.
@@ -104,7 +145,8 @@ func (s *ValidationService) CreateRule(ctx context.Context, in hub.RuleInput) (*
 	if err := access.RuleManageBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
 		return nil, err
 	}
-	r := &hub.ValidationRule{Severity: hub.Warn, MissingValues: hub.SkipIfAnyMissing, Active: true}
+	region := hub.PrincipalFrom(ctx).Region
+	r := &hub.ValidationRule{Severity: hub.Warn, MissingValues: hub.SkipIfAnyMissing, Active: true, Region: &region}
 	if in.Name == nil || in.Left == nil || in.Operator == nil || in.Right == nil || in.TextZh == nil || in.TextEn == nil {
 		return nil, hub.Errorf(hub.EINVALID, "规则须有名称、左右表达式、运算符和中英文说明 / a rule needs a name, left, operator, right and Chinese and English texts")
 	}
@@ -115,7 +157,7 @@ func (s *ValidationService) CreateRule(ctx context.Context, in hub.RuleInput) (*
 			return err
 		}
 		rows, err := tx.Query(ctx, insertRule, r.Name, r.Left, r.Operator, r.Right, r.Tolerance, r.Severity,
-			r.MissingValues, r.TextZh, r.TextEn, r.Active, r.Indicators)
+			r.MissingValues, r.TextZh, r.TextEn, r.Active, r.Indicators, r.Region)
 		if err != nil {
 			return err
 		}
@@ -142,6 +184,16 @@ func (s *ValidationService) UpdateRule(ctx context.Context, id int, in hub.RuleI
 		}
 		r, err := pgx.CollectExactlyOneRow(rows, scanRule)
 		if errors.Is(err, pgx.ErrNoRows) {
+			// FOR UPDATE passes the update policy too: a rule the caller
+			// sees (one that applies to its scope from above) but may not
+			// change is refused as such.
+			var visible bool
+			if err := tx.QueryRow(ctx, ruleVisible, id).Scan(&visible); err != nil {
+				return err
+			}
+			if visible {
+				return hub.Errorf(hub.EFORBIDDEN, "规则 %d 属于上级地区，只能由其协调员修改 / rule %d belongs to a region above yours: its own coordinators change it", id, id)
+			}
 			return hub.Errorf(hub.ENOTFOUND, "校验规则 %d 不存在 / no validation rule %d", id, id)
 		} else if err != nil {
 			return err
@@ -151,7 +203,7 @@ func (s *ValidationService) UpdateRule(ctx context.Context, id int, in hub.RuleI
 			return err
 		}
 		rows, err = tx.Query(ctx, updateRule, id, r.Name, r.Left, r.Operator, r.Right, r.Tolerance, r.Severity,
-			r.MissingValues, r.TextZh, r.TextEn, r.Active, r.Indicators)
+			r.MissingValues, r.TextZh, r.TextEn, r.Active, r.Indicators, r.Region)
 		if err != nil {
 			return err
 		}
@@ -191,6 +243,9 @@ func merge(r *hub.ValidationRule, in hub.RuleInput) {
 	if in.Active != nil {
 		r.Active = *in.Active
 	}
+	if in.Region != nil {
+		r.Region = in.Region
+	}
 }
 
 // check compiles r against the stored indicators of the catalogue, which
@@ -223,10 +278,16 @@ func ruleName(s string) bool {
 	return true
 }
 
-// ruleError names a duplicate rule name.
+// ruleError names a duplicate rule name, an unknown region and a region
+// outside the caller's scope.
 func ruleError(err error, name string) error {
-	if pgCode(err) == "23505" {
+	switch pgCode(err) {
+	case "23505":
 		return hub.Errorf(hub.EINVALID, "已有名为 %q 的规则 / a rule named %q exists", name, name)
+	case "23503":
+		return hub.Errorf(hub.ENOTFOUND, "规则的适用地区不存在 / the rule's region does not exist")
+	case "42501":
+		return hub.Errorf(hub.EFORBIDDEN, "只能为本辖区内的地区设定或修改规则 / rules can be set or changed only for regions within your scope")
 	}
 	return err
 }
@@ -273,7 +334,7 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 	if err != nil {
 		return fmt.Errorf("find validation rules: %w", err)
 	}
-	defs, err := pgx.CollectRows(rows, scanRule)
+	defs, err := pgx.CollectRows(rows, scanScopedRule)
 	if err != nil {
 		return fmt.Errorf("find validation rules: %w", err)
 	}
@@ -281,6 +342,10 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 		return nil
 	}
 	rules, readKeys, err := compileAll(defs)
+	if err != nil {
+		return err
+	}
+	paths, err := pathsOf(ctx, tx, regions.list)
 	if err != nil {
 		return err
 	}
@@ -297,7 +362,7 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 	for i, v := range in {
 		c := cell{v.Region, v.Period}
 		for ri, r := range rules {
-			if reported[at{c, ri}] || !contains(r.Indicators, v.Indicator) {
+			if reported[at{c, ri}] || !contains(r.Indicators, v.Indicator) || !appliesTo(defs[ri].scope, paths[v.Region]) {
 				continue
 			}
 			reported[at{c, ri}] = true
@@ -318,11 +383,12 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 	return nil
 }
 
-func compileAll(defs []*hub.ValidationRule) ([]*validation.Rule, []string, error) {
+func compileAll(defs []scopedRule) ([]*validation.Rule, []string, error) {
 	var rules []*validation.Rule
 	seen := map[string]bool{}
 	var keys []string
-	for _, d := range defs {
+	for _, sd := range defs {
+		d := sd.def
 		r, err := validation.Compile(d, d.Indicators)
 		if err != nil {
 			return nil, nil, fmt.Errorf("stored rule %s no longer compiles: %w", d.Name, err)
@@ -433,7 +499,7 @@ func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.V
 	if err != nil {
 		return nil, err
 	}
-	defs, err := pgx.CollectRows(rows, scanRule)
+	defs, err := pgx.CollectRows(rows, scanScopedRule)
 	if err != nil || len(defs) == 0 {
 		return nil, err
 	}
@@ -454,9 +520,16 @@ func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.V
 		regions = append(regions, r)
 	}
 	sort.Strings(regions)
+	paths, err := pathsOf(ctx, tx, regions)
+	if err != nil {
+		return nil, err
+	}
 	var out []*hub.ValidationFinding
 	for _, reg := range regions {
-		for _, r := range rules {
+		for ri, r := range rules {
+			if !appliesTo(defs[ri].scope, paths[reg]) {
+				continue
+			}
 			f, err := evalRule(r, values, cell{reg, period})
 			if err != nil {
 				return nil, err

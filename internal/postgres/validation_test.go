@@ -487,3 +487,98 @@ func BenchmarkSubmitValues_Validation(b *testing.B) {
 	}
 	b.Run("no-rules", run)
 }
+
+func scoped(role hub.Role, dept, region, path string) context.Context {
+	p := &hub.Principal{Name: "t-" + string(role) + "-" + region, Role: role, Region: region, RegionPath: path}
+	if dept != "" {
+		p.Department = &dept
+	}
+	return hub.NewContext(context.Background(), p)
+}
+
+// TestValidationRules_ApplyToTheirRegionAndAreManagedWithinScope: a rule
+// applies to its region's subtree. A district coordinator's BLOCK rule
+// refuses its own district's values and flags them in the report, and
+// leaves the other districts alone; it cannot set a rule for another
+// district, nor change the city's rules (which still apply to it); a
+// sibling district does not even see it.
+func TestValidationRules_ApplyToTheirRegionAndAreManagedWithinScope(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	svc := postgres.NewValidationService(db.App)
+	sub := postgres.NewSubmitService(db.App)
+	cityAnalyst, cityCoord := as(hub.Analyst, "civil_affairs"), as(hub.Coordinator, "")
+	qingzhou := scoped(hub.Coordinator, "", "370781", "370700.370781")
+	kuiwen := scoped(hub.Coordinator, "", "370705", "370700.370705")
+	units := func(region string, v float64) []hub.ValueInput {
+		return []hub.ValueInput{{Indicator: "joint_meeting_units", Region: region, Period: "2030", Value: f(v)}}
+	}
+	for _, region := range []string{"370781", "370705"} {
+		if res, err := sub.SubmitValues(cityAnalyst, units(region, 12), false); err != nil || res.Created != 1 {
+			t.Fatalf("before the rule, %s: %v %+v", region, err, res)
+		}
+	}
+
+	rule, err := svc.CreateRule(qingzhou, newRule("qingzhou_units_cap", "joint_meeting_units", "<=", "10", hub.Block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rule.Region == nil || *rule.Region != "370781" {
+		t.Fatalf("a district coordinator's rule belongs to %v, want 370781", rule.Region)
+	}
+	// (as an admin: coordinators do not see drafts)
+	report, err := svc.Report(as(hub.Admin, ""), "2030", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, m := len(findings(report, hub.FindingRule, "370781")), len(findings(report, hub.FindingRule, "370705")); n != 1 || m != 0 {
+		t.Errorf("report: %d findings for 370781 and %d for 370705, want 1 and 0", n, m)
+	}
+	res, err := sub.SubmitValues(cityAnalyst, units("370781", 13), false)
+	if err != nil || len(res.Conflicts) != 1 || res.Conflicts[0].Code != hub.EVALIDATION {
+		t.Errorf("370781 over the cap: %v %+v, want a VALIDATION conflict", err, res)
+	}
+	if res, err = sub.SubmitValues(cityAnalyst, units("370705", 13), false); err != nil || res.Updated != 1 || len(res.Conflicts) != 0 {
+		t.Errorf("370705 is outside the rule's region: %v %+v", err, res)
+	}
+
+	// Managing within scope only.
+	other := newRule("kuiwen_cap", "joint_meeting_units", "<=", "10", hub.Block)
+	other.Region = str("370705")
+	if _, err := svc.CreateRule(qingzhou, other); hub.ErrorCode(err) != hub.EFORBIDDEN {
+		t.Errorf("rule for another district: %v, want FORBIDDEN", err)
+	}
+	if _, err := svc.UpdateRule(qingzhou, rule.ID, hub.RuleInput{Region: str("370700")}); hub.ErrorCode(err) != hub.EFORBIDDEN {
+		t.Errorf("moving the rule up to the city: %v, want FORBIDDEN", err)
+	}
+	cityRule, err := svc.CreateRule(cityCoord, newRule("city_units_floor", "joint_meeting_units", ">=", "1", hub.Warn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible := func(ctx context.Context) map[string]bool {
+		rules, err := svc.Rules(ctx, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, r := range rules {
+			out[r.Name] = true
+		}
+		return out
+	}
+	if v := visible(qingzhou); !v["city_units_floor"] || !v["qingzhou_units_cap"] || !v["minors_within_population"] {
+		t.Errorf("the district coordinator sees %v: want its rule, the city's and the system's", v)
+	}
+	off := false
+	if _, err := svc.UpdateRule(qingzhou, cityRule.ID, hub.RuleInput{Active: &off}); hub.ErrorCode(err) != hub.EFORBIDDEN {
+		t.Errorf("district switches off the city's rule: %v, want FORBIDDEN", err)
+	}
+	if v := visible(kuiwen); v["qingzhou_units_cap"] {
+		t.Error("a sibling district sees 370781's rule")
+	}
+	if _, err := svc.UpdateRule(kuiwen, rule.ID, hub.RuleInput{Active: &off}); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Errorf("sibling switches off 370781's rule: %v, want NOT_FOUND", err)
+	}
+	if r, err := svc.UpdateRule(cityCoord, rule.ID, hub.RuleInput{Active: &off}); err != nil || r.Active {
+		t.Errorf("the city coordinator manages the district's rule: %v %+v", err, r)
+	}
+}
