@@ -449,7 +449,7 @@ func (w *batchWriter) Validate(ctx context.Context) (*hub.BatchResult, error) {
 		return res, nil
 	}
 	out := &hub.SubmitOutcome{}
-	if err := validateSubmission(ctx, w.tx, w.keys, out); err != nil {
+	if err := validateSubmission(ctx, w.tx, w.keys, w.regions, out); err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
 	for _, c := range out.Conflicts {

@@ -73,7 +73,7 @@ func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, d
 			res.Values = append(res.Values, wv.v)
 		}
 		if len(res.Conflicts) == 0 {
-			if err := validateSubmission(ctx, tx, in, res); err != nil {
+			if err := validateSubmission(ctx, tx, in, w.regions, res); err != nil {
 				return err
 			}
 		}

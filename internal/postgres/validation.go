@@ -320,7 +320,10 @@ type cell struct{ region, period string }
 // the submitter may read. A BLOCK violation is a conflict (code
 // VALIDATION) at the first input the rule reads; WARN violations are
 // warnings.
-func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res *hub.SubmitOutcome) error {
+//
+// known are the regions the writer has already read (their paths decide
+// which rules apply); others are looked up.
+func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, known map[string]*hub.Region, res *hub.SubmitOutcome) error {
 	if len(in) == 0 {
 		return nil
 	}
@@ -345,9 +348,23 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, res
 	if err != nil {
 		return err
 	}
-	paths, err := pathsOf(ctx, tx, regions.list)
-	if err != nil {
-		return err
+	paths := map[string]string{}
+	var unknown []string
+	for _, code := range regions.list {
+		if r := known[code]; r != nil {
+			paths[code] = r.Path
+		} else {
+			unknown = append(unknown, code)
+		}
+	}
+	if len(unknown) > 0 {
+		more, err := pathsOf(ctx, tx, unknown)
+		if err != nil {
+			return err
+		}
+		for code, path := range more {
+			paths[code] = path
+		}
 	}
 	values, err := queryValues(ctx, tx, latestValues, regions.list, periods.list, readKeys)
 	if err != nil {
