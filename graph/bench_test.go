@@ -452,8 +452,9 @@ func sameRanking(b *testing.B, x, y []comparisonRow) {
 // peers (same level, same parent), each non-derived, non-BASE indicator
 // per 10,000 minors for counts and amounts (minors of the period, else of
 // its year; none or 0: no value), scaled min–max to 0–100 across the peers
-// (all equal: 100), averaged per protection over the indicators with a
-// value. The method of docs/analytics.md, written as SQL.
+// (all equal: 100; lower-is-better indicators the other way round),
+// averaged per protection over the indicators with a value. The method of
+// docs/analytics.md, written as SQL.
 const profileFloor = `
 WITH asked AS (
   SELECT code, parent_code, level, ord FROM regions JOIN unnest($2::text[]) WITH ORDINALITY a(c, ord) ON a.c = code
@@ -466,7 +467,7 @@ WITH asked AS (
   FROM regions s
   WHERE EXISTS (SELECT 1 FROM asked q WHERE q.level = s.level AND q.parent_code IS NOT DISTINCT FROM s.parent_code)
 ), norm AS (
-  SELECT p.code, p.parent_code, p.level, i.key, i.protection,
+  SELECT p.code, p.parent_code, p.level, i.key, i.protection, i.lower_is_better,
          CASE WHEN i.value_type IN ('COUNT', 'AMOUNT') THEN r.value / p.minors * 10000 ELSE r.value END AS x
   FROM peers p
   JOIN value_rollups r ON r.region_code = p.code AND r.period = $1
@@ -474,7 +475,8 @@ WITH asked AS (
 ), scaled AS (
   SELECT code, protection,
          CASE WHEN x IS NULL THEN NULL
-              WHEN max(x) OVER w > min(x) OVER w THEN (x - min(x) OVER w) / (max(x) OVER w - min(x) OVER w) * 100
+              WHEN max(x) OVER w > min(x) OVER w THEN
+                CASE WHEN lower_is_better THEN (max(x) OVER w - x) ELSE (x - min(x) OVER w) END / (max(x) OVER w - min(x) OVER w) * 100
               ELSE 100 END AS s
   FROM norm WINDOW w AS (PARTITION BY parent_code, level, key)
 )

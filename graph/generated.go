@@ -165,6 +165,7 @@ type ComplexityRoot struct {
 		Department      func(childComplexity int) int
 		Formula         func(childComplexity int) int
 		Key             func(childComplexity int) int
+		LowerIsBetter   func(childComplexity int) int
 		Name            func(childComplexity int) int
 		NameEn          func(childComplexity int) int
 		PeriodType      func(childComplexity int) int
@@ -908,6 +909,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Key(childComplexity), true
+	case "Indicator.lowerIsBetter":
+		if e.ComplexityRoot.Indicator.LowerIsBetter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.LowerIsBetter(childComplexity), true
 	case "Indicator.name":
 		if e.ComplexityRoot.Indicator.Name == nil {
 			break
@@ -1903,6 +1910,8 @@ type Indicator {
   collectionLevel: RegionLevel!
   "小数保护：弱势儿童计数 / counts of vulnerable children, small cells protected."
   sensitive: Boolean!
+  "越少越好（案件数）：六大保护画像反向计分 / fewer is better (case counts): the protection profile scores it the other way"
+  lowerIsBetter: Boolean!
 }
 
 "数据值 / The value of an indicator for a region and period, as the caller may see it."
@@ -2498,6 +2507,8 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_collectionLevel(ctx, field)
 	case "sensitive":
 		return ec.fieldContext_Indicator_sensitive(ctx, field)
+	case "lowerIsBetter":
+		return ec.fieldContext_Indicator_lowerIsBetter(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
 }
@@ -5706,6 +5717,29 @@ func (ec *executionContext) _Indicator_sensitive(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_sensitive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Indicator_lowerIsBetter(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_lowerIsBetter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowerIsBetter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_lowerIsBetter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Boolean")
 }
 
@@ -11659,6 +11693,11 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			}
 		case "sensitive":
 			out.Values[i] = ec._Indicator_sensitive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lowerIsBetter":
+			out.Values[i] = ec._Indicator_lowerIsBetter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -77,15 +77,16 @@ func Indicators() ([]*hub.Indicator, error) {
 	for i, r := range rows {
 		publicity, err1 := strconv.ParseBool(r["publicity"])
 		sensitive, err2 := strconv.ParseBool(r["sensitive"])
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("catalogue.csv: %s: bad publicity or sensitive flag", r["key"])
+		lower, err3 := strconv.ParseBool(r["lower_is_better"])
+		if err1 != nil || err2 != nil || err3 != nil {
+			return nil, fmt.Errorf("catalogue.csv: %s: bad publicity, sensitive or lower_is_better flag", r["key"])
 		}
 		out[i] = &hub.Indicator{
 			Key: r["key"], Name: r["name"], NameEn: optional(r["name_en"]),
 			Protection: hub.Protection(r["protection"]), Unit: r["unit"], DepartmentCode: r["department"],
 			ValueType: hub.ValueType(r["value_type"]), Aggregation: hub.Aggregation(r["aggregation"]),
 			PeriodType: hub.PeriodType(r["period_type"]), CollectionLevel: hub.RegionLevel(r["collection_level"]),
-			Publicity: publicity, Sensitive: sensitive, Formula: optional(r["formula"]),
+			Publicity: publicity, Sensitive: sensitive, LowerIsBetter: lower, Formula: optional(r["formula"]),
 		}
 	}
 	return out, nil

@@ -40,6 +40,9 @@ type Indicator struct {
 	CollectionLevel RegionLevel
 	Publicity       bool
 	Sensitive       bool
+	// LowerIsBetter marks indicators where fewer is better (case counts of
+	// crimes and disputes): the protection profile scores them the other way.
+	LowerIsBetter bool
 	// Formula is set for derived indicators, computed from others.
 	Formula     *string
 	Description *string

@@ -390,6 +390,16 @@ func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period
 			for i, c := range codes {
 				vals[i] = bk.normalised(ind, c, period)
 			}
+			if ind.LowerIsBetter {
+				// scaled on the negated values: the fewest score 100, and
+				// peers that are all equal still score 100 each
+				for i, v := range vals {
+					if v != nil {
+						neg := -*v
+						vals[i] = &neg
+					}
+				}
+			}
 			for i, sc := range analytics.ScaleScores(vals) {
 				if scaled[codes[i]] == nil {
 					scaled[codes[i]] = map[hub.Protection][]*float64{}

@@ -273,6 +273,27 @@ func TestProfile_ScoresOnTheTinyCity(t *testing.T) {
 	}
 }
 
+// TestProfile_LowerIsBetterScoresTheOtherWay: marked lower-is-better,
+// hope rooms (5, 10, 2 per 10,000 minors) score A 62.5, B 0, C 100 on
+// SOCIETY instead of 37.5, 100, 0.
+func TestProfile_LowerIsBetterScoresTheOtherWay(t *testing.T) {
+	db, a := tinyDB(t)
+	if _, err := db.OwnerConn(t).Exec(context.Background(), `UPDATE indicators SET lower_is_better = true WHERE key = 'hope_rooms'`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.Profile(tiny(hub.Leader, "", "500100"), []string{"500101", "500102", "500103"}, "2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var society []string
+	for _, p := range got {
+		society = append(society, p.RegionCode+" "+show(p.Scores[2].Score, nil))
+	}
+	if g := strings.Join(society, ", "); g != "500101 62.5, 500102 0, 500103 100" {
+		t.Errorf("SOCIETY with hope rooms lower-is-better: %s", g)
+	}
+}
+
 func TestTrend_ValuesPerPeriod(t *testing.T) {
 	_, a := tinyDB(t)
 	leader := tiny(hub.Leader, "", "500100")

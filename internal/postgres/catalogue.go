@@ -34,12 +34,13 @@ func scanDepartment(row pgx.CollectableRow) (*hub.Department, error) {
 }
 
 const indicatorColumns = `key, name, name_en, protection, unit, department_code, value_type, aggregation,
-       period_type, collection_level, publicity, sensitive, formula, description`
+       period_type, collection_level, publicity, sensitive, formula, description, lower_is_better`
 
 func scanIndicator(row pgx.CollectableRow) (*hub.Indicator, error) {
 	var i hub.Indicator
 	err := row.Scan(&i.Key, &i.Name, &i.NameEn, &i.Protection, &i.Unit, &i.DepartmentCode, &i.ValueType,
-		&i.Aggregation, &i.PeriodType, &i.CollectionLevel, &i.Publicity, &i.Sensitive, &i.Formula, &i.Description)
+		&i.Aggregation, &i.PeriodType, &i.CollectionLevel, &i.Publicity, &i.Sensitive, &i.Formula, &i.Description,
+		&i.LowerIsBetter)
 	return &i, err
 }
 

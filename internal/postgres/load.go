@@ -50,17 +50,18 @@ ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_e
 // stored formulas) is refused with a VALIDATION error and nothing is written.
 func (l *Loader) UpsertIndicators(ctx context.Context, is []*hub.Indicator) error {
 	const q = `INSERT INTO indicators (key, name, name_en, protection, unit, department_code, value_type,
-  aggregation, period_type, collection_level, publicity, sensitive, formula, description)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+  aggregation, period_type, collection_level, publicity, sensitive, formula, description, lower_is_better)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en,
   protection = EXCLUDED.protection, unit = EXCLUDED.unit, department_code = EXCLUDED.department_code,
   value_type = EXCLUDED.value_type, aggregation = EXCLUDED.aggregation, period_type = EXCLUDED.period_type,
   collection_level = EXCLUDED.collection_level, publicity = EXCLUDED.publicity,
-  sensitive = EXCLUDED.sensitive, formula = EXCLUDED.formula, description = EXCLUDED.description`
+  sensitive = EXCLUDED.sensitive, formula = EXCLUDED.formula, description = EXCLUDED.description,
+  lower_is_better = EXCLUDED.lower_is_better`
 	b := &pgx.Batch{}
 	for _, i := range is {
 		b.Queue(q, i.Key, i.Name, i.NameEn, i.Protection, i.Unit, i.DepartmentCode, i.ValueType, i.Aggregation,
-			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description)
+			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description, i.LowerIsBetter)
 	}
 	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
 		// The formulas after this upsert: stored ones, replaced by the new.
