@@ -83,10 +83,15 @@ WHERE indicator_key = 'minors_total' AND region_path <@ $2::ltree AND period <= 
 ORDER BY region_code, period, version DESC`
 )
 
+// ruleFields are the scan destinations of ruleColumns in r.
+func ruleFields(r *hub.ValidationRule) []any {
+	return []any{&r.ID, &r.Name, &r.Left, &r.Operator, &r.Right, &r.Tolerance, &r.Severity, &r.MissingValues,
+		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy, &r.Region}
+}
+
 func scanRule(row pgx.CollectableRow) (*hub.ValidationRule, error) {
 	var r hub.ValidationRule
-	err := row.Scan(&r.ID, &r.Name, &r.Left, &r.Operator, &r.Right, &r.Tolerance, &r.Severity, &r.MissingValues,
-		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy, &r.Region)
+	err := row.Scan(ruleFields(&r)...)
 	return &r, err
 }
 
@@ -102,8 +107,7 @@ func scanScopedRule(row pgx.CollectableRow) (scopedRule, error) {
 		r  hub.ValidationRule
 		sr = scopedRule{def: &r}
 	)
-	err := row.Scan(&r.ID, &r.Name, &r.Left, &r.Operator, &r.Right, &r.Tolerance, &r.Severity, &r.MissingValues,
-		&r.TextZh, &r.TextEn, &r.Active, &r.Indicators, &r.UpdatedAt, &r.UpdatedBy, &r.Region, &sr.scope)
+	err := row.Scan(append(ruleFields(&r), &sr.scope)...)
 	return sr, err
 }
 
