@@ -1,0 +1,1120 @@
+-- Schema snapshot: pg_dump --schema-only of a database with every migration applied.
+-- Generated; do not edit. Regenerate: go test ./migrations -run TestSchemaSnapshot -update
+
+SET statement_timeout = 0;
+SET lock_timeout = 0;
+SET idle_in_transaction_session_timeout = 0;
+SET client_encoding = 'UTF8';
+SET standard_conforming_strings = on;
+SELECT pg_catalog.set_config('search_path', '', false);
+SET check_function_bodies = false;
+SET xmloption = content;
+SET client_min_messages = warning;
+SET row_security = off;
+
+CREATE EXTENSION IF NOT EXISTS ltree WITH SCHEMA public;
+
+COMMENT ON EXTENSION ltree IS 'data type for hierarchical tree-like structures';
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
+
+COMMENT ON EXTENSION pgcrypto IS 'cryptographic functions';
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+CREATE TABLE public.validation_rules (
+    id integer NOT NULL,
+    name text NOT NULL,
+    left_expr text NOT NULL,
+    operator text NOT NULL,
+    right_expr text NOT NULL,
+    tolerance double precision DEFAULT 0 NOT NULL,
+    severity text NOT NULL,
+    missing_values text DEFAULT 'SKIP_IF_ANY_MISSING'::text NOT NULL,
+    text_zh text NOT NULL,
+    text_en text NOT NULL,
+    indicator_keys text[] NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text NOT NULL,
+    region_code text,
+    CONSTRAINT validation_rules_indicator_keys_check CHECK ((cardinality(indicator_keys) > 0)),
+    CONSTRAINT validation_rules_left_expr_check CHECK ((btrim(left_expr) <> ''::text)),
+    CONSTRAINT validation_rules_missing_values_check CHECK ((missing_values = ANY (ARRAY['SKIP_IF_ANY_MISSING'::text, 'NEVER_SKIP'::text]))),
+    CONSTRAINT validation_rules_name_check CHECK ((name ~ '^[a-z][a-z0-9_]{0,63}$'::text)),
+    CONSTRAINT validation_rules_operator_check CHECK ((operator = ANY (ARRAY['=='::text, '!='::text, '<'::text, '<='::text, '>'::text, '>='::text]))),
+    CONSTRAINT validation_rules_right_expr_check CHECK ((btrim(right_expr) <> ''::text)),
+    CONSTRAINT validation_rules_severity_check CHECK ((severity = ANY (ARRAY['BLOCK'::text, 'WARN'::text]))),
+    CONSTRAINT validation_rules_text_en_check CHECK ((btrim(text_en) <> ''::text)),
+    CONSTRAINT validation_rules_text_zh_check CHECK ((btrim(text_zh) <> ''::text)),
+    CONSTRAINT validation_rules_tolerance_check CHECK (((tolerance >= (0)::double precision) AND (tolerance < 'Infinity'::double precision)))
+);
+
+CREATE FUNCTION public.active_validation_rules(keys text[]) RETURNS SETOF public.validation_rules
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  SELECT * FROM validation_rules
+  WHERE active AND hub_role() <> '' AND (keys IS NULL OR indicator_keys && keys)
+  ORDER BY id
+$$;
+
+CREATE FUNCTION public.audit_log_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE FUNCTION public.data_values_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  prev data_values%ROWTYPE;
+  act text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    act := 'create';
+    IF NEW.version > 1 THEN
+      act := 'update';
+      SELECT * INTO prev FROM data_values
+      WHERE indicator_key = NEW.indicator_key AND period = NEW.period
+        AND region_code = NEW.region_code AND version = NEW.version - 1;
+    END IF;
+  ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
+    act := 'transition';
+    prev := OLD;
+  ELSIF NEW.value IS DISTINCT FROM OLD.value OR NEW.qualifier IS DISTINCT FROM OLD.qualifier
+     OR NEW.comment IS DISTINCT FROM OLD.comment OR NEW.version IS DISTINCT FROM OLD.version THEN
+    act := 'update';
+    prev := OLD;
+  ELSE
+    RETURN NULL;
+  END IF;
+  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, value_id, indicator_key, department_code,
+                         region_code, region_path, period, old_value, new_value, old_qualifier,
+                         new_qualifier, old_status, new_status, detail)
+  VALUES (coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'),
+          hub_channel(), hub_file(), act, NEW.id, NEW.indicator_key, NEW.department_code, NEW.region_code,
+          NEW.region_path, NEW.period, prev.value, NEW.value, prev.qualifier, NEW.qualifier,
+          prev.status, NEW.status, NEW.status_reason);
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.data_values_media_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF current_user = 'hub_app' AND hub_role() <> 'coordinator' AND (
+       NEW.releasable IS DISTINCT FROM OLD.releasable
+    OR NEW.publication_id IS DISTINCT FROM OLD.publication_id
+    OR NEW.publish_at IS DISTINCT FROM OLD.publish_at) THEN
+    RAISE EXCEPTION 'only coordinators publish values or release headline figures'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION public.data_values_release() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF NEW.is_head AND NEW.status IN ('APPROVED', 'PUBLISHED') AND OLD.status NOT IN ('APPROVED', 'PUBLISHED') THEN
+    PERFORM unrelease_previous(NEW.indicator_key, NEW.period, NEW.region_code);
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.enforce_workflow() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF current_user <> 'hub_app' OR NEW.status IS NOT DISTINCT FROM OLD.status THEN
+    RETURN NEW;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM workflow_transitions
+                 WHERE from_status = OLD.status AND to_status = NEW.status AND role = hub_role()) THEN
+    RAISE EXCEPTION 'illegal transition % -> % for role %', OLD.status, NEW.status, hub_role()
+      USING ERRCODE = '22023';
+  END IF;
+  IF NEW.status = 'PUBLISHED' AND NOT NEW.releasable
+     AND NOT (SELECT publicity FROM indicators WHERE key = NEW.indicator_key) THEN
+    RAISE EXCEPTION 'only publicity indicators and values marked releasable may be published' USING ERRCODE = '22023';
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.hub_channel() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(nullif(current_setting('hub.channel', true), ''), 'sql') $$;
+
+CREATE FUNCTION public.hub_check_password(user_name text, password text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+  uid bigint;
+  h text;
+BEGIN
+  SELECT id, password_hash INTO uid, h FROM users WHERE name = user_name AND NOT disabled;
+  IF h IS NULL THEN
+    PERFORM crypt(password, '$2a$10$abcdefghijklmnopqrstuu');
+    RETURN NULL;
+  END IF;
+  IF h = crypt(password, h) THEN
+    RETURN uid;
+  END IF;
+  RETURN NULL;
+END
+$_$;
+
+CREATE FUNCTION public.hub_department() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(current_setting('hub.department', true), '') $$;
+
+CREATE FUNCTION public.hub_file() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT nullif(current_setting('hub.file', true), '') $$;
+
+CREATE FUNCTION public.hub_period_type(p text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN p LIKE '%Q%' THEN 'QUARTER' WHEN p LIKE '%-%' THEN 'MONTH' ELSE 'YEAR' END $$;
+
+CREATE FUNCTION public.hub_periods_above(p text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE hub_period_type(p)
+    WHEN 'MONTH' THEN ARRAY[p, left(p, 4) || 'Q' || ((substr(p, 6, 2)::int - 1) / 3 + 1), left(p, 4)]
+    WHEN 'QUARTER' THEN ARRAY[p, left(p, 4)]
+    ELSE ARRAY[p]
+  END
+$$;
+
+CREATE FUNCTION public.hub_periods_expected(p text, native text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE
+    WHEN hub_period_type(p) = native THEN 1
+    WHEN hub_period_type(p) = 'YEAR' AND native = 'MONTH' THEN 12
+    WHEN hub_period_type(p) = 'YEAR' AND native = 'QUARTER' THEN 4
+    WHEN hub_period_type(p) = 'QUARTER' AND native = 'MONTH' THEN 3
+    ELSE 0
+  END
+$$;
+
+CREATE FUNCTION public.hub_periods_within(p text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE hub_period_type(p)
+    WHEN 'YEAR' THEN ARRAY[p]
+      || ARRAY(SELECT p || 'Q' || q FROM generate_series(1, 4) q)
+      || ARRAY(SELECT p || '-' || lpad(m::text, 2, '0') FROM generate_series(1, 12) m)
+    WHEN 'QUARTER' THEN ARRAY[p]
+      || ARRAY(SELECT left(p, 4) || '-' || lpad(m::text, 2, '0')
+               FROM generate_series((substr(p, 6, 1)::int - 1) * 3 + 1, substr(p, 6, 1)::int * 3) m)
+    ELSE ARRAY[p]
+  END
+$$;
+
+CREATE FUNCTION public.hub_qualifier_rank(q text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE q WHEN 'EXACT' THEN 0 WHEN 'AT_LEAST' THEN 1 ELSE 2 END $$;
+
+CREATE FUNCTION public.hub_role() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(current_setting('hub.role', true), '') $$;
+
+CREATE FUNCTION public.hub_rule_in_scope(code text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $_$
+  SELECT CASE WHEN code IS NULL THEN hub_scope_is_everything()
+              ELSE hub_scope_is_everything() OR EXISTS (SELECT 1 FROM regions g WHERE g.code = $1 AND g.path <@ hub_scope()) END
+$_$;
+
+CREATE FUNCTION public.hub_rule_visible(code text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $_$
+  SELECT code IS NULL OR hub_scope_is_everything()
+      OR EXISTS (SELECT 1 FROM regions g WHERE g.code = $1 AND (g.path @> hub_scope() OR g.path <@ hub_scope()))
+$_$;
+
+CREATE FUNCTION public.hub_scope() RETURNS public.ltree
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(nullif(current_setting('hub.scope', true), ''), 'nobody')::ltree $$;
+
+CREATE FUNCTION public.hub_scope_is_everything() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT nlevel(hub_scope()) = 1 AND EXISTS (SELECT 1 FROM regions WHERE path = hub_scope())
+          AND NOT EXISTS (SELECT 1 FROM regions WHERE parent_code IS NULL AND path <> hub_scope()) $$;
+
+CREATE FUNCTION public.hub_shared_indicators() RETURNS SETOF text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  SELECT i.key
+  FROM shares s
+  JOIN indicators i ON i.department_code = s.owner_department
+                   AND (s.indicator_key IS NULL OR s.indicator_key = i.key)
+  WHERE s.grantee_department = hub_department()
+$$;
+
+CREATE FUNCTION public.hub_user() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(current_setting('hub.user', true), '') $$;
+
+CREATE FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) RETURNS TABLE(head_status text, released boolean, released_status text, publish_at timestamp with time zone, releasable boolean)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  SELECT (SELECT status FROM data_values
+          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_head),
+         EXISTS (SELECT 1 FROM data_values
+                 WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released),
+         (SELECT status FROM data_values
+          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released),
+         (SELECT publish_at FROM data_values
+          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released),
+         coalesce((SELECT releasable FROM data_values
+          WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released), false)
+  WHERE hub_role() <> ''
+$$;
+
+CREATE FUNCTION public.regions_fill_path() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  parent regions%ROWTYPE;
+  levels text[] := ARRAY['PROVINCE', 'CITY', 'COUNTY', 'TOWN', 'VILLAGE'];
+BEGIN
+  IF TG_OP = 'UPDATE' AND (NEW.parent_code IS DISTINCT FROM OLD.parent_code OR NEW.code <> OLD.code) THEN
+    RAISE EXCEPTION 'region % cannot move or change its code', OLD.code USING ERRCODE = 'check_violation';
+  END IF;
+  IF NEW.parent_code IS NULL THEN
+    NEW.path := text2ltree(NEW.code);
+    RETURN NEW;
+  END IF;
+  SELECT * INTO parent FROM regions WHERE code = NEW.parent_code;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'parent region % of % does not exist', NEW.parent_code, NEW.code USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF array_position(levels, NEW.level) <> array_position(levels, parent.level) + 1 THEN
+    RAISE EXCEPTION 'region % (%) cannot be below % (%)', NEW.code, NEW.level, parent.code, parent.level USING ERRCODE = 'check_violation';
+  END IF;
+  NEW.path := parent.path || text2ltree(NEW.code);
+  RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION public.unrelease_previous(ind text, per text, reg text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public'
+    AS $$
+  UPDATE data_values SET is_released = false
+  WHERE indicator_key = ind AND period = per AND region_code = reg AND is_released AND NOT is_head
+$$;
+
+CREATE FUNCTION public.validation_rules_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, detail)
+  VALUES (coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'), hub_channel(),
+          hub_file(), 'rule',
+          format('%s %s: %s %s %s (±%s) %s %s%s', lower(TG_OP), NEW.name, NEW.left_expr, NEW.operator, NEW.right_expr,
+                 NEW.tolerance, NEW.severity, NEW.missing_values, CASE WHEN NEW.active THEN '' ELSE ' inactive' END));
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.value_rollup_keys(inds text[], pers text[], paths public.ltree[]) RETURNS TABLE(indicator_key text, department_code text, region_code text, region_path public.ltree, period text, aggregation text, collection_level text, period_type text, regions_expected integer, periods text[], periods_expected integer)
+    LANGUAGE sql STABLE
+    AS $$
+  WITH changed AS (
+    SELECT DISTINCT c.ind, c.per, c.path FROM unnest(inds, pers, paths) AS c(ind, per, path)
+  ), k AS (
+    -- regions r.path @> c.path are the value's region and its ancestors.
+    SELECT DISTINCT c.ind, r.code, p
+    FROM changed c
+    JOIN public.indicators i ON i.key = c.ind
+    JOIN public.regions r ON r.path @> c.path AND (i.aggregation <> 'NONE' OR r.path = c.path)
+    CROSS JOIN LATERAL unnest(CASE WHEN i.aggregation = 'NONE' THEN ARRAY[c.per] ELSE public.hub_periods_above(c.per) END) p
+  )
+  SELECT k.ind, i.department_code, r.code, r.path, k.p, i.aggregation, i.collection_level, i.period_type,
+         (SELECT count(*)::int FROM public.regions x WHERE x.path <@ r.path AND x.level = i.collection_level),
+         public.hub_periods_within(k.p), public.hub_periods_expected(k.p, i.period_type)
+  FROM k
+  JOIN public.indicators i ON i.key = k.ind
+  JOIN public.regions r ON r.code = k.code
+$$;
+
+CREATE FUNCTION public.value_rollups_after_delete() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM value_rollups_apply(array_agg(c.indicator_key), array_agg(c.period), array_agg(c.region_path))
+  FROM (SELECT DISTINCT indicator_key, period, region_path FROM old_rows WHERE is_released) c
+  HAVING count(*) > 0;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.value_rollups_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM value_rollups_apply(array_agg(c.indicator_key), array_agg(c.period), array_agg(c.region_path))
+  FROM (SELECT DISTINCT indicator_key, period, region_path FROM new_rows WHERE is_released) c
+  HAVING count(*) > 0;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.value_rollups_after_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM value_rollups_apply(array_agg(c.indicator_key), array_agg(c.period), array_agg(c.region_path))
+  FROM (SELECT DISTINCT x.indicator_key, x.period, x.region_path
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        CROSS JOIN LATERAL (VALUES (o.indicator_key, o.period, o.region_path),
+                                   (n.indicator_key, n.period, n.region_path)) x(indicator_key, period, region_path)
+        WHERE (o.is_released OR n.is_released)
+          AND (o.is_released, o.value, o.qualifier, o.status, o.publish_at, o.releasable, o.indicator_key)
+              IS DISTINCT FROM (n.is_released, n.value, n.qualifier, n.status, n.publish_at, n.releasable, n.indicator_key)) c
+  HAVING count(*) > 0;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.value_rollups_apply(inds text[], pers text[], paths public.ltree[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF cardinality(inds) <= 2000 THEN
+    PERFORM value_rollups_refresh(inds, pers, paths);
+  ELSE
+    PERFORM value_rollups_rebuild(ARRAY(SELECT DISTINCT x FROM unnest(inds) x));
+  END IF;
+END
+$$;
+
+CREATE FUNCTION public.value_rollups_indicator_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  PERFORM value_rollups_rebuild(ARRAY[NEW.key]);
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.value_rollups_rebuild(inds text[] DEFAULT NULL::text[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+DECLARE
+  ind record;
+BEGIN
+  FOR ind IN SELECT key, department_code, aggregation, collection_level, period_type
+             FROM indicators WHERE inds IS NULL OR key = ANY (inds) ORDER BY key LOOP
+    DELETE FROM value_rollups WHERE indicator_key = ind.key;
+    INSERT INTO value_rollups (indicator_key, department_code, region_code, region_path, period, value, qualifier,
+                               status, publish_at, releasable, values_used, regions_expected)
+    WITH leaf AS (
+      -- per region, the values over time: its own periods and those above
+      -- them (for NONE only its own). Values of regions off the collection
+      -- level are dropped by the join with up below: a filter on region
+      -- level here makes the planner probe the values index region by region.
+      SELECT v.region_code AS leaf, p AS period,
+             CASE ind.aggregation
+               WHEN 'SUM' THEN sum(v.value)
+               WHEN 'AVERAGE' THEN avg(v.value)
+               ELSE (array_agg(v.value ORDER BY v.period DESC) FILTER (WHERE v.value IS NOT NULL))[1]
+             END AS value,
+             greatest(
+               CASE WHEN ind.aggregation IN ('LAST', 'NONE')
+                    THEN (array_agg(hub_qualifier_rank(v.qualifier) ORDER BY v.period DESC) FILTER (WHERE v.value IS NOT NULL))[1]
+                    ELSE max(hub_qualifier_rank(v.qualifier)) FILTER (WHERE v.value IS NOT NULL) END,
+               CASE WHEN ind.aggregation = 'SUM' AND count(v.value) < hub_periods_expected(p, ind.period_type) THEN 1 ELSE 0 END
+             ) AS qrank,
+             bool_or(v.status = 'APPROVED') AS approved,
+             CASE WHEN bool_and(v.publish_at IS NOT NULL) THEN max(v.publish_at) END AS embargo,
+             bool_and(v.releasable) AS releasable
+      FROM data_values v
+      CROSS JOIN LATERAL unnest(CASE WHEN ind.aggregation = 'NONE' THEN ARRAY[v.period] ELSE hub_periods_above(v.period) END) p
+      WHERE v.is_released AND v.indicator_key = ind.key AND hub_period_type(v.period) = ind.period_type
+      GROUP BY v.region_code, p
+    ), up AS (
+      -- each collection-level region (leaf) and the regions of its path,
+      -- itself included (code: the label at depth d), with how many
+      -- collection-level regions each of those has below it.
+      SELECT x.code AS leaf, ltree2text(subpath(x.path, d - 1, 1)) AS code,
+             count(*) OVER (PARTITION BY ltree2text(subpath(x.path, d - 1, 1)))::int AS n
+      FROM regions x
+      CROSS JOIN LATERAL generate_series(1, nlevel(x.path)) d
+      WHERE x.level = ind.collection_level
+    )
+    SELECT ind.key, ind.department_code, a.code, a.path, g.period, g.value, g.qualifier,
+           g.status, g.publish_at, g.releasable, g.values_used, g.n
+    FROM (
+      SELECT u.code, l.period, u.n,
+             CASE WHEN ind.aggregation = 'AVERAGE' THEN avg(l.value) ELSE sum(l.value) END AS value,
+             (ARRAY['EXACT', 'AT_LEAST', 'APPROX'])[1 + greatest(coalesce(max(l.qrank), 0),
+                CASE WHEN ind.aggregation IN ('SUM', 'LAST') AND count(l.value) < u.n THEN 1 ELSE 0 END)] AS qualifier,
+             CASE WHEN bool_or(l.approved) THEN 'APPROVED' ELSE 'PUBLISHED' END AS status,
+             CASE WHEN bool_and(l.embargo IS NOT NULL) THEN max(l.embargo) END AS publish_at,
+             bool_and(l.releasable) AS releasable,
+             count(l.value)::int AS values_used
+      FROM leaf l
+      -- NONE is never aggregated: a value's rollup is its own region's.
+      JOIN up u ON u.leaf = l.leaf AND (ind.aggregation <> 'NONE' OR u.code = l.leaf)
+      GROUP BY u.code, l.period, u.n
+    ) g
+    JOIN regions a ON a.code = g.code;
+  END LOOP;
+END
+$$;
+
+CREATE FUNCTION public.value_rollups_refresh(inds text[], pers text[], paths public.ltree[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    SET jit TO 'off'
+    AS $$
+BEGIN
+  DELETE FROM value_rollups v
+  USING value_rollup_keys(inds, pers, paths) k
+  WHERE v.indicator_key = k.indicator_key AND v.period = k.period AND v.region_code = k.region_code;
+
+  INSERT INTO value_rollups (indicator_key, department_code, region_code, region_path, period, value, qualifier,
+                             status, publish_at, releasable, values_used, regions_expected)
+  SELECT l.indicator_key, l.department_code, l.region_code, l.region_path, l.period,
+         CASE WHEN l.aggregation = 'AVERAGE' THEN avg(l.value) ELSE sum(l.value) END,
+         (ARRAY['EXACT', 'AT_LEAST', 'APPROX'])[1 + greatest(coalesce(max(l.qrank), 0),
+            CASE WHEN l.aggregation IN ('SUM', 'LAST') AND count(l.value) < l.regions_expected THEN 1 ELSE 0 END)],
+         CASE WHEN bool_or(l.approved) THEN 'APPROVED' ELSE 'PUBLISHED' END,
+         CASE WHEN bool_and(l.embargo IS NOT NULL) THEN max(l.embargo) END, bool_and(l.releasable),
+         count(l.value), l.regions_expected
+  FROM (
+    SELECT k.indicator_key, k.department_code, k.region_code, k.region_path, k.period, k.aggregation,
+           k.regions_expected, v.region_code AS leaf,
+           CASE k.aggregation
+             WHEN 'SUM' THEN sum(v.value)
+             WHEN 'AVERAGE' THEN avg(v.value)
+             ELSE (array_agg(v.value ORDER BY v.period DESC) FILTER (WHERE v.value IS NOT NULL))[1]
+           END AS value,
+           greatest(
+             CASE WHEN k.aggregation IN ('LAST', 'NONE')
+                  THEN (array_agg(hub_qualifier_rank(v.qualifier) ORDER BY v.period DESC) FILTER (WHERE v.value IS NOT NULL))[1]
+                  ELSE max(hub_qualifier_rank(v.qualifier)) FILTER (WHERE v.value IS NOT NULL) END,
+             CASE WHEN k.aggregation = 'SUM' AND count(v.value) < k.periods_expected THEN 1 ELSE 0 END
+           ) AS qrank,
+           bool_or(v.status = 'APPROVED') AS approved,
+           CASE WHEN bool_and(v.publish_at IS NOT NULL) THEN max(v.publish_at) END AS embargo,
+           bool_and(v.releasable) AS releasable
+    FROM value_rollup_keys(inds, pers, paths) k
+    -- per key, its collection-level regions (GiST on the path), then each
+    -- one's released values by the index on (indicator, period, region):
+    -- work in proportion to the parts. OFFSET 0 keeps this join order.
+    CROSS JOIN LATERAL (
+      SELECT r.code FROM regions r WHERE r.path <@ k.region_path AND r.level = k.collection_level OFFSET 0) r
+    CROSS JOIN LATERAL (
+      SELECT v.region_code, v.period, v.value, v.qualifier, v.status, v.publish_at, v.releasable
+      FROM data_values v
+      WHERE v.is_released AND v.indicator_key = k.indicator_key AND v.region_code = r.code
+        AND v.period = ANY (k.periods) AND hub_period_type(v.period) = k.period_type
+      OFFSET 0) v
+    GROUP BY k.indicator_key, k.department_code, k.region_code, k.region_path, k.period, k.aggregation,
+             k.regions_expected, k.periods_expected, v.region_code
+  ) l
+  GROUP BY l.indicator_key, l.department_code, l.region_code, l.region_path, l.period, l.aggregation, l.regions_expected;
+END
+$$;
+
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL,
+    actor_role text NOT NULL,
+    channel text NOT NULL,
+    action text NOT NULL,
+    value_id bigint,
+    indicator_key text,
+    department_code text,
+    region_code text,
+    region_path public.ltree,
+    period text,
+    old_value double precision,
+    new_value double precision,
+    old_qualifier text,
+    new_qualifier text,
+    old_status text,
+    new_status text,
+    detail text,
+    file_name text,
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'transition'::text, 'import'::text, 'share'::text, 'unshare'::text, 'rule'::text, 'releasable'::text, 'publish'::text, 'user'::text, 'token'::text, 'login'::text, 'login_failure'::text])))
+);
+
+ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.data_values (
+    id bigint NOT NULL,
+    indicator_key text NOT NULL,
+    department_code text NOT NULL,
+    region_code text NOT NULL,
+    region_path public.ltree NOT NULL,
+    period text NOT NULL,
+    value double precision,
+    qualifier text DEFAULT 'EXACT'::text NOT NULL,
+    comment text,
+    status text DEFAULT 'DRAFT'::text NOT NULL,
+    status_reason text,
+    version integer DEFAULT 1 NOT NULL,
+    is_head boolean DEFAULT true NOT NULL,
+    is_released boolean DEFAULT false NOT NULL,
+    source text DEFAULT 'api'::text NOT NULL,
+    publish_at timestamp with time zone,
+    publication_id bigint,
+    releasable boolean DEFAULT false NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    CONSTRAINT data_values_check CHECK (((NOT is_released) OR (status = ANY (ARRAY['APPROVED'::text, 'PUBLISHED'::text])))),
+    CONSTRAINT data_values_check1 CHECK (((NOT is_head) OR (is_released = (status = ANY (ARRAY['APPROVED'::text, 'PUBLISHED'::text]))))),
+    CONSTRAINT data_values_check2 CHECK (((status <> 'RETURNED'::text) OR (btrim(COALESCE(status_reason, ''::text)) <> ''::text))),
+    CONSTRAINT data_values_check3 CHECK (((status <> 'PUBLISHED'::text) OR (publish_at IS NOT NULL))),
+    CONSTRAINT data_values_period_check CHECK ((period ~ '^[0-9]{4}(Q[1-4]|-(0[1-9]|1[0-2]))?$'::text)),
+    CONSTRAINT data_values_qualifier_check CHECK ((qualifier = ANY (ARRAY['EXACT'::text, 'AT_LEAST'::text, 'APPROX'::text]))),
+    CONSTRAINT data_values_source_check CHECK ((source = ANY (ARRAY['api'::text, 'import'::text, 'seed'::text, 'synthetic'::text]))),
+    CONSTRAINT data_values_status_check CHECK ((status = ANY (ARRAY['DRAFT'::text, 'SUBMITTED'::text, 'APPROVED'::text, 'PUBLISHED'::text, 'RETURNED'::text]))),
+    CONSTRAINT data_values_value_check CHECK (((value IS NULL) OR ((value > '-Infinity'::double precision) AND (value < 'Infinity'::double precision)))),
+    CONSTRAINT data_values_version_check CHECK ((version > 0))
+);
+
+ALTER TABLE public.data_values ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.data_values_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.departments (
+    code text NOT NULL,
+    name text NOT NULL,
+    name_en text,
+    CONSTRAINT departments_code_check CHECK ((code ~ '^[a-z][a-z0-9_]*$'::text)),
+    CONSTRAINT departments_name_check CHECK ((btrim(name) <> ''::text))
+);
+
+CREATE TABLE public.goose_db_version (
+    id integer NOT NULL,
+    version_id bigint NOT NULL,
+    is_applied boolean NOT NULL,
+    tstamp timestamp without time zone DEFAULT now() NOT NULL
+);
+
+ALTER TABLE public.goose_db_version ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY (
+    SEQUENCE NAME public.goose_db_version_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.indicators (
+    key text NOT NULL,
+    name text NOT NULL,
+    name_en text,
+    protection text NOT NULL,
+    unit text NOT NULL,
+    department_code text NOT NULL,
+    value_type text NOT NULL,
+    aggregation text NOT NULL,
+    period_type text DEFAULT 'YEAR'::text NOT NULL,
+    collection_level text DEFAULT 'COUNTY'::text NOT NULL,
+    publicity boolean DEFAULT false NOT NULL,
+    sensitive boolean DEFAULT false NOT NULL,
+    formula text,
+    description text,
+    lower_is_better boolean DEFAULT false NOT NULL,
+    CONSTRAINT indicators_aggregation_check CHECK ((aggregation = ANY (ARRAY['SUM'::text, 'AVERAGE'::text, 'LAST'::text, 'NONE'::text]))),
+    CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text]))),
+    CONSTRAINT indicators_formula_check CHECK (((formula IS NULL) OR (btrim(formula) <> ''::text))),
+    CONSTRAINT indicators_key_check CHECK ((key ~ '^[a-z][a-z0-9_]*$'::text)),
+    CONSTRAINT indicators_name_check CHECK ((btrim(name) <> ''::text)),
+    CONSTRAINT indicators_period_type_check CHECK ((period_type = ANY (ARRAY['YEAR'::text, 'QUARTER'::text, 'MONTH'::text]))),
+    CONSTRAINT indicators_protection_check CHECK ((protection = ANY (ARRAY['FAMILY'::text, 'SCHOOL'::text, 'SOCIETY'::text, 'ONLINE'::text, 'GOVERNMENT'::text, 'JUDICIAL'::text, 'BASE'::text]))),
+    CONSTRAINT indicators_value_type_check CHECK ((value_type = ANY (ARRAY['COUNT'::text, 'AMOUNT'::text, 'PERCENT'::text, 'RATE'::text])))
+);
+
+COMMENT ON COLUMN public.indicators.lower_is_better IS 'fewer is better (case counts): the protection profile scores the lowest peer 100';
+
+CREATE TABLE public.publications (
+    id bigint NOT NULL,
+    title text NOT NULL,
+    publish_at timestamp with time zone NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    CONSTRAINT publications_title_check CHECK ((btrim(title) <> ''::text))
+);
+
+ALTER TABLE public.publications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.publications_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.regions (
+    code text NOT NULL,
+    parent_code text,
+    level text NOT NULL,
+    name text NOT NULL,
+    name_en text,
+    path public.ltree NOT NULL,
+    synthetic boolean DEFAULT false NOT NULL,
+    CONSTRAINT regions_code_check CHECK ((code ~ '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$'::text)),
+    CONSTRAINT regions_level_check CHECK ((level = ANY (ARRAY['PROVINCE'::text, 'CITY'::text, 'COUNTY'::text, 'TOWN'::text, 'VILLAGE'::text]))),
+    CONSTRAINT regions_name_check CHECK ((btrim(name) <> ''::text))
+);
+
+CREATE TABLE public.sessions (
+    hash bytea NOT NULL,
+    user_id bigint NOT NULL,
+    csrf text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    CONSTRAINT sessions_hash_check CHECK ((length(hash) = 32))
+);
+
+CREATE TABLE public.shares (
+    id bigint NOT NULL,
+    owner_department text NOT NULL,
+    grantee_department text NOT NULL,
+    indicator_key text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    CONSTRAINT shares_check CHECK ((owner_department <> grantee_department))
+);
+
+ALTER TABLE public.shares ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.shares_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.tokens (
+    id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    hash bytea NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT tokens_hash_check CHECK ((length(hash) = 32))
+);
+
+ALTER TABLE public.tokens ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.tokens_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.users (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    role text NOT NULL,
+    department_code text,
+    region_code text NOT NULL,
+    password_hash text,
+    disabled boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT users_check CHECK (((role <> 'analyst'::text) OR (department_code IS NOT NULL))),
+    CONSTRAINT users_name_check CHECK ((name ~ '^[A-Za-z0-9_.@-]{1,64}$'::text)),
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['analyst'::text, 'coordinator'::text, 'leader'::text, 'media'::text, 'admin'::text])))
+);
+
+ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.users_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+ALTER TABLE public.validation_rules ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.validation_rules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.value_rollups (
+    indicator_key text NOT NULL,
+    department_code text NOT NULL,
+    region_code text NOT NULL,
+    region_path public.ltree NOT NULL,
+    period text NOT NULL,
+    value double precision,
+    qualifier text NOT NULL,
+    status text NOT NULL,
+    publish_at timestamp with time zone,
+    releasable boolean NOT NULL,
+    values_used integer NOT NULL,
+    regions_expected integer NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT value_rollups_qualifier_check CHECK ((qualifier = ANY (ARRAY['EXACT'::text, 'AT_LEAST'::text, 'APPROX'::text]))),
+    CONSTRAINT value_rollups_status_check CHECK ((status = ANY (ARRAY['APPROVED'::text, 'PUBLISHED'::text])))
+);
+
+CREATE TABLE public.workflow_transitions (
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    role text NOT NULL,
+    rule text NOT NULL
+);
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.data_values
+    ADD CONSTRAINT data_values_indicator_key_period_region_code_version_key UNIQUE (indicator_key, period, region_code, version);
+
+ALTER TABLE ONLY public.data_values
+    ADD CONSTRAINT data_values_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.departments
+    ADD CONSTRAINT departments_pkey PRIMARY KEY (code);
+
+ALTER TABLE ONLY public.goose_db_version
+    ADD CONSTRAINT goose_db_version_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.indicators
+    ADD CONSTRAINT indicators_key_department_code_key UNIQUE (key, department_code);
+
+ALTER TABLE ONLY public.indicators
+    ADD CONSTRAINT indicators_pkey PRIMARY KEY (key);
+
+ALTER TABLE ONLY public.publications
+    ADD CONSTRAINT publications_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.regions
+    ADD CONSTRAINT regions_code_path_key UNIQUE (code, path);
+
+ALTER TABLE ONLY public.regions
+    ADD CONSTRAINT regions_path_key UNIQUE (path);
+
+ALTER TABLE ONLY public.regions
+    ADD CONSTRAINT regions_pkey PRIMARY KEY (code);
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (hash);
+
+ALTER TABLE ONLY public.shares
+    ADD CONSTRAINT shares_owner_department_grantee_department_indicator_key_key UNIQUE NULLS NOT DISTINCT (owner_department, grantee_department, indicator_key);
+
+ALTER TABLE ONLY public.shares
+    ADD CONSTRAINT shares_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.tokens
+    ADD CONSTRAINT tokens_hash_key UNIQUE (hash);
+
+ALTER TABLE ONLY public.tokens
+    ADD CONSTRAINT tokens_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_name_key UNIQUE (name);
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.validation_rules
+    ADD CONSTRAINT validation_rules_name_key UNIQUE (name);
+
+ALTER TABLE ONLY public.validation_rules
+    ADD CONSTRAINT validation_rules_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.value_rollups
+    ADD CONSTRAINT value_rollups_pkey PRIMARY KEY (indicator_key, period, region_code);
+
+ALTER TABLE ONLY public.workflow_transitions
+    ADD CONSTRAINT workflow_transitions_pkey PRIMARY KEY (from_status, to_status, role);
+
+CREATE INDEX audit_log_at ON public.audit_log USING btree (at);
+
+CREATE INDEX audit_log_region_path ON public.audit_log USING gist (region_path);
+
+CREATE INDEX audit_log_value ON public.audit_log USING btree (value_id);
+
+CREATE UNIQUE INDEX data_values_head ON public.data_values USING btree (indicator_key, period, region_code) WHERE is_head;
+
+CREATE INDEX data_values_period ON public.data_values USING btree (period, indicator_key);
+
+CREATE INDEX data_values_publication ON public.data_values USING btree (publication_id) WHERE (publication_id IS NOT NULL);
+
+CREATE INDEX data_values_region_period ON public.data_values USING btree (region_code, period);
+
+CREATE UNIQUE INDEX data_values_released ON public.data_values USING btree (indicator_key, period, region_code) WHERE is_released;
+
+CREATE INDEX indicators_department ON public.indicators USING btree (department_code);
+
+CREATE INDEX regions_parent ON public.regions USING btree (parent_code);
+
+CREATE INDEX regions_path_gist ON public.regions USING gist (path);
+
+CREATE INDEX sessions_expires ON public.sessions USING btree (expires_at);
+
+CREATE INDEX validation_rules_keys ON public.validation_rules USING gin (indicator_keys) WHERE active;
+
+CREATE INDEX value_rollups_region_path ON public.value_rollups USING gist (region_path);
+
+CREATE INDEX value_rollups_region_period ON public.value_rollups USING btree (region_code, period, indicator_key);
+
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
+
+CREATE TRIGGER data_values_audit AFTER INSERT OR UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_audit();
+
+CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_media_guard();
+
+CREATE TRIGGER data_values_workflow BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.enforce_workflow();
+
+CREATE TRIGGER data_values_workflow_release BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_release();
+
+CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
+
+CREATE TRIGGER validation_rules_audit AFTER INSERT OR UPDATE ON public.validation_rules FOR EACH ROW EXECUTE FUNCTION public.validation_rules_audit();
+
+CREATE TRIGGER value_rollups_delete AFTER DELETE ON public.data_values REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.value_rollups_after_delete();
+
+CREATE TRIGGER value_rollups_indicator AFTER UPDATE ON public.indicators FOR EACH ROW WHEN ((((old.aggregation IS DISTINCT FROM new.aggregation) OR (old.period_type IS DISTINCT FROM new.period_type)) OR (old.collection_level IS DISTINCT FROM new.collection_level))) EXECUTE FUNCTION public.value_rollups_indicator_changed();
+
+CREATE TRIGGER value_rollups_insert AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.value_rollups_after_insert();
+
+CREATE TRIGGER value_rollups_update AFTER UPDATE ON public.data_values REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.value_rollups_after_update();
+
+ALTER TABLE ONLY public.data_values
+    ADD CONSTRAINT data_values_indicator_key_department_code_fkey FOREIGN KEY (indicator_key, department_code) REFERENCES public.indicators(key, department_code) ON UPDATE CASCADE;
+
+ALTER TABLE ONLY public.data_values
+    ADD CONSTRAINT data_values_publication_id_fkey FOREIGN KEY (publication_id) REFERENCES public.publications(id);
+
+ALTER TABLE ONLY public.data_values
+    ADD CONSTRAINT data_values_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path);
+
+ALTER TABLE ONLY public.indicators
+    ADD CONSTRAINT indicators_department_code_fkey FOREIGN KEY (department_code) REFERENCES public.departments(code) ON UPDATE CASCADE;
+
+ALTER TABLE ONLY public.regions
+    ADD CONSTRAINT regions_parent_code_fkey FOREIGN KEY (parent_code) REFERENCES public.regions(code);
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.shares
+    ADD CONSTRAINT shares_grantee_department_fkey FOREIGN KEY (grantee_department) REFERENCES public.departments(code) ON UPDATE CASCADE;
+
+ALTER TABLE ONLY public.shares
+    ADD CONSTRAINT shares_indicator_key_owner_department_fkey FOREIGN KEY (indicator_key, owner_department) REFERENCES public.indicators(key, department_code) ON UPDATE CASCADE;
+
+ALTER TABLE ONLY public.shares
+    ADD CONSTRAINT shares_owner_department_fkey FOREIGN KEY (owner_department) REFERENCES public.departments(code) ON UPDATE CASCADE;
+
+ALTER TABLE ONLY public.tokens
+    ADD CONSTRAINT tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_department_code_fkey FOREIGN KEY (department_code) REFERENCES public.departments(code) ON UPDATE CASCADE;
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.regions(code);
+
+ALTER TABLE ONLY public.validation_rules
+    ADD CONSTRAINT validation_rules_region_code_fkey FOREIGN KEY (region_code) REFERENCES public.regions(code);
+
+ALTER TABLE ONLY public.value_rollups
+    ADD CONSTRAINT value_rollups_indicator_key_department_code_fkey FOREIGN KEY (indicator_key, department_code) REFERENCES public.indicators(key, department_code) ON UPDATE CASCADE ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.value_rollups
+    ADD CONSTRAINT value_rollups_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path);
+
+ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY audit_log_insert ON public.audit_log FOR INSERT TO hub_app WITH CHECK (((actor = public.hub_user()) AND (actor_role = public.hub_role())));
+
+CREATE POLICY audit_log_read ON public.audit_log FOR SELECT TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['coordinator'::text, 'admin'::text])) AND ((region_path IS NULL) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)))));
+
+ALTER TABLE public.data_values ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY data_values_insert ON public.data_values FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department)) AND (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (status = ANY (ARRAY['DRAFT'::text, 'SUBMITTED'::text]))));
+
+CREATE POLICY data_values_read ON public.data_values FOR SELECT TO hub_app USING (((is_head OR is_released) AND (( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))) AND
+CASE ( SELECT public.hub_role() AS hub_role)
+    WHEN 'admin'::text THEN true
+    WHEN 'leader'::text THEN is_released
+    WHEN 'coordinator'::text THEN (is_released OR (status = ANY (ARRAY['SUBMITTED'::text, 'RETURNED'::text])))
+    WHEN 'analyst'::text THEN ((department_code = ( SELECT public.hub_department() AS hub_department)) OR (is_released AND (indicator_key IN ( SELECT public.hub_shared_indicators() AS hub_shared_indicators))))
+    WHEN 'media'::text THEN (is_released AND (status = 'PUBLISHED'::text) AND (publish_at <= now()) AND (releasable OR (indicator_key IN ( SELECT indicators.key
+       FROM public.indicators
+      WHERE indicators.publicity))))
+    ELSE false
+END));
+
+CREATE POLICY data_values_update ON public.data_values FOR UPDATE TO hub_app USING (((region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department))) OR (( SELECT public.hub_role() AS hub_role) = 'coordinator'::text)))) WITH CHECK (((region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department))) OR (( SELECT public.hub_role() AS hub_role) = 'coordinator'::text))));
+
+ALTER TABLE public.publications ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY publications_read ON public.publications FOR SELECT TO hub_app USING ((( SELECT public.hub_role() AS hub_role) <> ''::text));
+
+CREATE POLICY publications_write ON public.publications FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'coordinator'::text) AND (created_by = ( SELECT public.hub_user() AS hub_user))));
+
+ALTER TABLE public.shares ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY shares_read ON public.shares FOR SELECT TO hub_app USING (true);
+
+CREATE POLICY shares_write ON public.shares TO hub_app USING (((public.hub_role() = ANY (ARRAY['coordinator'::text, 'admin'::text])) OR ((public.hub_role() = 'analyst'::text) AND (owner_department = public.hub_department())))) WITH CHECK (((public.hub_role() = ANY (ARRAY['coordinator'::text, 'admin'::text])) OR ((public.hub_role() = 'analyst'::text) AND (owner_department = public.hub_department()))));
+
+ALTER TABLE public.validation_rules ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY validation_rules_insert ON public.validation_rules FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND public.hub_rule_in_scope(region_code) AND (created_by = ( SELECT public.hub_user() AS hub_user)) AND (updated_by = ( SELECT public.hub_user() AS hub_user))));
+
+CREATE POLICY validation_rules_read ON public.validation_rules FOR SELECT TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND public.hub_rule_visible(region_code)));
+
+CREATE POLICY validation_rules_update ON public.validation_rules FOR UPDATE TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND public.hub_rule_in_scope(region_code))) WITH CHECK (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND public.hub_rule_in_scope(region_code) AND (updated_by = ( SELECT public.hub_user() AS hub_user))));
+
+ALTER TABLE public.value_rollups ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY value_rollups_read ON public.value_rollups FOR SELECT TO hub_app USING (((( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))) AND
+CASE ( SELECT public.hub_role() AS hub_role)
+    WHEN 'admin'::text THEN true
+    WHEN 'leader'::text THEN true
+    WHEN 'coordinator'::text THEN true
+    WHEN 'analyst'::text THEN ((department_code = ( SELECT public.hub_department() AS hub_department)) OR (indicator_key IN ( SELECT public.hub_shared_indicators() AS hub_shared_indicators)))
+    WHEN 'media'::text THEN ((status = 'PUBLISHED'::text) AND (publish_at <= now()) AND (NOT (indicator_key IN ( SELECT indicators.key
+       FROM public.indicators
+      WHERE indicators.sensitive))) AND (releasable OR (indicator_key IN ( SELECT indicators.key
+       FROM public.indicators
+      WHERE indicators.publicity))))
+    ELSE false
+END));
+
+GRANT USAGE ON SCHEMA public TO hub_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.validation_rules TO hub_app;
+
+REVOKE ALL ON FUNCTION public.active_validation_rules(keys text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.active_validation_rules(keys text[]) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.hub_check_password(user_name text, password text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_check_password(user_name text, password text) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.unrelease_previous(ind text, per text, reg text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.value_rollups_after_delete() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.value_rollups_after_insert() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.value_rollups_after_update() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.value_rollups_apply(inds text[], pers text[], paths public.ltree[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.value_rollups_rebuild(inds text[]) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.value_rollups_refresh(inds text[], pers text[], paths public.ltree[]) FROM PUBLIC;
+
+GRANT SELECT,INSERT ON TABLE public.audit_log TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.audit_log_id_seq TO hub_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.data_values TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.data_values_id_seq TO hub_app;
+
+GRANT SELECT ON TABLE public.departments TO hub_app;
+
+GRANT SELECT ON TABLE public.goose_db_version TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.goose_db_version_id_seq TO hub_app;
+
+GRANT SELECT ON TABLE public.indicators TO hub_app;
+
+GRANT SELECT,INSERT ON TABLE public.publications TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.publications_id_seq TO hub_app;
+
+GRANT SELECT ON TABLE public.regions TO hub_app;
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.sessions TO hub_app;
+
+GRANT SELECT,INSERT,DELETE ON TABLE public.shares TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.shares_id_seq TO hub_app;
+
+GRANT SELECT(id) ON TABLE public.tokens TO hub_app;
+
+GRANT SELECT(user_id) ON TABLE public.tokens TO hub_app;
+
+GRANT SELECT(hash) ON TABLE public.tokens TO hub_app;
+
+GRANT SELECT(created_at) ON TABLE public.tokens TO hub_app;
+
+GRANT UPDATE(last_used_at) ON TABLE public.tokens TO hub_app;
+
+GRANT SELECT(revoked_at) ON TABLE public.tokens TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.tokens_id_seq TO hub_app;
+
+GRANT SELECT(id) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(name) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(role) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(department_code) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(region_code) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(disabled) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(created_at) ON TABLE public.users TO hub_app;
+
+GRANT USAGE ON SEQUENCE public.users_id_seq TO hub_app;
+
+GRANT SELECT ON TABLE public.value_rollups TO hub_app;
+
+GRANT SELECT ON TABLE public.workflow_transitions TO hub_app;
