@@ -1,5 +1,9 @@
-// Package analytics holds the pure computations of the analytics service:
-// ranking with ties and missing values, and derived-indicator formulas.
+// Package analytics decides the answers of the analytics service:
+// derived-indicator formulas, values per 10,000 minors, ranking with ties
+// and missing values, protection-profile scores and trend periods. It works
+// on plain domain values (the catalogue, regions and rollups a request
+// read); internal/postgres reads them in one round trip and hands them
+// here, so that every figure can be tested without a database.
 package analytics
 
 import (
@@ -13,24 +17,31 @@ import (
 )
 
 // Rank gives competition ranks (1 = highest; ties share a rank, the next
-// rank skips) to values; nil values get a nil rank.
-func Rank(values []*float64) []*int {
-	idx := make([]int, 0, len(values))
+// rank skips) to values; nil values get a nil rank. order lists the
+// indexes of values by rank, ties in their given order, nil values last
+// in their given order: the order a ranked list is shown in.
+func Rank(values []*float64) (ranks []*int, order []int) {
+	order = make([]int, 0, len(values))
 	for i, v := range values {
 		if v != nil {
-			idx = append(idx, i)
+			order = append(order, i)
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return *values[idx[a]] > *values[idx[b]] })
-	ranks := make([]*int, len(values))
-	for pos, i := range idx {
+	sort.SliceStable(order, func(a, b int) bool { return *values[order[a]] > *values[order[b]] })
+	ranks = make([]*int, len(values))
+	for pos, i := range order {
 		r := pos + 1
-		if pos > 0 && *values[idx[pos-1]] == *values[i] {
-			r = *ranks[idx[pos-1]]
+		if pos > 0 && *values[order[pos-1]] == *values[i] {
+			r = *ranks[order[pos-1]]
 		}
 		ranks[i] = &r
 	}
-	return ranks
+	for i, v := range values {
+		if v == nil {
+			order = append(order, i)
+		}
+	}
+	return ranks, order
 }
 
 type identVisitor struct{ names map[string]bool }

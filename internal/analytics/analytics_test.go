@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -11,7 +12,7 @@ func f(v float64) *float64 { return &v }
 
 func TestRankTiesShareARankAndMissingValuesGetNone(t *testing.T) {
 	values := []*float64{f(5), nil, f(9), f(5), f(1)}
-	ranks := Rank(values)
+	ranks, order := Rank(values)
 	want := []int{2, 0, 1, 2, 4}
 	for i, r := range ranks {
 		if values[i] == nil {
@@ -23,6 +24,10 @@ func TestRankTiesShareARankAndMissingValuesGetNone(t *testing.T) {
 		if r == nil || *r != want[i] {
 			t.Errorf("row %d: rank %v, want %d", i, r, want[i])
 		}
+	}
+	// 9 first, the two 5s in their given order, then 1, the missing last
+	if wantOrder := []int{2, 0, 3, 4, 1}; !slices.Equal(order, wantOrder) {
+		t.Errorf("order %v, want %v", order, wantOrder)
 	}
 }
 

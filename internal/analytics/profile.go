@@ -1,5 +1,104 @@
 package analytics
 
+import (
+	"sort"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// profileProtections are the protections a profile scores.
+var profileProtections = []hub.Protection{hub.Family, hub.School, hub.Society, hub.Online, hub.Government, hub.Judicial}
+
+// ProfileInput is what a protection profile reads.
+type ProfileInput struct {
+	// Regions are the codes asked for, in the order of the answer.
+	Regions []string
+	Period  string
+	// Indicators is the whole catalogue.
+	Indicators []*hub.Indicator
+	// Asked are the regions of Regions that exist.
+	Asked []*hub.Region
+	// Peers are the regions at the level of, and under the parent of, any
+	// of Regions: the regions a profile is scaled across.
+	Peers []*hub.Region
+	// Rollups are the peers' rollups for WithYears(Period).
+	Rollups []Rollup
+}
+
+// Profile scores each region 0–100 on the six protections against its
+// peers (docs/analytics.md): every indicator other than the base figures
+// and derived ones is normalised (Normalised), scaled across the peers
+// (ScaleScores; on the negated values when lower is better, so the fewest
+// score 100), and a protection's score is the mean of its indicators'
+// (MeanScore).
+func Profile(in ProfileInput) ([]*hub.ProtectionProfile, error) {
+	byCode := map[string]*hub.Region{}
+	for _, r := range in.Asked {
+		byCode[r.Code] = r
+	}
+	for _, c := range in.Regions {
+		if byCode[c] == nil {
+			return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", c, c)
+		}
+	}
+	bk, err := NewBook(in.Indicators, in.Rollups)
+	if err != nil {
+		return nil, err
+	}
+	type group struct{ parent, level string }
+	groupOf := func(r *hub.Region) group {
+		g := group{level: string(r.Level)}
+		if r.ParentCode != nil {
+			g.parent = *r.ParentCode
+		}
+		return g
+	}
+	members := map[group][]string{}
+	for _, r := range in.Peers {
+		members[groupOf(r)] = append(members[groupOf(r)], r.Code)
+	}
+	inds := append([]*hub.Indicator{}, in.Indicators...)
+	sort.Slice(inds, func(i, j int) bool { return inds[i].Key < inds[j].Key })
+	scaled := map[string]map[hub.Protection][]*float64{} // region → protection → scaled indicator values
+	for _, codes := range members {
+		for _, ind := range inds {
+			if ind.Formula != nil || ind.Protection == hub.Base {
+				continue
+			}
+			vals := make([]*float64, len(codes))
+			for i, c := range codes {
+				vals[i] = bk.Normalised(ind, c, in.Period)
+			}
+			if ind.LowerIsBetter {
+				// scaled on the negated values: the fewest score 100, and
+				// peers that are all equal still score 100 each
+				for i, v := range vals {
+					if v != nil {
+						neg := -*v
+						vals[i] = &neg
+					}
+				}
+			}
+			for i, sc := range ScaleScores(vals) {
+				if scaled[codes[i]] == nil {
+					scaled[codes[i]] = map[hub.Protection][]*float64{}
+				}
+				scaled[codes[i]][ind.Protection] = append(scaled[codes[i]][ind.Protection], sc)
+			}
+		}
+	}
+	out := make([]*hub.ProtectionProfile, len(in.Regions))
+	for i, c := range in.Regions {
+		pr := &hub.ProtectionProfile{RegionCode: c}
+		for _, prot := range profileProtections {
+			score, used := MeanScore(scaled[c][prot])
+			pr.Scores = append(pr.Scores, hub.ProtectionScore{Protection: prot, Score: score, IndicatorsUsed: used})
+		}
+		out[i] = pr
+	}
+	return out, nil
+}
+
 // ScaleScores scales one indicator's values across peer regions min–max to
 // 0–100 (higher value, higher score; all equal → 100). Missing values stay
 // missing.

@@ -50,7 +50,6 @@ type Model struct {
 var released = []hub.Status{hub.Approved, hub.Published}
 
 const (
-	minorsKey    = "minors_total"
 	directorsKey = "child_directors"
 	hopeKey      = "hope_rooms"
 )
@@ -216,7 +215,7 @@ func (m *Model) kpis(ctx context.Context, a hub.AnalyticsService, total int) err
 	if m.View.Lang == "en" && m.Parent.NameEn != nil {
 		note = *m.Parent.NameEn + " " + m.View.Period
 	}
-	for _, k := range []struct{ key, label string }{{minorsKey, "minors"}, {directorsKey, "directors"}, {hopeKey, "hope"}} {
+	for _, k := range []struct{ key, label string }{{hub.MinorsKey, "minors"}, {directorsKey, "directors"}, {hopeKey, "hope"}} {
 		series, err := a.Trend(ctx, k.key, []string{m.Parent.Code}, m.View.Period, m.View.Period)
 		if err != nil {
 			return fmt.Errorf("dashboard headline %s: %w", k.key, err)

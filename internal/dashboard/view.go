@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -218,8 +217,8 @@ func formatValue(v *float64, q *hub.Qualifier, lang string) string {
 }
 
 // rankRows ranks rows on raw values or values per 10,000 minors with the
-// API's ranking rule (1 = highest, ties share, missing last) and orders
-// them by rank.
+// API's ranking rule (analytics.Rank: 1 = highest, ties share, missing
+// last) and orders them by rank.
 func rankRows(rows []*Row, perCapita bool) {
 	keys := make([]*float64, len(rows))
 	for i, r := range rows {
@@ -228,16 +227,16 @@ func rankRows(rows []*Row, perCapita bool) {
 			keys[i] = r.PerTenK
 		}
 	}
-	for i, rk := range analytics.Rank(keys) {
+	ranks, order := analytics.Rank(keys)
+	ranked := make([]*Row, len(rows))
+	for pos, i := range order {
 		rows[i].Rank = 0
-		if rk != nil {
-			rows[i].Rank = *rk
+		if ranks[i] != nil {
+			rows[i].Rank = *ranks[i]
 		}
+		ranked[pos] = rows[i]
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i].Rank, rows[j].Rank
-		return a != 0 && (b == 0 || a < b)
-	})
+	copy(rows, ranked)
 }
 
 func fmtPeriodRange(period string, years int) (string, string) {

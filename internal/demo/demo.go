@@ -99,7 +99,7 @@ func Shares() []*hub.Share {
 	ind := func(k string) *string { return &k }
 	var out []*hub.Share
 	for _, grantee := range []string{"education", "womens_federation", "youth_league", "publicity"} {
-		for _, k := range []string{"minors_total", "population_total"} {
+		for _, k := range []string{hub.MinorsKey, "population_total"} {
 			out = append(out, &hub.Share{Owner: "civil_affairs", Grantee: grantee, Indicator: ind(k), CreatedBy: "demo"})
 		}
 	}

@@ -220,7 +220,7 @@ func (p *province) shares() []*hub.Share {
 		if g == "civil_affairs" {
 			continue
 		}
-		for _, k := range []string{"minors_total", "population_total"} {
+		for _, k := range []string{hub.MinorsKey, "population_total"} {
 			k := k
 			out = append(out, &hub.Share{Owner: "civil_affairs", Grantee: g, Indicator: &k, CreatedBy: "province"})
 		}
@@ -316,7 +316,7 @@ func (p *province) values() iter.Seq[hub.ValueRecord] {
 func (p *province) value(ind *hub.Indicator, rate, level, minors, perYear float64, year int, n float64) float64 {
 	growth := 1 + 0.05*float64(year-ProvinceFirstYear)
 	switch {
-	case ind.Key == "minors_total":
+	case ind.Key == hub.MinorsKey:
 		return math.Round(minors * (1 - 0.01*float64(year-ProvinceFirstYear)))
 	case ind.Key == "population_total":
 		return math.Round(minors / 0.2)

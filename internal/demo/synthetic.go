@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 
+	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -89,7 +90,7 @@ func newSynth(indicators []*hub.Indicator, regions, towns []*hub.Region, figures
 	}
 	for _, f := range figures {
 		s.seeded[[3]string{f.Indicator, f.Region, f.Period}] = true
-		if f.Indicator == "minors_total" {
+		if f.Indicator == hub.MinorsKey {
 			s.minors[f.Region] = f.Value
 		}
 	}
@@ -100,7 +101,8 @@ func newSynth(indicators []*hub.Indicator, regions, towns []*hub.Region, figures
 	}
 	sums, counts := map[string]float64{}, map[string]float64{}
 	for _, f := range figures {
-		sums[f.Indicator] += f.Value / s.minors[f.Region] * 10000
+		x, _ := analytics.PerTenThousand(f.Value, s.minors[f.Region]) // every county has minors (above)
+		sums[f.Indicator] += x
 		counts[f.Indicator]++
 		s.level[f.Indicator] += f.Value
 	}
@@ -116,7 +118,7 @@ func (s *synth) value(ind *hub.Indicator, region string, minors float64, year in
 	n := noise(ind.Key, region, year)
 	growth := 1 + 0.06*float64(year-2022)
 	switch {
-	case ind.Key == "minors_total":
+	case ind.Key == hub.MinorsKey:
 		return math.Round(minors * (1 - 0.01*float64(year-2022)))
 	case ind.Key == "population_total":
 		return math.Round(minors * (1 - 0.01*float64(year-2022)) / (0.18 + 0.04*noise("share", region)))

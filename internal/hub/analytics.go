@@ -2,6 +2,10 @@ package hub
 
 import "context"
 
+// MinorsKey is the key of the indicator that counts a region's minors:
+// counts are compared, scored and checked for outliers per 10,000 of them.
+const MinorsKey = "minors_total"
+
 // ComparisonQuery asks how the regions at Level below Parent compare on
 // an indicator in a period.
 type ComparisonQuery struct {

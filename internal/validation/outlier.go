@@ -3,6 +3,8 @@ package validation
 import (
 	"math"
 	"sort"
+
+	"github.com/sixprot/hub/internal/analytics"
 )
 
 // Parameters of the modified z-score (Iglewicz and Hoaglin, 1993).
@@ -73,10 +75,8 @@ func ModifiedZ(x float64, sample []float64, min int) (s Score, ok bool) {
 }
 
 // PerTenThousand returns value per 10,000 minors; ok is false without a
-// positive number of minors.
+// positive number of minors. Outliers are measured on the figure the
+// comparisons show, so it is analytics.PerTenThousand.
 func PerTenThousand(value, minors float64) (float64, bool) {
-	if minors <= 0 {
-		return 0, false
-	}
-	return value / minors * 10000, true
+	return analytics.PerTenThousand(value, minors)
 }
