@@ -21,7 +21,9 @@
 --    or export, is part of one and the same safely suppressed table, and no
 --    combination of answers recovers a withheld cell. What it returns is
 --    published; only hub_app (the server) may call it, and the server
---    hands nothing on before suppression.
+--    hands nothing on before suppression. Called for all periods (NULL),
+--    it also counts what a publication holds for the media office once
+--    its embargo has passed (and nothing before).
 
 -- +goose Up
 CREATE POLICY data_values_media_not_sensitive ON data_values AS RESTRICTIVE FOR SELECT TO hub_app USING (
@@ -37,17 +39,17 @@ CREATE POLICY value_rollups_media_not_sensitive ON value_rollups AS RESTRICTIVE 
 CREATE FUNCTION hub_published_table(p_period text)
 RETURNS TABLE (indicator_key text, region_code text, parent_code text, region_path text, period text,
                value double precision, qualifier text, publish_at timestamptz,
-               sensitive boolean, aggregation text, collection_level text)
+               sensitive boolean, aggregation text, collection_level text, publication_id bigint)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.path::text, v.period,
-         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level
+         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id
   FROM data_values v
   JOIN indicators i ON i.key = v.indicator_key
   JOIN regions r ON r.code = v.region_code
   WHERE hub_role() IN ('media', 'coordinator', 'leader', 'admin')
     AND v.is_released AND v.status = 'PUBLISHED' AND v.publish_at <= now()
     AND (i.publicity OR v.releasable)
-    AND v.period = p_period
+    AND (p_period IS NULL OR v.period = p_period)
   ORDER BY v.indicator_key, r.path
 $$;
 -- +goose StatementEnd
