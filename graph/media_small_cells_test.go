@@ -35,7 +35,7 @@ func mediaView(t *testing.T, api *apitest.API, media string) map[string]string {
 		"protectionProfile": {`query($r: [ID!]!) { protectionProfile(regions: $r, period: "2022") { region { code } scores { protection score indicatorsUsed } } }`,
 			map[string]any{"r": regions}},
 		"validationReport": {`{ validationReport(period: "2022") { kind indicator { key } region { code } left right message } }`, nil},
-		"publications": {`{ publications { title values periods } }`, nil},
+		"publications":     {`{ publications { title values periods } }`, nil},
 	}
 	for _, c := range regions {
 		queries["explainAccess "+c] = struct {
