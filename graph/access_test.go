@@ -205,7 +205,7 @@ func TestExplainAccess_NamesTheBlockingRule(t *testing.T) {
 		{"civil", "child_directors", "370781", "2023", true, true, "", ""},
 		{"civil", "child_directors_per_10k", "370781", "2022", false, false, "no value", "derived"},
 		{"media", "child_directors", "370781", "2022", false, false, "not a publicity statistic", "media"},
-		{"media", "lectures_held", "370702", "2023", false, false, "not yet published", "media"},
+		{"media", "lectures_held", "370702", "2023", false, false, "no published value", "media"},
 		{"media", "lectures_held", "370702", "2021", true, false, "", "media"},
 	}
 	const q = `query($i: ID!, $r: ID!, $p: String!) { explainAccess(indicator: $i, region: $r, period: $p) {

@@ -58,6 +58,9 @@ func readBlockedBy(f *hub.ValueFacts) string {
 	if !InScope(p, f.Region.Path) {
 		return fmt.Sprintf("不在您的地区 %s 范围内 / outside your region %s", p.Region, p.Region)
 	}
+	if p.Role == hub.Media {
+		return mediaReadBlockedBy(f)
+	}
 	if !f.Exists {
 		return "尚无数据 / no value has been entered yet"
 	}
@@ -85,18 +88,28 @@ func readBlockedBy(f *hub.ValueFacts) string {
 			return "尚未审核通过：共享数据在审核通过后可见 / not yet approved: shared values are visible once APPROVED"
 		}
 		return ""
-	case hub.Media:
-		switch {
-		case !f.Indicator.Publicity && !f.Releasable:
-			return "不是宣传统计指标：媒体只能看到已发布的宣传统计 / not a publicity statistic: the media office sees published publicity figures only"
-		case !f.Released || f.ReleasedStatus != hub.Published:
-			return "尚未发布 / not yet published"
-		case f.PublishAt == nil || f.PublishAt.After(f.Now):
-			return "尚未发布（禁发期内）/ not yet published (embargoed)"
-		}
-		return ""
 	}
 	return "未知角色 / unknown role"
+}
+
+// mediaReadBlockedBy is readBlockedBy for the media office, which may
+// learn nothing about a value it may not read: an embargoed, unpublished
+// or unreleased value gets the very answer of a value nobody entered. The
+// answer depends on the catalogue (publicity, sensitivity) and on what the
+// office may read, nothing else (policies data_values_read and
+// data_values_media_not_sensitive).
+func mediaReadBlockedBy(f *hub.ValueFacts) string {
+	readable := f.Released && f.ReleasedStatus == hub.Published && f.PublishAt != nil && !f.PublishAt.After(f.Now) &&
+		(f.Indicator.Publicity || f.Releasable)
+	switch {
+	case f.Indicator.Sensitive:
+		return "小数值保护指标：媒体只能通过宣传统计（publicityStats）获取，小数值已抑制 / small-cell protected: the media office receives it only through publicityStats, small cells suppressed"
+	case readable:
+		return ""
+	case !f.Indicator.Publicity:
+		return "不是宣传统计指标，且没有已发布的重点数据：媒体只能看到已发布的宣传统计 / not a publicity statistic, and no published headline figure: the media office sees published publicity figures only"
+	}
+	return "没有已发布的数据：媒体只能看到已发布的宣传统计 / no published value: the media office sees published publicity figures only"
 }
 
 // Explain states what f.Principal may do with the value of f, and why.
@@ -132,7 +145,7 @@ func rules(p *hub.Principal) []string {
 	case hub.Leader:
 		return []string{scope, "读取：已审核和已发布的数据 / read: APPROVED and PUBLISHED values", "写入：无 / write: nothing"}
 	case hub.Media:
-		return []string{scope, "读取：已发布的宣传统计，小数值已抑制 / read: PUBLISHED values of publicity indicators, small cells suppressed", "写入：无 / write: nothing"}
+		return []string{scope, "读取：已发布的宣传统计和重点数据；小数值保护指标只经宣传统计（publicityStats），小数值已抑制 / read: PUBLISHED publicity statistics and headline figures; small-cell protected indicators only through publicityStats, small cells suppressed", "写入：无 / write: nothing"}
 	case hub.Admin:
 		return []string{scope, "读取：全部 / read: everything", "写入：元数据、用户、令牌 / write: metadata, users, tokens"}
 	}
@@ -190,6 +203,34 @@ func RuleManageBlockedBy(p *hub.Principal) error {
 		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
 	case p.Role != hub.Admin && p.Role != hub.Coordinator:
 		return forbidden("只有管理员和协调员可以管理校验规则 / only admins and coordinators manage validation rules; %s users may not", p.Role)
+	}
+	return nil
+}
+
+// ValidationReportBlockedBy returns a FORBIDDEN error when p may not read
+// the validation report: the report quotes values and rates per 10,000
+// minors, which would hand the media office figures that reach it only
+// through publicityStats, small cells suppressed. Everybody else reads the
+// report of what they may read.
+func ValidationReportBlockedBy(p *hub.Principal) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role == hub.Media:
+		return forbidden("媒体不能查看校验报告：媒体只能获取已发布的宣传统计 / the media office may not read the validation report; it receives published publicity statistics only")
+	}
+	return nil
+}
+
+// TemplateBlockedBy returns a FORBIDDEN error when p may not download an
+// import template: the template is for entering values, and the media
+// office enters none.
+func TemplateBlockedBy(p *hub.Principal) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录：请提供 Bearer 令牌 / authentication required: send Authorization: Bearer <token>")
+	case p.Role == hub.Media:
+		return forbidden("媒体不录入数据，没有导入模板 / the media office enters no values, so it gets no import template")
 	}
 	return nil
 }

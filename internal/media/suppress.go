@@ -16,9 +16,10 @@ const DefaultThreshold = 5
 // Cell is one figure with what suppression needs to know about it.
 type Cell struct {
 	Stat *hub.PublicityStat
-	// Parent is the code of the region above, "" at the top.
-	Parent    string
-	Sensitive bool
+	// Parent is the code of the region above, "" at the top; Path is the
+	// region's path.
+	Parent, Path string
+	Sensitive    bool
 }
 
 // Suppress withholds small cells and their complements, in place.

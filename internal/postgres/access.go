@@ -54,11 +54,24 @@ func (s *AccessService) Explain(ctx context.Context, indicator, region, period s
 	}
 	f := &hub.ValueFacts{Principal: p, Indicator: inds[0], Region: regions[0], Period: period, Now: time.Now()}
 	const facts = `SELECT head_status, released, released_status, publish_at, releasable FROM hub_value_facts($1, $2, $3)`
+	// The media office learns nothing of values it may not read, not even
+	// that they exist (an embargoed batch's cells, an unpublished headline
+	// figure): its facts are read under the row policies, so that a hidden
+	// value and a missing one give the same facts and the same answer.
+	const mediaFacts = `SELECT NULL::text, true, status, publish_at, releasable FROM data_values
+WHERE indicator_key = $1 AND region_code = $2 AND period = $3 AND is_released`
 	const shared = `SELECT $1 IN (SELECT hub_shared_indicators())`
+	q := facts
+	if p.Role == hub.Media {
+		q = mediaFacts
+	}
 	err = s.db.read(ctx, func(b *pgx.Batch) {
-		b.Queue(facts, indicator, region, period).QueryRow(func(row pgx.Row) error {
+		b.Queue(q, indicator, region, period).QueryRow(func(row pgx.Row) error {
 			var head, released *string
-			if err := row.Scan(&head, &f.Released, &released, &f.PublishAt, &f.Releasable); err != nil {
+			err := row.Scan(&head, &f.Released, &released, &f.PublishAt, &f.Releasable)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // no row the media office may read
+			} else if err != nil {
 				return err
 			}
 			if head != nil {

@@ -30,32 +30,26 @@ func NewMediaService(db *DB, threshold float64) *MediaService {
 
 var _ hub.MediaService = (*MediaService)(nil)
 
-// publishedStats are the published figures of a period in a subtree that
-// the media office may have: PUBLISHED, past their embargo, of publicity
-// indicators or released as headline figures. The policies apply on top.
-const publishedStats = `
-SELECT v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.path::text, v.period, v.value, v.qualifier,
-       v.publish_at, i.sensitive, i.aggregation
-FROM data_values v
-JOIN indicators i ON i.key = v.indicator_key
-JOIN regions r ON r.code = v.region_code
-WHERE v.is_released AND v.status = 'PUBLISHED' AND v.publish_at <= now()
-  AND (i.publicity OR v.releasable)
-  AND v.period = $1
-  AND v.region_path <@ (SELECT path FROM regions WHERE code = $2)
-ORDER BY v.indicator_key, v.region_path`
+// publishedTable is the whole published table of a period, every region:
+// PUBLISHED values past their embargo, of publicity indicators or released
+// as headline figures. hub_published_table (migration 00042) reads it past
+// the row policies, which keep sensitive values from the media role
+// everywhere else; it is the one door through which a sensitive figure
+// reaches the media office, and it only leads here, to suppression.
+const publishedTable = `SELECT indicator_key, region_code, parent_code, region_path, period, value, qualifier,
+       publish_at, sensitive, aggregation, collection_level
+FROM hub_published_table($1::text)`
 
-type publishedRow struct {
-	stat        hub.PublicityStat
-	parent      string
-	path        string
-	sensitive   bool
-	aggregation hub.Aggregation
-}
+// regionTree is the region tree down to towns (the deepest collection
+// level), which tells a complete total from a partial one.
+const regionTree = `SELECT code, coalesce(parent_code, ''), path::text, level FROM regions WHERE level <> 'VILLAGE'`
 
 // PublicityStats returns the published figures of period in the subtree of
-// region, adds totals for the regions above the figures (sums of the
-// published figures only), and suppresses small cells.
+// region (default: the caller's), within the caller's scope, with totals
+// for the regions above the figures and small cells suppressed. Totals and
+// suppression are computed over the whole published table of the period
+// (media.Table), and only then cut to the subtree: whatever regions are
+// asked for, the answers are parts of one suppressed table.
 func (s *MediaService) PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error) {
 	p := hub.PrincipalFrom(ctx)
 	if err := access.PublicityBlockedBy(p); err != nil {
@@ -68,16 +62,22 @@ func (s *MediaService) PublicityStats(ctx context.Context, period string, region
 	if region != nil {
 		root = *region
 	}
-	var rows []publishedRow
+	var figures []media.Figure
+	var tree []media.Region
 	var regions []*hub.Region
 	err := s.db.read(ctx, func(b *pgx.Batch) {
-		collect(b, &rows, func(row pgx.CollectableRow) (publishedRow, error) {
-			var r publishedRow
-			st := &r.stat
-			err := row.Scan(&st.IndicatorKey, &st.RegionCode, &r.parent, &r.path, &st.Period, &st.Value, &st.Qualifier,
-				&st.PublishAt, &r.sensitive, &r.aggregation)
+		collect(b, &figures, func(row pgx.CollectableRow) (media.Figure, error) {
+			var f media.Figure
+			st := &f.Stat
+			err := row.Scan(&st.IndicatorKey, &st.RegionCode, &f.Parent, &f.Path, &st.Period, &st.Value, &st.Qualifier,
+				&st.PublishAt, &f.Sensitive, &f.Aggregation, &f.CollectionLevel)
+			return f, err
+		}, publishedTable, period)
+		collect(b, &tree, func(row pgx.CollectableRow) (media.Region, error) {
+			var r media.Region
+			err := row.Scan(&r.Code, &r.Parent, &r.Path, &r.Level)
 			return r, err
-		}, publishedStats, period, root)
+		}, regionTree)
 		collect(b, &regions, scanRegion, `SELECT `+regionColumns+` FROM regions WHERE code = $1`, root)
 	})
 	if err != nil {
@@ -86,82 +86,7 @@ func (s *MediaService) PublicityStats(ctx context.Context, period string, region
 	if len(regions) == 0 {
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", root, root)
 	}
-	cells := withTotals(rows, regions[0])
-	media.Suppress(cells, s.threshold)
-	out := make([]*hub.PublicityStat, len(cells))
-	for i, c := range cells {
-		out[i] = c.Stat
-	}
-	return out, nil
-}
-
-// withTotals returns the published figures plus, for SUM indicators, a
-// total for every region between a figure and root that has no figure of
-// its own. Totals are computed before suppression, so that complementary
-// suppression protects the cells they contain.
-func withTotals(rows []publishedRow, root *hub.Region) []media.Cell {
-	type key struct{ indicator, code string }
-	cells := make([]media.Cell, 0, len(rows))
-	stored := map[key]bool{}
-	for i := range rows {
-		r := &rows[i]
-		st := r.stat
-		cells = append(cells, media.Cell{Stat: &st, Parent: r.parent, Sensitive: r.sensitive})
-		stored[key{st.IndicatorKey, st.RegionCode}] = true
-	}
-	totals := map[key]*media.Cell{}
-	var order []key
-	for i, r := range rows {
-		if r.aggregation != hub.Sum || r.stat.Value == nil {
-			continue
-		}
-		codes := strings.Split(r.path, ".")
-		// Ancestors from the parent up to root, each with its own parent.
-		for j := len(codes) - 2; j >= 0; j-- {
-			code := codes[j]
-			if !strings.HasPrefix(strings.Join(codes[:j+1], "."), root.Path) {
-				break
-			}
-			k := key{r.stat.IndicatorKey, code}
-			if stored[k] {
-				break // a published figure of its own: no total above it either
-			}
-			t := totals[k]
-			if t == nil {
-				parent := ""
-				if j > 0 {
-					parent = codes[j-1]
-				}
-				v := 0.0
-				t = &media.Cell{Parent: parent, Sensitive: r.sensitive, Stat: &hub.PublicityStat{
-					IndicatorKey: r.stat.IndicatorKey, RegionCode: code, Period: r.stat.Period,
-					Value: &v, Qualifier: hub.Exact, Aggregated: true, PublishAt: r.stat.PublishAt}}
-				totals[k] = t
-				order = append(order, k)
-			}
-			*t.Stat.Value += *rows[i].stat.Value
-			t.Stat.Qualifier = combine(t.Stat.Qualifier, r.stat.Qualifier)
-			if r.stat.PublishAt != nil && (t.Stat.PublishAt == nil || r.stat.PublishAt.After(*t.Stat.PublishAt)) {
-				t.Stat.PublishAt = r.stat.PublishAt
-			}
-		}
-	}
-	for _, k := range order {
-		cells = append(cells, *totals[k])
-	}
-	return cells
-}
-
-// combine gives the qualifier of a sum: approximate if any term is,
-// else at least if any term is.
-func combine(a, b hub.Qualifier) hub.Qualifier {
-	switch {
-	case a == hub.Approx || b == hub.Approx:
-		return hub.Approx
-	case a == hub.AtLeast || b == hub.AtLeast:
-		return hub.AtLeast
-	}
-	return hub.Exact
+	return media.NewTable(figures, tree, s.threshold).Within(regions[0].Path, p.RegionPath), nil
 }
 
 // Publications lists the publication batches, newest first, with how many
@@ -174,11 +99,28 @@ CROSS JOIN LATERAL (
   FROM data_values v WHERE v.publication_id = p.id
 ) c(n, periods)
 ORDER BY p.publish_at DESC, p.id DESC`
+	// The media office reads sensitive figures only through publicityStats,
+	// so the policies hide them from it; it counts what publicityStats
+	// gives it instead: the batch's values past their embargo, in its scope.
+	const forMedia = `WITH t AS (
+  SELECT publication_id, period FROM hub_published_table(NULL) WHERE region_path::ltree <@ hub_scope()
+)
+SELECT p.id, p.title, p.publish_at, p.created_at, p.created_by, c.n, c.periods
+FROM publications p
+CROSS JOIN LATERAL (
+  SELECT count(*), coalesce(array_agg(DISTINCT t.period ORDER BY t.period), '{}')
+  FROM t WHERE t.publication_id = p.id
+) c(n, periods)
+ORDER BY p.publish_at DESC, p.id DESC`
+	sql := q
+	if p := hub.PrincipalFrom(ctx); p != nil && p.Role == hub.Media {
+		sql = forMedia
+	}
 	pubs, err := list(ctx, s.db, func(row pgx.CollectableRow) (*hub.Publication, error) {
 		var p hub.Publication
 		err := row.Scan(&p.ID, &p.Title, &p.PublishAt, &p.CreatedAt, &p.CreatedBy, &p.Values, &p.Periods)
 		return &p, err
-	}, q)
+	}, sql)
 	if err != nil {
 		return nil, fmt.Errorf("list publications: %w", err)
 	}

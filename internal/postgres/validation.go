@@ -480,8 +480,8 @@ func contains(xs []string, x string) bool {
 // read.
 func (s *ValidationService) Report(ctx context.Context, period string, region *string) ([]*hub.ValidationFinding, error) {
 	p := hub.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	if err := access.ValidationReportBlockedBy(p); err != nil {
+		return nil, err
 	}
 	if _, err := hub.ParsePeriod(period); err != nil {
 		return nil, hub.Errorf(hub.EINVALID, "无效的期间 %q / invalid period %q", period, period)

@@ -279,7 +279,6 @@ WHERE r.code = '370702' AND i.key = x.k`)
 		{as(hub.Analyst, "education"), 0},
 		{as(hub.Coordinator, ""), 0},
 		{as(hub.Leader, ""), 0},
-		{as(hub.Media, ""), 0},
 	} {
 		fs, err := svc.Report(c.ctx, "2030", str("370702"))
 		if err != nil {
@@ -288,6 +287,10 @@ WHERE r.code = '370702' AND i.key = x.k`)
 		if got := len(findings(fs, hub.FindingRule, "370702")); got != c.want {
 			t.Errorf("%s/%v sees %d findings, want %d: %+v", hub.PrincipalFrom(c.ctx).Role, hub.PrincipalFrom(c.ctx).Department, got, c.want, fs)
 		}
+	}
+	// The media office reads no report at all (issue 13).
+	if _, err := svc.Report(as(hub.Media, ""), "2030", str("370702")); hub.ErrorCode(err) != hub.EFORBIDDEN {
+		t.Errorf("media reads the validation report: %v", err)
 	}
 	// The 坊子 share finding needs minors_share, which civil affairs does not share with education.
 	fs, _ := svc.Report(as(hub.Analyst, "education"), "2022", nil)

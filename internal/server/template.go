@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
 )
@@ -23,8 +24,8 @@ func templateRoutes(mux *http.ServeMux, cfg Config, authed func(http.Handler) ht
 func templateExport(cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := hub.PrincipalFrom(r.Context())
-		if p == nil {
-			writeError(w, r, cfg, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录：请提供 Bearer 令牌 / authentication required: send Authorization: Bearer <token>"))
+		if err := access.TemplateBlockedBy(p); err != nil {
+			writeError(w, r, cfg, err)
 			return
 		}
 		dept := r.URL.Query().Get("department")
