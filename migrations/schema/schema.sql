@@ -225,6 +225,22 @@ CREATE FUNCTION public.hub_periods_within(p text) RETURNS text[]
   END
 $$;
 
+CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  SELECT v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.path::text, v.period,
+         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id
+  FROM data_values v
+  JOIN indicators i ON i.key = v.indicator_key
+  JOIN regions r ON r.code = v.region_code
+  WHERE hub_role() IN ('media', 'coordinator', 'leader', 'admin')
+    AND v.is_released AND v.status = 'PUBLISHED' AND v.publish_at <= now()
+    AND (i.publicity OR v.releasable)
+    AND (p_period IS NULL OR v.period = p_period)
+  ORDER BY v.indicator_key, r.path
+$$;
+
 CREATE FUNCTION public.hub_qualifier_rank(q text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT CASE q WHEN 'EXACT' THEN 0 WHEN 'AT_LEAST' THEN 1 ELSE 2 END $$;
@@ -978,6 +994,10 @@ ALTER TABLE public.data_values ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY data_values_insert ON public.data_values FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department)) AND (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (status = ANY (ARRAY['DRAFT'::text, 'SUBMITTED'::text]))));
 
+CREATE POLICY data_values_media_not_sensitive ON public.data_values AS RESTRICTIVE FOR SELECT TO hub_app USING (((( SELECT public.hub_role() AS hub_role) <> 'media'::text) OR (NOT (indicator_key IN ( SELECT indicators.key
+   FROM public.indicators
+  WHERE indicators.sensitive)))));
+
 CREATE POLICY data_values_read ON public.data_values FOR SELECT TO hub_app USING (((is_head OR is_released) AND (( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))) AND
 CASE ( SELECT public.hub_role() AS hub_role)
     WHEN 'admin'::text THEN true
@@ -1014,6 +1034,10 @@ CREATE POLICY validation_rules_update ON public.validation_rules FOR UPDATE TO h
 
 ALTER TABLE public.value_rollups ENABLE ROW LEVEL SECURITY;
 
+CREATE POLICY value_rollups_media_not_sensitive ON public.value_rollups AS RESTRICTIVE FOR SELECT TO hub_app USING (((( SELECT public.hub_role() AS hub_role) <> 'media'::text) OR (NOT (indicator_key IN ( SELECT indicators.key
+   FROM public.indicators
+  WHERE indicators.sensitive)))));
+
 CREATE POLICY value_rollups_read ON public.value_rollups FOR SELECT TO hub_app USING (((( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))) AND
 CASE ( SELECT public.hub_role() AS hub_role)
     WHEN 'admin'::text THEN true
@@ -1039,6 +1063,9 @@ REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.hub_check_password(user_name text, password text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_check_password(user_name text, password text) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_published_table(p_period text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_published_table(p_period text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) TO hub_app;
