@@ -153,9 +153,10 @@ func (ls *limiters) wait(key string) time.Duration {
 }
 
 // credentials resolves the credential of a request once, for the rate
-// limiter's key and for the authentication after it: the services it is
-// given (memoAuth, memoSessions) answer from the request's memo when asked
-// about the same secret again.
+// limiter's key and for the authentication after it: the handlers behind
+// the limiter are given memoAuth and memoSessions, which answer from the
+// request's memo when asked about the same secret again. auth and
+// sessions are the services themselves.
 type credentials struct {
 	auth     hub.AuthService
 	sessions hub.SessionService
@@ -191,16 +192,18 @@ func (c credentials) key(r *http.Request) (string, *http.Request) {
 		}
 		// As authenticate and the dashboard read it.
 		token, _ := strings.CutPrefix(h, "Bearer ")
-		m.token, m.tokenDone = strings.TrimSpace(token), true
+		m.token = strings.TrimSpace(token)
 		m.principal, m.tokenErr = c.auth.Authenticate(r.Context(), m.token)
+		m.tokenDone = true
 		if m.tokenErr != nil {
 			return addr, r
 		}
 		return "u:" + strconv.FormatInt(m.principal.UserID, 10), r
 	}
 	if ck, err := r.Cookie(sessionCookie); err == nil && c.sessions != nil {
-		m.session, m.sessionDone = ck.Value, true
+		m.session = ck.Value
 		m.sess, m.sessionErr = c.sessions.Session(r.Context(), ck.Value)
+		m.sessionDone = true
 		if m.sessionErr != nil {
 			return addr, r
 		}

@@ -168,7 +168,7 @@ func TestRateLimitMemoryBoundedWhateverTheKeys(t *testing.T) {
 	ls.now = func() time.Time { return now }
 	allowed := 0
 	for i := range 10_000 {
-		if ls.wait("ip:" + strconv.Itoa(i)) == 0 {
+		if ls.wait("ip:"+strconv.Itoa(i)) == 0 {
 			allowed++
 		}
 	}

@@ -87,12 +87,12 @@ func Handler(cfg Config) http.Handler {
 	// authentication after it answers from that check (memoAuth).
 	creds := credentials{addr: func(r *http.Request) string { return clientAddress(r, cfg.TrustedProxies) }}
 	if cfg.Auth != nil {
-		cfg.Auth = memoAuth{cfg.Auth}
 		creds.auth = cfg.Auth
+		cfg.Auth = memoAuth{cfg.Auth}
 	}
 	if cfg.Sessions != nil {
-		cfg.Sessions = memoSessions{cfg.Sessions}
 		creds.sessions = cfg.Sessions
+		cfg.Sessions = memoSessions{cfg.Sessions}
 	}
 	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
 	// Imports use the submit service's bulk path when it has one (postgres does).
