@@ -74,13 +74,16 @@ GRANT EXECUTE ON FUNCTION hub_record_login_failure(text, text) TO hub_app;
 -- action login, or (NULL, 0) on failure, recorded by
 -- hub_record_login_failure. Attempts on one name, and from one address,
 -- are serialised by advisory locks for the transaction, so parallel
--- guesses cannot all pass the check before any failure is counted.
+-- guesses cannot all pass the check before any failure is counted; an
+-- attempt that waits for the lock longer than 2 s gives up (lock_timeout,
+-- 55P03), so a flood of parallel attempts cannot hold the pool's
+-- connections.
 -- Failures older than fail_window are deleted on the way.
 -- +goose StatementBegin
 CREATE FUNCTION hub_login_attempt(user_name text, password text, address text,
                                   max_failures int, fail_window interval, base interval,
                                   OUT user_id bigint, OUT retry_after double precision)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp SET lock_timeout = '2s' AS $$
 DECLARE
   n text := left(coalesce(user_name, ''), 64);
   a text := left(coalesce(address, ''), 64);

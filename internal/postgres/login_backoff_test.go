@@ -182,3 +182,34 @@ FROM audit_log a WHERE action IN ('login', 'login_failure') ORDER BY id`)
 		t.Error("hub_app clears login failures")
 	}
 }
+
+func TestLogin_WaitingForAnotherAttemptGivesUpInsteadOfHoldingAConnection(t *testing.T) {
+	db, s := backoffSetup(t)
+	ctx := context.Background()
+	owner := db.OwnerConn(t)
+	tx, err := owner.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another attempt on lead is in progress.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(4601, hashtext('lead'))`); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	wantBackedOffAtOnce := func() {
+		_, err := s.Login(ctx, "lead", backoffPassword, "198.51.100.1")
+		if hub.ErrorCode(err) != hub.ERATELIMITED || hub.RetryAfter(err) != time.Second {
+			t.Fatalf("login while another holds the lock: %v (retry after %v)", err, hub.RetryAfter(err))
+		}
+	}
+	wantBackedOffAtOnce()
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("gave up after %v", d)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Login(ctx, "lead", backoffPassword, "198.51.100.1"); err != nil {
+		t.Fatalf("after the other attempt: %v", err)
+	}
+}

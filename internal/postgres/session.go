@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -104,6 +105,13 @@ SELECT attempt.retry_after, session.expires_at FROM attempt LEFT JOIN session ON
 	var expires *time.Time
 	err = s.db.pool.QueryRow(ctx, q, name, password, address, b.MaxFailures, b.Window.Seconds(), b.Base.Seconds(),
 		hashToken(token), csrf, SessionTTL.String()).Scan(&retry, &expires)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		// Other attempts on the name or from the address hold its lock.
+		e := hub.Errorf(hub.ERATELIMITED, "同时进行的登录尝试过多，请 1 秒后再试 / too many logins at once, try again in 1 s")
+		e.RetryAfter = time.Second
+		return nil, e
+	}
 	if err != nil {
 		return nil, fmt.Errorf("login: %w", mapError(err))
 	}
