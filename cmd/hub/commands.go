@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -152,6 +153,8 @@ type serveConfig struct {
 	MetricsAddr      string
 	StatementTimeout time.Duration
 	RateLimit        server.RateLimit
+	TrustedProxies   []netip.Prefix
+	LoginBackoff     postgres.LoginBackoff
 	MaxBodyBytes     int64
 	MaxQueryBytes    int
 	Timeouts         server.Timeouts
@@ -165,6 +168,17 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&sc.StatementTimeout, "statement-timeout", sc.envDuration("HUB_STATEMENT_TIMEOUT", 30*time.Second), "cancel any SQL statement running longer (0: no limit)")
 	fs.Float64Var(&sc.RateLimit.PerSecond, "rate-limit", sc.envFloat("HUB_RATE_LIMIT", server.DefaultRateLimit.PerSecond), "requests per second per token, session or anonymous IP (0 or negative: off)")
 	fs.IntVar(&sc.RateLimit.Burst, "rate-burst", int(sc.envFloat("HUB_RATE_BURST", float64(server.DefaultRateLimit.Burst))), "requests a client may send at once")
+	fs.IntVar(&sc.RateLimit.MaxClients, "rate-max-clients", int(sc.envFloat("HUB_RATE_MAX_CLIENTS", server.DefaultMaxClients)), "most clients the rate limiter tracks at once; beyond, new clients share one bucket")
+	sc.TrustedProxies = sc.envPrefixes("HUB_TRUSTED_PROXIES")
+	fs.Func("trusted-proxies", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none, the peer address is the client)", func(v string) error {
+		p, err := parsePrefixes(v)
+		sc.TrustedProxies = p
+		return err
+	})
+	lb := postgres.DefaultLoginBackoff
+	fs.IntVar(&sc.LoginBackoff.MaxFailures, "login-max-failures", int(sc.envFloat("HUB_LOGIN_MAX_FAILURES", float64(lb.MaxFailures))), "failed logins of one user name, or from one address, allowed within --login-failure-window before logins back off")
+	fs.DurationVar(&sc.LoginBackoff.Window, "login-failure-window", sc.envDuration("HUB_LOGIN_FAILURE_WINDOW", lb.Window), "how long a failed login counts; also the longest back-off")
+	fs.DurationVar(&sc.LoginBackoff.Base, "login-backoff", sc.envDuration("HUB_LOGIN_BACKOFF", lb.Base), "first wait after too many failed logins, doubling with each further failure")
 	fs.Int64Var(&sc.MaxBodyBytes, "max-body-bytes", int64(sc.envFloat("HUB_MAX_BODY_BYTES", 1<<20)), "largest request body of POST /graphql")
 	fs.IntVar(&sc.MaxQueryBytes, "max-query-bytes", int(sc.envFloat("HUB_MAX_QUERY_BYTES", float64(graph.DefaultLimits.QueryBytes))), "longest GraphQL query text")
 	fs.DurationVar(&sc.Timeouts.Read, "read-timeout", sc.envDuration("HUB_READ_TIMEOUT", d.Read), "time to read a whole request")
@@ -191,6 +205,36 @@ func (sc *serveConfig) envDuration(name string, def time.Duration) time.Duration
 	return d
 }
 
+// envPrefixes reads a list of addresses or CIDRs from the environment.
+func (sc *serveConfig) envPrefixes(name string) []netip.Prefix {
+	p, err := parsePrefixes(os.Getenv(name))
+	if err != nil && sc.envErr == nil {
+		sc.envErr = usagef("%s: %v", name, err)
+	}
+	return p
+}
+
+// parsePrefixes parses "10.0.0.0/8, 192.0.2.1": CIDRs or single addresses.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR such as 10.0.0.0/8", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
 func (sc *serveConfig) envFloat(name string, def float64) float64 {
 	v := os.Getenv(name)
 	if v == "" {
@@ -211,6 +255,9 @@ func (sc *serveConfig) envFloat(name string, def float64) float64 {
 func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) error {
 	if sc.envErr != nil {
 		return sc.envErr
+	}
+	if b := sc.LoginBackoff; b.MaxFailures < 1 || b.Window <= 0 || b.Base <= 0 {
+		return usagef("--login-max-failures must be at least 1, --login-failure-window and --login-backoff positive")
 	}
 	slog.SetDefault(log)
 	threshold, err := cfg.threshold()
@@ -254,6 +301,8 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		}
 		return nil
 	}
+	sessions := postgres.NewSessionService(db)
+	sessions.Backoff = sc.LoginBackoff
 	h := server.Handler(server.Config{
 		Log:        log,
 		Auth:       postgres.NewAuthService(db),
@@ -266,12 +315,13 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		Access:     postgres.NewAccessService(db),
 		Media:      postgres.NewMediaService(db, threshold),
 		Analytics:  postgres.NewAnalyticsService(db),
-		Sessions:   postgres.NewSessionService(db),
+		Sessions:   sessions,
 		Ready:      ready,
 
 		Metrics:          reg,
 		MetricsElsewhere: sc.MetricsAddr != "",
 		RateLimit:        sc.RateLimit,
+		TrustedProxies:   sc.TrustedProxies,
 		MaxBodyBytes:     sc.MaxBodyBytes,
 		Limits:           limits,
 	})

@@ -54,3 +54,23 @@ func TestHelp_StopsTheCommand(t *testing.T) {
 		}
 	}
 }
+
+// Bad login back-off settings or trusted proxies stop serve before it
+// starts, naming the setting.
+func TestServe_RefusesBadLoginBackoffAndTrustedProxies(t *testing.T) {
+	for _, args := range [][]string{
+		{"--login-max-failures", "0"}, {"--login-failure-window", "0s"}, {"--login-backoff", "-1s"},
+		{"--trusted-proxies", "10.0.0.0/8,proxy.example"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"serve", "--database-url", "postgres://nowhere.invalid/x"}, args...), &out, &out)
+		var ue usageError
+		if !errors.As(err, &ue) && !bytes.Contains(out.Bytes(), []byte(args[0])) {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	got, err := parsePrefixes(" 10.0.0.0/8, 192.0.2.1 ,::ffff:198.51.100.1")
+	if err != nil || len(got) != 3 || got[1].String() != "192.0.2.1/32" || got[2].String() != "198.51.100.1/32" {
+		t.Errorf("parsePrefixes: %v, %v", got, err)
+	}
+}

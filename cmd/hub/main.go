@@ -40,8 +40,10 @@ common flags / 通用参数 (flag, then environment, then default):
   --db-max-conns   HUB_DB_MAX_CONNS      connections of the request pool (default 8; docs/performance.md)
 
 serve and demo also take (see docs/operations.md):
-  --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --max-body-bytes,
-  --max-query-bytes, --read-timeout, --write-timeout, --idle-timeout, --shutdown-timeout
+  --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --rate-max-clients,
+  --trusted-proxies, --login-max-failures, --login-failure-window, --login-backoff,
+  --max-body-bytes, --max-query-bytes, --read-timeout, --write-timeout, --idle-timeout,
+  --shutdown-timeout
 `
 
 func main() {

@@ -28,11 +28,11 @@ func TestUserCreate_PasswordStdinLetsTheUserLogIn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("user create: %v\n%s", err, errOut.String())
 	}
-	s, err := postgres.NewSessionService(db.App).Login(context.Background(), "boss", "s3cret-pass-word")
+	s, err := postgres.NewSessionService(db.App).Login(context.Background(), "boss", "s3cret-pass-word", "192.0.2.1")
 	if err != nil || s.Token == "" {
 		t.Fatalf("login with the password from stdin: %v", err)
 	}
-	if _, err := postgres.NewSessionService(db.App).Login(context.Background(), "boss", "s3cret-pass-word\n"); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+	if _, err := postgres.NewSessionService(db.App).Login(context.Background(), "boss", "s3cret-pass-word\n", "192.0.2.1"); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
 		t.Errorf("the newline became part of the password: %v", err)
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -85,13 +88,64 @@ func random() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// safeNext keeps redirects after login on the hub: next when it is a path
-// of the hub, else "".
+// safeNext keeps redirects after login on the hub: next when it is a clean
+// absolute path of the hub, else "". Browsers are lenient in ways that turn
+// odd paths into other hosts: they strip tabs and newlines ("/\t/evil" is
+// "//evil"), read a backslash as a slash ("/\evil"), and some servers or
+// proxies decode %2F and %5C once more. So next must be printable ASCII
+// without blanks or backslashes, start with exactly one '/', parse as a
+// path without scheme or host, and no decoding of it may start with "//"
+// or hold a backslash, a control character, "//" or a dot segment.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) < 1 || len(next) > 2048 || next[0] != '/' {
+		return ""
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Opaque != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	p := u.EscapedPath()
+	for range 4 {
+		if !cleanPath(p) {
+			return ""
+		}
+		dec, err := url.PathUnescape(p)
+		if err != nil {
+			return ""
+		}
+		if dec == p {
+			break
+		}
+		p = dec
+	}
+	if !cleanPath(p) || strings.Contains(p, "%") {
 		return ""
 	}
 	return next
+}
+
+// cleanPath tells whether p is a single-slash absolute path without
+// backslashes, control characters, empty segments or dot segments.
+func cleanPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.ContainsAny(p, "\\") {
+		return false
+	}
+	for _, r := range p {
+		if r < ' ' || r == 0x7f || unicode.IsControl(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return false
+		}
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // landing is where a login without a next page goes: the release view for
@@ -114,7 +168,15 @@ type loginData struct {
 	Error string
 }
 
+// loginPage shows the login form; a browser that has a session already
+// goes on to next (or its landing page).
 func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if s, err := d.cfg.Sessions.Session(r.Context(), c.Value); err == nil {
+			http.Redirect(w, r, landing(r.FormValue("next"), s.Principal), http.StatusSeeOther)
+			return
+		}
+	}
 	d.renderLogin(w, r, http.StatusOK, "")
 }
 
@@ -143,9 +205,14 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "CSRF 校验失败，请刷新登录页 / CSRF check failed, reload the login page", http.StatusForbidden)
 		return
 	}
-	s, err := d.cfg.Sessions.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"))
-	if hub.ErrorCode(err) == hub.EUNAUTHENTICATED {
+	s, err := d.cfg.Sessions.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"), d.cfg.ClientAddr(r))
+	switch hub.ErrorCode(err) {
+	case hub.EUNAUTHENTICATED:
 		d.renderLogin(w, r, http.StatusUnauthorized, hub.ErrorMessage(err))
+		return
+	case hub.ERATELIMITED:
+		setRetryAfter(w, err)
+		d.renderLogin(w, r, http.StatusTooManyRequests, hub.ErrorMessage(err))
 		return
 	}
 	if err != nil {
@@ -181,7 +248,8 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 // are logged (the only ERROR line of the request) and not shown.
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := map[string]int{hub.EUNAUTHENTICATED: 401, hub.EFORBIDDEN: 403, hub.EINVALID: 400,
-		hub.ENOTFOUND: 404, hub.EUNAVAILABLE: 503}[hub.ErrorCode(err)]
+		hub.ENOTFOUND: 404, hub.EUNAVAILABLE: 503, hub.ERATELIMITED: 429}[hub.ErrorCode(err)]
+	setRetryAfter(w, err)
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
@@ -192,4 +260,11 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(hub.ErrorMessage(err) + "\n"))
+}
+
+// setRetryAfter sends the error's RetryAfter, in whole seconds, if it has one.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if d := hub.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+	}
 }

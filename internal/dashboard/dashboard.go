@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -45,6 +46,10 @@ type Config struct {
 	SecureCookies bool
 	// Now is the clock (tests); time.Now when nil.
 	Now func() time.Time
+	// ClientAddr is the address a request's client counts as for the
+	// login back-off (the server's, which knows about trusted proxies);
+	// the host of RemoteAddr when nil.
+	ClientAddr func(*http.Request) string
 }
 
 // Dashboard serves the pages.
@@ -60,6 +65,15 @@ func New(cfg Config) *Dashboard {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.ClientAddr == nil {
+		cfg.ClientAddr = func(r *http.Request) string {
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				return r.RemoteAddr
+			}
+			return host
+		}
 	}
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
 	return &Dashboard{cfg: cfg, tmpl: t}

@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Application error codes. They are set where the cause is known and mapped
@@ -16,6 +17,7 @@ const (
 	EVALIDATION      = "VALIDATION"
 	ETOOCOMPLEX      = "QUERY_TOO_COMPLEX"
 	EUNAVAILABLE     = "UNAVAILABLE"
+	ERATELIMITED     = "RATE_LIMITED"
 	EINTERNAL        = "INTERNAL"
 )
 
@@ -24,6 +26,9 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// RetryAfter is how long to wait before trying again (RATE_LIMITED);
+	// transports send it as Retry-After.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -53,4 +58,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "内部错误 / internal error"
+}
+
+// RetryAfter returns the RetryAfter of the first *Error in err's chain.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -16,8 +16,11 @@ type Session struct {
 
 // SessionService logs users in with a password and keeps their sessions.
 type SessionService interface {
-	// Login returns a new session, or UNAUTHENTICATED for a wrong name or password.
-	Login(ctx context.Context, name, password string) (*Session, error)
+	// Login returns a new session, UNAUTHENTICATED for a wrong name or
+	// password, or RATE_LIMITED (with RetryAfter) while too many recent
+	// failures of the name or from address (the client's address) make
+	// it wait. Every attempt is audited.
+	Login(ctx context.Context, name, password, address string) (*Session, error)
 	// Session returns the live session of token, or UNAUTHENTICATED.
 	Session(ctx context.Context, token string) (*Session, error)
 	// Logout ends the session of token.

@@ -28,6 +28,28 @@ var _ hub.AuthService = (*AuthService)(nil)
 // tokenPrefix marks the hub's tokens, so that a leaked one is recognisable.
 const tokenPrefix = "sph_"
 
+// secretLen is the length of the secret part of tokens and session ids:
+// 32 random bytes in unpadded base64url (randomToken, CreateToken).
+const secretLen = 43
+
+// wellFormed tells whether s could be a secret the hub made: prefix and
+// then 43 base64url characters. Anything else is refused without a
+// database round trip, so that checking a malformed credential costs
+// nothing, whatever its size.
+func wellFormed(s, prefix string) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(rest) != secretLen {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
@@ -49,7 +71,7 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*hub.Prin
 	const q = `SELECT u.id, u.name, u.role, u.department_code, u.region_code, r.path::text
 FROM tokens t JOIN users u ON u.id = t.user_id JOIN regions r ON r.code = u.region_code
 WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`
-	if !strings.HasPrefix(token, tokenPrefix) {
+	if !wellFormed(token, tokenPrefix) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效 / invalid token")
 	}
 	var p hub.Principal

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -18,13 +20,36 @@ import (
 const SessionTTL = 12 * time.Hour
 
 // SessionService keeps browser sessions; it runs as hub_app and checks
-// passwords through hub_check_password, so it never reads a hash.
-type SessionService struct{ db *DB }
+// passwords through hub_login_attempt, so it never reads a hash.
+type SessionService struct {
+	db *DB
+	// Backoff bounds password guessing; DefaultLoginBackoff unless set.
+	Backoff LoginBackoff
+}
 
-// NewSessionService returns a SessionService over db.
-func NewSessionService(db *DB) *SessionService { return &SessionService{db: db} }
+// NewSessionService returns a SessionService over db with the default
+// login back-off.
+func NewSessionService(db *DB) *SessionService {
+	return &SessionService{db: db, Backoff: DefaultLoginBackoff}
+}
 
 var _ hub.SessionService = (*SessionService)(nil)
+
+// LoginBackoff makes password guessing slow: once MaxFailures failed logins
+// of one user name, or from one client address, fall within Window, the
+// next attempt must wait Base, doubling with every further failure (at
+// most Window). Attempts that must wait are refused without checking the
+// password. The counts live in PostgreSQL (migration 00046), so every
+// replica behind a load balancer shares them.
+type LoginBackoff struct {
+	MaxFailures int
+	Window      time.Duration
+	Base        time.Duration
+}
+
+// DefaultLoginBackoff allows 5 failures in 15 minutes, then waits 30 s,
+// 1 min, 2 min … up to 15 min.
+var DefaultLoginBackoff = LoginBackoff{MaxFailures: 5, Window: 15 * time.Minute, Base: 30 * time.Second}
 
 // HashPassword returns the bcrypt hash stored for password.
 func HashPassword(password string) (string, error) {
@@ -46,13 +71,15 @@ func randomToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(raw), nil
 }
 
+var errSessionExpired = hub.Errorf(hub.EUNAUTHENTICATED, "会话已过期，请重新登录 / session expired, log in again")
+
 var errBadLogin = hub.Errorf(hub.EUNAUTHENTICATED, "用户名或密码错误 / wrong user name or password")
 
-// Login checks the password and starts a session.
-func (s *SessionService) Login(ctx context.Context, name, password string) (*hub.Session, error) {
-	if name == "" || password == "" || len(password) > 72 {
-		return nil, errBadLogin
-	}
+// Login checks the password and starts a session, in one statement:
+// hub_login_attempt checks the back-off of the name and the address first,
+// then the password, and records the failure or the success in the audit
+// trail; the session is inserted only for a user it returned.
+func (s *SessionService) Login(ctx context.Context, name, password, address string) (*hub.Session, error) {
 	token, err := randomToken()
 	if err != nil {
 		return nil, err
@@ -61,18 +88,43 @@ func (s *SessionService) Login(ctx context.Context, name, password string) (*hub
 	if err != nil {
 		return nil, err
 	}
-	const q = `INSERT INTO sessions (hash, user_id, csrf, expires_at)
-SELECT $3, id, $4, now() + $5::interval FROM (SELECT hub_check_password($1, $2) AS id) c
-WHERE id IS NOT NULL
-RETURNING expires_at`
+	b := s.Backoff
+	if b.MaxFailures <= 0 || b.Window <= 0 || b.Base <= 0 {
+		b = DefaultLoginBackoff
+	}
+	const q = `WITH attempt AS (
+  SELECT user_id, retry_after FROM hub_login_attempt($1, $2, $3, $4, $5 * interval '1 second', $6 * interval '1 second')
+), session AS (
+  INSERT INTO sessions (hash, user_id, csrf, expires_at)
+  SELECT $7, user_id, $8, now() + $9::interval FROM attempt WHERE user_id IS NOT NULL
+  RETURNING expires_at
+)
+SELECT attempt.retry_after, session.expires_at FROM attempt LEFT JOIN session ON true`
 	sess := &hub.Session{Token: token, CSRF: csrf}
-	err = s.db.pool.QueryRow(ctx, q, name, password, hashToken(token), csrf, SessionTTL.String()).Scan(&sess.Expires)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, errBadLogin
+	var retry float64
+	var expires *time.Time
+	err = s.db.pool.QueryRow(ctx, q, name, password, address, b.MaxFailures, b.Window.Seconds(), b.Base.Seconds(),
+		hashToken(token), csrf, SessionTTL.String()).Scan(&retry, &expires)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		// Other attempts on the name or from the address hold its lock.
+		e := hub.Errorf(hub.ERATELIMITED, "同时进行的登录尝试过多，请 1 秒后再试 / too many logins at once, try again in 1 s")
+		e.RetryAfter = time.Second
+		return nil, e
 	}
 	if err != nil {
-		return nil, fmt.Errorf("login: %w", err)
+		return nil, fmt.Errorf("login: %w", mapError(err))
 	}
+	if retry > 0 {
+		secs := int(math.Ceil(retry))
+		e := hub.Errorf(hub.ERATELIMITED, "登录失败次数过多，请 %d 秒后再试 / Too many failed logins, try again in %d s", secs, secs)
+		e.RetryAfter = time.Duration(secs) * time.Second
+		return nil, e
+	}
+	if expires == nil {
+		return nil, errBadLogin
+	}
+	sess.Expires = *expires
 	// The session as every later request sees it, with its principal.
 	return s.Session(ctx, token)
 }
@@ -82,11 +134,14 @@ func (s *SessionService) Session(ctx context.Context, token string) (*hub.Sessio
 	const q = `SELECT s.csrf, s.expires_at, u.id, u.name, u.role, u.department_code, u.region_code, r.path::text
 FROM sessions s JOIN users u ON u.id = s.user_id JOIN regions r ON r.code = u.region_code
 WHERE s.hash = $1 AND s.expires_at > now() AND NOT u.disabled`
+	if !wellFormed(token, "") {
+		return nil, errSessionExpired
+	}
 	sess := &hub.Session{Token: token, Principal: &hub.Principal{}}
 	p := sess.Principal
 	err := s.db.pool.QueryRow(ctx, q, hashToken(token)).Scan(&sess.CSRF, &sess.Expires, &p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "会话已过期，请重新登录 / session expired, log in again")
+		return nil, errSessionExpired
 	}
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)

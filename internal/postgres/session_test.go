@@ -18,11 +18,11 @@ func TestLogin_PasswordCheckedWithoutAppReadingHashes(t *testing.T) {
 	}
 	sessions := postgres.NewSessionService(db.App)
 	for _, bad := range [][2]string{{"lead", "wrong password"}, {"nobody", pw}, {"lead", ""}} {
-		if _, err := sessions.Login(ctx, bad[0], bad[1]); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+		if _, err := sessions.Login(ctx, bad[0], bad[1], "192.0.2.1"); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
 			t.Errorf("login %q/%q: got %v, want UNAUTHENTICATED", bad[0], bad[1], err)
 		}
 	}
-	s, err := sessions.Login(ctx, "lead", pw)
+	s, err := sessions.Login(ctx, "lead", pw, "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,10 +41,10 @@ func TestLogin_PasswordCheckedWithoutAppReadingHashes(t *testing.T) {
 	if err := auth.SetPassword(ctx, "lead", "another password"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sessions.Login(ctx, "lead", pw); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+	if _, err := sessions.Login(ctx, "lead", pw, "192.0.2.1"); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
 		t.Errorf("old password still works: %v", err)
 	}
-	if _, err := sessions.Login(ctx, "lead", "another password"); err != nil {
+	if _, err := sessions.Login(ctx, "lead", "another password", "192.0.2.1"); err != nil {
 		t.Errorf("new password: %v", err)
 	}
 	if err := auth.SetPassword(ctx, "nobody", "another password"); hub.ErrorCode(err) != hub.ENOTFOUND {

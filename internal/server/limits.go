@@ -2,14 +2,15 @@ package server
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,39 +63,64 @@ func limitBody(max int64, next http.Handler) http.Handler {
 	})
 }
 
-// RateLimit is the per-client request rate: a token bucket per bearer
-// token, per session cookie, or per IP address for anonymous callers.
+// RateLimit is the per-client request rate: a token bucket per user for
+// callers with a valid bearer token or session, and per client address for
+// every other request (none, a malformed, unknown, revoked or expired
+// credential), so that sending random tokens does not buy fresh buckets.
 type RateLimit struct {
 	// PerSecond is the sustained rate; 0 turns the limit off.
 	PerSecond float64
 	// Burst is how many requests may come at once.
 	Burst int
+	// MaxClients bounds how many clients' buckets are kept at once
+	// (DefaultMaxClients when 0); see limiters.
+	MaxClients int
 }
 
 // DefaultRateLimit is generous for people and scripts, and stops a
 // runaway loop from taking the database for itself.
 var DefaultRateLimit = RateLimit{PerSecond: 20, Burst: 60}
 
-// limiters holds one token bucket per client key, forgetting keys unseen
-// for idleAfter (swept at most once a minute, on a request).
+// DefaultMaxClients is how many clients' buckets are kept at most: about
+// 100 bytes each, so some 10 MB.
+const DefaultMaxClients = 100_000
+
+// limiters holds one token bucket per client key. Memory stays bounded
+// whatever the keys: a bucket that has refilled completely is the same as
+// a new one and is dropped (swept once a minute, and whenever the table is
+// full, at most once a second); when the table is still full, clients not
+// in it share one overflow bucket instead of getting their own.
 type limiters struct {
 	lim       RateLimit
+	max       int
 	metrics   *metrics.Registry
 	mu        sync.Mutex
-	buckets   map[string]*bucket
+	buckets   map[string]*rate.Limiter
+	overflow  *rate.Limiter
 	lastSweep time.Time
 	now       func() time.Time
 }
 
-type bucket struct {
-	l    *rate.Limiter
-	seen time.Time
+func newLimiters(lim RateLimit, reg *metrics.Registry) *limiters {
+	ls := &limiters{lim: lim, max: cmp.Or(lim.MaxClients, DefaultMaxClients), metrics: reg,
+		buckets: map[string]*rate.Limiter{}, now: time.Now}
+	ls.overflow = ls.bucket()
+	return ls
 }
 
-const idleAfter = 10 * time.Minute
+func (ls *limiters) bucket() *rate.Limiter {
+	return rate.NewLimiter(rate.Limit(ls.lim.PerSecond), max(ls.lim.Burst, 1))
+}
 
-func newLimiters(lim RateLimit, reg *metrics.Registry) *limiters {
-	return &limiters{lim: lim, metrics: reg, buckets: map[string]*bucket{}, now: time.Now}
+// sweep drops the buckets that have refilled; ls.mu is held.
+func (ls *limiters) sweep(now time.Time) {
+	full := float64(max(ls.lim.Burst, 1))
+	for k, b := range ls.buckets {
+		if b.TokensAt(now) >= full {
+			delete(ls.buckets, k)
+		}
+	}
+	ls.lastSweep = now
 }
 
 // wait returns how long the client of key must wait before its next
@@ -104,20 +130,21 @@ func (ls *limiters) wait(key string) time.Duration {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if now.Sub(ls.lastSweep) > time.Minute {
-		for k, b := range ls.buckets {
-			if now.Sub(b.seen) > idleAfter {
-				delete(ls.buckets, k)
-			}
-		}
-		ls.lastSweep = now
+		ls.sweep(now)
 	}
 	b, ok := ls.buckets[key]
-	if !ok {
-		b = &bucket{l: rate.NewLimiter(rate.Limit(ls.lim.PerSecond), max(ls.lim.Burst, 1))}
-		ls.buckets[key] = b
+	if !ok && len(ls.buckets) >= ls.max && now.Sub(ls.lastSweep) > time.Second {
+		ls.sweep(now)
 	}
-	b.seen = now
-	res := b.l.ReserveN(now, 1)
+	switch {
+	case ok:
+	case len(ls.buckets) < ls.max:
+		b = ls.bucket()
+		ls.buckets[key] = b
+	default:
+		b = ls.overflow
+	}
+	res := b.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
 		return d
@@ -125,31 +152,94 @@ func (ls *limiters) wait(key string) time.Duration {
 	return 0
 }
 
-// clientKey names the client a request counts against: its bearer token
-// or session cookie (hashed: secrets are not kept in memory longer than
-// the request), else its IP address.
-func clientKey(r *http.Request) string {
-	digest := func(kind, s string) string {
-		h := sha256.Sum256([]byte(s))
-		return kind + hex.EncodeToString(h[:12])
-	}
+// credentials resolves the credential of a request once, for the rate
+// limiter's key and for the authentication after it: the handlers behind
+// the limiter are given memoAuth and memoSessions, which answer from the
+// request's memo when asked about the same secret again. auth and
+// sessions are the services themselves.
+type credentials struct {
+	auth     hub.AuthService
+	sessions hub.SessionService
+	addr     func(*http.Request) string
+}
+
+type memoKey struct{}
+
+// memo is what the rate limiter learnt about the request's credential.
+type memo struct {
+	token       string
+	tokenDone   bool
+	principal   *hub.Principal
+	tokenErr    error
+	session     string
+	sessionDone bool
+	sess        *hub.Session
+	sessionErr  error
+}
+
+// key names the client a request counts against, and returns the request
+// with the memo of its credential. A valid bearer token or session counts
+// against its user ("u:<id>"); anything else against the client address
+// ("ip:<address>"). Checking a credential costs at most one indexed
+// lookup: malformed ones are refused before any (postgres.wellFormed).
+func (c credentials) key(r *http.Request) (string, *http.Request) {
+	addr := "ip:" + c.addr(r)
+	m := &memo{}
+	r = r.WithContext(context.WithValue(r.Context(), memoKey{}, m))
 	if h := r.Header.Get("Authorization"); h != "" {
-		return digest("t:", h)
+		if c.auth == nil {
+			return addr, r
+		}
+		// As authenticate and the dashboard read it.
+		token, _ := strings.CutPrefix(h, "Bearer ")
+		m.token = strings.TrimSpace(token)
+		m.principal, m.tokenErr = c.auth.Authenticate(r.Context(), m.token)
+		m.tokenDone = true
+		if m.tokenErr != nil {
+			return addr, r
+		}
+		return "u:" + strconv.FormatInt(m.principal.UserID, 10), r
 	}
-	if c, err := r.Cookie("hub_session"); err == nil && c.Value != "" {
-		return digest("s:", c.Value)
+	if ck, err := r.Cookie(sessionCookie); err == nil && c.sessions != nil {
+		m.session = ck.Value
+		m.sess, m.sessionErr = c.sessions.Session(r.Context(), ck.Value)
+		m.sessionDone = true
+		if m.sessionErr != nil {
+			return addr, r
+		}
+		return "u:" + strconv.FormatInt(m.sess.Principal.UserID, 10), r
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
+	return addr, r
+}
+
+// sessionCookie is the dashboard's session cookie.
+const sessionCookie = "hub_session"
+
+// memoAuth answers Authenticate from the request's memo when the rate
+// limiter checked the same token already: one lookup per request.
+type memoAuth struct{ hub.AuthService }
+
+func (a memoAuth) Authenticate(ctx context.Context, token string) (*hub.Principal, error) {
+	if m, ok := ctx.Value(memoKey{}).(*memo); ok && m.tokenDone && m.token == token {
+		return m.principal, m.tokenErr
 	}
-	return "ip:" + host
+	return a.AuthService.Authenticate(ctx, token)
+}
+
+// memoSessions does the same for sessions.
+type memoSessions struct{ hub.SessionService }
+
+func (s memoSessions) Session(ctx context.Context, token string) (*hub.Session, error) {
+	if m, ok := ctx.Value(memoKey{}).(*memo); ok && m.sessionDone && m.session == token {
+		return m.sess, m.sessionErr
+	}
+	return s.SessionService.Session(ctx, token)
 }
 
 // rateLimited refuses requests over the client's rate with 429, a
 // Retry-After header (whole seconds) and a JSON error. Health, readiness
 // and metrics are never limited: monitoring must see an overloaded hub.
-func rateLimited(lim RateLimit, reg *metrics.Registry, next http.Handler) http.Handler {
+func rateLimited(lim RateLimit, reg *metrics.Registry, creds credentials, next http.Handler) http.Handler {
 	if lim.PerSecond <= 0 {
 		return next
 	}
@@ -164,7 +254,8 @@ func rateLimited(lim RateLimit, reg *metrics.Registry, next http.Handler) http.H
 			next.ServeHTTP(w, r)
 			return
 		}
-		d := ls.wait(clientKey(r))
+		key, r := creds.key(r)
+		d := ls.wait(key)
 		if d == 0 {
 			next.ServeHTTP(w, r)
 			return
@@ -175,4 +266,53 @@ func rateLimited(lim RateLimit, reg *metrics.Registry, next http.Handler) http.H
 		writeGraphQLError(w, http.StatusTooManyRequests, codeRateLimited,
 			fmt.Sprintf("请求过于频繁，请 %d 秒后重试 / too many requests, retry in %d s", secs, secs))
 	})
+}
+
+// clientAddress returns the address a request's client counts as, for
+// rate limits and login back-off: the host of r.RemoteAddr, or, when
+// RemoteAddr is one of the trusted proxies, the right-most address of
+// X-Forwarded-For that is not a trusted proxy itself (the left part of
+// that header is whatever the client wrote, so it is never believed).
+// IPv6 addresses count by their /64, which one host usually holds whole.
+func clientAddress(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if isTrusted(addr, trusted) {
+		hops := r.Header.Values("X-Forwarded-For")
+	walk:
+		for i := len(hops) - 1; i >= 0; i-- {
+			parts := strings.Split(hops[i], ",")
+			for j := len(parts) - 1; j >= 0; j-- {
+				hop, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+				if err != nil {
+					break walk
+				}
+				addr = hop.Unmap()
+				if !isTrusted(addr, trusted) {
+					break walk
+				}
+			}
+		}
+	}
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return p.String()
+	}
+	return addr.String()
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

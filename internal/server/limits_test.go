@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,11 +103,11 @@ func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 		return w
 	}
 	for i := range 3 {
-		if w := get("Bearer sph_a", "10.0.0.1"); w.Code != http.StatusOK {
+		if w := get("", "10.0.0.1"); w.Code != http.StatusOK {
 			t.Fatalf("request %d within the burst: %d", i, w.Code)
 		}
 	}
-	w := get("Bearer sph_a", "10.0.0.1")
+	w := get("", "10.0.0.1")
 	if w.Code != http.StatusTooManyRequests {
 		t.Fatalf("4th request: status %d, want 429", w.Code)
 	}
@@ -117,13 +118,14 @@ func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 	if code := errorCode(t, w.Body.Bytes()); code != codeRateLimited {
 		t.Errorf("code %q", code)
 	}
-	// Another token from the same address, and an anonymous caller, have
-	// their own buckets; health checks are never limited.
-	if w := get("Bearer sph_b", "10.0.0.1"); w.Code != http.StatusOK {
-		t.Errorf("another token limited: %d", w.Code)
+	// A token nobody checked (no auth service here) counts against the
+	// address too; another address has its own bucket; health checks are
+	// never limited.
+	if w := get("Bearer sph_b", "10.0.0.1"); w.Code != http.StatusTooManyRequests {
+		t.Errorf("an unchecked token escaped the address's limit: %d", w.Code)
 	}
-	if w := get("", "10.0.0.1"); w.Code != http.StatusOK {
-		t.Errorf("anonymous caller limited by a token's bucket: %d", w.Code)
+	if w := get("", "10.0.0.2"); w.Code != http.StatusOK {
+		t.Errorf("another address limited: %d", w.Code)
 	}
 	for range 5 {
 		r := httptest.NewRequest(http.MethodGet, "/healthz", nil)
@@ -134,12 +136,12 @@ func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 			t.Fatalf("/healthz limited: %d", rec.Code)
 		}
 	}
-	if m := scrape(t, reg); !strings.Contains(m, "hub_http_rate_limited_total 1") {
+	if m := scrape(t, reg); !strings.Contains(m, "hub_http_rate_limited_total 2") {
 		t.Errorf("rate-limited requests not counted:\n%s", grepLines(m, "rate_limited"))
 	}
 }
 
-func TestRateLimitBucketRefillsAndForgetsIdleClients(t *testing.T) {
+func TestRateLimitBucketRefillsAndForgetsRefilledClients(t *testing.T) {
 	ls := newLimiters(RateLimit{PerSecond: 1, Burst: 1}, nil)
 	now := time.Unix(1_000_000, 0)
 	ls.now = func() time.Time { return now }
@@ -153,10 +155,68 @@ func TestRateLimitBucketRefillsAndForgetsIdleClients(t *testing.T) {
 	if d := ls.wait("k"); d != 0 {
 		t.Fatalf("after a second: wait %v", d)
 	}
-	now = now.Add(idleAfter + 2*time.Minute)
+	now = now.Add(2 * time.Minute)
 	ls.wait("other")
 	if _, ok := ls.buckets["k"]; ok {
-		t.Error("idle client's bucket kept")
+		t.Error("refilled client's bucket kept")
+	}
+}
+
+func TestRateLimitMemoryBoundedWhateverTheKeys(t *testing.T) {
+	ls := newLimiters(RateLimit{PerSecond: 1, Burst: 2, MaxClients: 100}, nil)
+	now := time.Unix(1_000_000, 0)
+	ls.now = func() time.Time { return now }
+	allowed := 0
+	for i := range 10_000 {
+		if ls.wait("ip:"+strconv.Itoa(i)) == 0 {
+			allowed++
+		}
+	}
+	if n := len(ls.buckets); n > 100 {
+		t.Errorf("%d buckets kept, want at most 100", n)
+	}
+	// The first 100 keys got their own bucket (2 each); the other 9,900
+	// share the overflow bucket: rotating keys buys nothing.
+	if allowed > 100+2 {
+		t.Errorf("%d of 10,000 requests with fresh keys allowed, want at most 102", allowed)
+	}
+	// Once buckets have refilled they are dropped and new clients get
+	// their own again.
+	now = now.Add(5 * time.Second)
+	if d := ls.wait("ip:fresh"); d != 0 {
+		t.Errorf("fresh client after the sweep waits %v", d)
+	}
+	if _, ok := ls.buckets["ip:fresh"]; !ok {
+		t.Error("fresh client has no bucket of its own after the sweep")
+	}
+}
+
+func TestClientAddress_ForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	cases := []struct {
+		remote, xff string
+		trusted     []netip.Prefix
+		want        string
+	}{
+		{"192.0.2.1:1234", "", nil, "192.0.2.1"},
+		{"192.0.2.1:1234", "203.0.113.9", nil, "192.0.2.1"},     // not a trusted proxy: header ignored
+		{"192.0.2.1:1234", "203.0.113.9", proxies, "192.0.2.1"}, // peer not in the trusted list
+		{"10.1.1.1:1234", "203.0.113.9", proxies, "203.0.113.9"},
+		{"10.1.1.1:1234", "198.51.100.1, 203.0.113.9, 10.2.2.2", proxies, "203.0.113.9"}, // left part is the client's say
+		{"10.1.1.1:1234", "garbage, 203.0.113.9", proxies, "203.0.113.9"},
+		{"10.1.1.1:1234", "garbage", proxies, "10.1.1.1"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "", nil, "2001:db8:1:2::/64"},
+		{"[::ffff:192.0.2.7]:443", "", nil, "192.0.2.7"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := clientAddress(r, c.trusted); got != c.want {
+			t.Errorf("%s with X-Forwarded-For %q (trusted %v): %s, want %s", c.remote, c.xff, c.trusted, got, c.want)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ type Config struct {
 	// RateLimit bounds each client's request rate (zero: DefaultRateLimit;
 	// PerSecond < 0: off).
 	RateLimit RateLimit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (clientAddress); empty: the peer address is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Handler returns the hub's HTTP handler.
@@ -79,6 +83,17 @@ func Handler(cfg Config) http.Handler {
 		cfg.RateLimit = DefaultRateLimit
 	}
 	cfg.Log = slog.New(WithRequestIDs(cfg.Log.Handler()))
+	// The rate limiter checks each request's credential first; the
+	// authentication after it answers from that check (memoAuth).
+	creds := credentials{addr: func(r *http.Request) string { return clientAddress(r, cfg.TrustedProxies) }}
+	if cfg.Auth != nil {
+		creds.auth = cfg.Auth
+		cfg.Auth = memoAuth{cfg.Auth}
+	}
+	if cfg.Sessions != nil {
+		creds.sessions = cfg.Sessions
+		cfg.Sessions = memoSessions{cfg.Sessions}
+	}
 	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
@@ -112,7 +127,7 @@ func Handler(cfg Config) http.Handler {
 	browser := func(h http.Handler) http.Handler { return authenticate(cfg.Auth, h) }
 	if cfg.Sessions != nil {
 		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
-			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies})
+			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies, ClientAddr: creds.addr})
 		dash.Register(mux)
 		browser = dash.Authenticate
 	}
@@ -127,7 +142,7 @@ func Handler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, cfg.Metrics, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, mux)))
+	return requestLog(cfg.Log, cfg.Metrics, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, creds, mux)))
 }
 
 // MetricsHandler serves /metrics alone, without authentication, for a
