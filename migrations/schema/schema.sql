@@ -185,6 +185,55 @@ CREATE FUNCTION public.hub_file() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT nullif(current_setting('hub.file', true), '') $$;
 
+CREATE FUNCTION public.hub_login_attempt(user_name text, password text, address text, max_failures integer, fail_window interval, base interval, OUT user_id bigint, OUT retry_after double precision) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    SET lock_timeout TO '2s'
+    AS $$
+DECLARE
+  n text := left(coalesce(user_name, ''), 64);
+  a text := left(coalesce(address, ''), 64);
+  by_name double precision;
+  by_address double precision;
+BEGIN
+  PERFORM pg_advisory_xact_lock(4601, hashtext(n));
+  PERFORM pg_advisory_xact_lock(4602, hashtext(a));
+  DELETE FROM login_failures WHERE at < now() - fail_window;
+
+  SELECT hub_login_wait(count(*), max(f.at), max_failures, fail_window, base) INTO by_name
+  FROM login_failures f WHERE f.user_name = n AND NOT f.cleared;
+  SELECT hub_login_wait(count(*), max(f.at), max_failures, fail_window, base) INTO by_address
+  FROM login_failures f WHERE f.address = a;
+  retry_after := greatest(by_name, by_address);
+  IF retry_after > 0 THEN
+    RETURN;
+  END IF;
+
+  IF octet_length(coalesce(password, '')) BETWEEN 1 AND 72 THEN
+    user_id := hub_check_password(n, password);
+  END IF;
+  IF user_id IS NULL OR n <> coalesce(user_name, '') THEN
+    user_id := NULL;
+    PERFORM hub_record_login_failure(user_name, address);
+    RETURN;
+  END IF;
+
+  UPDATE login_failures f SET cleared = true WHERE f.user_name = n AND NOT f.cleared;
+  INSERT INTO audit_log (actor, actor_role, channel, action, region_code, region_path, detail)
+  SELECT u.name, u.role, 'API', 'login', u.region_code, r.path, format('address %s', a)
+  FROM users u JOIN regions r ON r.code = u.region_code WHERE u.id = user_id;
+END
+$$;
+
+CREATE FUNCTION public.hub_login_wait(failures bigint, last_at timestamp with time zone, max_failures integer, fail_window interval, base interval) RETURNS double precision
+    LANGUAGE sql STABLE
+    AS $$
+  SELECT CASE WHEN failures < greatest(max_failures, 1) OR last_at IS NULL THEN 0
+    ELSE greatest(0, extract(epoch FROM last_at
+      + least(base * power(2, least(failures - greatest(max_failures, 1), 30)), fail_window) - now()))::double precision
+  END
+$$;
+
 CREATE FUNCTION public.hub_period_type(p text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT CASE WHEN p LIKE '%Q%' THEN 'QUARTER' WHEN p LIKE '%-%' THEN 'MONTH' ELSE 'YEAR' END $$;
@@ -244,6 +293,24 @@ $$;
 CREATE FUNCTION public.hub_qualifier_rank(q text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT CASE q WHEN 'EXACT' THEN 0 WHEN 'AT_LEAST' THEN 1 ELSE 2 END $$;
+
+CREATE FUNCTION public.hub_record_login_failure(user_name text, address text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  n text := left(coalesce(user_name, ''), 64);
+  a text := left(coalesce(address, ''), 64);
+  u users%ROWTYPE;
+BEGIN
+  SELECT * INTO u FROM users WHERE name = n;
+  INSERT INTO login_failures (user_name, address) VALUES (n, a);
+  INSERT INTO audit_log (actor, actor_role, channel, action, region_code, region_path, detail)
+  SELECT n, 'anonymous', 'API', 'login_failure', u.region_code, r.path,
+         format('address %s%s', a, CASE WHEN u.id IS NULL THEN ', no such user' ELSE '' END)
+  FROM (SELECT 1) one LEFT JOIN regions r ON r.code = u.region_code;
+END
+$$;
 
 CREATE FUNCTION public.hub_role() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -686,6 +753,23 @@ CREATE TABLE public.indicators (
 
 COMMENT ON COLUMN public.indicators.lower_is_better IS 'fewer is better (case counts): the protection profile scores the lowest peer 100';
 
+CREATE TABLE public.login_failures (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    user_name text NOT NULL,
+    address text NOT NULL,
+    cleared boolean DEFAULT false NOT NULL
+);
+
+ALTER TABLE public.login_failures ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.login_failures_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.publications (
     id bigint NOT NULL,
     title text NOT NULL,
@@ -842,6 +926,9 @@ ALTER TABLE ONLY public.indicators
 ALTER TABLE ONLY public.indicators
     ADD CONSTRAINT indicators_pkey PRIMARY KEY (key);
 
+ALTER TABLE ONLY public.login_failures
+    ADD CONSTRAINT login_failures_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.publications
     ADD CONSTRAINT publications_pkey PRIMARY KEY (id);
 
@@ -904,6 +991,12 @@ CREATE INDEX data_values_region_period ON public.data_values USING btree (region
 CREATE UNIQUE INDEX data_values_released ON public.data_values USING btree (indicator_key, period, region_code) WHERE is_released;
 
 CREATE INDEX indicators_department ON public.indicators USING btree (department_code);
+
+CREATE INDEX login_failures_address ON public.login_failures USING btree (address, at);
+
+CREATE INDEX login_failures_at ON public.login_failures USING btree (at);
+
+CREATE INDEX login_failures_user ON public.login_failures USING btree (user_name, at) WHERE (NOT cleared);
 
 CREATE INDEX regions_parent ON public.regions USING btree (parent_code);
 
@@ -1064,8 +1157,16 @@ REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.hub_check_password(user_name text, password text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_check_password(user_name text, password text) TO hub_app;
 
+REVOKE ALL ON FUNCTION public.hub_login_attempt(user_name text, password text, address text, max_failures integer, fail_window interval, base interval, OUT user_id bigint, OUT retry_after double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_login_attempt(user_name text, password text, address text, max_failures integer, fail_window interval, base interval, OUT user_id bigint, OUT retry_after double precision) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_login_wait(failures bigint, last_at timestamp with time zone, max_failures integer, fail_window interval, base interval) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION public.hub_published_table(p_period text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_published_table(p_period text) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) TO hub_app;
