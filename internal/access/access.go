@@ -32,14 +32,27 @@ func forbidden(format string, args ...any) *hub.Error {
 	return hub.Errorf(hub.EFORBIDDEN, format, args...)
 }
 
-// WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
-// from entering values of ind for region, or nil when the rules allow it.
-func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {
+// EntryBlockedBy returns a FORBIDDEN error unless p may enter values at
+// all (policy data_values_insert: department analysts only). submitValues
+// and imports call it before reading their input, so a role that never
+// writes values gets one error, not one conflict per row.
+func EntryBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
 		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
 	case p.Role != hub.Analyst:
-		return forbidden("%s 角色不能录入数据，只有部门分析员可以 / %s users may not enter values; only department analysts can", p.Role, p.Role)
+		return forbidden("%s 角色不能录入或导入数据，只有部门分析员可以 / %s users may not enter or import values; only department analysts can", p.Role, p.Role)
+	}
+	return nil
+}
+
+// WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
+// from entering values of ind for region, or nil when the rules allow it.
+func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {
+	if err := EntryBlockedBy(p); err != nil {
+		return err
+	}
+	switch {
 	case ind.DepartmentCode != dept(p):
 		return forbidden("%s 部门的分析员不能录入 %s 部门的指标 %s / %s analysts may not write indicators of %s (%s)",
 			dept(p), ind.DepartmentCode, ind.Key, dept(p), ind.DepartmentCode, ind.Key)
