@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -23,7 +24,7 @@ func NewWorkflowService(db *DB) *WorkflowService { return &WorkflowService{db: d
 var _ hub.WorkflowService = (*WorkflowService)(nil)
 
 const (
-	lockHead = `SELECT v.status, v.version, i.publicity OR v.releasable
+	lockHead = `SELECT v.status, v.version, i.publicity OR v.releasable, v.department_code, v.region_path::text
 FROM data_values v JOIN indicators i ON i.key = v.indicator_key
 WHERE v.id = $1 AND v.is_head
 FOR UPDATE OF v`
@@ -53,6 +54,10 @@ func (s *WorkflowService) Transition(ctx context.Context, ids []int, to hub.Stat
 // Approving a correction unreleases the previous version (the trigger does).
 func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.TransitionRequest) ([]*hub.DataValue, error) {
 	ids, to, reason := req.IDs, req.To, req.Reason
+	p := hub.PrincipalFrom(ctx)
+	if err := access.StatusChangeBlockedBy(p); err != nil {
+		return nil, err
+	}
 	if !to.Valid() {
 		return nil, hub.Errorf(hub.EINVALID, "未知状态 %q / unknown status %q", to, to)
 	}
@@ -66,10 +71,7 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 	if to == hub.Returned && reason == nil {
 		return nil, hub.Errorf(hub.EINVALID, "退回须说明理由 / RETURNED needs a reason")
 	}
-	role := ""
-	if p := hub.PrincipalFrom(ctx); p != nil {
-		role = string(p.Role)
-	}
+	role := string(p.Role)
 	var out []*hub.DataValue
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
 		for n, id := range ids {
@@ -77,7 +79,8 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 			var version int
 			// publishable: a publicity indicator, or a value marked releasable
 			var publishable bool
-			err := tx.QueryRow(ctx, lockHead, id).Scan(&from, &version, &publishable)
+			var dept, path string
+			err := tx.QueryRow(ctx, lockHead, id).Scan(&from, &version, &publishable, &dept, &path)
 			if errors.Is(err, pgx.ErrNoRows) && req.ExpectedVersions != nil {
 				// The caller says it saw this value; it has left the caller's
 				// view (an edit withdrew it) or never was there. One answer
@@ -90,6 +93,11 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 			}
 			if err != nil {
 				return fmt.Errorf("lock value %d: %w", id, err)
+			}
+			// Whose value it is comes before its state: another department's
+			// value is FORBIDDEN whatever its status (RLS refuses it too).
+			if err := access.ChangeBlockedBy(p, dept, path); err != nil {
+				return fmt.Errorf("数值 %d / value %d: %w", id, id, err)
 			}
 			if req.ExpectedVersions != nil && req.ExpectedVersions[n] != version {
 				return hub.Errorf(hub.ECONFLICT, "数值 %d 已变更（现为第 %d 版，审核的是第 %d 版），请重新审核 / value %d changed since it was reviewed: version %d, expected %d",
