@@ -24,10 +24,13 @@ func NewWorkflowService(db *DB) *WorkflowService { return &WorkflowService{db: d
 var _ hub.WorkflowService = (*WorkflowService)(nil)
 
 const (
-	lockHead = `SELECT v.status, v.version, i.publicity OR v.releasable, v.department_code, v.region_path::text
+	lockHead = `SELECT v.status, v.version, i.publicity OR v.releasable
 FROM data_values v JOIN indicators i ON i.key = v.indicator_key
 WHERE v.id = $1 AND v.is_head
 FOR UPDATE OF v`
+	// readHead finds a head the caller may read but not change: SELECT
+	// FOR UPDATE also applies the update policy, so lockHead missed it.
+	readHead    = `SELECT department_code, region_path::text FROM data_values WHERE id = $1 AND is_head`
 	allowedFrom = `SELECT from_status, to_status, role, rule FROM workflow_transitions
 WHERE from_status = $1 OR (to_status = $2 AND role = $3) ORDER BY to_status, role`
 	moveHead = `UPDATE data_values
@@ -79,8 +82,20 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 			var version int
 			// publishable: a publicity indicator, or a value marked releasable
 			var publishable bool
-			var dept, path string
-			err := tx.QueryRow(ctx, lockHead, id).Scan(&from, &version, &publishable, &dept, &path)
+			err := tx.QueryRow(ctx, lockHead, id).Scan(&from, &version, &publishable)
+			if errors.Is(err, pgx.ErrNoRows) {
+				// Whose value it is comes before its state: one the caller
+				// reads but may not change is FORBIDDEN, naming the rule.
+				var dept, path string
+				if rerr := tx.QueryRow(ctx, readHead, id).Scan(&dept, &path); rerr == nil {
+					if berr := access.ChangeBlockedBy(p, dept, path); berr != nil {
+						return fmt.Errorf("数值 %d / value %d: %w", id, id, berr)
+					}
+					return hub.Errorf(hub.EFORBIDDEN, "无权变更数值 %d / not allowed to change value %d", id, id)
+				} else if !errors.Is(rerr, pgx.ErrNoRows) {
+					return fmt.Errorf("read value %d: %w", id, rerr)
+				}
+			}
 			if errors.Is(err, pgx.ErrNoRows) && req.ExpectedVersions != nil {
 				// The caller says it saw this value; it has left the caller's
 				// view (an edit withdrew it) or never was there. One answer
@@ -93,11 +108,6 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 			}
 			if err != nil {
 				return fmt.Errorf("lock value %d: %w", id, err)
-			}
-			// Whose value it is comes before its state: another department's
-			// value is FORBIDDEN whatever its status (RLS refuses it too).
-			if err := access.ChangeBlockedBy(p, dept, path); err != nil {
-				return fmt.Errorf("数值 %d / value %d: %w", id, id, err)
 			}
 			if req.ExpectedVersions != nil && req.ExpectedVersions[n] != version {
 				return hub.Errorf(hub.ECONFLICT, "数值 %d 已变更（现为第 %d 版，审核的是第 %d 版），请重新审核 / value %d changed since it was reviewed: version %d, expected %d",
