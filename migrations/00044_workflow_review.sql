@@ -67,7 +67,7 @@ BEGIN
         RAISE EXCEPTION '% 角色不能修改数值 / % users may not change values', hub_role(), hub_role()
           USING ERRCODE = 'WF001';
       END IF;
-      RAISE EXCEPTION '% 状态的数值不能直接修改（更正须作为新版本提交）/ a % value cannot be changed in place (a correction is a new version)',
+      RAISE EXCEPTION '% 状态的数值不能直接修改（更正须作为新版本提交）/ a value in status % cannot be changed in place (a correction is a new version)',
         OLD.status, OLD.status USING ERRCODE = 'WF002';
     END IF;
     -- The edit's own step; the writer may take one more (edit and submit).
