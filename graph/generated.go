@@ -185,7 +185,7 @@ type ComplexityRoot struct {
 		SetReleasable            func(childComplexity int, ids []string, releasable bool) int
 		ShareIndicators          func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
 		SubmitValues             func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
-		Transition               func(childComplexity int, ids []string, to hub.Status, reason *string) int
+		Transition               func(childComplexity int, ids []string, to hub.Status, reason *string, expectedVersions []int) int
 		UpdateValidationRule     func(childComplexity int, id string, input model.ValidationRulePatch) int
 	}
 
@@ -357,7 +357,7 @@ type IndicatorResolver interface {
 type MutationResolver interface {
 	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error)
 	ImportValues(ctx context.Context, file graphql.Upload, dryRun *bool) (*importer.Summary, error)
-	Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error)
+	Transition(ctx context.Context, ids []string, to hub.Status, reason *string, expectedVersions []int) ([]*hub.DataValue, error)
 	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
 	Publish(ctx context.Context, ids []string, title string, publishAt *time.Time) (*hub.Publication, error)
 	SetReleasable(ctx context.Context, ids []string, releasable bool) (bool, error)
@@ -1062,7 +1062,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.Transition(childComplexity, args["ids"].([]string), args["to"].(hub.Status), args["reason"].(*string)), true
+		return e.ComplexityRoot.Mutation.Transition(childComplexity, args["ids"].([]string), args["to"].(hub.Status), args["reason"].(*string), args["expectedVersions"].([]int)), true
 	case "Mutation.updateValidationRule":
 		if e.ComplexityRoot.Mutation.UpdateValidationRule == nil {
 			break
@@ -2236,7 +2236,13 @@ type Mutation {
   "file"). All or nothing per file; dryRun checks everything and writes nothing.
   """
   importValues(file: Upload!, dryRun: Boolean = false): ImportSummary!
-  transition(ids: [ID!]!, to: ValueStatus!, reason: String): [DataValue!]!
+  """
+  变更状态 / move values through the workflow, all or nothing. expectedVersions: the version of
+  each value as its reviewer saw it, one per id in the same order; a value changed since is a
+  CONFLICT and nothing moves. Without it the step applies to the current versions (an edited
+  SUBMITTED value is a DRAFT again, so it is never approved unseen).
+  """
+  transition(ids: [ID!]!, to: ValueStatus!, reason: String, expectedVersions: [Int!]): [DataValue!]!
   """
   共享指标 / share indicators of fromDepartment (default: the caller's department; coordinators
   and admins must name it) with withDepartment. indicators null = all of fromDepartment's.
@@ -3098,6 +3104,14 @@ func (ec *executionContext) field_Mutation_transition_args(ctx context.Context, 
 		return nil, err
 	}
 	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "expectedVersions",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expectedVersions"] = arg3
 	return args, nil
 }
 
@@ -5841,7 +5855,7 @@ func (ec *executionContext) _Mutation_transition(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Transition(ctx, fc.Args["ids"].([]string), fc.Args["to"].(hub.Status), fc.Args["reason"].(*string))
+			return ec.Resolvers.Mutation().Transition(ctx, fc.Args["ids"].([]string), fc.Args["to"].(hub.Status), fc.Args["reason"].(*string), fc.Args["expectedVersions"].([]int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*hub.DataValue) graphql.Marshaler {
@@ -14264,6 +14278,41 @@ func (ec *executionContext) marshalOIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋ
 		return graphql.Null
 	}
 	return ec._Indicator(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

@@ -98,23 +98,27 @@ func TestImportValues_OnlyAnalystsOfTheDepartmentMayImport(t *testing.T) {
 	if resp, _ := upload(t, api, "", "a.csv", csv, false); resp.Code() != hub.EUNAUTHENTICATED {
 		t.Fatalf("no token: %+v", resp.Errors)
 	}
+	// Another department's analyst: a FORBIDDEN conflict at the row.
 	edu := "education"
+	resp, sum := upload(t, api, api.User(t, hub.NewUser{Name: "edu", Role: hub.Analyst, Department: &edu, Region: "370700"}), "a.csv", csv, false)
+	if len(resp.Errors) > 0 || sum.ImportValues.Status != "REJECTED" || sum.ImportValues.Conflicts[0].Code != hub.EFORBIDDEN {
+		t.Errorf("edu: %+v %+v", resp.Errors, sum)
+	}
+	// Roles that never enter values: FORBIDDEN in errors[], the file unread.
 	for _, u := range []hub.NewUser{
-		{Name: "edu", Role: hub.Analyst, Department: &edu, Region: "370700"},
 		{Name: "lead", Role: hub.Leader, Region: "370700"},
 		{Name: "coord", Role: hub.Coordinator, Region: "370700"},
 		{Name: "adm", Role: hub.Admin, Region: "370700"},
 	} {
 		token := api.User(t, u)
-		resp, sum := upload(t, api, token, "a.csv", csv, false)
-		if len(resp.Errors) > 0 || sum.ImportValues.Status != "REJECTED" || sum.ImportValues.Conflicts[0].Code != hub.EFORBIDDEN {
-			t.Errorf("%s: %+v %+v", u.Name, resp.Errors, sum)
+		if resp, _ := upload(t, api, token, "a.csv", csv, false); resp.Code() != hub.EFORBIDDEN {
+			t.Errorf("%s: %+v, want FORBIDDEN in errors", u.Name, resp.Errors)
 		}
 	}
 	// Out of the analyst's region subtree.
 	ca := "civil_affairs"
 	token := api.User(t, hub.NewUser{Name: "ca-weicheng", Role: hub.Analyst, Department: &ca, Region: "370702"})
-	_, sum := upload(t, api, token, "a.csv", "指标代码,地区代码,期间,数值\nminors_total,370703,2030,100\n", false)
+	_, sum = upload(t, api, token, "a.csv", "指标代码,地区代码,期间,数值\nminors_total,370703,2030,100\n", false)
 	if sum.ImportValues.Status != "REJECTED" || sum.ImportValues.Conflicts[0].Code != hub.EFORBIDDEN || !strings.HasPrefix(sum.ImportValues.Conflicts[0].Column, "B") {
 		t.Errorf("out of scope: %+v", sum)
 	}

@@ -81,7 +81,7 @@ func (r *mutationResolver) ImportValues(ctx context.Context, file graphql.Upload
 }
 
 // Transition is the resolver for the transition field.
-func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.Status, reason *string) ([]*hub.DataValue, error) {
+func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.Status, reason *string, expectedVersions []int) ([]*hub.DataValue, error) {
 	nums := make([]int, len(ids))
 	for i, id := range ids {
 		n, err := strconv.Atoi(id)
@@ -90,7 +90,7 @@ func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.
 		}
 		nums[i] = n
 	}
-	return r.Workflow.Transition(ctx, nums, to, reason)
+	return r.Workflow.TransitionSeen(ctx, hub.TransitionRequest{IDs: nums, ExpectedVersions: expectedVersions, To: to, Reason: reason})
 }
 
 // ShareIndicators is the resolver for the shareIndicators field.

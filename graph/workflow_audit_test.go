@@ -30,8 +30,8 @@ WHERE r.code = '370702' AND i.key = 'minors_total' RETURNING id`).Scan(&id); err
 		map[string]any{"ids": []string{strconv.Itoa(id)}}, nil)
 	resp := api.Do(t, analyst, `mutation($ids: [ID!]!) { transition(ids: $ids, to: APPROVED) { id } }`,
 		map[string]any{"ids": []string{strconv.Itoa(id)}})
-	if len(resp.Errors) == 0 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
-		t.Fatalf("analyst approving: %+v, want BAD_USER_INPUT", resp.Errors)
+	if len(resp.Errors) == 0 || resp.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Fatalf("analyst approving: %+v, want FORBIDDEN", resp.Errors)
 	}
 
 	const q = `{ auditLog(filter: {actions: ["transition"], indicators: ["minors_total"]}) {

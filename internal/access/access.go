@@ -32,14 +32,27 @@ func forbidden(format string, args ...any) *hub.Error {
 	return hub.Errorf(hub.EFORBIDDEN, format, args...)
 }
 
-// WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
-// from entering values of ind for region, or nil when the rules allow it.
-func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {
+// EntryBlockedBy returns a FORBIDDEN error unless p may enter values at
+// all (policy data_values_insert: department analysts only). submitValues
+// and imports call it before reading their input, so a role that never
+// writes values gets one error, not one conflict per row.
+func EntryBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
 		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
 	case p.Role != hub.Analyst:
-		return forbidden("%s 角色不能录入数据，只有部门分析员可以 / %s users may not enter values; only department analysts can", p.Role, p.Role)
+		return forbidden("%s 角色不能录入数据（含导入），只有部门分析员可以 / %s users may not enter values (nor import them); only department analysts can", p.Role, p.Role)
+	}
+	return nil
+}
+
+// WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
+// from entering values of ind for region, or nil when the rules allow it.
+func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {
+	if err := EntryBlockedBy(p); err != nil {
+		return err
+	}
+	switch {
 	case ind.DepartmentCode != dept(p):
 		return forbidden("%s 部门的分析员不能录入 %s 部门的指标 %s / %s analysts may not write indicators of %s (%s)",
 			dept(p), ind.DepartmentCode, ind.Key, dept(p), ind.DepartmentCode, ind.Key)
@@ -150,6 +163,37 @@ func rules(p *hub.Principal) []string {
 		return []string{scope, "读取：全部 / read: everything", "写入：元数据、用户、令牌 / write: metadata, users, tokens"}
 	}
 	return []string{scope}
+}
+
+// ChangeBlockedBy returns a FORBIDDEN error naming the rule that keeps p
+// from changing a value of department in the region with path (policy
+// data_values_update: analysts their department's values in their
+// subtree, coordinators any value in theirs), or nil. Which step the
+// change may be is the workflow's business (workflow_transitions).
+func ChangeBlockedBy(p *hub.Principal, department, path string) error {
+	if err := StatusChangeBlockedBy(p); err != nil {
+		return err
+	}
+	switch {
+	case !InScope(p, path):
+		return forbidden("该数据不在您的地区 %s 范围内 / the value is outside your region %s", p.Region, p.Region)
+	case p.Role == hub.Analyst && department != dept(p):
+		return forbidden("%s 部门的分析员不能变更 %s 部门的数据 / %s analysts may not change values of %s", dept(p), department, dept(p), department)
+	}
+	return nil
+}
+
+// StatusChangeBlockedBy returns a FORBIDDEN error unless p's role changes
+// values at all (analysts and coordinators; leaders, the media office and
+// admins never do), so that transition refuses them before any lookup.
+func StatusChangeBlockedBy(p *hub.Principal) error {
+	switch {
+	case p == nil:
+		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	case p.Role != hub.Analyst && p.Role != hub.Coordinator:
+		return forbidden("%s 角色不能变更数据的状态 / %s users may not change the status of values", p.Role, p.Role)
+	}
+	return nil
 }
 
 // ShareBlockedBy returns a FORBIDDEN error naming the rule that keeps p

@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -131,6 +132,10 @@ func Channel(name string) string { return hub.ImportChannel(filepath.Base(name))
 // (wrong columns, not a spreadsheet) and for failures of the database;
 // problems of single rows are conflicts in the summary.
 func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size int64, opts Options) (*Summary, error) {
+	// Who may not enter values learns so before the file is read at all.
+	if err := access.EntryBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
+	}
 	rr, err := Open(name, r, size)
 	if err != nil {
 		return nil, err
@@ -148,6 +153,9 @@ func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size
 // ImportReader is Import for a reader that may not be addressable (an
 // upload): it is read into memory first unless it is an io.ReaderAt.
 func (im *Importer) ImportReader(ctx context.Context, name string, r io.Reader, size int64, opts Options) (*Summary, error) {
+	if err := access.EntryBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
+	}
 	ra, ok := r.(io.ReaderAt)
 	if !ok {
 		data, err := io.ReadAll(r)

@@ -43,10 +43,10 @@ SELECT u.indicator_key, u.department_code, u.region_code, u.region_path::ltree, 
   u.comment, 'DRAFT', u.version, $10, current_setting('hub.user', true)
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::int[])
   AS u(indicator_key, department_code, region_code, region_path, period, value, qualifier, comment, version)`
-	// Editing a RETURNED value makes it a DRAFT again (as updateDraft).
+	// What an edit does to the status (a RETURNED or SUBMITTED value
+	// becomes a DRAFT, the return reason stays) is the trigger's business:
+	// table workflow_edits, migration 00044.
 	bulkUpdate = `UPDATE data_values d SET value = u.value, qualifier = u.qualifier, comment = u.comment, version = d.version + 1,
-  status = CASE WHEN d.status = 'RETURNED' THEN 'DRAFT' ELSE d.status END,
-  status_reason = CASE WHEN d.status = 'RETURNED' THEN NULL ELSE d.status_reason END,
   source = $5, updated_at = now(), updated_by = current_setting('hub.user', true)
 FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::text[]) AS u(id, value, qualifier, comment)
 WHERE d.id = u.id`
@@ -69,6 +69,9 @@ RETURNING id, indicator_key, region_code, period, value, qualifier, status, stat
 // longer written, and the transaction rolls back. A dry run writes every
 // batch and rolls back, so that the database's own checks run too.
 func (s *SubmitService) SubmitBulk(ctx context.Context, dryRun bool, fill func(w hub.BatchWriter) error) (bool, error) {
+	if err := access.EntryBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return false, err
+	}
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
 		w := &batchWriter{tx: tx, source: source(ctx), regions: map[string]*hub.Region{}}
 		if err := w.loadIndicators(ctx); err != nil {

@@ -75,14 +75,16 @@ func TestSubmitBulk_NonAnalystsAreForbidden(t *testing.T) {
 	sub := postgres.NewSubmitService(db.App)
 	for _, role := range []hub.Role{hub.Coordinator, hub.Leader, hub.Media, hub.Admin} {
 		ctx := as(role, "")
-		var res *hub.BatchResult
+		called := false
 		committed, err := sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
-			var err error
-			res, err = w.WriteBatch(ctx, []hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2031", Value: f(1)}})
+			called = true
+			_, err := w.WriteBatch(ctx, []hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2031", Value: f(1)}})
 			return err
 		})
-		if err != nil || committed || len(res.Conflicts) != 1 || res.Conflicts[0].Code != hub.EFORBIDDEN {
-			t.Errorf("%s: %v committed=%v %+v", role, err, committed, res)
+		// A role that never enters values is refused as a whole, before
+		// the file is read (docs/data-in.md, Refusals).
+		if hub.ErrorCode(err) != hub.EFORBIDDEN || committed || called {
+			t.Errorf("%s: %v committed=%v read=%v, want FORBIDDEN before reading", role, err, committed, called)
 		}
 	}
 }

@@ -194,6 +194,16 @@ func errUnavailable(err error) error {
 	return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "数据库暂时不可用，请稍后重试 / the database is unavailable for a moment, try again shortly"), err)
 }
 
+// workflowCodes are the SQLSTATEs enforce_workflow raises (migration 00044)
+// and the hub codes they stand for: who (FORBIDDEN), the value's current
+// status (CONFLICT: it changed since the caller looked), or what the value
+// is (BAD_USER_INPUT).
+var workflowCodes = map[string]string{
+	"WF001": hub.EFORBIDDEN,
+	"WF002": hub.ECONFLICT,
+	"WF003": hub.EINVALID,
+}
+
 // mapError turns PostgreSQL's refusals into the hub's error codes: a
 // denied write is FORBIDDEN, a statement timeout or a lost connection is
 // UNAVAILABLE.
@@ -219,11 +229,17 @@ func mapError(err error) error {
 		// connection exception, admin/crash shutdown, cannot connect now
 		return errUnavailable(err)
 	}
+	if code, ok := workflowCodes[pgErr.Code]; ok {
+		// enforce_workflow (migration 00044) words these refusals for people.
+		return fmt.Errorf("%w (%s)", hub.Errorf(code, "%s", pgErr.Message), pgErr.Where)
+	}
 	switch pgErr.Code {
 	case "42501": // insufficient_privilege, including RLS WITH CHECK failures
 		return fmt.Errorf("%w (%s)", hub.Errorf(hub.EFORBIDDEN, "无权执行此操作 / not allowed"), pgErr.Message)
 	case "22021", "22P05": // text that is not valid UTF-8 or holds NUL: always the caller's input
 		return fmt.Errorf("%w: %v", hub.Errorf(hub.EINVALID, "输入含有无效字符 / the input holds invalid characters"), err)
+	case "23514": // check_violation: a row the table's rules refuse (e.g. RETURNED without a reason)
+		return fmt.Errorf("%w (%s)", hub.Errorf(hub.EINVALID, "数据不符合规则 / the value breaks a rule of the table"), pgErr.Message)
 	case "57014": // query_canceled: statement timeout
 		return fmt.Errorf("%w: %v", hub.Errorf(hub.EUNAVAILABLE, "查询超时，请缩小查询范围或稍后重试 / the query took too long (statement timeout): narrow it or try again later"), err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -25,7 +26,8 @@ var _ hub.SubmitService = (*SubmitService)(nil)
 var errRollback = errors.New("rollback")
 
 // SubmitValues writes in, all or nothing: with any conflict nothing is
-// written and the result lists the conflicts by input index. The values
+// written and the result lists the conflicts by input index. A caller who
+// may not enter values at all (not an analyst) gets FORBIDDEN instead. The values
 // are then checked against the validation rules that read them, in the
 // same transaction: a BLOCK violation is a conflict (code VALIDATION),
 // WARN violations come back as warnings, on dry runs too.
@@ -36,6 +38,9 @@ var errRollback = errors.New("rollback")
 // after the other: its n-th occurrence goes into round n, and each round
 // is one batch (heads, inserts and updates in a statement each).
 func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitOutcome, error) {
+	if err := access.EntryBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
+		return nil, err
+	}
 	res := &hub.SubmitOutcome{}
 	err := s.db.tx(ctx, func(tx pgx.Tx) error {
 		w := &batchWriter{tx: tx, source: source(ctx), regions: map[string]*hub.Region{}, rowwise: true}

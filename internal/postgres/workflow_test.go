@@ -39,11 +39,12 @@ func TestTransition_FollowsTheWorkflowTable(t *testing.T) {
 	analyst, coordinator := as(hub.Analyst, "civil_affairs"), as(hub.Coordinator, "")
 	id := draft(t, db, "minors_total")
 
-	// An analyst may not approve: the error names the allowed steps.
+	// An analyst never approves: FORBIDDEN, like every denied write.
 	_, err := wf.Transition(analyst, []int{id}, hub.Approved, nil)
-	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "DRAFT→SUBMITTED") {
-		t.Fatalf("analyst approving a draft: got %v, want EINVALID naming DRAFT→SUBMITTED", err)
+	if hub.ErrorCode(err) != hub.EFORBIDDEN || !strings.Contains(err.Error(), "APPROVED") {
+		t.Fatalf("analyst approving a draft: got %v, want FORBIDDEN naming APPROVED", err)
 	}
+
 	if _, err := wf.Transition(analyst, []int{id}, hub.Submitted, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +55,12 @@ func TestTransition_FollowsTheWorkflowTable(t *testing.T) {
 	vs, err := wf.Transition(coordinator, []int{id}, hub.Approved, nil)
 	if err != nil || len(vs) != 1 || vs[0].Status != hub.Approved {
 		t.Fatalf("approve: %v %+v", err, vs)
+	}
+	// Analysts submit, but not an approved value: a step the current
+	// status does not allow is a CONFLICT naming the steps from there.
+	if _, err := wf.Transition(analyst, []int{id}, hub.Submitted, nil); hub.ErrorCode(err) != hub.ECONFLICT ||
+		!strings.Contains(err.Error(), "APPROVED→RETURNED") {
+		t.Fatalf("analyst submitting an approved value: got %v, want CONFLICT naming APPROVED→RETURNED", err)
 	}
 	// minors_total is no publicity indicator: it may not be published.
 	if _, err := wf.Transition(coordinator, []int{id}, hub.Published, nil); hub.ErrorCode(err) != hub.EINVALID {
@@ -98,7 +105,7 @@ func TestWorkflowTrigger_RejectsIllegalUpdatesInSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = tx.Exec(ctx, `UPDATE data_values SET status = 'APPROVED', is_released = true WHERE id = $1`, id)
-	if err == nil || !strings.Contains(err.Error(), "illegal transition") {
-		t.Fatalf("analyst approving in SQL: got %v, want illegal transition", err)
+	if err == nil || !strings.Contains(err.Error(), "SQLSTATE WF001") {
+		t.Fatalf("analyst approving in SQL: got %v, want SQLSTATE WF001 (FORBIDDEN)", err)
 	}
 }
