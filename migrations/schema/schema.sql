@@ -137,18 +137,65 @@ END $$;
 CREATE FUNCTION public.enforce_workflow() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
+DECLARE
+  from_s text := OLD.status;
+  edit_to text;
 BEGIN
-  IF current_user <> 'hub_app' OR NEW.status IS NOT DISTINCT FROM OLD.status THEN
+  IF current_user <> 'hub_app' THEN
     RETURN NEW;
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM workflow_transitions
-                 WHERE from_status = OLD.status AND to_status = NEW.status AND role = hub_role()) THEN
-    RAISE EXCEPTION 'illegal transition % -> % for role %', OLD.status, NEW.status, hub_role()
-      USING ERRCODE = '22023';
+  IF (NEW.indicator_key, NEW.department_code, NEW.region_code, NEW.region_path, NEW.period)
+     IS DISTINCT FROM (OLD.indicator_key, OLD.department_code, OLD.region_code, OLD.region_path, OLD.period) THEN
+    RAISE EXCEPTION '数值的指标、地区和期间不能修改 / a value''s indicator, region and period cannot change'
+      USING ERRCODE = 'WF003';
   END IF;
-  IF NEW.status = 'PUBLISHED' AND NOT NEW.releasable
-     AND NOT (SELECT publicity FROM indicators WHERE key = NEW.indicator_key) THEN
-    RAISE EXCEPTION 'only publicity indicators and values marked releasable may be published' USING ERRCODE = '22023';
+  IF OLD.is_head AND NOT NEW.is_head AND OLD.status NOT IN ('APPROVED', 'PUBLISHED') THEN
+    RAISE EXCEPTION '只有已审核或已发布的数值可由更正版本取代 / only an APPROVED or PUBLISHED value is replaced by a correction'
+      USING ERRCODE = 'WF003';
+  END IF;
+
+  IF (NEW.value, NEW.qualifier, NEW.comment) IS DISTINCT FROM (OLD.value, OLD.qualifier, OLD.comment) THEN
+    SELECT e.to_status INTO edit_to FROM workflow_edits e WHERE e.from_status = OLD.status AND e.role = hub_role();
+    IF edit_to IS NULL THEN
+      IF NOT EXISTS (SELECT 1 FROM workflow_edits WHERE role = hub_role()) THEN
+        RAISE EXCEPTION '% 角色不能修改数值 / % users may not change values', hub_role(), hub_role()
+          USING ERRCODE = 'WF001';
+      END IF;
+      RAISE EXCEPTION '% 状态的数值不能直接修改（更正须作为新版本提交）/ a value in status % cannot be changed in place (a correction is a new version)',
+        OLD.status, OLD.status USING ERRCODE = 'WF002';
+    END IF;
+    -- The edit's own step; the writer may take one more (edit and submit).
+    from_s := edit_to;
+    IF NEW.status = OLD.status THEN
+      NEW.status := edit_to;
+    END IF;
+    IF NEW.version <= OLD.version THEN
+      NEW.version := OLD.version + 1;
+    END IF;
+    NEW.updated_at := now();
+    NEW.updated_by := nullif(hub_user(), '');
+    IF from_s <> OLD.status AND NOT EXISTS (SELECT 1 FROM workflow_transitions
+        WHERE from_status = OLD.status AND to_status = from_s AND role = hub_role()) THEN
+      RAISE EXCEPTION '修改会使数值由 % 转为 %，此转换未被允许 / the edit would move the value % -> %, which is not allowed',
+        OLD.status, from_s, OLD.status, from_s USING ERRCODE = 'WF002';
+    END IF;
+  END IF;
+
+  IF NEW.status IS DISTINCT FROM from_s THEN
+    IF NOT EXISTS (SELECT 1 FROM workflow_transitions
+                   WHERE from_status = from_s AND to_status = NEW.status AND role = hub_role()) THEN
+      IF NOT EXISTS (SELECT 1 FROM workflow_transitions WHERE to_status = NEW.status AND role = hub_role()) THEN
+        RAISE EXCEPTION '% 角色不能将数值转为 % / % users may not move values to %', hub_role(), NEW.status, hub_role(), NEW.status
+          USING ERRCODE = 'WF001';
+      END IF;
+      RAISE EXCEPTION '数值当前为 %，不能转为 %（可能已被修改）/ illegal transition % -> %: the value is % now (it may have changed)',
+        from_s, NEW.status, from_s, NEW.status, from_s USING ERRCODE = 'WF002';
+    END IF;
+    IF NEW.status = 'PUBLISHED' AND NOT NEW.releasable
+       AND NOT (SELECT publicity FROM indicators WHERE key = NEW.indicator_key) THEN
+      RAISE EXCEPTION '只有公开指标或已标记可发布的数值可以发布 / only publicity indicators and values marked releasable may be published'
+        USING ERRCODE = 'WF003';
+    END IF;
   END IF;
   RETURN NEW;
 END $$;
@@ -898,6 +945,13 @@ CREATE TABLE public.value_rollups (
     CONSTRAINT value_rollups_status_check CHECK ((status = ANY (ARRAY['APPROVED'::text, 'PUBLISHED'::text])))
 );
 
+CREATE TABLE public.workflow_edits (
+    from_status text NOT NULL,
+    role text NOT NULL,
+    to_status text NOT NULL,
+    rule text NOT NULL
+);
+
 CREATE TABLE public.workflow_transitions (
     from_status text NOT NULL,
     to_status text NOT NULL,
@@ -971,6 +1025,9 @@ ALTER TABLE ONLY public.validation_rules
 ALTER TABLE ONLY public.value_rollups
     ADD CONSTRAINT value_rollups_pkey PRIMARY KEY (indicator_key, period, region_code);
 
+ALTER TABLE ONLY public.workflow_edits
+    ADD CONSTRAINT workflow_edits_pkey PRIMARY KEY (from_status, role);
+
 ALTER TABLE ONLY public.workflow_transitions
     ADD CONSTRAINT workflow_transitions_pkey PRIMARY KEY (from_status, to_status, role);
 
@@ -1016,7 +1073,7 @@ CREATE TRIGGER data_values_audit AFTER INSERT OR UPDATE ON public.data_values FO
 
 CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_media_guard();
 
-CREATE TRIGGER data_values_workflow BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.enforce_workflow();
+CREATE TRIGGER data_values_workflow BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.enforce_workflow();
 
 CREATE TRIGGER data_values_workflow_release BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_release();
 
@@ -1244,5 +1301,7 @@ GRANT SELECT(created_at) ON TABLE public.users TO hub_app;
 GRANT USAGE ON SEQUENCE public.users_id_seq TO hub_app;
 
 GRANT SELECT ON TABLE public.value_rollups TO hub_app;
+
+GRANT SELECT ON TABLE public.workflow_edits TO hub_app;
 
 GRANT SELECT ON TABLE public.workflow_transitions TO hub_app;
