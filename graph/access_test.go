@@ -256,6 +256,12 @@ func deref(s *string) string {
 func TestExplainAccess_AgreesWithThePolicies(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	ctx := context.Background()
+	// An agreement of one district only: explanations and policies must
+	// agree on where it opens values.
+	if _, err := api.DB.OwnerConn(t).Exec(ctx, `INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by)
+VALUES ('civil_affairs', 'education', 'child_directors', '370781', 'test'), ('civil_affairs', 'youth_league', 'care_visits', '370705', 'test')`); err != nil {
+		t.Fatal(err)
+	}
 	explain := postgres.NewAccessService(api.DB.App)
 	values := postgres.NewValueService(api.DB.App)
 	admin := &hub.Principal{Name: "t", Role: hub.Admin, Region: "370700", RegionPath: "370700"}
@@ -275,6 +281,7 @@ func TestExplainAccess_AgreesWithThePolicies(t *testing.T) {
 		{Name: "t", Role: hub.Analyst, Department: ptr("education"), Region: "370700", RegionPath: "370700"},
 		{Name: "t", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: "370705", RegionPath: "370700.370705"},
 		{Name: "t", Role: hub.Media, Region: "370700", RegionPath: "370700"},
+		{Name: "t", Role: hub.Analyst, Department: ptr("youth_league"), Region: "370700", RegionPath: "370700"},
 	}
 	for _, p := range principals {
 		pctx := hub.NewContext(ctx, p)
