@@ -116,6 +116,11 @@ func TestAuditLog_CoordinatorDoesNotSeeDraftValues(t *testing.T) {
 WHERE old_value IN (4000, 7777) OR new_value IN (4000, 7777) OR 'DRAFT' IN (old_status, new_status)`).Scan(&n); err != nil || n != 0 {
 				t.Errorf("%s: %d audit_entries rows show a draft (%v)", p, n, err)
 			}
+			// nor the row of a change it may read no side of
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM audit_entries
+WHERE value_id IS NOT NULL AND old_status IS NULL AND new_status IS NULL`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%s: %d audit_entries rows of changes it may not read (%v)", p, n, err)
+			}
 		})
 		asApp(t, ctx, app, p, func(tx pgx.Tx) {
 			var v *float64
