@@ -25,21 +25,27 @@
 
 -- hub_status_readable: a principal of role role (department mydept, shared
 -- scopes shared: see hub_shared_scopes) may read a value of department
--- dept, indicator key, region path in status st. The region scope and the
--- media office's rules are the callers' business. It is plain SQL without
--- subqueries, so the planner inlines it; callers pass the principal as
--- uncorrelated scalar subqueries, evaluated once per statement.
--- Of current rows (head or released) exactly the APPROVED and PUBLISHED
--- ones are released (the CHECKs of data_values), so status alone decides.
+-- dept, indicator key, region path in status st. shared_key is a cheap
+-- prefilter, true unless the key is shared with mydept nowhere (callers
+-- pass a hashed indicator_key IN (SELECT hub_shared_indicators()), or
+-- true); the share's region decides. The region scope and the media
+-- office's rules are the callers' business. It is plain SQL without
+-- subqueries, each argument used once, so the planner inlines it; callers
+-- pass the principal as uncorrelated scalar subqueries, evaluated once per
+-- statement. Of current rows (head or released) exactly the APPROVED and
+-- PUBLISHED ones are released (the CHECKs of data_values), so the status
+-- alone decides.
 -- +goose StatementBegin
-CREATE FUNCTION hub_status_readable(st text, dept text, key text, path ltree, role text, mydept text, shared ltree[])
+CREATE FUNCTION hub_status_readable(st text, dept text, key text, path ltree, role text, mydept text,
+                                    shared_key boolean, shared ltree[])
 RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT coalesce(CASE role
     WHEN 'admin' THEN st IS NOT NULL
     WHEN 'leader' THEN st IN ('APPROVED', 'PUBLISHED')
     WHEN 'coordinator' THEN st IN ('SUBMITTED', 'RETURNED', 'APPROVED', 'PUBLISHED')
     WHEN 'analyst' THEN st IS NOT NULL
-                        AND (dept = mydept OR (st IN ('APPROVED', 'PUBLISHED') AND (text2ltree(key) || path) <@ shared))
+                        AND (dept = mydept
+                             OR (st IN ('APPROVED', 'PUBLISHED') AND shared_key AND (text2ltree(key) || path) <@ shared))
     ELSE false
   END, false)
 $$;
@@ -102,7 +108,8 @@ CREATE POLICY data_values_read ON data_values FOR SELECT TO hub_app USING (
         WHEN 'media' THEN is_released AND status = 'PUBLISHED' AND publish_at <= now()
                           AND (releasable OR indicator_key IN (SELECT key FROM indicators WHERE publicity))
         ELSE hub_status_readable(status, department_code, indicator_key, region_path,
-                                 (SELECT hub_role()), (SELECT hub_department()), (SELECT hub_shared_scopes()))
+                                 (SELECT hub_role()), (SELECT hub_department()),
+                                 indicator_key IN (SELECT hub_shared_indicators()), (SELECT hub_shared_scopes()))
       END
 );
 
@@ -116,7 +123,8 @@ CREATE POLICY value_rollups_read ON value_rollups FOR SELECT TO hub_app USING (
                           AND indicator_key NOT IN (SELECT key FROM indicators WHERE sensitive)
                           AND (releasable OR indicator_key IN (SELECT key FROM indicators WHERE publicity))
         ELSE hub_status_readable(status, department_code, indicator_key, region_path,
-                                 (SELECT hub_role()), (SELECT hub_department()), (SELECT hub_shared_scopes()))
+                                 (SELECT hub_role()), (SELECT hub_department()),
+                                 indicator_key IN (SELECT hub_shared_indicators()), (SELECT hub_shared_scopes()))
       END
 );
 
@@ -170,9 +178,9 @@ FROM (SELECT hub_role() AS role, hub_department() AS dept, hub_scope() AS scope,
 CROSS JOIN audit_log a
 CROSS JOIN LATERAL (
   SELECT a.value_id IS NOT NULL
-         AND hub_status_readable(a.old_status, a.department_code, a.indicator_key, a.region_path, p.role, p.dept, p.shared),
+         AND hub_status_readable(a.old_status, a.department_code, a.indicator_key, a.region_path, p.role, p.dept, true, p.shared),
          a.value_id IS NOT NULL
-         AND hub_status_readable(a.new_status, a.department_code, a.indicator_key, a.region_path, p.role, p.dept, p.shared)
+         AND hub_status_readable(a.new_status, a.department_code, a.indicator_key, a.region_path, p.role, p.dept, true, p.shared)
 ) s (old_ok, new_ok)
 WHERE CASE
   -- a value's change: in scope, and one side readable as a value.
@@ -521,4 +529,4 @@ WHERE a.id > b.id AND a.owner_department = b.owner_department AND a.grantee_depa
 ALTER TABLE shares ADD CONSTRAINT shares_owner_department_grantee_department_indicator_key_key UNIQUE NULLS NOT DISTINCT
   (owner_department, grantee_department, indicator_key);
 ALTER TABLE shares DROP COLUMN region_path, DROP COLUMN region_code;
-DROP FUNCTION hub_status_readable(text, text, text, ltree, text, text, ltree[]);
+DROP FUNCTION hub_status_readable(text, text, text, ltree, text, text, boolean, ltree[]);
