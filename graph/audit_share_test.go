@@ -18,7 +18,9 @@ func TestAuditLog_CoordinatorDoesNotSeeDraftNumbersOverGraphQL(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	analyst := api.User(t, hub.NewUser{Name: "civil-qz", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: "370781"})
 	coord := api.User(t, hub.NewUser{Name: "coord-qz", Role: hub.Coordinator, Region: "370781"})
-	var res struct{ SubmitValues struct{ Created, Updated int } }
+	var res struct {
+		SubmitValues struct{ Created, Updated int }
+	}
 	api.Query(t, analyst, `mutation { submitValues(input: [
   {indicator: "child_directors", region: "370781", period: "2022", value: 4000},
   {indicator: "minors_total", region: "370781", period: "2030", value: 7777}]) { created updated } }`, nil, &res)
@@ -86,13 +88,13 @@ func TestShares_DistrictCoordinatorCannotWriteCityWideOrOtherDistrictsAgreements
 	city := api.User(t, hub.NewUser{Name: "coord-city", Role: hub.Coordinator, Region: "370700"})
 	analyst := api.User(t, hub.NewUser{Name: "civil-qz", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: "370781"})
 	for name, c := range map[string]struct{ token, query string }{
-		"share city-wide": {qz, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", indicators: ["child_directors"], region: "370700") }`},
-		"share for another district": {qz, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", region: "370705") }`},
-		"share for a town of another district": {qz, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", region: "370705001") }`},
-		"revoke the city's agreement": {qz, `mutation { revokeShare(withDepartment: "education", fromDepartment: "civil_affairs", indicators: ["minors_total"]) }`},
+		"share city-wide":                        {qz, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", indicators: ["child_directors"], region: "370700") }`},
+		"share for another district":             {qz, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", region: "370705") }`},
+		"share for a town of another district":   {qz, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", region: "370705001") }`},
+		"revoke the city's agreement":            {qz, `mutation { revokeShare(withDepartment: "education", fromDepartment: "civil_affairs", indicators: ["minors_total"]) }`},
 		"revoke the city's agreements by region": {qz, `mutation { revokeShare(withDepartment: "education", fromDepartment: "civil_affairs", region: "370700") }`},
-		"analyst shares within its district": {analyst, `mutation { shareIndicators(withDepartment: "youth_league", indicators: ["child_directors"]) }`},
-		"analyst revokes": {analyst, `mutation { revokeShare(withDepartment: "education", indicators: ["minors_total"]) }`},
+		"analyst shares within its district":     {analyst, `mutation { shareIndicators(withDepartment: "youth_league", indicators: ["child_directors"]) }`},
+		"analyst revokes":                        {analyst, `mutation { revokeShare(withDepartment: "education", indicators: ["minors_total"]) }`},
 	} {
 		resp := api.Do(t, c.token, c.query, nil)
 		if resp.Code() != hub.EFORBIDDEN {

@@ -438,7 +438,10 @@ AND region_code = '370781' AND period = '2022' AND is_released`).Scan(&id); err 
 			_, err := owner.Exec(ctx, `UPDATE users SET role = 'leader', department_code = NULL WHERE name = 'audited'`)
 			return err
 		},
-		"disabled": func() error { _, err := owner.Exec(ctx, `UPDATE users SET disabled = true WHERE name = 'audited'`); return err },
+		"disabled": func() error {
+			_, err := owner.Exec(ctx, `UPDATE users SET disabled = true WHERE name = 'audited'`)
+			return err
+		},
 	} {
 		mark = auditMark(t, db)
 		if err := change(); err != nil {
