@@ -110,7 +110,8 @@ query B { dataValues(filter: {indicators: ["lectures_held"]}) { totalCount edges
 
 func TestAccess_SharingOpensApprovedValuesAndRevokingClosesThem(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
-	civil := api.User(t, hub.NewUser{Name: "civil", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: "370700"})
+	// Coordinators manage sharing agreements (DESIGN.md), for the owner.
+	coord := api.User(t, hub.NewUser{Name: "coord", Role: hub.Coordinator, Region: "370700"})
 	youth := api.User(t, hub.NewUser{Name: "youth", Role: hub.Analyst, Department: ptr("youth_league"), Region: "370781"})
 	const read = `{ dataValues(filter: {indicators: ["child_directors"]}, first: 1000) { totalCount edges { node { status region { code } } } } }`
 	count := func() (int, []map[string]any) {
@@ -125,7 +126,7 @@ func TestAccess_SharingOpensApprovedValuesAndRevokingClosesThem(t *testing.T) {
 		t.Fatalf("youth_league sees %d civil_affairs values before any agreement", n)
 	}
 	var ok struct{ ShareIndicators bool }
-	api.Query(t, civil, `mutation { shareIndicators(withDepartment: "youth_league", indicators: ["child_directors"]) }`, nil, &ok)
+	api.Query(t, coord, `mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "civil_affairs", indicators: ["child_directors"]) }`, nil, &ok)
 	n, got := count()
 	if n == 0 {
 		t.Fatal("shared values stay invisible")
@@ -138,7 +139,7 @@ func TestAccess_SharingOpensApprovedValuesAndRevokingClosesThem(t *testing.T) {
 			t.Errorf("shared read goes outside the grantee's scope: %s", code)
 		}
 	}
-	api.Query(t, civil, `mutation { revokeShare(withDepartment: "youth_league", indicators: ["child_directors"]) }`, nil, nil)
+	api.Query(t, coord, `mutation { revokeShare(withDepartment: "youth_league", fromDepartment: "civil_affairs", indicators: ["child_directors"]) }`, nil, nil)
 	if n, _ := count(); n != 0 {
 		t.Errorf("after revoking, youth_league still sees %d values", n)
 	}
@@ -153,12 +154,17 @@ func TestAccess_SharingRefusedOutsideTheRules(t *testing.T) {
 		name, token, query, code, mentions string
 	}{
 		{"analyst shares another department's indicators", edu,
-			`mutation { shareIndicators(withDepartment: "education", fromDepartment: "civil_affairs") }`, hub.EFORBIDDEN, "civil_affairs"},
-		{"analyst shares an indicator that is not the department's", edu,
-			`mutation { shareIndicators(withDepartment: "youth_league", indicators: ["child_directors"]) }`, hub.EINVALID, "education"},
+			`mutation { shareIndicators(withDepartment: "education", fromDepartment: "civil_affairs") }`, hub.EFORBIDDEN, "analyst"},
+		// Analysts no longer write agreements, not even their own department's.
+		{"analyst shares the own department's indicators", edu,
+			`mutation { shareIndicators(withDepartment: "youth_league") }`, hub.EFORBIDDEN, "analyst"},
+		{"analyst revokes", edu, `mutation { revokeShare(withDepartment: "civil_affairs") }`, hub.EFORBIDDEN, "analyst"},
+		{"coordinator shares an indicator that is not the department's", coord,
+			`mutation { shareIndicators(withDepartment: "youth_league", fromDepartment: "education", indicators: ["child_directors"]) }`, hub.EINVALID, "education"},
 		{"leader shares", leader, `mutation { shareIndicators(withDepartment: "education", fromDepartment: "civil_affairs") }`, hub.EFORBIDDEN, "leader"},
 		{"coordinator without a source department", coord, `mutation { shareIndicators(withDepartment: "education") }`, hub.EINVALID, "fromDepartment"},
-		{"share with itself", edu, `mutation { shareIndicators(withDepartment: "education") }`, hub.EINVALID, "itself"},
+		{"share with itself", coord, `mutation { shareIndicators(withDepartment: "education", fromDepartment: "education") }`, hub.EINVALID, "itself"},
+		{"unknown region", coord, `mutation { shareIndicators(withDepartment: "education", fromDepartment: "civil_affairs", region: "379999") }`, hub.EINVALID, "379999"},
 		{"unknown department", coord, `mutation { shareIndicators(withDepartment: "nobody", fromDepartment: "education") }`, hub.EINVALID, "nobody"},
 	}
 	for _, tt := range tests {
@@ -250,6 +256,12 @@ func deref(s *string) string {
 func TestExplainAccess_AgreesWithThePolicies(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	ctx := context.Background()
+	// An agreement of one district only: explanations and policies must
+	// agree on where it opens values.
+	if _, err := api.DB.OwnerConn(t).Exec(ctx, `INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by)
+VALUES ('civil_affairs', 'education', 'child_directors', '370781', 'test'), ('civil_affairs', 'youth_league', 'care_visits', '370705', 'test')`); err != nil {
+		t.Fatal(err)
+	}
 	explain := postgres.NewAccessService(api.DB.App)
 	values := postgres.NewValueService(api.DB.App)
 	admin := &hub.Principal{Name: "t", Role: hub.Admin, Region: "370700", RegionPath: "370700"}
@@ -269,6 +281,7 @@ func TestExplainAccess_AgreesWithThePolicies(t *testing.T) {
 		{Name: "t", Role: hub.Analyst, Department: ptr("education"), Region: "370700", RegionPath: "370700"},
 		{Name: "t", Role: hub.Analyst, Department: ptr("civil_affairs"), Region: "370705", RegionPath: "370700.370705"},
 		{Name: "t", Role: hub.Media, Region: "370700", RegionPath: "370700"},
+		{Name: "t", Role: hub.Analyst, Department: ptr("youth_league"), Region: "370700", RegionPath: "370700"},
 	}
 	for _, p := range principals {
 		pctx := hub.NewContext(ctx, p)

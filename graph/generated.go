@@ -181,9 +181,9 @@ type ComplexityRoot struct {
 		DeactivateValidationRule func(childComplexity int, id string) int
 		ImportValues             func(childComplexity int, file graphql.Upload, dryRun *bool) int
 		Publish                  func(childComplexity int, ids []string, title string, publishAt *time.Time) int
-		RevokeShare              func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
+		RevokeShare              func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string, region *string) int
 		SetReleasable            func(childComplexity int, ids []string, releasable bool) int
-		ShareIndicators          func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string) int
+		ShareIndicators          func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string, region *string) int
 		SubmitValues             func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
 		Transition               func(childComplexity int, ids []string, to hub.Status, reason *string, expectedVersions []int) int
 		UpdateValidationRule     func(childComplexity int, id string, input model.ValidationRulePatch) int
@@ -278,6 +278,7 @@ type ComplexityRoot struct {
 		Grantee   func(childComplexity int) int
 		Indicator func(childComplexity int) int
 		Owner     func(childComplexity int) int
+		Region    func(childComplexity int) int
 	}
 
 	SubmitResult struct {
@@ -358,13 +359,13 @@ type MutationResolver interface {
 	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error)
 	ImportValues(ctx context.Context, file graphql.Upload, dryRun *bool) (*importer.Summary, error)
 	Transition(ctx context.Context, ids []string, to hub.Status, reason *string, expectedVersions []int) ([]*hub.DataValue, error)
-	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
+	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string, region *string) (bool, error)
 	Publish(ctx context.Context, ids []string, title string, publishAt *time.Time) (*hub.Publication, error)
 	SetReleasable(ctx context.Context, ids []string, releasable bool) (bool, error)
 	CreateValidationRule(ctx context.Context, input model.ValidationRuleInput) (*hub.ValidationRule, error)
 	UpdateValidationRule(ctx context.Context, id string, input model.ValidationRulePatch) (*hub.ValidationRule, error)
 	DeactivateValidationRule(ctx context.Context, id string) (*hub.ValidationRule, error)
-	RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error)
+	RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string, region *string) (bool, error)
 }
 type PrincipalResolver interface {
 	Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error)
@@ -404,6 +405,7 @@ type ShareResolver interface {
 	Owner(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error)
 	Grantee(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error)
 	Indicator(ctx context.Context, objs []*hub.Share) ([]*hub.Indicator, error)
+	Region(ctx context.Context, objs []*hub.Share) ([]*hub.Region, error)
 }
 type TrendSeriesResolver interface {
 	Indicator(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Indicator, error)
@@ -1018,7 +1020,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.RevokeShare(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string)), true
+		return e.ComplexityRoot.Mutation.RevokeShare(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string), args["region"].(*string)), true
 	case "Mutation.setReleasable":
 		if e.ComplexityRoot.Mutation.SetReleasable == nil {
 			break
@@ -1040,7 +1042,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ShareIndicators(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string)), true
+		return e.ComplexityRoot.Mutation.ShareIndicators(childComplexity, args["withDepartment"].(string), args["indicators"].([]string), args["fromDepartment"].(*string), args["region"].(*string)), true
 	case "Mutation.submitValues":
 		if e.ComplexityRoot.Mutation.SubmitValues == nil {
 			break
@@ -1511,6 +1513,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Share.Owner(childComplexity), true
+	case "Share.region":
+		if e.ComplexityRoot.Share.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Share.Region(childComplexity), true
 
 	case "SubmitResult.conflicts":
 		if e.ComplexityRoot.SubmitResult.Conflicts == nil {
@@ -2195,12 +2203,14 @@ type AuditEntry {
 type AuditEdge { node: AuditEntry! cursor: String! }
 type AuditConnection { edges: [AuditEdge!]! pageInfo: PageInfo! totalCount: Int! }
 
-"共享协议 / A sharing agreement: owner lets grantee read APPROVED and PUBLISHED values."
+"共享协议 / A sharing agreement: owner lets grantee read APPROVED and PUBLISHED values in region's subtree."
 type Share {
   owner: Department!
   grantee: Department!
   "null = all of the owner's indicators"
   indicator: Indicator
+  "协议地区 / the subtree the agreement opens"
+  region: Region!
   createdAt: Time!
   createdBy: String!
 }
@@ -2244,10 +2254,11 @@ type Mutation {
   """
   transition(ids: [ID!]!, to: ValueStatus!, reason: String, expectedVersions: [Int!]): [DataValue!]!
   """
-  共享指标 / share indicators of fromDepartment (default: the caller's department; coordinators
-  and admins must name it) with withDepartment. indicators null = all of fromDepartment's.
+  共享指标 / share indicators of fromDepartment with withDepartment in the subtree of region
+  (default: the caller's region). indicators null = all of fromDepartment's. Coordinators and
+  admins whose scope covers region; others FORBIDDEN.
   """
-  shareIndicators(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
+  shareIndicators(withDepartment: ID!, indicators: [ID!], fromDepartment: ID, region: ID): Boolean!
   "发布 / publish approved values as one batch, under embargo until publishAt (default now). Coordinators."
   publish(ids: [ID!]!, title: String!, publishAt: Time): Publication!
   "标记可向媒体发布的重要数据 / mark released headline figures for the media office. Coordinators."
@@ -2258,8 +2269,12 @@ type Mutation {
   updateValidationRule(id: ID!, input: ValidationRulePatch!): ValidationRule!
   "停用校验规则 / deactivate a validation rule (rules are never deleted). Admins and coordinators."
   deactivateValidationRule(id: ID!): ValidationRule!
-  "撤销共享 / revoke; indicators null = every agreement between the two departments."
-  revokeShare(withDepartment: ID!, indicators: [ID!], fromDepartment: ID): Boolean!
+  """
+  撤销共享 / revoke the agreements of regions in the subtree of region (default: the caller's);
+  indicators null = every agreement between the two departments. An agreement of a region outside
+  the caller's scope is FORBIDDEN.
+  """
+  revokeShare(withDepartment: ID!, indicators: [ID!], fromDepartment: ID, region: ID): Boolean!
 }
 `, BuiltIn: false},
 }
@@ -2657,6 +2672,8 @@ func (ec *executionContext) childFields_Share(ctx context.Context, field graphql
 		return ec.fieldContext_Share_grantee(ctx, field)
 	case "indicator":
 		return ec.fieldContext_Share_indicator(ctx, field)
+	case "region":
+		return ec.fieldContext_Share_region(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Share_createdAt(ctx, field)
 	case "createdBy":
@@ -3000,6 +3017,14 @@ func (ec *executionContext) field_Mutation_revokeShare_args(ctx context.Context,
 		return nil, err
 	}
 	args["fromDepartment"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg3
 	return args, nil
 }
 
@@ -3052,6 +3077,14 @@ func (ec *executionContext) field_Mutation_shareIndicators_args(ctx context.Cont
 		return nil, err
 	}
 	args["fromDepartment"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg3
 	return args, nil
 }
 
@@ -5899,7 +5932,7 @@ func (ec *executionContext) _Mutation_shareIndicators(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ShareIndicators(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string), fc.Args["fromDepartment"].(*string))
+			return ec.Resolvers.Mutation().ShareIndicators(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string), fc.Args["fromDepartment"].(*string), fc.Args["region"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -6163,7 +6196,7 @@ func (ec *executionContext) _Mutation_revokeShare(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RevokeShare(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string), fc.Args["fromDepartment"].(*string))
+			return ec.Resolvers.Mutation().RevokeShare(ctx, fc.Args["withDepartment"].(string), fc.Args["indicators"].([]string), fc.Args["fromDepartment"].(*string), fc.Args["region"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -8212,6 +8245,61 @@ func (ec *executionContext) resolveBatch_Share_indicator(ctx context.Context, fi
 		results,
 		err,
 		"Share.indicator",
+	)
+}
+
+func (ec *executionContext) _Share_region(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Share_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Share_region(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Share_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Share",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Share_region(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (any, error) {
+	resolver := ec.Resolvers.Share()
+	if batch, ok := graphql.BatchParentsFor[*hub.Share](ctx, "Share"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Region(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Share.region",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Region(ctx, []*hub.Share{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"Share.region",
 	)
 }
 
@@ -12443,6 +12531,12 @@ func (ec *executionContext) _Share(ctx context.Context, sel ast.SelectionSet, ob
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Share_indicator(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Share_region(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Share_createdAt(ctx, field, obj)

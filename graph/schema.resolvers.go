@@ -94,8 +94,8 @@ func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.
 }
 
 // ShareIndicators is the resolver for the shareIndicators field.
-func (r *mutationResolver) ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error) {
-	err := r.Access.Share(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators})
+func (r *mutationResolver) ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string, region *string) (bool, error) {
+	err := r.Access.Share(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators, Region: region})
 	return err == nil, err
 }
 
@@ -143,8 +143,8 @@ func (r *mutationResolver) DeactivateValidationRule(ctx context.Context, id stri
 }
 
 // RevokeShare is the resolver for the revokeShare field.
-func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string) (bool, error) {
-	err := r.Access.Revoke(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators})
+func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string, region *string) (bool, error) {
+	err := r.Access.Revoke(ctx, hub.ShareRequest{From: fromDepartment, To: withDepartment, Indicators: indicators, Region: region})
 	return err == nil, err
 }
 
@@ -348,6 +348,11 @@ func (r *shareResolver) Indicator(ctx context.Context, objs []*hub.Share) ([]*hu
 		}
 		return *s.Indicator
 	}))
+}
+
+// Region is the batch resolver for the region field.
+func (r *shareResolver) Region(ctx context.Context, objs []*hub.Share) ([]*hub.Region, error) {
+	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(s *hub.Share) string { return s.Region }))
 }
 
 // Indicator is the batch resolver for the indicator field.

@@ -95,8 +95,8 @@ func readBlockedBy(f *hub.ValueFacts) string {
 		case f.Indicator.DepartmentCode == dept(p):
 			return ""
 		case !f.Shared:
-			return fmt.Sprintf("%s 部门未与您的部门 %s 共享指标 %s / not shared with your department: %s has not shared %s with %s",
-				f.Indicator.DepartmentCode, dept(p), f.Indicator.Key, f.Indicator.DepartmentCode, f.Indicator.Key, dept(p))
+			return fmt.Sprintf("%s 部门未在地区 %s 与您的部门 %s 共享指标 %s / not shared with your department: %s has not shared %s for region %s with %s",
+				f.Indicator.DepartmentCode, f.Region.Code, dept(p), f.Indicator.Key, f.Indicator.DepartmentCode, f.Indicator.Key, f.Region.Code, dept(p))
 		case !f.Released:
 			return "尚未审核通过：共享数据在审核通过后可见 / not yet approved: shared values are visible once APPROVED"
 		}
@@ -149,12 +149,12 @@ func rules(p *hub.Principal) []string {
 	switch p.Role {
 	case hub.Analyst:
 		return []string{scope,
-			fmt.Sprintf("读取：本部门（%s）任何状态的数据；其他部门共享给本部门且已审核/已发布的数据 / read: your department's (%s) values in any status; other departments' APPROVED and PUBLISHED values shared with it", dept(p), dept(p)),
+			fmt.Sprintf("读取：本部门（%s）任何状态的数据；其他部门在协议地区范围内共享给本部门且已审核/已发布的数据 / read: your department's (%s) values in any status; other departments' APPROVED and PUBLISHED values shared with it, within each agreement's region", dept(p), dept(p)),
 			"写入：本部门指标的草稿和报送 / write: your department's indicators, as DRAFT or SUBMITTED"}
 	case hub.Coordinator:
 		return []string{scope,
 			"读取：所有部门已报送及之后的数据 / read: every department's values from SUBMITTED on",
-			"操作：审核、退回、发布；共享规则；校验规则 / act: approve, return, publish; sharing rules; validation rules"}
+			"操作：审核、退回、发布；本地区范围内的共享协议和校验规则 / act: approve, return, publish; sharing agreements and validation rules of regions in your scope"}
 	case hub.Leader:
 		return []string{scope, "读取：已审核和已发布的数据 / read: APPROVED and PUBLISHED values", "写入：无 / write: nothing"}
 	case hub.Media:
@@ -197,19 +197,21 @@ func StatusChangeBlockedBy(p *hub.Principal) error {
 }
 
 // ShareBlockedBy returns a FORBIDDEN error naming the rule that keeps p
-// from sharing the indicators of department from, or nil.
-func ShareBlockedBy(p *hub.Principal, from string) error {
+// from making or ending a sharing agreement of region (policies
+// shares_insert, shares_delete), or nil: coordinators and admins manage
+// the agreements of regions in their scope (DESIGN.md: coordinators manage
+// sharing rules); an agreement opens only its region's subtree.
+func ShareBlockedBy(p *hub.Principal, region *hub.Region) error {
 	switch {
 	case p == nil:
 		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
-	case p.Role == hub.Coordinator || p.Role == hub.Admin:
-		return nil
-	case p.Role == hub.Analyst && dept(p) == from:
-		return nil
-	case p.Role == hub.Analyst:
-		return forbidden("%s 部门的分析员不能共享 %s 部门的指标 / %s analysts may not share indicators of %s", dept(p), from, dept(p), from)
+	case p.Role != hub.Coordinator && p.Role != hub.Admin:
+		return forbidden("只有协调员和管理员可以管理共享协议，%s 角色不能 / only coordinators and admins manage sharing agreements; %s users may not", p.Role, p.Role)
+	case !InScope(p, region.Path):
+		return forbidden("共享协议的地区 %s（%s）不在您的地区 %s 范围内 / the agreement's region %s is outside your region %s",
+			region.Name, region.Code, p.Region, region.Code, p.Region)
 	}
-	return forbidden("%s 角色不能管理共享协议 / %s users may not manage sharing agreements", p.Role, p.Role)
+	return nil
 }
 
 // PublicityBlockedBy returns a FORBIDDEN error when p may not pull

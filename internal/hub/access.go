@@ -35,28 +35,35 @@ type ValueFacts struct {
 	PublishAt      *time.Time
 	// Releasable marks a headline figure a coordinator released to the media office.
 	Releasable bool
-	// Shared reports that the indicator is shared with the principal's department.
+	// Shared reports that the indicator is shared with the principal's
+	// department by an agreement whose region covers Region.
 	Shared bool
 	Now    time.Time
 }
 
 // Share is a sharing agreement: Owner lets Grantee's analysts read the
-// APPROVED and PUBLISHED values of Indicator (all of Owner's when nil).
+// APPROVED and PUBLISHED values of Indicator (all of Owner's when nil) in
+// the subtree of Region.
 type Share struct {
 	Owner     string
 	Grantee   string
 	Indicator *string
+	// Region is the code of the subtree the agreement opens; empty when
+	// loading means the root of the tree.
+	Region    string
 	CreatedAt time.Time
 	CreatedBy string
 }
 
 // ShareRequest asks to share (or revoke) indicators of From with To; nil
 // Indicators means all of From's indicators. From defaults to the
-// caller's department.
+// caller's department, Region to the caller's region. Sharing opens
+// Region's subtree; revoking ends the agreements of regions within it.
 type ShareRequest struct {
 	From       *string
 	To         string
 	Indicators []string
+	Region     *string
 }
 
 // AccessService explains the access rules and manages sharing agreements.

@@ -17,13 +17,15 @@ type AuditRecord struct {
 	FileName     *string
 	Action       string
 	IndicatorKey *string
-	RegionCode   *string
-	Period       *string
-	OldValue     *float64
-	NewValue     *float64
-	OldStatus    *Status
-	NewStatus    *Status
-	Detail       *string
+	// RegionCode is the value's region, or the region of the rule, share,
+	// publication, user or token the entry is about.
+	RegionCode *string
+	Period     *string
+	OldValue   *float64
+	NewValue   *float64
+	OldStatus  *Status
+	NewStatus  *Status
+	Detail     *string
 }
 
 // AuditFilter selects audit entries; empty fields do not filter.
@@ -42,8 +44,11 @@ type AuditPage struct {
 	TotalCount  int
 }
 
-// AuditService reads the audit trail; the policies show coordinators and
-// admins the entries in their subtree, and nobody else anything.
+// AuditService reads the audit trail under the read rules of what each
+// entry describes: a value's entries as the value itself (status,
+// department, sharing, region; the number of a side the caller may not
+// read is absent), rules and shares to those who see them, accounts and
+// tokens to admins of their region, nothing to the media office.
 type AuditService interface {
 	// FindAudit returns at most first entries with ids below before (0: from the newest).
 	FindAudit(ctx context.Context, f AuditFilter, first int, before int64) (*AuditPage, error)

@@ -60,7 +60,9 @@ func (s *AccessService) Explain(ctx context.Context, indicator, region, period s
 	// value and a missing one give the same facts and the same answer.
 	const mediaFacts = `SELECT NULL::text, true, status, publish_at, releasable FROM data_values
 WHERE indicator_key = $1 AND region_code = $2 AND period = $3 AND is_released`
-	const shared = `SELECT $1 IN (SELECT hub_shared_indicators())`
+	// shared: an agreement with the principal's department covers the
+	// indicator in this region (as the policies test it).
+	const shared = `SELECT (text2ltree($1) || $2::ltree) <@ hub_shared_scopes()`
 	q := facts
 	if p.Role == hub.Media {
 		q = mediaFacts
@@ -83,7 +85,7 @@ WHERE indicator_key = $1 AND region_code = $2 AND period = $3 AND is_released`
 			f.Exists = head != nil || f.Released
 			return nil
 		})
-		b.Queue(shared, indicator).QueryRow(func(row pgx.Row) error { return row.Scan(&f.Shared) })
+		b.Queue(shared, indicator, regions[0].Path).QueryRow(func(row pgx.Row) error { return row.Scan(&f.Shared) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("explain access: %w", err)
@@ -103,14 +105,17 @@ func owner(p *hub.Principal, r hub.ShareRequest) (string, error) {
 }
 
 // Share records that r.From (default: the caller's department) shares
-// r.Indicators (nil: all) with r.To. Sharing what is shared already
-// changes nothing.
+// r.Indicators (nil: all) with r.To in the subtree of r.Region (default:
+// the caller's region). Sharing what is shared already changes nothing.
+// The shares_audit trigger records each agreement made.
 func (s *AccessService) Share(ctx context.Context, r hub.ShareRequest) error {
 	return s.changeShares(ctx, r, "share")
 }
 
-// Revoke ends the agreements of r: the named indicators, or every
-// agreement between the two departments when r.Indicators is nil.
+// Revoke ends the agreements of r whose region lies in the subtree of
+// r.Region (default: the caller's region): the named indicators, or every
+// agreement between the two departments when r.Indicators is nil. An
+// agreement of a region outside the caller's scope is FORBIDDEN.
 func (s *AccessService) Revoke(ctx context.Context, r hub.ShareRequest) error {
 	return s.changeShares(ctx, r, "unshare")
 }
@@ -120,41 +125,64 @@ func (s *AccessService) changeShares(ctx context.Context, r hub.ShareRequest, ac
 	if p == nil {
 		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
 	}
+	code := p.Region
+	if r.Region != nil {
+		code = *r.Region
+	}
+	regions, err := s.cat.RegionsByCode(ctx, []string{code})
+	if err != nil {
+		return fmt.Errorf("%s indicators: %w", action, err)
+	}
+	if regions[0] == nil {
+		return hub.Errorf(hub.EINVALID, "没有地区 %q / no region %q", code, code)
+	}
+	region := regions[0]
+	if err := access.ShareBlockedBy(p, region); err != nil {
+		return err
+	}
 	from, err := owner(p, r)
 	if err != nil {
 		return err
 	}
-	if err := access.ShareBlockedBy(p, from); err != nil {
-		return err
-	}
-	const insert = `INSERT INTO shares (owner_department, grantee_department, indicator_key, created_by)
-SELECT $1, $2, k, hub_user() FROM unnest($3::text[]) AS k
+	const insert = `INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by)
+SELECT $1, $2, k, $4, hub_user() FROM unnest($3::text[]) AS k
 ON CONFLICT DO NOTHING`
-	const insertAll = `INSERT INTO shares (owner_department, grantee_department, indicator_key, created_by)
-VALUES ($1, $2, NULL, hub_user()) ON CONFLICT DO NOTHING`
+	const insertAll = `INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by)
+VALUES ($1, $2, NULL, $3, hub_user()) ON CONFLICT DO NOTHING`
 	const remove = `DELETE FROM shares WHERE owner_department = $1 AND grantee_department = $2
-AND ($3::text[] IS NULL OR indicator_key = ANY($3))`
-	const audit = `INSERT INTO audit_log (actor, actor_role, channel, action, department_code, detail)
-VALUES (hub_user(), hub_role(), hub_channel(), $1, $2, $3)`
-	detail := fmt.Sprintf("%s → %s: %s", from, r.To, "all indicators")
-	if r.Indicators != nil {
-		detail = fmt.Sprintf("%s → %s: %s", from, r.To, strings.Join(r.Indicators, ", "))
-	}
+AND ($3::text[] IS NULL OR indicator_key = ANY($3)) AND region_path <@ $4::ltree`
+	// outside: agreements of the request that the caller's scope does not
+	// cover (shares are readable by everybody, the policy lets the caller
+	// delete only those of its scope).
+	const outside = `SELECT region_code FROM shares WHERE owner_department = $1 AND grantee_department = $2
+AND ($3::text[] IS NULL OR indicator_key = ANY($3)) AND NOT region_path <@ $4::ltree
+AND region_path @> $5::ltree ORDER BY region_path LIMIT 1`
 	err = s.db.tx(ctx, func(tx pgx.Tx) error {
 		var err error
 		switch {
 		case action == "unshare":
-			_, err = tx.Exec(ctx, remove, from, r.To, r.Indicators)
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, remove, from, r.To, r.Indicators, region.Path)
+			if err != nil || tag.RowsAffected() > 0 {
+				break
+			}
+			var other string
+			switch err = tx.QueryRow(ctx, outside, from, r.To, r.Indicators, p.RegionPath, region.Path).Scan(&other); {
+			case errors.Is(err, pgx.ErrNoRows):
+				err = nil // nothing to revoke: revoking twice is harmless
+			case err == nil:
+				err = hub.Errorf(hub.EFORBIDDEN, "共享协议属于地区 %s，不在您的地区 %s 范围内 / the agreement belongs to region %s, outside your region %s",
+					other, p.Region, other, p.Region)
+			}
 		case r.Indicators == nil:
-			_, err = tx.Exec(ctx, insertAll, from, r.To)
+			_, err = tx.Exec(ctx, insertAll, from, r.To, region.Code)
 		default:
-			_, err = tx.Exec(ctx, insert, from, r.To, r.Indicators)
+			_, err = tx.Exec(ctx, insert, from, r.To, r.Indicators, region.Code)
 		}
 		if err != nil {
 			return shareError(err, from, r.To)
 		}
-		_, err = tx.Exec(ctx, audit, action, from, detail)
-		return err
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("%s indicators: %w", action, err)
@@ -174,18 +202,20 @@ func shareError(err error, from, to string) error {
 		return hub.Errorf(hub.EINVALID, "没有部门 %q 或 %q / no department %q or %q", from, to, from, to)
 	case pgErr.Code == "23514":
 		return hub.Errorf(hub.EINVALID, "部门不能与自己共享 / a department cannot share with itself")
+	case pgErr.Code == "42501":
+		return hub.Errorf(hub.EFORBIDDEN, "不能管理此共享协议：地区不在您的范围内 / you may not manage this agreement: its region is outside your scope")
 	}
 	return err
 }
 
 // Shares lists the agreements a department gives or receives, or all.
 func (s *AccessService) Shares(ctx context.Context, department *string) ([]*hub.Share, error) {
-	const q = `SELECT owner_department, grantee_department, indicator_key, created_at, created_by FROM shares
+	const q = `SELECT owner_department, grantee_department, indicator_key, region_code, created_at, created_by FROM shares
 WHERE $1::text IS NULL OR owner_department = $1 OR grantee_department = $1
-ORDER BY owner_department, grantee_department, indicator_key NULLS FIRST`
+ORDER BY owner_department, grantee_department, indicator_key NULLS FIRST, region_path`
 	shares, err := list(ctx, s.db, func(row pgx.CollectableRow) (*hub.Share, error) {
 		var sh hub.Share
-		err := row.Scan(&sh.Owner, &sh.Grantee, &sh.Indicator, &sh.CreatedAt, &sh.CreatedBy)
+		err := row.Scan(&sh.Owner, &sh.Grantee, &sh.Indicator, &sh.Region, &sh.CreatedAt, &sh.CreatedBy)
 		return &sh, err
 	}, q, department)
 	if err != nil {

@@ -184,7 +184,9 @@ func TestRollups_VisibleExactlyLikeTheValues(t *testing.T) {
 	db, _ := tinyDB(t)
 	ctx := context.Background()
 	owner := db.OwnerConn(t)
-	if _, err := owner.Exec(ctx, `INSERT INTO shares (owner_department, grantee_department, indicator_key, created_by) VALUES ('youth_league', 'education', NULL, 't')`); err != nil {
+	// a city-wide agreement and one of district A only
+	if _, err := owner.Exec(ctx, `INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by)
+VALUES ('youth_league', 'education', NULL, NULL, 't'), ('civil_affairs', 'youth_league', NULL, '500101', 't')`); err != nil {
 		t.Fatal(err)
 	}
 	var inds, regs, pers []string
@@ -207,6 +209,7 @@ func TestRollups_VisibleExactlyLikeTheValues(t *testing.T) {
 		{"l", "leader", "", "500100"}, {"la", "leader", "", "500100.500101"}, {"c", "coordinator", "", "500100"},
 		{"ad", "admin", "", "500100"}, {"ca", "analyst", "civil_affairs", "500100"},
 		{"ed", "analyst", "education", "500100"}, {"yb", "analyst", "youth_league", "500100.500102"},
+		{"yc", "analyst", "youth_league", "500100"}, {"ya", "analyst", "youth_league", "500100.500101"},
 		{"m", "media", "", "500100"},
 	}
 	const keys = `SELECT string_agg(indicator_key || '/' || region_code || '/' || period, ' ' ORDER BY indicator_key, region_code, period) FROM %s

@@ -9,7 +9,9 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 )
 
-// AuditService reads audit_log under its policies.
+// AuditService reads the trail through audit_entries, the view that shows
+// each caller only the rows (and of a value's row only the sides) the read
+// rules allow (migration 00047); hub_app cannot read audit_log itself.
 type AuditService struct{ db *DB }
 
 // NewAuditService returns the audit service on db (the hub_app pool).
@@ -18,7 +20,7 @@ func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 var _ hub.AuditService = (*AuditService)(nil)
 
 const auditWhere = `
-FROM audit_log a
+FROM audit_entries a
 WHERE ($1::text[] IS NULL OR a.region_code = ANY($1))
   AND ($2::text[] IS NULL OR a.indicator_key = ANY($2))
   AND ($3::text[] IS NULL OR a.actor = ANY($3))

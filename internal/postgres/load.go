@@ -100,12 +100,13 @@ ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en
 }
 
 // UpsertShares records sharing agreements; existing ones stay as they are.
+// An agreement without a region opens the whole tree (the root).
 func (l *Loader) UpsertShares(ctx context.Context, shares []*hub.Share) error {
-	const q = `INSERT INTO shares (owner_department, grantee_department, indicator_key, created_by)
-VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
+	const q = `INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by)
+VALUES ($1, $2, $3, nullif($4, ''), $5) ON CONFLICT DO NOTHING`
 	b := &pgx.Batch{}
 	for _, sh := range shares {
-		b.Queue(q, sh.Owner, sh.Grantee, sh.Indicator, sh.CreatedBy)
+		b.Queue(q, sh.Owner, sh.Grantee, sh.Indicator, sh.Region, sh.CreatedBy)
 	}
 	return l.send(ctx, "shares", b)
 }

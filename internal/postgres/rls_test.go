@@ -44,9 +44,21 @@ type row struct {
 	publishAt               *time.Time
 }
 
+// sharedIn reports whether an agreement of shared (indicator key → the
+// paths of the agreements' regions) covers key at path.
+func sharedIn(shared map[string][]string, key, path string) bool {
+	for _, s := range shared[key] {
+		if path == s || strings.HasPrefix(path, s+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // visible states DESIGN.md's "Who may do what" table, independently of
-// the policies, as the specification the policies are tested against.
-func visible(p principal, r row, shared map[string]bool) bool {
+// the policies, as the specification the policies are tested against. An
+// agreement opens only its region's subtree (issue 13).
+func visible(p principal, r row, shared map[string][]string) bool {
 	if !(r.path == p.scope || strings.HasPrefix(r.path, p.scope+".")) {
 		return false
 	}
@@ -58,7 +70,7 @@ func visible(p principal, r row, shared map[string]bool) bool {
 	case "leader":
 		return r.released
 	case "analyst":
-		return r.dept == p.dept || (r.released && shared[r.key])
+		return r.dept == p.dept || (r.released && sharedIn(shared, r.key, r.path))
 	case "media":
 		return r.released && r.status == "PUBLISHED" && (r.publicity || r.releasable) &&
 			r.publishAt != nil && !r.publishAt.After(time.Now())
@@ -90,7 +102,12 @@ UPDATE data_values SET publish_at = now() + interval '1 day'
 UPDATE data_values SET status = 'PUBLISHED', publish_at = now(), releasable = true
  WHERE indicator_key = 'minors_total' AND region_code = '370702' AND period = '2021' AND is_released;
 UPDATE data_values SET status = 'PUBLISHED', publish_at = now()
- WHERE indicator_key = 'minors_total' AND region_code = '370703' AND period = '2021' AND is_released`)
+ WHERE indicator_key = 'minors_total' AND region_code = '370703' AND period = '2021' AND is_released;
+-- agreements of one district only, and of two for the same indicator
+INSERT INTO shares (owner_department, grantee_department, indicator_key, region_code, created_by) VALUES
+ ('civil_affairs', 'youth_league', 'child_directors', '370781', 'test'),
+ ('education', 'youth_league', NULL, '370781', 'test'),
+ ('education', 'youth_league', 'aided_students', '370702', 'test')`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,16 +123,16 @@ FROM data_values v JOIN indicators i ON i.key = v.indicator_key`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sharedWith := func(dept string) map[string]bool {
-		rows, _ := owner.Query(ctx, `SELECT i.key FROM shares s JOIN indicators i ON i.department_code = s.owner_department
-AND (s.indicator_key IS NULL OR s.indicator_key = i.key) WHERE s.grantee_department = $1`, dept)
-		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
+	sharedWith := func(dept string) map[string][]string {
+		rows, _ := owner.Query(ctx, `SELECT i.key, r.path::text FROM shares s JOIN indicators i ON i.department_code = s.owner_department
+AND (s.indicator_key IS NULL OR s.indicator_key = i.key) JOIN regions r ON r.code = s.region_code WHERE s.grantee_department = $1`, dept)
+		m := map[string][]string{}
+		var key, path string
+		if _, err := pgx.ForEachRow(rows, []any{&key, &path}, func() error {
+			m[key] = append(m[key], path)
+			return nil
+		}); err != nil {
 			t.Fatal(err)
-		}
-		m := map[string]bool{}
-		for _, k := range keys {
-			m[k] = true
 		}
 		return m
 	}
@@ -131,6 +148,7 @@ AND (s.indicator_key IS NULL OR s.indicator_key = i.key) WHERE s.grantee_departm
 		{"analyst", "civil_affairs", "370700.370781"},
 		{"analyst", "education", "370700.370781"},
 		{"analyst", "youth_league", "370700"},
+		{"analyst", "youth_league", "370700.370702"},
 		{"media", "", "370700"},
 		{"", "", "370700"},        // a role nobody has
 		{"leader", "", ""},        // no scope
@@ -202,6 +220,22 @@ VALUES ($1, $2, $3, $4, '2030', 1, $5)`
 		{"audit row deleted", principal{"admin", "", "370700"}, `DELETE FROM audit_log`, nil},
 		{"share for another department", principal{"analyst", "education", "370700"},
 			`INSERT INTO shares (owner_department, grantee_department, created_by) VALUES ('civil_affairs', 'education', 'x')`, nil},
+		{"analyst shares the own department's indicators", principal{"analyst", "education", "370700"},
+			`INSERT INTO shares (owner_department, grantee_department, created_by) VALUES ('education', 'youth_league', 'test')`, nil},
+		{"analyst revokes the own department's agreement", principal{"analyst", "education", "370700"},
+			`DELETE FROM shares WHERE owner_department = 'education'`, nil},
+		{"district coordinator shares city-wide", principal{"coordinator", "", "370700.370781"},
+			`INSERT INTO shares (owner_department, grantee_department, region_code, created_by) VALUES ('education', 'youth_league', '370700', 'test')`, nil},
+		{"district coordinator shares for another district", principal{"coordinator", "", "370700.370781"},
+			`INSERT INTO shares (owner_department, grantee_department, region_code, created_by) VALUES ('education', 'youth_league', '370705', 'test')`, nil},
+		{"district coordinator forges the path of a city-wide share", principal{"coordinator", "", "370700.370781"},
+			`INSERT INTO shares (owner_department, grantee_department, region_code, region_path, created_by) VALUES ('education', 'youth_league', '370700', '370700.370781', 'test')`, nil},
+		{"district coordinator revokes the city's agreements", principal{"coordinator", "", "370700.370781"},
+			`DELETE FROM shares`, nil},
+		{"audit row of a value forged", principal{"analyst", "civil_affairs", "370700"},
+			`INSERT INTO audit_log (actor, actor_role, channel, action, value_id, new_value) VALUES ('test', 'analyst', 'api', 'update', 1, 42)`, nil},
+		{"audit row of a share forged", principal{"coordinator", "", "370700"},
+			`INSERT INTO audit_log (actor, actor_role, channel, action, detail) VALUES ('test', 'coordinator', 'api', 'unshare', 'x')`, nil},
 		{"read password hashes", principal{"admin", "", "370700"}, `SELECT password_hash FROM users`, nil},
 		{"change a region", principal{"admin", "", "370700"}, `UPDATE regions SET name = 'x'`, nil},
 	}

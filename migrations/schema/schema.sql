@@ -78,6 +78,8 @@ CREATE FUNCTION public.data_values_audit() RETURNS trigger
 DECLARE
   prev data_values%ROWTYPE;
   act text;
+  what text := NEW.status_reason;
+  pub publications%ROWTYPE;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     act := 'create';
@@ -87,6 +89,15 @@ BEGIN
       WHERE indicator_key = NEW.indicator_key AND period = NEW.period
         AND region_code = NEW.region_code AND version = NEW.version - 1;
     END IF;
+  ELSIF NEW.publication_id IS DISTINCT FROM OLD.publication_id OR NEW.publish_at IS DISTINCT FROM OLD.publish_at THEN
+    act := 'publish';
+    prev := OLD;
+    SELECT * INTO pub FROM publications WHERE id = NEW.publication_id;
+    what := format('发布批次 %s「%s」，解禁时间 %s / publication %s "%s", publish_at %s%s',
+                   coalesce(pub.id::text, '-'), coalesce(pub.title, ''), coalesce(NEW.publish_at::text, '-'),
+                   coalesce(pub.id::text, '-'), coalesce(pub.title, ''), coalesce(NEW.publish_at::text, '-'),
+                   CASE WHEN OLD.publish_at IS NOT NULL AND OLD.publish_at IS DISTINCT FROM NEW.publish_at
+                        THEN format(' (was %s)', OLD.publish_at) ELSE '' END);
   ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
     act := 'transition';
     prev := OLD;
@@ -94,16 +105,28 @@ BEGIN
      OR NEW.comment IS DISTINCT FROM OLD.comment OR NEW.version IS DISTINCT FROM OLD.version THEN
     act := 'update';
     prev := OLD;
+  ELSIF NEW.releasable IS DISTINCT FROM OLD.releasable THEN
+    act := 'releasable';
+    prev := OLD;
   ELSE
     RETURN NULL;
   END IF;
-  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, value_id, indicator_key, department_code,
-                         region_code, region_path, period, old_value, new_value, old_qualifier,
-                         new_qualifier, old_status, new_status, detail)
-  VALUES (coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'),
-          hub_channel(), hub_file(), act, NEW.id, NEW.indicator_key, NEW.department_code, NEW.region_code,
-          NEW.region_path, NEW.period, prev.value, NEW.value, prev.qualifier, NEW.qualifier,
-          prev.status, NEW.status, NEW.status_reason);
+  LOOP
+    IF act = 'releasable' THEN
+      what := CASE WHEN NEW.releasable THEN '标记为可向媒体发布 / releasable: true'
+                   ELSE '取消可向媒体发布 / releasable: false' END;
+    END IF;
+    INSERT INTO audit_log (actor, actor_role, channel, file_name, action, value_id, indicator_key, department_code,
+                           region_code, region_path, period, old_value, new_value, old_qualifier,
+                           new_qualifier, old_status, new_status, detail)
+    VALUES (coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'),
+            hub_channel(), hub_file(), act, NEW.id, NEW.indicator_key, NEW.department_code, NEW.region_code,
+            NEW.region_path, NEW.period, prev.value, NEW.value, prev.qualifier, NEW.qualifier,
+            prev.status, NEW.status, what);
+    -- releasability changed along with something else: a row of its own.
+    EXIT WHEN act = 'releasable' OR TG_OP = 'INSERT' OR NEW.releasable IS NOT DISTINCT FROM OLD.releasable;
+    act := 'releasable';
+  END LOOP;
   RETURN NULL;
 END
 $$;
@@ -199,6 +222,16 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+
+CREATE FUNCTION public.hub_audit_append(act text, dept text, ind text, code text, what text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, department_code, indicator_key,
+                         region_code, region_path, detail)
+  VALUES (coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'),
+          hub_channel(), hub_file(), act, dept, ind, code, hub_region_path(code), what)
+$$;
 
 CREATE FUNCTION public.hub_channel() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -359,6 +392,10 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.hub_region_path(code text) RETURNS public.ltree
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $_$ SELECT path FROM regions WHERE regions.code = $1 $_$;
+
 CREATE FUNCTION public.hub_role() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT coalesce(current_setting('hub.role', true), '') $$;
@@ -396,6 +433,30 @@ CREATE FUNCTION public.hub_shared_indicators() RETURNS SETOF text
   WHERE s.grantee_department = hub_department()
 $$;
 
+CREATE FUNCTION public.hub_shared_scopes() RETURNS public.ltree[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+  SELECT coalesce(array_agg(DISTINCT text2ltree(i.key) || s.region_path), '{}')
+  FROM shares s
+  JOIN indicators i ON i.department_code = s.owner_department
+                   AND (s.indicator_key IS NULL OR s.indicator_key = i.key)
+  WHERE s.grantee_department = hub_department()
+$$;
+
+CREATE FUNCTION public.hub_status_readable(st text, dept text, key text, path public.ltree, role text, mydept text, shared_key boolean, shared public.ltree[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT coalesce(CASE role
+    WHEN 'admin' THEN st IS NOT NULL
+    WHEN 'leader' THEN st IN ('APPROVED', 'PUBLISHED')
+    WHEN 'coordinator' THEN st IN ('SUBMITTED', 'RETURNED', 'APPROVED', 'PUBLISHED')
+    WHEN 'analyst' THEN st IS NOT NULL
+                        AND (dept = mydept
+                             OR (st IN ('APPROVED', 'PUBLISHED') AND shared_key AND (text2ltree(key) || path) <@ shared))
+    ELSE false
+  END, false)
+$$;
+
 CREATE FUNCTION public.hub_user() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT coalesce(current_setting('hub.user', true), '') $$;
@@ -415,6 +476,18 @@ CREATE FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period
          coalesce((SELECT releasable FROM data_values
           WHERE indicator_key = p_indicator AND region_code = p_region AND period = p_period AND is_released), false)
   WHERE hub_role() <> ''
+$$;
+
+CREATE FUNCTION public.publications_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM hub_audit_append('publish', NULL, NULL, (SELECT code FROM regions WHERE path = hub_scope()),
+    format('新建发布批次 %s「%s」，解禁时间 %s / new publication %s "%s", publish_at %s',
+           NEW.id, NEW.title, NEW.publish_at, NEW.id, NEW.title, NEW.publish_at));
+  RETURN NULL;
+END
 $$;
 
 CREATE FUNCTION public.regions_fill_path() RETURNS trigger
@@ -443,6 +516,64 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.shares_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  s shares%ROWTYPE;
+BEGIN
+  IF TG_OP = 'INSERT' THEN s := NEW; ELSE s := OLD; END IF;
+  PERFORM hub_audit_append(CASE TG_OP WHEN 'INSERT' THEN 'share' ELSE 'unshare' END, s.owner_department,
+    s.indicator_key, s.region_code,
+    format('%s → %s: %s（地区 %s）/ %s → %s: %s (region %s)',
+           s.owner_department, s.grantee_department, coalesce(s.indicator_key, '全部指标'), s.region_code,
+           s.owner_department, s.grantee_department, coalesce(s.indicator_key, 'all indicators'), s.region_code));
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.shares_fill_region() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF NEW.region_code IS NULL THEN
+    SELECT code INTO NEW.region_code FROM regions WHERE path = hub_scope();
+  END IF;
+  IF NEW.region_code IS NULL AND (SELECT count(*) FROM regions WHERE parent_code IS NULL) = 1 THEN
+    SELECT code INTO NEW.region_code FROM regions WHERE parent_code IS NULL;
+  END IF;
+  SELECT path INTO NEW.region_path FROM regions WHERE code = NEW.region_code;
+  IF NEW.region_path IS NULL THEN
+    RAISE EXCEPTION 'share needs a region (no region %)', NEW.region_code USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION public.tokens_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  t tokens%ROWTYPE;
+  u users%ROWTYPE;
+  what text;
+BEGIN
+  IF TG_OP = 'DELETE' THEN t := OLD; ELSE t := NEW; END IF;
+  SELECT * INTO u FROM users WHERE id = t.user_id;
+  what := CASE
+    WHEN TG_OP = 'INSERT' THEN 'create'
+    WHEN TG_OP = 'DELETE' THEN 'delete'
+    WHEN NEW.revoked_at IS NOT NULL THEN 'revoke'
+    ELSE 'restore' END;
+  PERFORM hub_audit_append('token', u.department_code, NULL, u.region_code,
+    format('令牌 / token %s of user %s: %s', t.id, coalesce(u.name, t.user_id::text), what));
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.unrelease_previous(ind text, per text, reg text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'public'
@@ -451,16 +582,59 @@ CREATE FUNCTION public.unrelease_previous(ind text, per text, reg text) RETURNS 
   WHERE indicator_key = ind AND period = per AND region_code = reg AND is_released AND NOT is_head
 $$;
 
+CREATE FUNCTION public.users_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  u users%ROWTYPE;
+  changes text[] := '{}';
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    u := NEW;
+    changes := ARRAY[format('create: role %s, department %s, region %s%s', NEW.role, coalesce(NEW.department_code, '-'),
+                            NEW.region_code, CASE WHEN NEW.password_hash IS NOT NULL THEN ', password set' ELSE '' END)];
+  ELSIF TG_OP = 'DELETE' THEN
+    u := OLD;
+    changes := ARRAY['delete'];
+  ELSE
+    u := NEW;
+    IF NEW.name IS DISTINCT FROM OLD.name THEN
+      changes := changes || format('name %s → %s', OLD.name, NEW.name);
+    END IF;
+    IF NEW.role IS DISTINCT FROM OLD.role THEN
+      changes := changes || format('role %s → %s', OLD.role, NEW.role);
+    END IF;
+    IF NEW.department_code IS DISTINCT FROM OLD.department_code THEN
+      changes := changes || format('department %s → %s', coalesce(OLD.department_code, '-'), coalesce(NEW.department_code, '-'));
+    END IF;
+    IF NEW.region_code IS DISTINCT FROM OLD.region_code THEN
+      changes := changes || format('region %s → %s', OLD.region_code, NEW.region_code);
+    END IF;
+    IF NEW.disabled IS DISTINCT FROM OLD.disabled THEN
+      changes := changes || CASE WHEN NEW.disabled THEN 'disabled' ELSE 'enabled' END;
+    END IF;
+    IF NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
+      changes := changes || CASE WHEN NEW.password_hash IS NULL THEN 'password removed' ELSE 'password changed' END;
+    END IF;
+    IF cardinality(changes) = 0 THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  PERFORM hub_audit_append('user', u.department_code, NULL, u.region_code,
+    format('用户 / user %s: %s', u.name, array_to_string(changes, '; ')));
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.validation_rules_audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
-  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, detail)
-  VALUES (coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'), hub_channel(),
-          hub_file(), 'rule',
-          format('%s %s: %s %s %s (±%s) %s %s%s', lower(TG_OP), NEW.name, NEW.left_expr, NEW.operator, NEW.right_expr,
-                 NEW.tolerance, NEW.severity, NEW.missing_values, CASE WHEN NEW.active THEN '' ELSE ' inactive' END));
+  PERFORM hub_audit_append('rule', NULL, NULL, NEW.region_code,
+    format('%s %s: %s %s %s (±%s) %s %s%s', lower(TG_OP), NEW.name, NEW.left_expr, NEW.operator, NEW.right_expr,
+           NEW.tolerance, NEW.severity, NEW.missing_values, CASE WHEN NEW.active THEN '' ELSE ' inactive' END));
   RETURN NULL;
 END
 $$;
@@ -697,6 +871,66 @@ CREATE TABLE public.audit_log (
     CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'transition'::text, 'import'::text, 'share'::text, 'unshare'::text, 'rule'::text, 'releasable'::text, 'publish'::text, 'user'::text, 'token'::text, 'login'::text, 'login_failure'::text])))
 );
 
+CREATE VIEW public.audit_entries WITH (security_barrier='true') AS
+ SELECT a.id,
+    a.at,
+    a.actor,
+    a.actor_role,
+    a.channel,
+    a.file_name,
+    a.action,
+    a.value_id,
+    a.indicator_key,
+    a.department_code,
+    a.region_code,
+    a.region_path,
+    a.period,
+        CASE
+            WHEN s.old_ok THEN a.old_value
+            ELSE NULL::double precision
+        END AS old_value,
+        CASE
+            WHEN s.new_ok THEN a.new_value
+            ELSE NULL::double precision
+        END AS new_value,
+        CASE
+            WHEN s.old_ok THEN a.old_qualifier
+            ELSE NULL::text
+        END AS old_qualifier,
+        CASE
+            WHEN s.new_ok THEN a.new_qualifier
+            ELSE NULL::text
+        END AS new_qualifier,
+        CASE
+            WHEN s.old_ok THEN a.old_status
+            ELSE NULL::text
+        END AS old_status,
+        CASE
+            WHEN s.new_ok THEN a.new_status
+            ELSE NULL::text
+        END AS new_status,
+        CASE
+            WHEN ((a.value_id IS NULL) OR s.new_ok) THEN a.detail
+            ELSE NULL::text
+        END AS detail
+   FROM ((( SELECT public.hub_role() AS role,
+            public.hub_department() AS dept,
+            public.hub_scope() AS scope,
+            public.hub_scope_is_everything() AS everything,
+            public.hub_shared_scopes() AS shared
+         OFFSET 0) p
+     CROSS JOIN public.audit_log a)
+     CROSS JOIN LATERAL ( SELECT ((a.value_id IS NOT NULL) AND public.hub_status_readable(a.old_status, a.department_code, a.indicator_key, a.region_path, p.role, p.dept, true, p.shared)) AS "?column?",
+            ((a.value_id IS NOT NULL) AND public.hub_status_readable(a.new_status, a.department_code, a.indicator_key, a.region_path, p.role, p.dept, true, p.shared)) AS "?column?") s(old_ok, new_ok))
+  WHERE
+        CASE
+            WHEN (a.value_id IS NOT NULL) THEN ((p.everything OR (a.region_path OPERATOR(public.<@) p.scope)) AND (s.old_ok OR s.new_ok))
+            WHEN (a.action = 'rule'::text) THEN ((p.role = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND ((a.region_path IS NULL) OR p.everything OR (a.region_path OPERATOR(public.@>) p.scope) OR (a.region_path OPERATOR(public.<@) p.scope)))
+            WHEN (a.action = ANY (ARRAY['share'::text, 'unshare'::text])) THEN (((p.role = ANY (ARRAY['admin'::text, 'coordinator'::text])) OR ((p.role = 'analyst'::text) AND (a.department_code = p.dept))) AND (p.everything OR (a.region_path OPERATOR(public.@>) p.scope) OR (a.region_path OPERATOR(public.<@) p.scope)))
+            WHEN (a.action = ANY (ARRAY['user'::text, 'token'::text, 'login'::text, 'login_failure'::text])) THEN ((p.role = 'admin'::text) AND (p.everything OR (a.region_path OPERATOR(public.<@) p.scope)))
+            ELSE ((p.role = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND (p.everything OR (a.region_path OPERATOR(public.<@) p.scope)))
+        END;
+
 ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.audit_log_id_seq
     START WITH 1
@@ -864,6 +1098,8 @@ CREATE TABLE public.shares (
     indicator_key text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     created_by text NOT NULL,
+    region_code text NOT NULL,
+    region_path public.ltree NOT NULL,
     CONSTRAINT shares_check CHECK ((owner_department <> grantee_department))
 );
 
@@ -999,7 +1235,7 @@ ALTER TABLE ONLY public.sessions
     ADD CONSTRAINT sessions_pkey PRIMARY KEY (hash);
 
 ALTER TABLE ONLY public.shares
-    ADD CONSTRAINT shares_owner_department_grantee_department_indicator_key_key UNIQUE NULLS NOT DISTINCT (owner_department, grantee_department, indicator_key);
+    ADD CONSTRAINT shares_agreement UNIQUE NULLS NOT DISTINCT (owner_department, grantee_department, indicator_key, region_code);
 
 ALTER TABLE ONLY public.shares
     ADD CONSTRAINT shares_pkey PRIMARY KEY (id);
@@ -1061,6 +1297,8 @@ CREATE INDEX regions_path_gist ON public.regions USING gist (path);
 
 CREATE INDEX sessions_expires ON public.sessions USING btree (expires_at);
 
+CREATE INDEX shares_grantee ON public.shares USING btree (grantee_department);
+
 CREATE INDEX validation_rules_keys ON public.validation_rules USING gin (indicator_keys) WHERE active;
 
 CREATE INDEX value_rollups_region_path ON public.value_rollups USING gist (region_path);
@@ -1077,7 +1315,19 @@ CREATE TRIGGER data_values_workflow BEFORE UPDATE ON public.data_values FOR EACH
 
 CREATE TRIGGER data_values_workflow_release BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_release();
 
+CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH ROW EXECUTE FUNCTION public.publications_audit();
+
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
+
+CREATE TRIGGER shares_audit AFTER INSERT OR DELETE ON public.shares FOR EACH ROW EXECUTE FUNCTION public.shares_audit();
+
+CREATE TRIGGER shares_fill_region BEFORE INSERT ON public.shares FOR EACH ROW EXECUTE FUNCTION public.shares_fill_region();
+
+CREATE TRIGGER tokens_audit AFTER INSERT OR DELETE ON public.tokens FOR EACH ROW EXECUTE FUNCTION public.tokens_audit();
+
+CREATE TRIGGER tokens_audit_revoke AFTER UPDATE OF revoked_at ON public.tokens FOR EACH ROW WHEN ((old.revoked_at IS DISTINCT FROM new.revoked_at)) EXECUTE FUNCTION public.tokens_audit();
+
+CREATE TRIGGER users_audit AFTER INSERT OR DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.users_audit();
 
 CREATE TRIGGER validation_rules_audit AFTER INSERT OR UPDATE ON public.validation_rules FOR EACH ROW EXECUTE FUNCTION public.validation_rules_audit();
 
@@ -1116,6 +1366,9 @@ ALTER TABLE ONLY public.shares
 ALTER TABLE ONLY public.shares
     ADD CONSTRAINT shares_owner_department_fkey FOREIGN KEY (owner_department) REFERENCES public.departments(code) ON UPDATE CASCADE;
 
+ALTER TABLE ONLY public.shares
+    ADD CONSTRAINT shares_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path);
+
 ALTER TABLE ONLY public.tokens
     ADD CONSTRAINT tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
 
@@ -1136,9 +1389,7 @@ ALTER TABLE ONLY public.value_rollups
 
 ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY audit_log_insert ON public.audit_log FOR INSERT TO hub_app WITH CHECK (((actor = public.hub_user()) AND (actor_role = public.hub_role())));
-
-CREATE POLICY audit_log_read ON public.audit_log FOR SELECT TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['coordinator'::text, 'admin'::text])) AND ((region_path IS NULL) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)))));
+CREATE POLICY audit_log_insert ON public.audit_log FOR INSERT TO hub_app WITH CHECK (((actor = public.hub_user()) AND (actor_role = public.hub_role()) AND (value_id IS NULL) AND (action = ANY (ARRAY['import'::text, 'login'::text, 'login_failure'::text]))));
 
 ALTER TABLE public.data_values ENABLE ROW LEVEL SECURITY;
 
@@ -1150,14 +1401,10 @@ CREATE POLICY data_values_media_not_sensitive ON public.data_values AS RESTRICTI
 
 CREATE POLICY data_values_read ON public.data_values FOR SELECT TO hub_app USING (((is_head OR is_released) AND (( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))) AND
 CASE ( SELECT public.hub_role() AS hub_role)
-    WHEN 'admin'::text THEN true
-    WHEN 'leader'::text THEN is_released
-    WHEN 'coordinator'::text THEN (is_released OR (status = ANY (ARRAY['SUBMITTED'::text, 'RETURNED'::text])))
-    WHEN 'analyst'::text THEN ((department_code = ( SELECT public.hub_department() AS hub_department)) OR (is_released AND (indicator_key IN ( SELECT public.hub_shared_indicators() AS hub_shared_indicators))))
     WHEN 'media'::text THEN (is_released AND (status = 'PUBLISHED'::text) AND (publish_at <= now()) AND (releasable OR (indicator_key IN ( SELECT indicators.key
        FROM public.indicators
       WHERE indicators.publicity))))
-    ELSE false
+    ELSE public.hub_status_readable(status, department_code, indicator_key, region_path, ( SELECT public.hub_role() AS hub_role), ( SELECT public.hub_department() AS hub_department), (indicator_key IN ( SELECT public.hub_shared_indicators() AS hub_shared_indicators)), ( SELECT public.hub_shared_scopes() AS hub_shared_scopes))
 END));
 
 CREATE POLICY data_values_update ON public.data_values FOR UPDATE TO hub_app USING (((region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department))) OR (( SELECT public.hub_role() AS hub_role) = 'coordinator'::text)))) WITH CHECK (((region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department))) OR (( SELECT public.hub_role() AS hub_role) = 'coordinator'::text))));
@@ -1170,9 +1417,11 @@ CREATE POLICY publications_write ON public.publications FOR INSERT TO hub_app WI
 
 ALTER TABLE public.shares ENABLE ROW LEVEL SECURITY;
 
-CREATE POLICY shares_read ON public.shares FOR SELECT TO hub_app USING (true);
+CREATE POLICY shares_delete ON public.shares FOR DELETE TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['coordinator'::text, 'admin'::text])) AND (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))));
 
-CREATE POLICY shares_write ON public.shares TO hub_app USING (((public.hub_role() = ANY (ARRAY['coordinator'::text, 'admin'::text])) OR ((public.hub_role() = 'analyst'::text) AND (owner_department = public.hub_department())))) WITH CHECK (((public.hub_role() = ANY (ARRAY['coordinator'::text, 'admin'::text])) OR ((public.hub_role() = 'analyst'::text) AND (owner_department = public.hub_department()))));
+CREATE POLICY shares_insert ON public.shares FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['coordinator'::text, 'admin'::text])) AND (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (created_by = ( SELECT public.hub_user() AS hub_user))));
+
+CREATE POLICY shares_read ON public.shares FOR SELECT TO hub_app USING (true);
 
 ALTER TABLE public.validation_rules ENABLE ROW LEVEL SECURITY;
 
@@ -1190,16 +1439,12 @@ CREATE POLICY value_rollups_media_not_sensitive ON public.value_rollups AS RESTR
 
 CREATE POLICY value_rollups_read ON public.value_rollups FOR SELECT TO hub_app USING (((( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything) OR (region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))) AND
 CASE ( SELECT public.hub_role() AS hub_role)
-    WHEN 'admin'::text THEN true
-    WHEN 'leader'::text THEN true
-    WHEN 'coordinator'::text THEN true
-    WHEN 'analyst'::text THEN ((department_code = ( SELECT public.hub_department() AS hub_department)) OR (indicator_key IN ( SELECT public.hub_shared_indicators() AS hub_shared_indicators)))
     WHEN 'media'::text THEN ((status = 'PUBLISHED'::text) AND (publish_at <= now()) AND (NOT (indicator_key IN ( SELECT indicators.key
        FROM public.indicators
       WHERE indicators.sensitive))) AND (releasable OR (indicator_key IN ( SELECT indicators.key
        FROM public.indicators
       WHERE indicators.publicity))))
-    ELSE false
+    ELSE public.hub_status_readable(status, department_code, indicator_key, region_path, ( SELECT public.hub_role() AS hub_role), ( SELECT public.hub_department() AS hub_department), (indicator_key IN ( SELECT public.hub_shared_indicators() AS hub_shared_indicators)), ( SELECT public.hub_shared_scopes() AS hub_shared_scopes))
 END));
 
 GRANT USAGE ON SCHEMA public TO hub_app;
@@ -1210,6 +1455,8 @@ REVOKE ALL ON FUNCTION public.active_validation_rules(keys text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.active_validation_rules(keys text[]) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.hub_audit_append(act text, dept text, ind text, code text, what text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.hub_check_password(user_name text, password text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_check_password(user_name text, password text) TO hub_app;
@@ -1228,7 +1475,17 @@ GRANT ALL ON FUNCTION public.hub_record_login_failure(user_name text, address te
 REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) TO hub_app;
 
+REVOKE ALL ON FUNCTION public.publications_audit() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.shares_audit() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.shares_fill_region() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.tokens_audit() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION public.unrelease_previous(ind text, per text, reg text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.users_audit() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.value_rollups_after_delete() FROM PUBLIC;
 
@@ -1242,7 +1499,9 @@ REVOKE ALL ON FUNCTION public.value_rollups_rebuild(inds text[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.value_rollups_refresh(inds text[], pers text[], paths public.ltree[]) FROM PUBLIC;
 
-GRANT SELECT,INSERT ON TABLE public.audit_log TO hub_app;
+GRANT INSERT ON TABLE public.audit_log TO hub_app;
+
+GRANT SELECT ON TABLE public.audit_entries TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.audit_log_id_seq TO hub_app;
 
