@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -127,7 +128,28 @@ func Handler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, cfg.Metrics, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, mux)))
+	return requestLog(cfg.Log, cfg.Metrics, recoverPanics(cfg.Log, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, mux))))
+}
+
+// recoverPanics is the last line at the HTTP edge: a panic anywhere below
+// (a bug: users' mistakes are refused with their own codes long before) is
+// logged with its stack and answered 500 with a GraphQL error INTERNAL,
+// instead of a dropped connection. http.ErrAbortHandler keeps its meaning.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			writeGraphQLError(w, http.StatusInternalServerError, hub.EINTERNAL, hub.ErrorMessage(nil))
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // MetricsHandler serves /metrics alone, without authentication, for a
