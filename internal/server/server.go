@@ -63,6 +63,9 @@ type Config struct {
 	// RateLimit bounds each client's request rate (zero: DefaultRateLimit;
 	// PerSecond < 0: off).
 	RateLimit RateLimit
+	// ImportLimits bound the files of importValues (zero fields:
+	// importer.DefaultLimits).
+	ImportLimits importer.Limits
 }
 
 // Handler returns the hub's HTTP handler.
@@ -83,7 +86,7 @@ func Handler(cfg Config) http.Handler {
 	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
-		res.Import = &importer.Importer{Submit: bulk}
+		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
 	}
 	gql := graph.NewHandler(res, cfg.Log, cfg.Limits)
 
