@@ -119,7 +119,7 @@ func TestCompile_RefusesCostlyExpressions(t *testing.T) {
 		"let":                    "let x = minors_total; x * 2",
 		"member":                 "minors_total.x",
 		"in":                     "minors_total in [1, 2] ? 1 : 0",
-		"too long":               "minors_total" + strings.Repeat(" + 1", 300),
+		"too long":               "minors_total" + strings.Repeat(" ", hub.MaxRuleExpressionBytes) + "+ 1",
 		"too many nodes":         "minors_total" + strings.Repeat("+1", 150),
 	}
 	for name, src := range cases {
