@@ -17,8 +17,9 @@ import (
 
 // Limits bound what one GraphQL request may ask.
 type Limits struct {
-	// Complexity is the largest complexity of an operation (each field
-	// counts 1, lists multiply by their first argument).
+	// Complexity is the largest cost of an operation: each field counts 1
+	// plus its selection, lists multiply their selection by their page
+	// size, argument list or realistic length (cost.go).
 	Complexity int
 	// Depth is the deepest field nesting of an operation (0: no limit).
 	Depth int
@@ -27,27 +28,55 @@ type Limits struct {
 	Upload int64
 	// QueryBytes is the longest query text in bytes (0: no limit).
 	QueryBytes int
+	// Fields is the most fields a query document may have once its
+	// fragments are expanded (counted before gqlgen validates it; 0: the
+	// default).
+	Fields int
+	// Tokens is the most lexical tokens of a query document (0: the
+	// default).
+	Tokens int
 }
 
 // DefaultLimits are the limits the hub serves with unless configured.
-var DefaultLimits = Limits{Complexity: 20000, Depth: 12, Upload: 64 << 20, QueryBytes: 64 << 10}
+// Every query of README.md and docs/ costs well under the limit
+// (TestCost_DocumentedQueriesPass); a full page of 1,000 values with their
+// indicator and region costs about 21,000, ten such pages are refused.
+var DefaultLimits = Limits{Complexity: 30000, Depth: 12, Upload: 64 << 20, QueryBytes: 64 << 10, Fields: 2000, Tokens: 15000}
+
+// maxDefinitions bounds the operations and fragments of a document.
+const maxDefinitions = 100
 
 // NewHandler returns the GraphQL HTTP handler over the resolver: POST and
-// GET transports (and multipart uploads when lim.Upload is set), a parsed-query cache, complexity limit, error presenter,
-// and authentication of every root field but __typename.
+// GET transports (and multipart uploads when lim.Upload is set), a
+// parsed-query cache, the limits of lim, error presenter, and
+// authentication of every root field but __typename.
 func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: res}))
+	// Documents are always bounded: a zero means the default, not "none".
+	if lim.Fields <= 0 {
+		lim.Fields = DefaultLimits.Fields
+	}
+	if lim.Tokens <= 0 {
+		lim.Tokens = DefaultLimits.Tokens
+	}
+	es := NewExecutableSchema(Config{Resolvers: res})
+	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	if lim.Upload > 0 {
-		// Files above MaxMemory go to a temporary file, not the heap.
-		srv.AddTransport(transport.MultipartForm{MaxUploadSize: lim.Upload, MaxMemory: 8 << 20})
+		// Files above 8 MiB go to a temporary file, not the heap.
+		srv.AddTransport(uploadTransport{schema: es.Schema(), maxUpload: lim.Upload, maxMemory: 8 << 20, maxFiles: maxUploadFiles})
 	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(lim.Tokens)
+	// Order matters: the text and the document are bounded before gqlgen
+	// parses and validates them; list arguments before the cost, which
+	// multiplies by their lengths.
 	srv.Use(queryLimit{Max: lim.QueryBytes})
+	srv.Use(documentLimit{MaxTokens: lim.Tokens, MaxDefinitions: maxDefinitions, MaxFields: lim.Fields})
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(lim.Complexity))
+	srv.Use(argumentBounds{schema: es.Schema()})
+	srv.Use(costLimit{Max: lim.Complexity})
 	srv.Use(depthLimit{Max: lim.Depth})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.SetErrorPresenter(ErrorPresenter(log))

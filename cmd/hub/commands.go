@@ -274,6 +274,10 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	importLimits, err := cfg.importLimits()
+	if err != nil {
+		return err
+	}
 	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
@@ -324,6 +328,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		TrustedProxies:   sc.TrustedProxies,
 		MaxBodyBytes:     sc.MaxBodyBytes,
 		Limits:           limits,
+		ImportLimits:     importLimits,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -38,6 +38,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *user == "" || *file == "" {
 		return usagef("import needs --user and --file")
 	}
+	limits, err := cfg.importLimits()
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(*file)
 	if err != nil {
 		return hub.Errorf(hub.EINVALID, "无法打开文件 %s / cannot open %s: %v", *file, *file, err)
@@ -70,7 +74,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer db.Close()
 
 	prog := newProgress(stderr)
-	im := &importer.Importer{Submit: postgres.NewSubmitService(db), BatchSize: *batch}
+	im := &importer.Importer{Submit: postgres.NewSubmitService(db), BatchSize: *batch, Limits: limits}
 	sum, err := im.Import(hub.NewContext(ctx, p), *file, f, st.Size(), importer.Options{DryRun: *dryRun, Progress: prog.update})
 	prog.finish()
 	if err != nil {

@@ -69,3 +69,30 @@ func TestImportCommand_DryRunThenImportAndExitCodeOnConflicts(t *testing.T) {
 		t.Errorf("unknown user: %v", err)
 	}
 }
+
+// TestImportCommand_FileOverTheLimitsIsRefusedWithAMessage: hub import
+// refuses a file over --import-max-rows (or HUB_IMPORT_MAX_ROWS) with an
+// error a person can act on (exit status 1), writing nothing.
+func TestImportCommand_FileOverTheLimitsIsRefusedWithAMessage(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"user", "create", "--database-url", db.URL, "--name", "ca", "--role", "analyst",
+		"--department", "civil_affairs"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "many.csv")
+	_ = os.WriteFile(file, []byte("指标代码,地区代码,期间,数值\n"+strings.Repeat("minors_total,370702,2030,12\n", 20)), 0o600)
+	err := run(ctx, []string{"import", "--database-url", db.URL, "--user", "ca", "--file", file, "--import-max-rows", "10"}, &out, &errOut)
+	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(message(err), "10 rows") {
+		t.Fatalf("21 lines with --import-max-rows 10: %v", err)
+	}
+	t.Setenv("HUB_IMPORT_MAX_BYTES", "100")
+	err = run(ctx, []string{"import", "--database-url", db.URL, "--user", "ca", "--file", file}, &out, &errOut)
+	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(message(err), "100 bytes") {
+		t.Fatalf("a file over HUB_IMPORT_MAX_BYTES: %v", err)
+	}
+	if err := run(ctx, []string{"import", "--database-url", db.URL, "--user", "ca", "--file", file, "--import-max-bytes", "lots"}, &out, &errOut); !errors.As(err, new(usageError)) {
+		t.Fatalf("a malformed limit: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/server"
 )
 
@@ -38,6 +39,8 @@ common flags / 通用参数 (flag, then environment, then default):
   --log-format     HUB_LOG_FORMAT        text or json (default: text on a terminal, else json)
   --suppress-below HUB_SUPPRESS_BELOW    smallest sensitive count the media office sees (default 5)
   --db-max-conns   HUB_DB_MAX_CONNS      connections of the request pool (default 8; docs/performance.md)
+  --import-max-rows  HUB_IMPORT_MAX_ROWS   most rows of an imported file (default 200000; docs/data-in.md)
+  --import-max-bytes HUB_IMPORT_MAX_BYTES  most bytes it may unpack to (default 134217728, 128 MiB)
 
 serve and demo also take (see docs/operations.md):
   --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --rate-max-clients,
@@ -117,6 +120,9 @@ type config struct {
 	SuppressBelow string
 	// DBMaxConns bounds the request pool (hub_app connections).
 	DBMaxConns string
+	// ImportMaxRows and ImportMaxBytes bound an imported file (importValues
+	// and hub import).
+	ImportMaxRows, ImportMaxBytes string
 }
 
 func envOr(name, def string) string {
@@ -136,7 +142,23 @@ func flags(name string, cfg *config, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.LogFormat, "log-format", os.Getenv("HUB_LOG_FORMAT"), "text or json")
 	fs.StringVar(&cfg.SuppressBelow, "suppress-below", envOr("HUB_SUPPRESS_BELOW", "5"), "smallest sensitive count shown to the media office")
 	fs.StringVar(&cfg.DBMaxConns, "db-max-conns", envOr("HUB_DB_MAX_CONNS", "8"), "connections of the request pool")
+	fs.StringVar(&cfg.ImportMaxRows, "import-max-rows", envOr("HUB_IMPORT_MAX_ROWS", strconv.Itoa(importer.DefaultLimits.MaxRows)), "most rows of an imported file (header included)")
+	fs.StringVar(&cfg.ImportMaxBytes, "import-max-bytes", envOr("HUB_IMPORT_MAX_BYTES", strconv.FormatInt(importer.DefaultLimits.MaxBytes, 10)), "most bytes an imported file may unpack to (XLSX sheet and shared strings, CSV size)")
 	return fs
+}
+
+// importLimits reads --import-max-rows and --import-max-bytes: whole
+// numbers of at least 1.
+func (c config) importLimits() (importer.Limits, error) {
+	rows, err := strconv.Atoi(c.ImportMaxRows)
+	if err != nil || rows < 1 {
+		return importer.Limits{}, usagef("--import-max-rows / HUB_IMPORT_MAX_ROWS 需要正整数 / must be a whole number of at least 1, got %q", c.ImportMaxRows)
+	}
+	size, err := strconv.ParseInt(c.ImportMaxBytes, 10, 64)
+	if err != nil || size < 1 {
+		return importer.Limits{}, usagef("--import-max-bytes / HUB_IMPORT_MAX_BYTES 需要正整数（字节）/ must be a whole number of bytes of at least 1, got %q", c.ImportMaxBytes)
+	}
+	return importer.Limits{MaxRows: rows, MaxBytes: size}, nil
 }
 
 // maxConns reads --db-max-conns: a number of connections from 1 to 1000.

@@ -30,11 +30,55 @@ const DefaultBatchSize = 2000
 // MaxListedConflicts bounds the conflicts a summary lists; the rest are counted.
 const MaxListedConflicts = 1000
 
+// Limits bound what one file may hold. A file over a bound is refused as a
+// whole with EINVALID, before any of its rows is written: an XLSX file's
+// unpacked size and rows are counted in the pass that looks for merged
+// cells, a CSV file's size and lines before it is read.
+type Limits struct {
+	// MaxRows is the most rows (lines) of a file, the header included.
+	MaxRows int
+	// MaxBytes is the most bytes a file may unpack to: an XLSX file's
+	// worksheet and shared strings unpacked, a CSV file's size.
+	MaxBytes int64
+}
+
+// DefaultLimits are the import limits unless configured (hub's
+// --import-max-rows and --import-max-bytes): 200,000 rows (twice the
+// benchmark import), 128 MiB (an XLSX sheet of 200,000 template rows
+// unpacks to about 90 MiB, a CSV of them is about 7 MiB).
+var DefaultLimits = Limits{MaxRows: 200_000, MaxBytes: 128 << 20}
+
+// orDefault fills unset limits with DefaultLimits.
+func (l Limits) orDefault() Limits {
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultLimits.MaxRows
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	return l
+}
+
+func tooLarge(lim Limits) error {
+	zh, en := fmt.Sprintf("%d 字节", lim.MaxBytes), fmt.Sprintf("%d bytes", lim.MaxBytes)
+	if lim.MaxBytes >= 1<<20 {
+		zh, en = fmt.Sprintf("%d MiB", lim.MaxBytes>>20), fmt.Sprintf("%d MiB", lim.MaxBytes>>20)
+	}
+	return hub.Errorf(hub.EINVALID, "文件解压后超过 %s 的导入上限：请拆分文件 / the file unpacks to more than the import limit of %s: split it", zh, en)
+}
+
+func tooManyRows(lim Limits) error {
+	return hub.Errorf(hub.EINVALID, "文件超过 %d 行的导入上限：请拆分文件 / the file has more than the import limit of %d rows: split it",
+		lim.MaxRows, lim.MaxRows)
+}
+
 // Importer imports files through a bulk submit service.
 type Importer struct {
 	Submit hub.BulkSubmitService
 	// BatchSize defaults to DefaultBatchSize.
 	BatchSize int
+	// Limits default to DefaultLimits (field by field).
+	Limits Limits
 }
 
 // Options change one import.
@@ -107,20 +151,57 @@ func (s *Summary) addConflict(c Conflict) {
 }
 
 // Open returns a row reader for the file name in r (size bytes): XLSX
-// when the file is a zip archive, else CSV.
-func Open(name string, r io.ReaderAt, size int64) (RowReader, error) {
+// when the file is a zip archive, else CSV; a file over lim is refused.
+func Open(name string, r io.ReaderAt, size int64, lim Limits) (RowReader, error) {
+	lim = lim.orDefault()
 	var magic [4]byte
 	n, _ := r.ReadAt(magic[:], 0)
 	ext := strings.ToLower(filepath.Ext(name))
 	switch {
 	case n == 4 && bytes.Equal(magic[:], []byte("PK\x03\x04")):
-		return NewXLSXReader(r, size)
+		return openXLSX(r, size, lim)
 	case ext == ".xls" || n >= 4 && bytes.Equal(magic[:], []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		return nil, hub.Errorf(hub.EINVALID, "不支持旧的 .xls 格式，请另存为 .xlsx 或 CSV / old .xls files are not supported: save as .xlsx or CSV")
 	case ext == ".xlsx":
 		return nil, hub.Errorf(hub.EINVALID, "%s 不是有效的 XLSX 文件 / %s is not a valid XLSX file", name, name)
 	}
+	if size > lim.MaxBytes {
+		return nil, tooLarge(lim)
+	}
+	if lines, err := countLines(r, size, lim.MaxRows); err != nil {
+		return nil, err
+	} else if lines > lim.MaxRows {
+		return nil, tooManyRows(lim)
+	}
 	return NewCSVReader(io.NewSectionReader(r, 0, size), size)
+}
+
+// countLines counts the lines of r (size bytes), stopping above max. A
+// quoted cell may span lines: lines are at least the rows.
+func countLines(r io.ReaderAt, size int64, max int) (int, error) {
+	buf := make([]byte, 64<<10)
+	lines, last := 0, byte('\n')
+	for off := int64(0); off < size; {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		lines += bytes.Count(buf[:n], []byte{'\n'})
+		if n > 0 {
+			last = buf[n-1]
+		}
+		if lines > max {
+			return lines, nil
+		}
+		off += int64(n)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, hub.Errorf(hub.EINVALID, "无法读取文件 / cannot read the file: %v", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if last != '\n' {
+		lines++ // a last line without a newline
+	}
+	return lines, nil
 }
 
 // Channel returns the audit channel of an import of the named file: IMPORT
@@ -136,7 +217,7 @@ func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size
 	if err := access.EntryBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
 		return nil, err
 	}
-	rr, err := Open(name, r, size)
+	rr, err := Open(name, r, size, im.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +253,11 @@ type pending struct {
 	in  hub.ValueInput
 }
 
-// ImportRows imports the rows of rr into sum.
+// ImportRows imports the rows of rr into sum. Rows beyond im.Limits.MaxRows
+// end the import with an error (nothing is written); readers opened by
+// Open have refused such files already.
 func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, opts Options) (*Summary, error) {
+	lim := im.Limits.orDefault()
 	size := im.BatchSize
 	if size <= 0 {
 		size = DefaultBatchSize
@@ -236,6 +320,9 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 			}
 			sum.Rows += 1 + row.Skipped
 			sum.Ignored += row.Skipped
+			if sum.Rows+1 > lim.MaxRows {
+				return tooManyRows(lim)
+			}
 			in, ok := parseRow(row, lay, sum)
 			if !ok {
 				continue

@@ -15,14 +15,16 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 )
 
-// Limits of what an XLSX file may unpack to; a small zip may expand to
-// gigabytes (a "zip bomb").
+// Fixed bounds of what an XLSX file may unpack to, besides Limits: a small
+// zip may expand to gigabytes (a "zip bomb"), and what it holds in memory
+// (the shared strings, one cell) is bounded on its own.
 const (
-	maxSheetBytes   = 2 << 30
-	maxSharedBytes  = 256 << 20
-	maxSharedCount  = 4 << 20
+	maxSharedBytes  = 64 << 20
+	maxSharedCount  = 1 << 20
 	maxMetaBytes    = 8 << 20
 	maxColumnsOfRow = 16384
+	// maxCellBytes: Excel holds at most 32,767 characters in a cell.
+	maxCellBytes = 32767 * 4
 )
 
 // XLSXReader reads the first worksheet of an XLSX workbook row by row.
@@ -44,11 +46,21 @@ type XLSXReader struct {
 	merged   []string
 	lastRow  int
 	sheet    string
+	lim      Limits
 	finished bool
 }
 
-// NewXLSXReader opens the workbook in r (size bytes).
+// NewXLSXReader opens the workbook in r (size bytes) within DefaultLimits.
 func NewXLSXReader(r io.ReaderAt, size int64) (*XLSXReader, error) {
+	return openXLSX(r, size, DefaultLimits)
+}
+
+// openXLSX opens the workbook in r (size bytes). The worksheet and the
+// shared strings together may unpack to lim.MaxBytes, and the worksheet
+// may hold lim.MaxRows rows: both are known before the first row is read
+// (the pass for merged cells counts the rows), so a file over a bound is
+// refused before any of it is written.
+func openXLSX(r io.ReaderAt, size int64, lim Limits) (*XLSXReader, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, hub.Errorf(hub.EINVALID, "不是有效的 XLSX 文件（无法解压）/ not a valid XLSX file (not a zip archive): %v", err)
@@ -62,24 +74,36 @@ func NewXLSXReader(r io.ReaderAt, size int64) (*XLSXReader, error) {
 		return nil, err
 	}
 	x := &XLSXReader{sheet: sheetName}
+	budget := lim.MaxBytes
 	if f := files["xl/sharedStrings.xml"]; f != nil {
-		if x.shared, err = readShared(f); err != nil {
+		var used int64
+		if x.shared, used, err = readShared(f, min(budget, maxSharedBytes), lim); err != nil {
 			return nil, err
 		}
+		budget -= used
 	}
 	sf := files[sheetPath]
 	if sf == nil {
 		return nil, hub.Errorf(hub.EINVALID, "XLSX 文件缺少工作表 %s / the XLSX file has no worksheet %s", sheetPath, sheetPath)
 	}
-	if x.merged, err = mergedCells(sf); err != nil {
+	if sf.UncompressedSize64 > uint64(budget) {
+		// The header may lie; the reads below count for themselves.
+		return nil, tooLarge(lim)
+	}
+	var rows int
+	if x.merged, rows, err = scanSheet(sf, budget, lim); err != nil {
 		return nil, err
+	}
+	if rows > lim.MaxRows {
+		return nil, tooManyRows(lim)
 	}
 	body, err := sf.Open()
 	if err != nil {
 		return nil, hub.Errorf(hub.EINVALID, "无法读取工作表 / cannot read the worksheet: %v", err)
 	}
 	x.body = body
-	x.counter = &countingReader{r: &limitedReader{r: body, left: maxSheetBytes}}
+	x.lim = lim
+	x.counter = &countingReader{r: &limitedReader{r: body, left: budget}}
 	x.total = int64(sf.UncompressedSize64)
 	x.dec = xml.NewDecoder(x.counter)
 	return x, nil
@@ -166,29 +190,38 @@ func firstSheet(files map[string]*zip.File) (string, string, error) {
 	return target, first.Name, nil
 }
 
-func readShared(f *zip.File) ([]string, error) {
+// readShared reads the shared-string table, of at most limit bytes
+// unpacked, and returns it with the bytes it unpacked.
+func readShared(f *zip.File, limit int64, lim Limits) ([]string, int64, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return nil, hub.Errorf(hub.EINVALID, "无法读取共享字符串 / cannot read the shared strings: %v", err)
+		return nil, 0, hub.Errorf(hub.EINVALID, "无法读取共享字符串 / cannot read the shared strings: %v", err)
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(&limitedReader{r: rc, left: maxSharedBytes})
+	counter := &countingReader{r: &limitedReader{r: rc, left: limit}}
+	dec := xml.NewDecoder(counter)
 	var out []string
 	for {
 		tok, err := dec.RawToken()
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, counter.n, nil
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, 0, tooLarge(lim)
 		}
 		if err != nil {
-			return nil, hub.Errorf(hub.EINVALID, "XLSX 共享字符串已损坏 / the XLSX shared strings are broken: %v", err)
+			return nil, 0, hub.Errorf(hub.EINVALID, "XLSX 共享字符串已损坏 / the XLSX shared strings are broken: %v", err)
 		}
 		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "si" {
 			s, err := richText(dec, se)
+			if errors.Is(err, errTooLarge) {
+				return nil, 0, tooLarge(lim)
+			}
 			if err != nil {
-				return nil, hub.Errorf(hub.EINVALID, "XLSX 共享字符串已损坏 / the XLSX shared strings are broken: %v", err)
+				return nil, 0, hub.Errorf(hub.EINVALID, "XLSX 共享字符串已损坏 / the XLSX shared strings are broken: %v", err)
 			}
 			if len(out) >= maxSharedCount {
-				return nil, hub.Errorf(hub.EINVALID, "XLSX 共享字符串过多 / too many shared strings in the XLSX file")
+				return nil, 0, hub.Errorf(hub.EINVALID, "XLSX 共享字符串过多（上限 %d）/ more than %d shared strings in the XLSX file", maxSharedCount, maxSharedCount)
 			}
 			out = append(out, s)
 		}
@@ -220,12 +253,17 @@ func richText(dec *xml.Decoder, start xml.StartElement) (string, error) {
 			inT = false
 		case xml.CharData:
 			if inT && skip == 0 {
+				if b.Len()+len(t) > maxCellBytes {
+					return "", errCellTooLong
+				}
 				b.Write(t)
 			}
 		}
 	}
 	return b.String(), nil
 }
+
+var errCellTooLong = errors.New("a cell holds more than 32,767 characters")
 
 // skip reads past the rest of the element whose start was just read.
 func skip(dec *xml.Decoder) error {
@@ -260,6 +298,9 @@ func text(dec *xml.Decoder) (string, error) {
 			depth--
 		case xml.CharData:
 			if depth == 1 {
+				if b.Len()+len(t) > maxCellBytes {
+					return "", errCellTooLong
+				}
 				b.Write(t)
 			}
 		}
@@ -267,21 +308,34 @@ func text(dec *xml.Decoder) (string, error) {
 	return b.String(), nil
 }
 
-// mergedCells scans the worksheet for merged ranges below the header row.
-// They come after the cell data, so this is a pass of its own; a byte
-// search (not an XML parse) keeps it at the cost of unzipping.
-func mergedCells(f *zip.File) ([]string, error) {
+// scanSheet scans the worksheet, of at most limit bytes unpacked, for
+// merged ranges below the header row, and counts its rows. Merged ranges
+// come after the cell data, so this is a pass of its own; a byte search
+// (not an XML parse) keeps it at the cost of unzipping. It stops as soon
+// as the rows are more than lim.MaxRows.
+func scanSheet(f *zip.File, limit int64, lim Limits) ([]string, int, error) {
 	rc, err := f.Open()
 	if err != nil {
-		return nil, hub.Errorf(hub.EINVALID, "无法读取工作表 / cannot read the worksheet: %v", err)
+		return nil, 0, hub.Errorf(hub.EINVALID, "无法读取工作表 / cannot read the worksheet: %v", err)
 	}
 	defer rc.Close()
-	r := &limitedReader{r: rc, left: maxSheetBytes}
+	r := &limitedReader{r: rc, left: limit}
 	var out []string
+	rows := 0
+	// carry holds the end of the previous chunk, so that a row tag cut in
+	// two by a chunk boundary is counted once.
+	var carry []byte
 	buf := make([]byte, 0, 128<<10)
 	chunk := make([]byte, 64<<10)
 	for {
 		n, err := r.Read(chunk)
+		seen := len(carry)
+		carry = append(carry, chunk[:n]...)
+		rows += countRowTags(carry, seen)
+		if rows > lim.MaxRows {
+			return nil, rows, nil
+		}
+		carry = append(carry[:0], carry[max(0, len(carry)-rowTagContext):]...)
 		buf = append(buf, chunk[:n]...)
 		keep := 0
 		for {
@@ -308,16 +362,60 @@ func mergedCells(f *zip.File) ([]string, error) {
 			}
 		}
 		if len(buf)-keep > 1<<20 {
-			return nil, hub.Errorf(hub.EINVALID, "XLSX 工作表已损坏（合并单元格标记过长）/ the XLSX worksheet is broken (merge tag too long)")
+			return nil, 0, hub.Errorf(hub.EINVALID, "XLSX 工作表已损坏（合并单元格标记过长）/ the XLSX worksheet is broken (merge tag too long)")
 		}
 		buf = append(buf[:0], buf[keep:]...)
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, rows, nil
+		}
+		if errors.Is(err, errTooLarge) {
+			return nil, 0, tooLarge(lim)
 		}
 		if err != nil {
-			return nil, sheetError(err)
+			return nil, 0, sheetError(err)
 		}
 	}
+}
+
+// rowTagLen is the length of the row start tags countRowTags looks for;
+// rowTagContext how much of the previous chunk it sees again, to find the
+// "<" of a prefixed tag.
+const (
+	rowTagLen     = len("<row ")
+	rowTagContext = 32
+)
+
+// countRowTags counts the row start tags in b that end after from (those
+// ending before were counted with the previous chunk): "<row" or
+// "<prefix:row" followed by a blank, ">" or "/". A text cannot hold "<"
+// (it is escaped), so only tags match.
+func countRowTags(b []byte, from int) int {
+	n := 0
+	for i := max(0, from-rowTagLen+1); i+rowTagLen <= len(b); i++ {
+		if b[i] != '<' && b[i] != ':' || b[i+1] != 'r' || b[i+2] != 'o' || b[i+3] != 'w' {
+			continue
+		}
+		switch b[i+4] {
+		case ' ', '\t', '\n', '\r', '>', '/':
+		default:
+			continue
+		}
+		if b[i] == ':' {
+			// A prefixed name: its tag must start within the context, and
+			// not be an end tag.
+			start := max(0, i-rowTagContext+rowTagLen)
+			j := bytes.LastIndexByte(b[start:i], '<')
+			if j < 0 {
+				continue
+			}
+			j += start
+			if b[j+1] == '/' || bytes.ContainsAny(b[j+1:i], " \t\r\n>/") {
+				continue
+			}
+		}
+		n++
+	}
+	return n
 }
 
 var (
@@ -327,7 +425,10 @@ var (
 
 func sheetError(err error) error {
 	if errors.Is(err, errTooLarge) {
-		return hub.Errorf(hub.EINVALID, "工作表过大 / the worksheet is too large")
+		return hub.Errorf(hub.EINVALID, "工作表解压后超过导入上限 / the worksheet unpacks to more than the import limit")
+	}
+	if errors.Is(err, errCellTooLong) {
+		return hub.Errorf(hub.EINVALID, "单元格超过 32767 个字符 / a cell holds more than 32,767 characters")
 	}
 	return hub.Errorf(hub.EINVALID, "XLSX 工作表已损坏 / the XLSX worksheet is broken: %v", err)
 }
@@ -373,6 +474,10 @@ func (x *XLSXReader) Next() (*Row, error) {
 		if errors.Is(err, io.EOF) {
 			x.finish()
 			return nil, io.EOF
+		}
+		if errors.Is(err, errTooLarge) {
+			x.finish()
+			return nil, tooLarge(x.lim)
 		}
 		if err != nil {
 			x.finish()

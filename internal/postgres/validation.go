@@ -39,7 +39,13 @@ FROM active_validation_rules($1::text[]) r`
 	lockRule    = `SELECT ` + ruleColumns + ` FROM validation_rules WHERE id = $1 FOR UPDATE`
 	ruleVisible = `SELECT EXISTS (SELECT 1 FROM validation_rules WHERE id = $1)`
 	storedKeys  = `SELECT key FROM indicators WHERE formula IS NULL`
-	insertRule  = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
+	// lockRuleScope serialises the creation and activation of rules in one
+	// region, so that two at once cannot both pass the count below.
+	lockRuleScope = `SELECT pg_advisory_xact_lock(hashtext('validation_rules:' || $1))`
+	// activeRulesOf counts the other active rules of the region $1, all of
+	// them whatever the caller may read (active_validation_rules, 00011).
+	activeRulesOf = `SELECT count(*) FROM active_validation_rules(NULL) r WHERE r.region_code = $1 AND r.id <> $2`
+	insertRule    = `INSERT INTO validation_rules (name, left_expr, operator, right_expr, tolerance, severity, missing_values,
   text_zh, text_en, active, indicator_keys, region_code, created_by, updated_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, hub_user(), hub_user())
 RETURNING ` + ruleColumns
@@ -266,8 +272,35 @@ func check(ctx context.Context, tx pgx.Tx, r *hub.ValidationRule) error {
 	if err != nil {
 		return err
 	}
-	_, err = validation.Compile(r, known)
-	return err
+	if _, err = validation.Compile(r, known); err != nil {
+		// An inactive rule is never evaluated: one stored before today's
+		// bounds can still be deactivated (and is refused when activated).
+		if r.Active || len(r.Left) > hub.MaxRuleExpressionBytes || len(r.Right) > hub.MaxRuleExpressionBytes {
+			return err
+		}
+	}
+	return checkRuleCount(ctx, tx, r)
+}
+
+// checkRuleCount refuses an active rule in a region that has
+// hub.MaxActiveRulesPerRegion active rules already: every submission in
+// the region evaluates them all.
+func checkRuleCount(ctx context.Context, tx pgx.Tx, r *hub.ValidationRule) error {
+	if !r.Active || r.Region == nil {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, lockRuleScope, *r.Region); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRow(ctx, activeRulesOf, *r.Region, r.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n >= hub.MaxActiveRulesPerRegion {
+		return hub.Errorf(hub.EINVALID, "地区 %s 已有 %d 条生效的校验规则（上限 %d）：请先停用不再需要的规则 / region %s has %d active validation rules, the limit is %d: deactivate rules no longer needed first",
+			*r.Region, n, hub.MaxActiveRulesPerRegion, *r.Region, n, hub.MaxActiveRulesPerRegion)
+	}
+	return nil
 }
 
 func ruleName(s string) bool {
@@ -348,10 +381,7 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, kno
 	if len(defs) == 0 {
 		return nil
 	}
-	rules, readKeys, err := compileAll(defs)
-	if err != nil {
-		return err
-	}
+	rules, readKeys := compileAll(defs)
 	paths := map[string]string{}
 	var unknown []string
 	for _, code := range regions.list {
@@ -387,14 +417,11 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, kno
 				continue
 			}
 			reported[at{c, ri}] = true
-			f, err := evalRule(r, values, c)
-			switch {
-			case err != nil:
-				return err
-			case f == nil:
+			f := evalRule(r, values, c)
+			if f == nil {
 				continue
 			}
-			if r.Severity == hub.Block {
+			if f.Severity == hub.Block {
 				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: hub.EVALIDATION, Message: f.Message})
 			} else {
 				res.Warnings = append(res.Warnings, f)
@@ -404,17 +431,15 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, kno
 	return nil
 }
 
-func compileAll(defs []scopedRule) ([]*validation.Rule, []string, error) {
+// compileAll compiles the stored rules; one that no longer compiles is
+// kept, and reported as a finding wherever it applies (evalRule).
+func compileAll(defs []scopedRule) ([]*validation.Rule, []string) {
 	var rules []*validation.Rule
 	seen := map[string]bool{}
 	var keys []string
 	for _, sd := range defs {
 		d := sd.def
-		r, err := validation.Compile(d, d.Indicators)
-		if err != nil {
-			return nil, nil, fmt.Errorf("stored rule %s no longer compiles: %w", d.Name, err)
-		}
-		rules = append(rules, r)
+		rules = append(rules, validation.CompileStored(d))
 		for _, k := range d.Indicators {
 			if !seen[k] {
 				seen[k] = true
@@ -422,7 +447,7 @@ func compileAll(defs []scopedRule) ([]*validation.Rule, []string, error) {
 			}
 		}
 	}
-	return rules, keys, nil
+	return rules, keys
 }
 
 func queryValues(ctx context.Context, q interface {
@@ -446,23 +471,30 @@ func queryValues(ctx context.Context, q interface {
 }
 
 // evalRule evaluates r for a cell and returns its finding, or nil when the
-// rule holds or is skipped.
-func evalRule(r *validation.Rule, values map[valueKey]*float64, c cell) (*hub.ValidationFinding, error) {
+// rule holds or is skipped. A rule that cannot be evaluated (a stored rule
+// that no longer compiles, a runtime error) is a WARN finding that says
+// so: a broken rule neither blocks nor fails a submission.
+func evalRule(r *validation.Rule, values map[valueKey]*float64, c cell) *hub.ValidationFinding {
 	env := make(map[string]*float64, len(r.Indicators))
 	for _, k := range r.Indicators {
 		env[k] = values[valueKey{k, c.region, c.period}]
 	}
+	id, name := r.ID, r.Name
+	var ind *string
+	if len(r.Indicators) > 0 {
+		ind = &r.Indicators[0]
+	}
 	res, err := r.Eval(env)
 	if err != nil {
-		return nil, err
+		return &hub.ValidationFinding{Kind: hub.FindingRule, Severity: hub.Warn, RuleID: &id, Rule: &name,
+			IndicatorKey: ind, RegionCode: c.region, Period: c.period, Message: r.FailureMessage(err)}
 	}
 	if !res.Violated {
-		return nil, nil
+		return nil
 	}
-	id, name, ind := r.ID, r.Name, r.Indicators[0]
 	return &hub.ValidationFinding{Kind: hub.FindingRule, Severity: r.Severity, RuleID: &id, Rule: &name,
-		IndicatorKey: &ind, RegionCode: c.region, Period: c.period, Message: r.Message(res),
-		Left: &res.Left, Right: &res.Right}, nil
+		IndicatorKey: ind, RegionCode: c.region, Period: c.period, Message: r.Message(res),
+		Left: &res.Left, Right: &res.Right}
 }
 
 func contains(xs []string, x string) bool {
@@ -524,10 +556,7 @@ func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.V
 	if err != nil || len(defs) == 0 {
 		return nil, err
 	}
-	rules, keys, err := compileAll(defs)
-	if err != nil {
-		return nil, err
-	}
+	rules, keys := compileAll(defs)
 	values, err := queryValues(ctx, tx, latestInSubtree, period, path, keys)
 	if err != nil {
 		return nil, err
@@ -551,11 +580,7 @@ func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.V
 			if !appliesTo(defs[ri].scope, paths[reg]) {
 				continue
 			}
-			f, err := evalRule(r, values, cell{reg, period})
-			if err != nil {
-				return nil, err
-			}
-			if f != nil {
+			if f := evalRule(r, values, cell{reg, period}); f != nil {
 				out = append(out, f)
 			}
 		}

@@ -2,10 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -583,5 +585,124 @@ func TestValidationRules_ApplyToTheirRegionAndAreManagedWithinScope(t *testing.T
 	}
 	if r, err := svc.UpdateRule(cityCoord, rule.ID, hub.RuleInput{Active: &off}); err != nil || r.Active {
 		t.Errorf("the city coordinator manages the district's rule: %v %+v", err, r)
+	}
+}
+
+// TestValidationRules_CostlyRulesAreRefusedAtCreation: rules are bounded in
+// length, size and what they may compute when they are written.
+func TestValidationRules_CostlyRulesAreRefusedAtCreation(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	svc := postgres.NewValidationService(db.App)
+	coordinator := as(hub.Coordinator, "")
+	for name, left := range map[string]string{
+		"nested sums":   "minors_total + sum(1..999, sum(1..999, sum(1..999, #)))",
+		"repeat":        `len(repeat("x", 100000000)) + minors_total`,
+		"long":          "minors_total" + strings.Repeat(" + 0", 300),
+		"many nodes":    "minors_total" + strings.Repeat("+0", 150),
+		"big range":     "minors_total + (1..1000000000)[0]",
+		"dividing ints": "minors_total + 7 % 0",
+	} {
+		start := time.Now()
+		_, err := svc.CreateRule(coordinator, newRule("costly_"+strings.ReplaceAll(name, " ", "_"), left, "<=", "population_total", hub.Block))
+		if hub.ErrorCode(err) != hub.EINVALID || time.Since(start) > 2*time.Second {
+			t.Errorf("%s: %v after %v", name, err, time.Since(start))
+		}
+		// Nor can a rule be changed into one.
+		r, err := svc.CreateRule(coordinator, newRule("fine_"+strings.ReplaceAll(name, " ", "_"), "minors_total", "<=", "population_total", hub.Warn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.UpdateRule(coordinator, r.ID, hub.RuleInput{Left: &left}); hub.ErrorCode(err) != hub.EINVALID {
+			t.Errorf("%s by update: %v", name, err)
+		}
+	}
+}
+
+// TestValidationRules_ActiveRulesPerRegionAreBounded: a region holds at most
+// hub.MaxActiveRulesPerRegion active rules, by creation or reactivation.
+func TestValidationRules_ActiveRulesPerRegionAreBounded(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	svc := postgres.NewValidationService(db.App)
+	county := hub.NewContext(context.Background(), &hub.Principal{Name: "t-coord", Role: hub.Coordinator, Region: "370702", RegionPath: "370700.370702"})
+	var first *hub.ValidationRule
+	for i := range hub.MaxActiveRulesPerRegion {
+		r, err := svc.CreateRule(county, newRule(fmt.Sprintf("cap_%d", i), "hope_rooms", "<=", strconv.Itoa(1000+i), hub.Warn))
+		if err != nil {
+			t.Fatalf("rule %d: %v", i, err)
+		}
+		if first == nil {
+			first = r
+		}
+	}
+	_, err := svc.CreateRule(county, newRule("one_too_many", "hope_rooms", "<=", "1", hub.Warn))
+	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), strconv.Itoa(hub.MaxActiveRulesPerRegion)) {
+		t.Fatalf("rule %d of the region: %v", hub.MaxActiveRulesPerRegion+1, err)
+	}
+	// Other regions have their own allowance.
+	if _, err := svc.CreateRule(as(hub.Coordinator, ""), newRule("city_rule", "hope_rooms", "<=", "1", hub.Warn)); err != nil {
+		t.Fatalf("a city rule: %v", err)
+	}
+	off, on := false, true
+	if _, err := svc.UpdateRule(county, first.ID, hub.RuleInput{Active: &off}); err != nil {
+		t.Fatal(err)
+	}
+	extra, err := svc.CreateRule(county, newRule("one_too_many", "hope_rooms", "<=", "1", hub.Warn))
+	if err != nil {
+		t.Fatalf("after a deactivation: %v", err)
+	}
+	if _, err := svc.UpdateRule(county, first.ID, hub.RuleInput{Active: &on}); hub.ErrorCode(err) != hub.EINVALID {
+		t.Fatalf("reactivation over the bound: %v", err)
+	}
+	// Changing an active rule is not adding one.
+	if _, err := svc.UpdateRule(county, extra.ID, hub.RuleInput{Right: str("2")}); err != nil {
+		t.Fatalf("change of an active rule at the bound: %v", err)
+	}
+}
+
+// TestSubmitValues_ARuleThatSlipsThroughCannotBreakSubmissions: a costly
+// rule stored past the API (before the bounds, or by SQL) is not run;
+// every submission and report it applies to carries a WARN finding that
+// says so, fast, instead of timing out or failing INTERNAL; a BLOCK rule
+// that cannot be evaluated blocks nothing.
+func TestSubmitValues_ARuleThatSlipsThroughCannotBreakSubmissions(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	owner := db.OwnerConn(t)
+	for _, left := range []string{`len(repeat("x", 100000000)) + minors_total`, "sum(1..999, sum(1..999, sum(1..999, #))) + minors_total"} {
+		if _, err := owner.Exec(ctx, `INSERT INTO validation_rules (name, left_expr, operator, right_expr, severity, text_zh, text_en,
+  indicator_keys, region_code, created_by, updated_by) VALUES ($1, $2, '<', '0', 'BLOCK', '昂贵', 'costly', '{minors_total}', '370700', 'sql', 'sql')`,
+			fmt.Sprintf("costly_%d", len(left)), left); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub := postgres.NewSubmitService(db.App)
+	analyst := as(hub.Analyst, "civil_affairs")
+	start := time.Now()
+	res, err := sub.SubmitValues(analyst, []hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2030", Value: f(10)}}, false)
+	took := time.Since(start)
+	if err != nil || res.Created != 1 || len(res.Conflicts) != 0 || took > 5*time.Second {
+		t.Fatalf("submission under costly rules: %v %+v after %v", err, res, took)
+	}
+	broken := 0
+	for _, w := range res.Warnings {
+		if strings.HasPrefix(*w.Rule, "costly_") && w.Severity == hub.Warn && strings.Contains(w.Message, "无法计算") {
+			broken++
+		}
+	}
+	if broken != 2 {
+		t.Fatalf("want a WARN finding for each costly rule, got %+v", res.Warnings)
+	}
+	report, err := postgres.NewValidationService(db.App).Report(as(hub.Coordinator, ""), "2022", nil)
+	if err != nil {
+		t.Fatalf("report under costly rules: %v", err)
+	}
+	found := 0
+	for _, f := range report {
+		if f.Rule != nil && strings.HasPrefix(*f.Rule, "costly_") {
+			found++
+		}
+	}
+	if found == 0 {
+		t.Fatalf("the report does not say the costly rules were not checked: %+v", report)
 	}
 }

@@ -17,8 +17,8 @@ func NewValueService(db *DB) *ValueService { return &ValueService{db: db} }
 
 var _ hub.ValueService = (*ValueService)(nil)
 
-// MaxPageSize bounds one page of values.
-const MaxPageSize = 1000
+// MaxPageSize bounds one page of values (hub.MaxPageSize).
+const MaxPageSize = hub.MaxPageSize
 
 // visibleValues picks, for every key, the newest version the principal may
 // see: the policies let a department see its working copy and everybody

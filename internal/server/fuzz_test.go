@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -63,6 +66,55 @@ func FuzzAuthorizationHeader(f *testing.F) {
 		adminOnly(auth, quietLog(), http.NotFoundHandler()).ServeHTTP(w, r)
 		if w.Code != http.StatusUnauthorized {
 			t.Fatalf("/metrics with header %q: %d", h, w.Code)
+		}
+	})
+}
+
+// FuzzMultipartRequest: whatever the operations, the map and the names of
+// the file parts, a multipart request is never answered with a 5xx (a
+// panic in the mapping of files to variables was one), and a refused one
+// says BAD_USER_INPUT.
+func FuzzMultipartRequest(f *testing.F) {
+	ops := `{"query":"mutation($f: Upload!, $l: [Upload], $d: Int) { importValues(file: $f) { status } }","variables":{"f":null,"l":[null],"d":1}}`
+	for _, s := range [][3]string{
+		{ops, `{"0":["variables.f"]}`, "0"},
+		{ops, `{"0":["variables.d.x"]}`, "0"},
+		{ops, `{"0":["variables.l.0"],"1":["variables.l.1"]}`, "1"},
+		{ops, `{"0":["variables.l.-1"]}`, "0"},
+		{ops, `{"0":["variables.f.0.x"]}`, "0"},
+		{ops, `{"0":["variables"]}`, "0"},
+		{`{"query":"{ __typename }","variables":{"a":{"b":[[null]]}}}`, `{"0":["variables.a.b.0.0"]}`, "0"},
+		{`[` + ops + `]`, `{"0":["0.variables.f"]}`, "0"},
+		{`{"variables":7}`, `{"0":["variables.x"]}`, "0"},
+		{ops, `{"0":null}`, "0"},
+		{ops, `{"":["variables.f"]}`, ""},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	h := Handler(Config{Log: quietLog(), Catalogue: noCatalogue{}})
+	f.Fuzz(func(t *testing.T, operations, fileMap, key string) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("operations", operations)
+		_ = mw.WriteField("map", fileMap)
+		fw, _ := mw.CreateFormFile(key, "values.csv")
+		_, _ = fw.Write([]byte("indicator,region,period,value\n"))
+		_ = mw.Close()
+		r := httptest.NewRequest(http.MethodPost, "/graphql", &body)
+		r.Header.Set("Content-Type", mw.FormDataContentType())
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code >= 500 {
+			t.Fatalf("operations %q map %q key %q: %d %s", operations, fileMap, key, w.Code, w.Body.String())
+		}
+		var resp struct {
+			Errors []struct{ Extensions map[string]any }
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+			t.Fatalf("not JSON: %d %s", w.Code, w.Body.String())
+		}
+		if w.Code == http.StatusBadRequest && (len(resp.Errors) == 0 || resp.Errors[0].Extensions["code"] != hub.EINVALID) {
+			t.Fatalf("400 without BAD_USER_INPUT: %s", w.Body.String())
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -66,6 +67,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (clientAddress); empty: the peer address is the client.
 	TrustedProxies []netip.Prefix
+	// ImportLimits bound the files of importValues (zero fields:
+	// importer.DefaultLimits).
+	ImportLimits importer.Limits
 }
 
 // Handler returns the hub's HTTP handler.
@@ -97,7 +101,7 @@ func Handler(cfg Config) http.Handler {
 	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
-		res.Import = &importer.Importer{Submit: bulk}
+		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
 	}
 	gql := graph.NewHandler(res, cfg.Log, cfg.Limits)
 
@@ -142,7 +146,28 @@ func Handler(cfg Config) http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, cfg.Metrics, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, creds, mux)))
+	return requestLog(cfg.Log, cfg.Metrics, recoverPanics(cfg.Log, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, creds, mux))))
+}
+
+// recoverPanics is the last line at the HTTP edge: a panic anywhere below
+// (a bug: users' mistakes are refused with their own codes long before) is
+// logged with its stack and answered 500 with a GraphQL error INTERNAL,
+// instead of a dropped connection. http.ErrAbortHandler keeps its meaning.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			writeGraphQLError(w, http.StatusInternalServerError, hub.EINTERNAL, hub.ErrorMessage(nil))
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // MetricsHandler serves /metrics alone, without authentication, for a

@@ -13,6 +13,8 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -23,7 +25,18 @@ type Rule struct {
 	*hub.ValidationRule
 	left, right *vm.Program
 	keys        map[string]bool
+	// broken is why a stored rule does not compile (any more): it is not
+	// evaluated, and Eval says so.
+	broken error
 }
+
+// Functions are the functions a rule may call: arithmetic on numbers,
+// nothing that loops, builds strings or lists, or reads anything but its
+// arguments.
+var Functions = []string{"abs", "ceil", "floor", "round", "min", "max"}
+
+// MaxTextBytes bounds each of a rule's texts (they are in every finding).
+const MaxTextBytes = 2000
 
 // Compile checks a rule's definition and compiles its expressions. known
 // lists the indicator keys an expression may read (stored, not derived
@@ -46,6 +59,9 @@ func Compile(r *hub.ValidationRule, known []string) (*Rule, error) {
 	}
 	if strings.TrimSpace(r.TextZh) == "" || strings.TrimSpace(r.TextEn) == "" {
 		return nil, hub.Errorf(hub.EINVALID, "规则须有中英文说明 / a rule needs a Chinese and an English text")
+	}
+	if len(r.TextZh) > MaxTextBytes || len(r.TextEn) > MaxTextBytes {
+		return nil, hub.Errorf(hub.EINVALID, "规则说明过长（上限 %d 字节）/ a rule's text is longer than %d bytes", MaxTextBytes, MaxTextBytes)
 	}
 	env := make(map[string]any, len(known))
 	for _, k := range known {
@@ -70,6 +86,28 @@ func Compile(r *hub.ValidationRule, known []string) (*Rule, error) {
 	return out, nil
 }
 
+// CompileStored compiles a rule read from the database. A rule that does
+// not compile (stored before a bound existed, or against a catalogue that
+// changed) is returned anyway: its Eval fails with the reason, which the
+// caller reports as a finding rather than failing the submission.
+func CompileStored(r *hub.ValidationRule) *Rule {
+	out, err := Compile(r, r.Indicators)
+	if err != nil {
+		return &Rule{ValidationRule: r, broken: err}
+	}
+	return out
+}
+
+// FailureMessage says, Chinese first, that the rule could not be
+// evaluated and why.
+func (r *Rule) FailureMessage(err error) string {
+	why := hub.ErrorMessage(err)
+	if hub.ErrorCode(err) == hub.EINTERNAL {
+		why = firstLine(err.Error())
+	}
+	return fmt.Sprintf("规则 %s 无法计算，未检查 / rule %s could not be evaluated and was not checked: %s", r.Name, r.Name, why)
+}
+
 type identVisitor struct {
 	env  map[string]any
 	keys map[string]bool
@@ -83,13 +121,93 @@ func (v *identVisitor) Visit(n *ast.Node) {
 	}
 }
 
+// allowed is what a rule's syntax tree may hold: numbers, indicator keys,
+// arithmetic, comparisons and conditions, and calls of Functions. Its
+// evaluation then costs at most a few steps per node: no ranges (1..N),
+// loops (sum, map, filter …), strings (repeat) or lists.
+type allowed struct {
+	nodes int
+	bad   string
+}
+
+// Visit sees children before their parent: the last thing refused is
+// the outermost, which is what the message names.
+func (a *allowed) Visit(n *ast.Node) {
+	a.nodes++
+	switch v := (*n).(type) {
+	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.IdentifierNode:
+	case *ast.UnaryNode:
+		if !oneOf(v.Operator, "-", "+", "!", "not") {
+			a.bad = v.Operator
+		}
+	case *ast.BinaryNode:
+		if !oneOf(v.Operator, "+", "-", "*", "/", "%", "**", "^", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "and", "or") {
+			a.bad = v.Operator
+		}
+	case *ast.ConditionalNode:
+	case *ast.BuiltinNode:
+		if !oneOf(v.Name, Functions...) {
+			a.bad = v.Name + "()"
+		}
+	case *ast.CallNode:
+		id, ok := v.Callee.(*ast.IdentifierNode)
+		if !ok || !oneOf(id.Value, Functions...) {
+			a.bad = "()"
+			if ok {
+				a.bad = id.Value + "()"
+			}
+		}
+	case *ast.StringNode:
+		a.bad = fmt.Sprintf("%q", v.Value)
+	default:
+		a.bad = strings.TrimPrefix(fmt.Sprintf("%T", v), "*ast.")
+	}
+}
+
+func oneOf(s string, set ...string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
 func compileSide(side, src string, env map[string]any, keys map[string]bool) (*vm.Program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, hub.Errorf(hub.EINVALID, "%s 表达式为空 / the %s expression is empty", side, side)
 	}
+	if len(src) > hub.MaxRuleExpressionBytes {
+		return nil, hub.Errorf(hub.EINVALID, "%s 表达式过长（%d 字节，上限 %d）/ the %s expression is %d bytes, the limit is %d",
+			side, len(src), hub.MaxRuleExpressionBytes, side, len(src), hub.MaxRuleExpressionBytes)
+	}
+	// The syntax is checked before compiling: only arithmetic over
+	// indicator keys, and at most MaxRuleNodes nodes.
+	cfg := conf.CreateNew()
+	cfg.MaxNodes = hub.MaxRuleNodes
+	tree, err := parser.ParseWithConfig(src, cfg)
+	if err != nil {
+		return nil, hub.Errorf(hub.EINVALID, "%s 表达式无效（语法错误或超过 %d 个节点）/ invalid %s expression (a syntax error, or more than %d nodes): %s",
+			side, hub.MaxRuleNodes, side, hub.MaxRuleNodes, firstLine(err.Error()))
+	}
+	check := &allowed{}
+	ast.Walk(&tree.Node, check)
+	if check.nodes > hub.MaxRuleNodes {
+		return nil, hub.Errorf(hub.EINVALID, "%s 表达式过大（%d 个节点，上限 %d）/ the %s expression has %d nodes, the limit is %d",
+			side, check.nodes, hub.MaxRuleNodes, side, check.nodes, hub.MaxRuleNodes)
+	}
+	if check.bad != "" {
+		fns := strings.Join(Functions, " ")
+		return nil, hub.Errorf(hub.EINVALID, "%s 表达式不能使用 %s：规则只能用数字、指标、算术与比较运算和函数 %s / the %s expression may not use %s: rules use numbers, indicator keys, arithmetic and comparisons and the functions %s",
+			side, check.bad, fns, side, check.bad, fns)
+	}
 	// Compiling against the catalogue as the environment makes expr itself
 	// refuse unknown names; AsFloat64 refuses non-numeric expressions.
-	p, err := expr.Compile(src, expr.Env(env), expr.AsFloat64())
+	opts := []expr.Option{expr.Env(env), expr.AsFloat64(), expr.MaxNodes(hub.MaxRuleNodes), expr.DisableAllBuiltins()}
+	for _, fn := range Functions {
+		opts = append(opts, expr.EnableBuiltin(fn))
+	}
+	p, err := expr.Compile(src, opts...)
 	if err != nil {
 		return nil, hub.Errorf(hub.EINVALID, "%s 表达式无效（未知指标或语法错误）/ invalid %s expression (unknown indicator or syntax error): %s",
 			side, side, firstLine(err.Error()))
@@ -118,6 +236,9 @@ type Result struct {
 // Eval evaluates the rule on values (indicator key → value; nil or absent
 // is missing). Under NEVER_SKIP a missing value counts as 0.
 func (r *Rule) Eval(values map[string]*float64) (Result, error) {
+	if r.broken != nil {
+		return Result{}, r.broken
+	}
 	env := make(map[string]any, len(r.keys))
 	for k := range r.keys {
 		v := values[k]

@@ -3,6 +3,7 @@ package validation
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -98,5 +99,74 @@ func TestRule_MessageHasTextAndNumbers(t *testing.T) {
 		if !strings.Contains(m, want) {
 			t.Errorf("message %q lacks %q", m, want)
 		}
+	}
+}
+
+// TestCompile_RefusesCostlyExpressions: a rule is evaluated inside every
+// later submission of its region, so nothing that loops, builds strings or
+// lists, or is simply huge gets past Compile.
+func TestCompile_RefusesCostlyExpressions(t *testing.T) {
+	cases := map[string]string{
+		"nested sum over ranges": "minors_total + sum(1..999, sum(1..999, #))",
+		"repeat":                 `minors_total + len(repeat("x", 100000000))`,
+		"range":                  "minors_total + (1..100000000)[0]",
+		"range alone":            "minors_total * count(1..1000000, # > 0)",
+		"filter":                 "minors_total + len(filter(1..9, # > 1))",
+		"map":                    "minors_total + map([1, 2], # * 2)[0]",
+		"reduce":                 "minors_total + reduce(1..9, #acc + #)",
+		"array":                  "minors_total + [1, 2][0]",
+		"string":                 `minors_total + len("abc")`,
+		"let":                    "let x = minors_total; x * 2",
+		"member":                 "minors_total.x",
+		"in":                     "minors_total in [1, 2] ? 1 : 0",
+		"too long":               "minors_total" + strings.Repeat(" ", hub.MaxRuleExpressionBytes) + "+ 1",
+		"too many nodes":         "minors_total" + strings.Repeat("+1", 150),
+	}
+	for name, src := range cases {
+		start := time.Now()
+		_, err := Compile(rule(src, "<=", "population_total", 0, hub.SkipIfAnyMissing), catalogue)
+		if hub.ErrorCode(err) != hub.EINVALID {
+			t.Errorf("%s: %q compiled (%v)", name, src, err)
+		}
+		if took := time.Since(start); took > 50*time.Millisecond {
+			t.Errorf("%s: refused after %v", name, took)
+		}
+	}
+	long := rule("minors_total", "<=", "population_total", 0, hub.SkipIfAnyMissing)
+	long.TextZh = strings.Repeat("长", MaxTextBytes)
+	if _, err := Compile(long, catalogue); hub.ErrorCode(err) != hub.EINVALID {
+		t.Errorf("a text of %d bytes: %v", len(long.TextZh), err)
+	}
+}
+
+func TestCompile_AllowsArithmeticOverIndicators(t *testing.T) {
+	for _, src := range []string{
+		"minors_total / population_total * 100",
+		"abs(minors_total - minors_share) + max(1, 2) - min(hope_rooms, 3)",
+		"round(minors_total) + floor(population_total) + ceil(hope_rooms) ** 2",
+		"minors_total > 0 && population_total > 0 ? minors_total / population_total : 0",
+		"-minors_total + +hope_rooms",
+		"minors_total" + strings.Repeat("+1", 90),
+	} {
+		if _, err := Compile(rule(src, "<=", "population_total", 0, hub.SkipIfAnyMissing), catalogue); err != nil {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+}
+
+// TestCompileStored_ABrokenRuleFailsAtEvaluationWithAReason: a stored rule
+// that does not compile under today's bounds is never run; its Eval fails
+// at once with a message for a finding.
+func TestCompileStored_ABrokenRuleFailsAtEvaluationWithAReason(t *testing.T) {
+	stored := rule(`minors_total + len(repeat("x", 100000000))`, "<=", "population_total", 0, hub.SkipIfAnyMissing)
+	stored.Name, stored.Indicators = "costly", []string{"minors_total", "population_total"}
+	r := CompileStored(stored)
+	start := time.Now()
+	_, err := r.Eval(map[string]*float64{"minors_total": f(1), "population_total": f(2)})
+	if err == nil || time.Since(start) > 50*time.Millisecond {
+		t.Fatalf("broken rule evaluated: %v after %v", err, time.Since(start))
+	}
+	if msg := r.FailureMessage(err); !strings.Contains(msg, "costly") || !strings.Contains(msg, "无法计算") || !strings.Contains(msg, "len()") {
+		t.Errorf("failure message %q", msg)
 	}
 }

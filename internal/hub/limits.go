@@ -1,0 +1,41 @@
+package hub
+
+// Bounds of what one request may ask for. They are checked before any SQL
+// runs (graph's argument bounds for the API; the services check the ones
+// they own again), and a request over a bound is refused with EINVALID
+// naming the argument and the bound, never answered slowly.
+const (
+	// MaxPageSize is the largest page of a paged list (first: 1–1000 of
+	// dataValues and auditLog).
+	MaxPageSize = 1000
+	// MaxRegionsPerQuery bounds the regions of one trend or
+	// protectionProfile: every region is a series (a chart shows a few;
+	// a province has about 140 counties).
+	MaxRegionsPerQuery = 200
+	// MaxIDsPerRequest bounds the value ids of one transition, publish or
+	// setReleasable.
+	MaxIDsPerRequest = 1000
+	// MaxFilterValues bounds each list of a filter (DataValueFilter,
+	// AuditFilter): indicators, regions, periods, statuses, departments,
+	// protections, actors, actions.
+	MaxFilterValues = 1000
+	// MaxSubmitValues bounds the inputs of one submitValues; larger loads
+	// go through importValues or hub import, which stream.
+	MaxSubmitValues = 5000
+	// MaxListArgument bounds any other list argument of the API.
+	MaxListArgument = 1000
+)
+
+// Bounds of validation rules: what a coordinator can write is evaluated
+// inside every later submission of its region, so its cost is bounded when
+// it is created (expressions are arithmetic over indicator keys, without
+// loops, strings or ranges) and the number of rules per scope is too.
+const (
+	// MaxRuleExpressionBytes bounds each side of a rule.
+	MaxRuleExpressionBytes = 1000
+	// MaxRuleNodes bounds the syntax-tree nodes of each side of a rule.
+	MaxRuleNodes = 200
+	// MaxActiveRulesPerRegion bounds the active rules whose scope is one
+	// region (rules of the regions above apply too, each bounded alike).
+	MaxActiveRulesPerRegion = 100
+)
