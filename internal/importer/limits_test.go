@@ -135,7 +135,7 @@ func TestImport_ZipBombsAreRefusedWithBoundedMemory(t *testing.T) {
 		var err error
 		start := time.Now()
 		heap := peakHeap(func() {
-			_, err = im.Import(context.Background(), "bomb.xlsx", bytes.NewReader(c.data), int64(len(c.data)), Options{DryRun: true})
+			_, err = im.Import(limitsAnalyst(), "bomb.xlsx", bytes.NewReader(c.data), int64(len(c.data)), Options{DryRun: true})
 		})
 		took := time.Since(start)
 		t.Logf("%s bomb: %d KiB zipped, refused in %v, peak heap +%.1f MiB: %v", name, len(c.data)>>10, took, float64(heap)/(1<<20), err)
@@ -154,20 +154,20 @@ func TestImport_LimitsAreConfigurableAndCoverCSV(t *testing.T) {
 	csv := "indicator,region,period,value\n" + strings.Repeat("minors_total,370702,2022,1\n", 100)
 	small := Limits{MaxRows: 50, MaxBytes: 1 << 20}
 	im := &Importer{Submit: neverCalled{t}, Limits: small}
-	if _, err := im.Import(context.Background(), "v.csv", strings.NewReader(csv), int64(len(csv)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "50") {
+	if _, err := im.Import(limitsAnalyst(), "v.csv", strings.NewReader(csv), int64(len(csv)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "50") {
 		t.Errorf("101 lines with MaxRows 50: %v", err)
 	}
 	im.Limits = Limits{MaxRows: 1000, MaxBytes: 1000}
-	if _, err := im.Import(context.Background(), "v.csv", strings.NewReader(csv), int64(len(csv)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "1000 bytes") {
+	if _, err := im.Import(limitsAnalyst(), "v.csv", strings.NewReader(csv), int64(len(csv)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "1000 bytes") {
 		t.Errorf("%d bytes with MaxBytes 1000: %v", len(csv), err)
 	}
 	x := zipBomb(t, `<row><c t="inlineStr"><is><t>minors_total</t></is></c><c><v>370702</v></c><c><v>2022</v></c><c><v>1</v></c></row>`, 1<<20)
 	im.Limits = Limits{MaxRows: 1000, MaxBytes: 64 << 20}
-	if _, err := im.Import(context.Background(), "v.xlsx", bytes.NewReader(x), int64(len(x)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "1000") {
+	if _, err := im.Import(limitsAnalyst(), "v.xlsx", bytes.NewReader(x), int64(len(x)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "1000") {
 		t.Errorf("an XLSX sheet of ~10,000 rows with MaxRows 1000: %v", err)
 	}
 	im.Limits = Limits{MaxRows: 1 << 20, MaxBytes: 512 << 10}
-	if _, err := im.Import(context.Background(), "v.xlsx", bytes.NewReader(x), int64(len(x)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "524288 bytes") {
+	if _, err := im.Import(limitsAnalyst(), "v.xlsx", bytes.NewReader(x), int64(len(x)), Options{DryRun: true}); hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), "524288 bytes") {
 		t.Errorf("an XLSX sheet of 1 MiB with MaxBytes 512 KiB: %v", err)
 	}
 }
@@ -190,4 +190,12 @@ func TestCountRowTags_CountsTagsCutByChunks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// limitsAnalyst is a principal who may import: the bounds are checked for
+// those who get as far as reading the file.
+func limitsAnalyst() context.Context {
+	dept := "civil_affairs"
+	return hub.NewContext(context.Background(), &hub.Principal{Name: "t-analyst", Role: hub.Analyst, Department: &dept,
+		Region: "370700", RegionPath: "370700"})
 }
