@@ -356,7 +356,7 @@ type IndicatorResolver interface {
 	Department(ctx context.Context, objs []*hub.Indicator) ([]*hub.Department, error)
 }
 type MutationResolver interface {
-	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error)
+	SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*hub.SubmitResult, error)
 	ImportValues(ctx context.Context, file graphql.Upload, dryRun *bool) (*importer.Summary, error)
 	Transition(ctx context.Context, ids []string, to hub.Status, reason *string, expectedVersions []int) ([]*hub.DataValue, error)
 	ShareIndicators(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string, region *string) (bool, error)
@@ -4352,7 +4352,7 @@ func (ec *executionContext) fieldContext_ComparisonRow_qualifier(_ context.Conte
 	return graphql.NewScalarFieldContext("ComparisonRow", field, false, false, "Qualifier")
 }
 
-func (ec *executionContext) _Conflict_index(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _Conflict_index(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4375,7 +4375,7 @@ func (ec *executionContext) fieldContext_Conflict_index(_ context.Context, field
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Conflict_code(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _Conflict_code(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4398,7 +4398,7 @@ func (ec *executionContext) fieldContext_Conflict_code(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "String")
 }
 
-func (ec *executionContext) _Conflict_message(ctx context.Context, field graphql.CollectedField, obj *model.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _Conflict_message(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5050,7 +5050,7 @@ func (ec *executionContext) resolveBatch_Department_indicators(ctx context.Conte
 	)
 }
 
-func (ec *executionContext) _ImportConflict_row(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ImportConflict_row(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5073,7 +5073,7 @@ func (ec *executionContext) fieldContext_ImportConflict_row(_ context.Context, f
 	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ImportConflict_column(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ImportConflict_column(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5096,7 +5096,7 @@ func (ec *executionContext) fieldContext_ImportConflict_column(_ context.Context
 	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "String")
 }
 
-func (ec *executionContext) _ImportConflict_code(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ImportConflict_code(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5119,7 +5119,7 @@ func (ec *executionContext) fieldContext_ImportConflict_code(_ context.Context, 
 	return graphql.NewScalarFieldContext("ImportConflict", field, false, false, "String")
 }
 
-func (ec *executionContext) _ImportConflict_message(ctx context.Context, field graphql.CollectedField, obj *importer.Conflict) (ret graphql.Marshaler) {
+func (ec *executionContext) _ImportConflict_message(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5384,8 +5384,8 @@ func (ec *executionContext) _ImportSummary_conflicts(ctx context.Context, field 
 			return obj.Conflicts, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []importer.Conflict) graphql.Marshaler {
-			return ec.marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflictᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
+			return ec.marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5803,8 +5803,8 @@ func (ec *executionContext) _Mutation_submitValues(ctx context.Context, field gr
 			return ec.Resolvers.Mutation().SubmitValues(ctx, fc.Args["input"].([]*model.DataValueInput), fc.Args["dryRun"].(*bool))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.SubmitResult) graphql.Marshaler {
-			return ec.marshalNSubmitResult2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐSubmitResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.SubmitResult) graphql.Marshaler {
+			return ec.marshalNSubmitResult2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSubmitResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8349,7 +8349,7 @@ func (ec *executionContext) fieldContext_Share_createdBy(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Share", field, false, false, "String")
 }
 
-func (ec *executionContext) _SubmitResult_created(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubmitResult_created(ctx context.Context, field graphql.CollectedField, obj *hub.SubmitResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8372,7 +8372,7 @@ func (ec *executionContext) fieldContext_SubmitResult_created(_ context.Context,
 	return graphql.NewScalarFieldContext("SubmitResult", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SubmitResult_updated(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubmitResult_updated(ctx context.Context, field graphql.CollectedField, obj *hub.SubmitResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8395,7 +8395,7 @@ func (ec *executionContext) fieldContext_SubmitResult_updated(_ context.Context,
 	return graphql.NewScalarFieldContext("SubmitResult", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SubmitResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubmitResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *hub.SubmitResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8418,7 +8418,7 @@ func (ec *executionContext) fieldContext_SubmitResult_unchanged(_ context.Contex
 	return graphql.NewScalarFieldContext("SubmitResult", field, false, false, "Int")
 }
 
-func (ec *executionContext) _SubmitResult_conflicts(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubmitResult_conflicts(ctx context.Context, field graphql.CollectedField, obj *hub.SubmitResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8430,8 +8430,8 @@ func (ec *executionContext) _SubmitResult_conflicts(ctx context.Context, field g
 			return obj.Conflicts, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Conflict) graphql.Marshaler {
-			return ec.marshalNConflict2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐConflictᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
+			return ec.marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8450,7 +8450,7 @@ func (ec *executionContext) fieldContext_SubmitResult_conflicts(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _SubmitResult_values(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubmitResult_values(ctx context.Context, field graphql.CollectedField, obj *hub.SubmitResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -8482,7 +8482,7 @@ func (ec *executionContext) fieldContext_SubmitResult_values(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SubmitResult_warnings(ctx context.Context, field graphql.CollectedField, obj *model.SubmitResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubmitResult_warnings(ctx context.Context, field graphql.CollectedField, obj *hub.SubmitResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11319,7 +11319,7 @@ func (ec *executionContext) _ComparisonRow(ctx context.Context, sel ast.Selectio
 
 var conflictImplementors = []string{"Conflict"}
 
-func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *model.Conflict) graphql.Marshaler {
+func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *hub.Conflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -11587,7 +11587,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 
 var importConflictImplementors = []string{"ImportConflict"}
 
-func (ec *executionContext) _ImportConflict(ctx context.Context, sel ast.SelectionSet, obj *importer.Conflict) graphql.Marshaler {
+func (ec *executionContext) _ImportConflict(ctx context.Context, sel ast.SelectionSet, obj *hub.Conflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, importConflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -12567,7 +12567,7 @@ func (ec *executionContext) _Share(ctx context.Context, sel ast.SelectionSet, ob
 
 var submitResultImplementors = []string{"SubmitResult"}
 
-func (ec *executionContext) _SubmitResult(ctx context.Context, sel ast.SelectionSet, obj *model.SubmitResult) graphql.Marshaler {
+func (ec *executionContext) _SubmitResult(ctx context.Context, sel ast.SelectionSet, obj *hub.SubmitResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, submitResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -13374,11 +13374,15 @@ func (ec *executionContext) marshalNComparisonRow2ᚖgithubᚗcomᚋsixprotᚋhu
 	return ec._ComparisonRow(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Conflict) graphql.Marshaler {
+func (ec *executionContext) marshalNConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx context.Context, sel ast.SelectionSet, v hub.Conflict) graphql.Marshaler {
+	return ec._Conflict(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNConflict2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐConflict(ctx, sel, v[i])
+		return ec.marshalNConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13388,14 +13392,6 @@ func (ec *executionContext) marshalNConflict2ᚕᚖgithubᚗcomᚋsixprotᚋhub�
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNConflict2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐConflict(ctx context.Context, sel ast.SelectionSet, v *model.Conflict) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Conflict!")
-		return graphql.Null
-	}
-	return ec._Conflict(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDataValue2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.DataValue) graphql.Marshaler {
@@ -13575,15 +13571,15 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
-func (ec *executionContext) marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflict(ctx context.Context, sel ast.SelectionSet, v importer.Conflict) graphql.Marshaler {
+func (ec *executionContext) marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx context.Context, sel ast.SelectionSet, v hub.Conflict) graphql.Marshaler {
 	return ec._ImportConflict(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []importer.Conflict) graphql.Marshaler {
+func (ec *executionContext) marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋimporterᚐConflict(ctx, sel, v[i])
+		return ec.marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -13932,7 +13928,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNSubmitResult2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐSubmitResult(ctx context.Context, sel ast.SelectionSet, v *model.SubmitResult) graphql.Marshaler {
+func (ec *executionContext) marshalNSubmitResult2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSubmitResult(ctx context.Context, sel ast.SelectionSet, v *hub.SubmitResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SubmitResult!")
 		return graphql.Null

@@ -45,7 +45,7 @@ func (r *indicatorResolver) Department(ctx context.Context, objs []*hub.Indicato
 }
 
 // SubmitValues is the resolver for the submitValues field.
-func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*model.SubmitResult, error) {
+func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.DataValueInput, dryRun *bool) (*hub.SubmitResult, error) {
 	vals := make([]hub.ValueInput, len(input))
 	for i, v := range input {
 		vals[i] = hub.ValueInput{Indicator: v.Indicator, Region: v.Region, Period: v.Period, Value: v.Value,
@@ -54,22 +54,7 @@ func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.Data
 			vals[i].Qualifier = *v.Qualifier
 		}
 	}
-	res, err := r.Submit.SubmitValues(ctx, vals, dryRun != nil && *dryRun)
-	if err != nil {
-		return nil, err
-	}
-	out := &model.SubmitResult{Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
-		Values: res.Values, Conflicts: []*model.Conflict{}, Warnings: res.Warnings}
-	if out.Values == nil {
-		out.Values = []*hub.DataValue{}
-	}
-	if out.Warnings == nil {
-		out.Warnings = []*hub.ValidationFinding{}
-	}
-	for _, c := range res.Conflicts {
-		out.Conflicts = append(out.Conflicts, &model.Conflict{Index: c.Index, Code: c.Code, Message: c.Message})
-	}
-	return out, nil
+	return r.Submit.SubmitValues(ctx, vals, dryRun != nil && *dryRun)
 }
 
 // ImportValues is the resolver for the importValues field.

@@ -39,12 +39,6 @@ type AuditEntry struct {
 	Detail    *string        `json:"detail,omitempty"`
 }
 
-type Conflict struct {
-	Index   int    `json:"index"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 type DataValueConnection struct {
 	Edges      []*DataValueEdge `json:"edges"`
 	PageInfo   *PageInfo        `json:"pageInfo"`
@@ -86,16 +80,6 @@ type PageInfo struct {
 }
 
 type Query struct {
-}
-
-type SubmitResult struct {
-	Created   int              `json:"created"`
-	Updated   int              `json:"updated"`
-	Unchanged int              `json:"unchanged"`
-	Conflicts []*Conflict      `json:"conflicts"`
-	Values    []*hub.DataValue `json:"values"`
-	// WARN 规则违反 / WARN rules the values violate (BLOCK ones are conflicts with code VALIDATION)
-	Warnings []*hub.ValidationFinding `json:"warnings"`
 }
 
 type ValidationRuleInput struct {

@@ -49,19 +49,27 @@ func EntryBlockedBy(p *hub.Principal) error {
 // WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
 // from entering values of ind for region, or nil when the rules allow it.
 func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {
+	_, err := WriteRefusal(p, ind, region)
+	return err
+}
+
+// WriteRefusal is WriteBlockedBy with the part of an input the refusal is
+// about: the indicator (another department's, or derived: BAD_USER_INPUT,
+// whoever asks) or the region (outside p's).
+func WriteRefusal(p *hub.Principal, ind *hub.Indicator, region *hub.Region) (hub.ValueField, error) {
 	if err := EntryBlockedBy(p); err != nil {
-		return err
+		return hub.FieldIndicator, err
 	}
 	switch {
 	case ind.DepartmentCode != dept(p):
-		return forbidden("%s 部门的分析员不能录入 %s 部门的指标 %s / %s analysts may not write indicators of %s (%s)",
+		return hub.FieldIndicator, forbidden("%s 部门的分析员不能录入 %s 部门的指标 %s / %s analysts may not write indicators of %s (%s)",
 			dept(p), ind.DepartmentCode, ind.Key, dept(p), ind.DepartmentCode, ind.Key)
 	case !InScope(p, region.Path):
-		return forbidden("%s（%s）不在您的地区 %s 范围内 / %s is outside your region %s", region.Name, region.Code, p.Region, region.Code, p.Region)
+		return hub.FieldRegion, forbidden("%s（%s）不在您的地区 %s 范围内 / %s is outside your region %s", region.Name, region.Code, p.Region, region.Code, p.Region)
 	case ind.Formula != nil:
-		return hub.Errorf(hub.EINVALID, "%s 是计算指标（%s），不能录入 / %s is derived (%s) and cannot be entered", ind.Key, *ind.Formula, ind.Key, *ind.Formula)
+		return hub.FieldIndicator, hub.Errorf(hub.EINVALID, "%s 是计算指标（%s），不能录入 / %s is derived (%s) and cannot be entered", ind.Key, *ind.Formula, ind.Key, *ind.Formula)
 	}
-	return nil
+	return "", nil
 }
 
 // readBlockedBy returns the rule that keeps f.Principal from reading the

@@ -2,7 +2,7 @@ package hub
 
 import "context"
 
-// ValueField names the part of a ValueInput a batch conflict is about, so that
+// ValueField names the part of a ValueInput a conflict is about, so that
 // an import can point at a spreadsheet column.
 type ValueField string
 
@@ -17,33 +17,19 @@ const (
 	FieldComment   ValueField = "comment"
 )
 
-// BatchConflict says why input Index of a batch was refused and which
-// field the refusal is about.
-type BatchConflict struct {
-	Index   int
-	Field   ValueField
-	Code    string
-	Message string
-}
-
-// BatchResult counts what a batch did (or would do).
-type BatchResult struct {
-	Created, Updated, Unchanged int
-	Conflicts                   []BatchConflict
-	// Warnings are WARN rule violations (from Validate).
-	Warnings []*ValidationFinding
-}
-
 // BatchWriter checks and writes batches of values inside the transaction
-// of a BulkSubmitService.
+// of a BulkSubmitService, with the pipeline of SubmitValues.
 type BatchWriter interface {
-	WriteBatch(ctx context.Context, batch []ValueInput) (*BatchResult, error)
+	// Write checks batch and, while no conflict has been seen in the
+	// transaction, writes it. at[i] is the caller's number for batch[i]
+	// (an import's row), the Index of its conflicts. A batch holds a key
+	// (indicator, region, period) at most once.
+	Write(ctx context.Context, batch []ValueInput, at []int) (*SubmitResult, error)
 	// Validate applies the validation rules, as SubmitValues does, to
 	// every value written through the writer, once all batches are in (a
-	// rule may read indicators of different batches). Conflicts' Index
-	// counts inputs across all batches from 0; a BLOCK violation is a
-	// conflict (VALIDATION) and the transaction will roll back.
-	Validate(ctx context.Context) (*BatchResult, error)
+	// rule may read indicators of different batches). A BLOCK violation
+	// is a conflict (VALIDATION) and the transaction will roll back.
+	Validate(ctx context.Context) (*SubmitResult, error)
 }
 
 // BulkSubmitService writes many values in one transaction, batch by batch,

@@ -19,18 +19,27 @@ type ValueInput struct {
 	ExpectedVersion *int
 }
 
-// SubmitConflict says why input Index was refused.
-type SubmitConflict struct {
+// Conflict says why one input was refused, on every write path: Index is
+// the input's number as the caller gave it (its position in submitValues;
+// an import numbers its inputs by row and moves the number to Row), Field
+// the part of the input the refusal is about, which an import shows as
+// Column (letter and header).
+type Conflict struct {
 	Index   int
+	Row     int
+	Column  string
+	Field   ValueField
 	Code    string
 	Message string
 }
 
-// SubmitOutcome counts what a submission did (or would do, on a dry run).
-type SubmitOutcome struct {
+// SubmitResult counts what a submission or a batch of an import did (or
+// would do, on a dry run).
+type SubmitResult struct {
 	Created, Updated, Unchanged int
-	Conflicts                   []SubmitConflict
-	Values                      []*DataValue
+	Conflicts                   []Conflict
+	// Values are the values written, in input order (submitValues only).
+	Values []*DataValue
 	// Warnings are the WARN rules the submitted values violate, evaluated
 	// with the values already stored; BLOCK rules violated are conflicts
 	// with code EVALIDATION.
@@ -39,7 +48,7 @@ type SubmitOutcome struct {
 
 // SubmitService writes values, all or nothing.
 type SubmitService interface {
-	SubmitValues(ctx context.Context, in []ValueInput, dryRun bool) (*SubmitOutcome, error)
+	SubmitValues(ctx context.Context, in []ValueInput, dryRun bool) (*SubmitResult, error)
 }
 
 // CheckValue checks v against the indicator's value type: counts are
@@ -81,4 +90,13 @@ func CheckPeriod(ind *Indicator, period string) error {
 	return nil
 }
 
-func (c SubmitConflict) String() string { return fmt.Sprintf("#%d %s: %s", c.Index, c.Code, c.Message) }
+func (c Conflict) String() string {
+	if c.Row == 0 {
+		return fmt.Sprintf("#%d %s: %s", c.Index, c.Code, c.Message)
+	}
+	col := c.Column
+	if col == "" {
+		col = "-"
+	}
+	return fmt.Sprintf("第 %d 行 / row %d, 列 / column %s: %s %s", c.Row, c.Row, col, c.Code, c.Message)
+}

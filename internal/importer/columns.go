@@ -139,6 +139,18 @@ func (l *layout) column(f hub.ValueField) string {
 	return fmt.Sprintf("%s（%s）", colName(i), l.header[f])
 }
 
+// conflict is err at row, in the column of f.
+func (l *layout) conflict(row int, f hub.ValueField, err error) hub.Conflict {
+	return l.atRow(hub.Conflict{Index: row, Field: f, Code: hub.ErrorCode(err), Message: hub.ErrorMessage(err)})
+}
+
+// atRow places a conflict of the write pipeline, which numbers the
+// import's inputs by row, at its Row and Column.
+func (l *layout) atRow(c hub.Conflict) hub.Conflict {
+	c.Row, c.Index, c.Column = c.Index, 0, l.column(c.Field)
+	return c
+}
+
 func (l *layout) cell(cells []string, f hub.ValueField) string {
 	i, ok := l.index[f]
 	if !ok || i >= len(cells) {
@@ -196,11 +208,13 @@ func QualifierLabel(q hub.Qualifier) string {
 	return "精确"
 }
 
-func parseQualifier(s string) (hub.Qualifier, error) {
+// qualifierOf reads a qualifier cell in any of its spellings; another word
+// is passed on as it is, for the write pipeline's check to refuse.
+func qualifierOf(s string) hub.Qualifier {
 	if q, ok := qualifiers[strings.ToLower(s)]; ok {
-		return q, nil
+		return q
 	}
-	return "", hub.Errorf(hub.EINVALID, "无效的限定“%s”：应为 精确、至少 或 约 / invalid qualifier %q: EXACT, AT_LEAST or APPROX", s, s)
+	return hub.Qualifier(s)
 }
 
 func parseVersion(s string) (*int, error) {

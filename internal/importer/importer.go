@@ -89,23 +89,6 @@ type Options struct {
 	Progress func(rows int, done, total int64)
 }
 
-// Conflict is a refused row: its number as the spreadsheet shows it, the
-// column (letter and header) and why.
-type Conflict struct {
-	Row     int
-	Column  string
-	Code    string
-	Message string
-}
-
-func (c Conflict) String() string {
-	col := c.Column
-	if col == "" {
-		col = "-"
-	}
-	return fmt.Sprintf("第 %d 行 / row %d, 列 / column %s: %s %s", c.Row, c.Row, col, c.Code, c.Message)
-}
-
 // Status says what became of an import.
 type Status string
 
@@ -134,16 +117,16 @@ type Summary struct {
 	Unchanged int
 	// Ignored counts empty rows and rows without a value.
 	Ignored int
-	// Conflicts lists at most MaxListedConflicts conflicts, in row order;
-	// ConflictCount counts them all.
-	Conflicts     []Conflict
+	// Conflicts lists at most MaxListedConflicts conflicts, in row order,
+	// by Row and Column; ConflictCount counts them all.
+	Conflicts     []hub.Conflict
 	ConflictCount int
 	// Warnings are the WARN validation rules the file's values violate
 	// (at most MaxListedConflicts).
 	Warnings []*hub.ValidationFinding
 }
 
-func (s *Summary) addConflict(c Conflict) {
+func (s *Summary) addConflict(c hub.Conflict) {
 	s.ConflictCount++
 	if len(s.Conflicts) < MaxListedConflicts {
 		s.Conflicts = append(s.Conflicts, c)
@@ -221,7 +204,7 @@ func (im *Importer) Import(ctx context.Context, name string, r io.ReaderAt, size
 	if err != nil {
 		return nil, err
 	}
-	sum := &Summary{File: filepath.Base(name), Format: "CSV", Conflicts: []Conflict{}, Warnings: []*hub.ValidationFinding{}}
+	sum := &Summary{File: filepath.Base(name), Format: "CSV", Conflicts: []hub.Conflict{}, Warnings: []*hub.ValidationFinding{}}
 	switch t := rr.(type) {
 	case *CSVReader:
 		sum.Encoding = t.Encoding()
@@ -246,11 +229,6 @@ func (im *Importer) ImportReader(ctx context.Context, name string, r io.Reader, 
 		ra, size = bytes.NewReader(data), int64(len(data))
 	}
 	return im.Import(ctx, name, ra, size, opts)
-}
-
-type pending struct {
-	row int
-	in  hub.ValueInput
 }
 
 // ImportRows imports the rows of rr into sum. Rows beyond im.Limits.MaxRows
@@ -278,22 +256,16 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 		return nil, hub.Errorf(hub.EINVALID, "第 %d 行：工作表有合并单元格（%s），合并后只有一个单元格有值；请取消合并并填满每一行 / row %d: the sheet has merged cells (%s); only one cell of a merged range holds the value: unmerge and fill every row",
 			first, strings.Join(x.Merged(), ", "), first, strings.Join(x.Merged(), ", "))
 	}
+	// The pipeline numbers the file's inputs by row (hub.BatchWriter's at).
 	seen := map[hub.ValueKey]int{}
-	// rowOf[i] is the row of the i-th input sent, for Validate's conflicts.
-	var rowOf []int32
-	batch := make([]pending, 0, size)
-	inputs := make([]hub.ValueInput, 0, size)
+	batch := make([]hub.ValueInput, 0, size)
+	rows := make([]int, 0, size)
 	committed, err := im.Submit.SubmitBulk(ctx, opts.DryRun, func(w hub.BatchWriter) error {
 		flush := func() error {
 			if len(batch) == 0 {
 				return nil
 			}
-			inputs = inputs[:0]
-			for _, p := range batch {
-				inputs = append(inputs, p.in)
-				rowOf = append(rowOf, int32(p.row))
-			}
-			res, err := w.WriteBatch(ctx, inputs)
+			res, err := w.Write(ctx, batch, rows)
 			if err != nil {
 				return err
 			}
@@ -301,9 +273,9 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 			sum.Updated += res.Updated
 			sum.Unchanged += res.Unchanged
 			for _, c := range res.Conflicts {
-				sum.addConflict(Conflict{Row: batch[c.Index].row, Column: lay.column(c.Field), Code: c.Code, Message: c.Message})
+				sum.addConflict(lay.atRow(c))
 			}
-			batch = batch[:0]
+			batch, rows = batch[:0], rows[:0]
 			if opts.Progress != nil {
 				done, total := rr.Progress()
 				opts.Progress(sum.Rows, done, total)
@@ -329,12 +301,12 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 			}
 			k := hub.ValueKey{Indicator: in.Indicator, Period: in.Period, Region: in.Region}
 			if first, dup := seen[k]; dup {
-				sum.addConflict(Conflict{Row: row.Num, Column: lay.column(hub.FieldIndicator), Code: hub.EINVALID,
-					Message: fmt.Sprintf("与第 %d 行重复（同一指标、地区、期间）/ duplicates row %d (same indicator, region and period)", first, first)})
+				sum.addConflict(lay.conflict(row.Num, hub.FieldIndicator, hub.Errorf(hub.EINVALID,
+					"与第 %d 行重复（同一指标、地区、期间）/ duplicates row %d (same indicator, region and period)", first, first)))
 				continue
 			}
 			seen[k] = row.Num
-			batch = append(batch, pending{row: row.Num, in: in})
+			batch, rows = append(batch, in), append(rows, row.Num)
 			if len(batch) == size {
 				if err := flush(); err != nil {
 					return err
@@ -350,7 +322,7 @@ func (im *Importer) ImportRows(ctx context.Context, rr RowReader, sum *Summary, 
 				return err
 			}
 			for _, c := range res.Conflicts {
-				sum.addConflict(Conflict{Row: int(rowOf[c.Index]), Column: lay.column(c.Field), Code: c.Code, Message: c.Message})
+				sum.addConflict(lay.atRow(c))
 			}
 			sum.Warnings = append(sum.Warnings, res.Warnings[:min(len(res.Warnings), MaxListedConflicts)]...)
 		}
@@ -392,7 +364,7 @@ func parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInput, bool) {
 		if f == "" {
 			continue // a column the import does not read
 		}
-		sum.addConflict(Conflict{Row: row.Num, Column: lay.column(f), Code: hub.ErrorCode(p), Message: hub.ErrorMessage(p)})
+		sum.addConflict(lay.conflict(row.Num, f, p))
 		ok = false
 	}
 	if !ok {
@@ -405,7 +377,7 @@ func parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInput, bool) {
 		return in, false
 	}
 	conflict := func(f hub.ValueField, err error) {
-		sum.addConflict(Conflict{Row: row.Num, Column: lay.column(f), Code: hub.ErrorCode(err), Message: hub.ErrorMessage(err)})
+		sum.addConflict(lay.conflict(row.Num, f, err))
 		ok = false
 	}
 	in.Indicator = lay.cell(row.Cells, hub.FieldIndicator)
@@ -423,9 +395,7 @@ func parseRow(row *Row, lay *layout, sum *Summary) (hub.ValueInput, bool) {
 	if in.Value, err = parseValue(valueCell); err != nil {
 		conflict(hub.FieldValue, err)
 	}
-	if in.Qualifier, err = parseQualifier(lay.cell(row.Cells, hub.FieldQualifier)); err != nil {
-		conflict(hub.FieldQualifier, err)
-	}
+	in.Qualifier = qualifierOf(lay.cell(row.Cells, hub.FieldQualifier))
 	if in.ExpectedVersion, err = parseVersion(lay.cell(row.Cells, hub.FieldVersion)); err != nil {
 		conflict(hub.FieldVersion, err)
 	}
@@ -444,7 +414,7 @@ func fieldAt(lay *layout, col int) hub.ValueField {
 	return ""
 }
 
-func sortConflicts(cs []Conflict) {
+func sortConflicts(cs []hub.Conflict) {
 	// Parse conflicts are found before the batch of their row is written,
 	// so the list is nearly sorted: an insertion sort is enough.
 	for i := 1; i < len(cs); i++ {

@@ -31,10 +31,10 @@ func TestSubmitBulk_UpdatesDraftsAndCorrectsReleasedValuesLikeSubmitValues(t *te
 		{Indicator: "minors_total", Region: apprRegion, Period: apprPeriod, Value: f(2), ExpectedVersion: &apprVersion},
 		{Indicator: "minors_total", Region: "370702", Period: "2031", Value: nil},
 	}
-	var res *hub.BatchResult
+	var res *hub.SubmitResult
 	committed, err := sub.SubmitBulk(analyst, false, func(w hub.BatchWriter) error {
 		var err error
-		res, err = w.WriteBatch(analyst, in)
+		res, err = w.Write(analyst, in, []int{0, 1, 2})
 		return err
 	})
 	if err != nil || !committed || res.Created != 1 || res.Updated != 2 || len(res.Conflicts) != 0 {
@@ -54,7 +54,7 @@ AND (is_head AND status = 'DRAFT' AND version = $3 AND value = 2 OR NOT is_head 
 	// The same batch again changes nothing; a stale version is a conflict.
 	committed, err = sub.SubmitBulk(analyst, false, func(w hub.BatchWriter) error {
 		in[1].ExpectedVersion = nil
-		res, err = w.WriteBatch(analyst, in)
+		res, err = w.Write(analyst, in, []int{0, 1, 2})
 		return err
 	})
 	if err != nil || !committed || res.Unchanged != 3 {
@@ -62,7 +62,7 @@ AND (is_head AND status = 'DRAFT' AND version = $3 AND value = 2 OR NOT is_head 
 	}
 	committed, _ = sub.SubmitBulk(analyst, false, func(w hub.BatchWriter) error {
 		in[1].ExpectedVersion, in[1].Value = &apprVersion, f(3)
-		res, err = w.WriteBatch(analyst, in)
+		res, err = w.Write(analyst, in, []int{0, 1, 2})
 		return err
 	})
 	if committed || len(res.Conflicts) != 1 || res.Conflicts[0].Code != hub.ECONFLICT || res.Conflicts[0].Field != hub.FieldVersion {
@@ -78,7 +78,7 @@ func TestSubmitBulk_NonAnalystsAreForbidden(t *testing.T) {
 		called := false
 		committed, err := sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
 			called = true
-			_, err := w.WriteBatch(ctx, []hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2031", Value: f(1)}})
+			_, err := w.Write(ctx, []hub.ValueInput{{Indicator: "minors_total", Region: "370702", Period: "2031", Value: f(1)}}, []int{0})
 			return err
 		})
 		// A role that never enters values is refused as a whole, before
@@ -98,7 +98,7 @@ func TestSubmitBulk_ConcurrentCreationOfTheSameValueIsAConflict(t *testing.T) {
 	first := make(chan error, 1)
 	go func() {
 		_, err := sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
-			_, err := w.WriteBatch(ctx, in)
+			_, err := w.Write(ctx, in, []int{0})
 			close(written)
 			<-release
 			return err
@@ -106,13 +106,20 @@ func TestSubmitBulk_ConcurrentCreationOfTheSameValueIsAConflict(t *testing.T) {
 		first <- err
 	}()
 	<-written
-	second := make(chan error, 1)
+	type outcome struct {
+		committed bool
+		res       *hub.SubmitResult
+		err       error
+	}
+	second := make(chan outcome, 1)
 	go func() {
-		_, err := sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
-			_, err := w.WriteBatch(ctx, in)
+		var o outcome
+		o.committed, o.err = sub.SubmitBulk(ctx, false, func(w hub.BatchWriter) error {
+			var err error
+			o.res, err = w.Write(ctx, in, []int{7})
 			return err
 		})
-		second <- err
+		second <- o
 	}()
 	// Release the first transaction once the second waits for its lock
 	// (on the head index); the second then collides with the committed row.
@@ -132,7 +139,10 @@ func TestSubmitBulk_ConcurrentCreationOfTheSameValueIsAConflict(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	if err := <-second; hub.ErrorCode(err) != hub.ECONFLICT {
-		t.Fatalf("second writer: %v, want CONFLICT", err)
+	// The collision is the conflict of the input (an import's row), and
+	// nothing of the second transaction is written.
+	if o := <-second; o.err != nil || o.committed || len(o.res.Conflicts) != 1 ||
+		o.res.Conflicts[0].Code != hub.ECONFLICT || o.res.Conflicts[0].Index != 7 {
+		t.Fatalf("second writer: %+v, want a CONFLICT at input 7 and no commit", o)
 	}
 }

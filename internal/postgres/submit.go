@@ -4,17 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
 // SubmitService writes values as the principal: the policies decide who
-// may insert and update; the service checks values and versions and
-// reports every refusal by input index.
+// may insert and update; the write pipeline (internal/entry, writer)
+// checks values and versions and reports every refusal by input.
 type SubmitService struct{ db *DB }
 
 // NewSubmitService returns the submit service on db (the hub_app pool).
@@ -32,66 +29,48 @@ var errRollback = errors.New("rollback")
 // same transaction: a BLOCK violation is a conflict (code VALIDATION),
 // WARN violations come back as warnings, on dry runs too.
 //
-// It runs set-based on the writer of SubmitBulk, so that the number of
-// statements does not grow with the number of inputs. A key that appears
-// more than once is written in input order, as if the inputs came one
-// after the other: its n-th occurrence goes into round n, and each round
-// is one batch (heads, inserts and updates in a statement each).
-func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitOutcome, error) {
-	if err := access.EntryBlockedBy(hub.PrincipalFrom(ctx)); err != nil {
-		return nil, err
-	}
-	res := &hub.SubmitOutcome{}
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		w := &batchWriter{tx: tx, source: source(ctx), regions: map[string]*hub.Region{}, rowwise: true}
-		if err := w.loadIndicators(ctx); err != nil {
-			return err
-		}
-		var written []writtenValue
+// It runs on the writer of SubmitBulk, so that the number of statements
+// does not grow with the number of inputs. A key that appears more than
+// once is written in input order, as if the inputs came one after the
+// other: its n-th occurrence goes into round n, and each round is one
+// batch of the writer.
+func (s *SubmitService) SubmitValues(ctx context.Context, in []hub.ValueInput, dryRun bool) (*hub.SubmitResult, error) {
+	res := &hub.SubmitResult{}
+	var written []writtenValue
+	_, err := s.write(ctx, dryRun, func(w *writer) error {
 		for _, round := range rounds(in) {
 			batch := make([]hub.ValueInput, len(round))
 			for j, i := range round {
 				batch[j] = in[i]
 			}
-			w.written = w.written[:0]
-			br, err := w.WriteBatch(ctx, batch)
+			br, wv, err := w.write(ctx, batch, round)
 			if err != nil {
 				return err
 			}
 			res.Created += br.Created
 			res.Updated += br.Updated
 			res.Unchanged += br.Unchanged
-			for _, c := range br.Conflicts {
-				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: round[c.Index], Code: c.Code, Message: c.Message})
-			}
-			for _, wv := range w.written {
-				written = append(written, writtenValue{i: round[wv.i], v: wv.v})
-			}
-			if w.aborted {
-				// A failed statement aborts the transaction: stop here.
-				break
-			}
+			res.Conflicts = append(res.Conflicts, br.Conflicts...)
+			written = append(written, wv...)
 		}
-		sort.SliceStable(res.Conflicts, func(a, b int) bool { return res.Conflicts[a].Index < res.Conflicts[b].Index })
-		sort.SliceStable(written, func(a, b int) bool { return written[a].i < written[b].i })
-		for _, wv := range written {
-			res.Values = append(res.Values, wv.v)
+		v, err := w.Validate(ctx)
+		if err != nil {
+			return err
 		}
-		if len(res.Conflicts) == 0 {
-			if err := validateSubmission(ctx, tx, in, w.regions, res); err != nil {
-				return err
-			}
-		}
-		if len(res.Conflicts) > 0 || dryRun {
-			return errRollback
-		}
+		res.Conflicts, res.Warnings = append(res.Conflicts, v.Conflicts...), v.Warnings
 		return nil
 	})
-	if err != nil && !errors.Is(err, errRollback) {
+	if err != nil {
 		return nil, fmt.Errorf("submit values: %w", err)
 	}
 	if len(res.Conflicts) > 0 {
-		res.Created, res.Updated, res.Values = 0, 0, nil
+		slices.SortStableFunc(res.Conflicts, func(a, b hub.Conflict) int { return a.Index - b.Index })
+		res.Created, res.Updated = 0, 0
+		return res, nil
+	}
+	slices.SortStableFunc(written, func(a, b writtenValue) int { return a.at - b.at })
+	for _, wv := range written {
+		res.Values = append(res.Values, wv.v)
 	}
 	return res, nil
 }
@@ -112,10 +91,6 @@ func rounds(in []hub.ValueInput) [][]int {
 	}
 	return out
 }
-
-func eqFloat(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
-
-func eqString(a, b *string) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 // source is data_values.source for a write through the channel of ctx:
 // "import" for imports, "api" otherwise.

@@ -358,9 +358,10 @@ type cell struct{ region, period string }
 // VALIDATION) at the first input the rule reads; WARN violations are
 // warnings.
 //
+// nums[i] is the caller's number for in[i], the Index of its conflicts.
 // known are the regions the writer has already read (their paths decide
 // which rules apply); others are looked up.
-func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, known map[string]*hub.Region, res *hub.SubmitOutcome) error {
+func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, nums []int, known map[string]*hub.Region, res *hub.SubmitResult) error {
 	if len(in) == 0 {
 		return nil
 	}
@@ -422,7 +423,7 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, kno
 				continue
 			}
 			if f.Severity == hub.Block {
-				res.Conflicts = append(res.Conflicts, hub.SubmitConflict{Index: i, Code: hub.EVALIDATION, Message: f.Message})
+				res.Conflicts = append(res.Conflicts, hub.Conflict{Index: nums[i], Field: hub.FieldValue, Code: hub.EVALIDATION, Message: f.Message})
 			} else {
 				res.Warnings = append(res.Warnings, f)
 			}
