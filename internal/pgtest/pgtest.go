@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sixprot/hub/internal/demo"
+	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/postgres"
 )
 
@@ -242,6 +243,17 @@ func (db *DB) OwnerConn(t testing.TB) *pgx.Conn { return connect(t, db.URL) }
 // AppConn opens a connection as hub_app, closed when t ends, for running
 // SQL under the policies as a request would.
 func (db *DB) AppConn(t testing.TB) *pgx.Conn { return connect(t, db.AppURL) }
+
+// SetPrincipal hands p to the policies for the rest of tx with the
+// statement every request runs first (postgres.PrincipalSettings), so
+// that SQL run by hand acts as a request of p would.
+func SetPrincipal(t testing.TB, tx pgx.Tx, p hub.Principal) {
+	t.Helper()
+	sql, args := postgres.PrincipalSettings(hub.NewContext(context.Background(), &p))
+	if _, err := tx.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("set principal %s: %v", p.Name, err)
+	}
+}
 
 func connect(t testing.TB, url string) *pgx.Conn {
 	t.Helper()
