@@ -182,15 +182,10 @@ func buildTemplate(ctx context.Context, server, name string, withDemo bool) erro
 		return err
 	}
 	defer db.Close()
-	m, err := postgres.NewMigrator(db)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
 	// Creating the cluster-wide role hub_app races between processes; the
 	// lock serialises the migrations of concurrent test packages.
 	err = postgres.WithAdvisoryLock(ctx, server, 0x5150_7465_7374, func() error {
-		_, err := m.Up(ctx)
+		_, err := postgres.Migrate(ctx, db)
 		return err
 	})
 	if err != nil {
