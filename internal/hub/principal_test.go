@@ -1,12 +1,25 @@
-package hub_test
+package hub
 
 import (
 	"context"
 	"errors"
 	"testing"
-
-	"github.com/sixprot/hub/internal/hub"
 )
+
+func TestSigned_RefusesNobodyWithTheOneWording(t *testing.T) {
+	p, err := Signed(context.Background())
+	if p != nil || !errors.Is(err, ErrNoPrincipal) || ErrorCode(err) != EUNAUTHENTICATED {
+		t.Fatalf("Signed(nobody) = %v, %v; want nil, ErrNoPrincipal (UNAUTHENTICATED)", p, err)
+	}
+	const want = "需要登录：请先登录或提供 Bearer 令牌 / authentication required: sign in or send Authorization: Bearer <token>"
+	if got := ErrorMessage(err); got != want {
+		t.Errorf("message = %q, want %q", got, want)
+	}
+	me := &Principal{Name: "a", RegionPath: "370700"}
+	if p, err := Signed(NewContext(context.Background(), me)); p != me || err != nil {
+		t.Errorf("Signed(a) = %v, %v; want a, nil", p, err)
+	}
+}
 
 func TestWithin_IsTheSubtreeTestOfLtreePaths(t *testing.T) {
 	for _, c := range []struct {
@@ -25,23 +38,8 @@ func TestWithin_IsTheSubtreeTestOfLtreePaths(t *testing.T) {
 		{"", "", true},
 		{"", "370700", false},
 	} {
-		if got := hub.Within(c.path, c.scope); got != c.want {
+		if got := Within(c.path, c.scope); got != c.want {
 			t.Errorf("Within(%q, %q) = %v, want %v", c.path, c.scope, got, c.want)
 		}
-	}
-}
-
-func TestSigned_RefusesNobodyWithTheOneWording(t *testing.T) {
-	p, err := hub.Signed(context.Background())
-	if p != nil || !errors.Is(err, hub.ErrNoPrincipal) || hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
-		t.Fatalf("Signed(nobody) = %v, %v; want nil, ErrNoPrincipal (UNAUTHENTICATED)", p, err)
-	}
-	const want = "需要登录：请先登录或提供 Bearer 令牌 / authentication required: sign in or send Authorization: Bearer <token>"
-	if got := hub.ErrorMessage(err); got != want {
-		t.Errorf("message = %q, want %q", got, want)
-	}
-	me := &hub.Principal{Name: "a", RegionPath: "370700"}
-	if p, err := hub.Signed(hub.NewContext(context.Background(), me)); p != me || err != nil {
-		t.Errorf("Signed(a) = %v, %v; want a, nil", p, err)
 	}
 }
