@@ -197,7 +197,7 @@ var submitIndicators = []string{"care_activities", "care_participants", "charity
 const submitFloor = `
 INSERT INTO data_values AS d (indicator_key, department_code, region_code, region_path, period, value, status,
                               version, source, updated_by)
-SELECT x.k, i.department_code, x.r, g.path, x.p, x.v, 'DRAFT', 1, 'api', current_setting('hub.user', true)
+SELECT x.k, i.department_code, x.r, g.path, x.p, x.v, 'DRAFT', 1, 'api', nullif(hub_user(), '')
 FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(k, r, p, v)
 JOIN indicators i ON i.key = x.k
 JOIN regions g ON g.code = x.r

@@ -117,5 +117,5 @@ func AuthError(ctx context.Context) error {
 	if err, ok := ctx.Value(authErrKey{}).(error); ok {
 		return err
 	}
-	return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录：请在 Authorization 头中提供 Bearer 令牌 / authentication required: send Authorization: Bearer <token>")
+	return hub.ErrNoPrincipal
 }

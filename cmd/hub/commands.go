@@ -264,11 +264,9 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	appURL := cfg.AppDatabaseURL
-	if appURL == "" {
-		if appURL, err = postgres.AppURL(cfg.DatabaseURL); err != nil {
-			return err
-		}
+	appURL, err := cfg.appURL()
+	if err != nil {
+		return err
 	}
 	maxConns, err := cfg.maxConns()
 	if err != nil {
@@ -461,12 +459,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer db.Close()
-	m, err := postgres.NewMigrator(db)
-	if err != nil {
-		return err
-	}
-	applied, err := m.Up(ctx)
-	m.Close()
+	applied, err := postgres.Migrate(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -61,11 +61,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	appURL := cfg.AppDatabaseURL
-	if appURL == "" {
-		if appURL, err = postgres.AppURL(cfg.DatabaseURL); err != nil {
-			return err
-		}
+	appURL, err := cfg.appURL()
+	if err != nil {
+		return err
 	}
 	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: 2})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
+	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
 )
 
@@ -159,6 +160,15 @@ func (c config) importLimits() (importer.Limits, error) {
 		return importer.Limits{}, usagef("--import-max-bytes / HUB_IMPORT_MAX_BYTES 需要正整数（字节）/ must be a whole number of bytes of at least 1, got %q", c.ImportMaxBytes)
 	}
 	return importer.Limits{MaxRows: rows, MaxBytes: size}, nil
+}
+
+// appURL is the URL requests connect with: --app-database-url, or the
+// owner's URL as hub_app (postgres.AppURL).
+func (c config) appURL() (string, error) {
+	if c.AppDatabaseURL != "" {
+		return c.AppDatabaseURL, nil
+	}
+	return postgres.AppURL(c.DatabaseURL)
 }
 
 // maxConns reads --db-max-conns: a number of connections from 1 to 1000.

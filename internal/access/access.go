@@ -10,16 +10,9 @@ package access
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/sixprot/hub/internal/hub"
 )
-
-// InScope reports whether the region with path lies in the subtree of the
-// principal's region.
-func InScope(p *hub.Principal, path string) bool {
-	return path == p.RegionPath || strings.HasPrefix(path, p.RegionPath+".")
-}
 
 func dept(p *hub.Principal) string {
 	if p.Department == nil {
@@ -39,7 +32,7 @@ func forbidden(format string, args ...any) *hub.Error {
 func EntryBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role != hub.Analyst:
 		return forbidden("%s 角色不能录入数据（含导入），只有部门分析员可以 / %s users may not enter values (nor import them); only department analysts can", p.Role, p.Role)
 	}
@@ -64,7 +57,7 @@ func WriteRefusal(p *hub.Principal, ind *hub.Indicator, region *hub.Region) (hub
 	case ind.DepartmentCode != dept(p):
 		return hub.FieldIndicator, forbidden("%s 部门的分析员不能录入 %s 部门的指标 %s / %s analysts may not write indicators of %s (%s)",
 			dept(p), ind.DepartmentCode, ind.Key, dept(p), ind.DepartmentCode, ind.Key)
-	case !InScope(p, region.Path):
+	case !hub.Within(region.Path, p.RegionPath):
 		return hub.FieldRegion, forbidden("%s（%s）不在您的地区 %s 范围内 / %s is outside your region %s", region.Name, region.Code, p.Region, region.Code, p.Region)
 	case ind.Formula != nil:
 		return hub.FieldIndicator, hub.Errorf(hub.EINVALID, "%s 是计算指标（%s），不能录入 / %s is derived (%s) and cannot be entered", ind.Key, *ind.Formula, ind.Key, *ind.Formula)
@@ -76,7 +69,7 @@ func WriteRefusal(p *hub.Principal, ind *hub.Indicator, region *hub.Region) (hub
 // value described by f, or "" when the rules allow it.
 func readBlockedBy(f *hub.ValueFacts) string {
 	p := f.Principal
-	if !InScope(p, f.Region.Path) {
+	if !hub.Within(f.Region.Path, p.RegionPath) {
 		return fmt.Sprintf("不在您的地区 %s 范围内 / outside your region %s", p.Region, p.Region)
 	}
 	if p.Role == hub.Media {
@@ -183,7 +176,7 @@ func ChangeBlockedBy(p *hub.Principal, department, path string) error {
 		return err
 	}
 	switch {
-	case !InScope(p, path):
+	case !hub.Within(path, p.RegionPath):
 		return forbidden("该数据不在您的地区 %s 范围内 / the value is outside your region %s", p.Region, p.Region)
 	case p.Role == hub.Analyst && department != dept(p):
 		return forbidden("%s 部门的分析员不能变更 %s 部门的数据 / %s analysts may not change values of %s", dept(p), department, dept(p), department)
@@ -197,7 +190,7 @@ func ChangeBlockedBy(p *hub.Principal, department, path string) error {
 func StatusChangeBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role != hub.Analyst && p.Role != hub.Coordinator:
 		return forbidden("%s 角色不能变更数据的状态 / %s users may not change the status of values", p.Role, p.Role)
 	}
@@ -212,10 +205,10 @@ func StatusChangeBlockedBy(p *hub.Principal) error {
 func ShareBlockedBy(p *hub.Principal, region *hub.Region) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role != hub.Coordinator && p.Role != hub.Admin:
 		return forbidden("只有协调员和管理员可以管理共享协议，%s 角色不能 / only coordinators and admins manage sharing agreements; %s users may not", p.Role, p.Role)
-	case !InScope(p, region.Path):
+	case !hub.Within(region.Path, p.RegionPath):
 		return forbidden("共享协议的地区 %s（%s）不在您的地区 %s 范围内 / the agreement's region %s is outside your region %s",
 			region.Name, region.Code, p.Region, region.Code, p.Region)
 	}
@@ -228,7 +221,7 @@ func ShareBlockedBy(p *hub.Principal, region *hub.Region) error {
 func PublicityBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role == hub.Analyst:
 		return forbidden("宣传统计供媒体、协调员、领导和管理员使用 / publicity statistics are for the media office, coordinators, leaders and admins")
 	}
@@ -240,7 +233,7 @@ func PublicityBlockedBy(p *hub.Principal) error {
 func PublishBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role != hub.Coordinator:
 		return forbidden("只有协调员（未保办）可以发布数据 / only coordinators publish values; %s users may not", p.Role)
 	}
@@ -254,7 +247,7 @@ func PublishBlockedBy(p *hub.Principal) error {
 func RuleManageBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role != hub.Admin && p.Role != hub.Coordinator:
 		return forbidden("只有管理员和协调员可以管理校验规则 / only admins and coordinators manage validation rules; %s users may not", p.Role)
 	}
@@ -269,7 +262,7 @@ func RuleManageBlockedBy(p *hub.Principal) error {
 func ValidationReportBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role == hub.Media:
 		return forbidden("媒体不能查看校验报告：媒体只能获取已发布的宣传统计 / the media office may not read the validation report; it receives published publicity statistics only")
 	}
@@ -282,7 +275,7 @@ func ValidationReportBlockedBy(p *hub.Principal) error {
 func TemplateBlockedBy(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录：请提供 Bearer 令牌 / authentication required: send Authorization: Bearer <token>")
+		return hub.ErrNoPrincipal
 	case p.Role == hub.Media:
 		return forbidden("媒体不录入数据，没有导入模板 / the media office enters no values, so it gets no import template")
 	}

@@ -52,16 +52,24 @@ func (v *identVisitor) Visit(n *ast.Node) {
 	}
 }
 
+// Identifiers returns the set of names an expr-lang syntax tree refers to
+// (a formula's indicator keys; a validation rule's, with the names of the
+// functions it calls where the tree keeps them as identifiers).
+func Identifiers(node *ast.Node) map[string]bool {
+	v := &identVisitor{names: map[string]bool{}}
+	ast.Walk(node, v)
+	return v.names
+}
+
 // Dependencies returns the indicator keys a formula refers to, sorted.
 func Dependencies(formula string) ([]string, error) {
 	tree, err := parser.Parse(formula)
 	if err != nil {
 		return nil, hub.Errorf(hub.EVALIDATION, "公式无法解析 / formula does not parse: %v", err)
 	}
-	v := &identVisitor{names: map[string]bool{}}
-	ast.Walk(&tree.Node, v)
-	deps := make([]string, 0, len(v.names))
-	for k := range v.names {
+	names := Identifiers(&tree.Node)
+	deps := make([]string, 0, len(names))
+	for k := range names {
 		deps = append(deps, k)
 	}
 	sort.Strings(deps)

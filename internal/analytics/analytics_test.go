@@ -2,8 +2,11 @@ package analytics
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"testing"
+
+	"github.com/expr-lang/expr/parser"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -75,5 +78,22 @@ func TestCheckFormulasAcceptsTheDemoCatalogue(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestIdentifiers_NamesEachKeyOnce(t *testing.T) {
+	for src, want := range map[string][]string{
+		"a + b * a":                 {"a", "b"},
+		"hope_rooms / minors_total": {"hope_rooms", "minors_total"},
+		"1 + 2":                     {},
+	} {
+		tree, err := parser.Parse(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.Sorted(maps.Keys(Identifiers(&tree.Node)))
+		if !slices.Equal(got, want) {
+			t.Errorf("Identifiers(%q) = %v, want %v", src, got, want)
+		}
 	}
 }

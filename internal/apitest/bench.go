@@ -12,6 +12,7 @@ import (
 
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
+	"github.com/sixprot/hub/internal/postgres"
 )
 
 // BenchDatabaseEnv names the environment variable that points benchmarks
@@ -81,13 +82,9 @@ func AsPrincipal(ctx context.Context, pool *pgxpool.Pool, p hub.Principal, query
 // AsPrincipalWith is AsPrincipal with more settings for the transaction
 // (set_config(name, value, true) in the same first statement).
 func AsPrincipalWith(ctx context.Context, pool *pgxpool.Pool, p hub.Principal, settings map[string]string, query string, args []any, scan func(pgx.Rows) error) error {
-	dept := ""
-	if p.Department != nil {
-		dept = *p.Department
-	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
-       set_config('hub.department', $3, true), set_config('hub.scope', $4, true)`, p.Name, string(p.Role), dept, p.RegionPath)
+	sql, settingArgs := postgres.PrincipalSettings(hub.NewContext(ctx, &p))
+	b.Queue(sql, settingArgs...)
 	for name, value := range settings {
 		b.Queue(`SELECT set_config($1, $2, true)`, name, value)
 	}

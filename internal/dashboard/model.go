@@ -56,9 +56,9 @@ const (
 
 // build gathers a page's figures through the services, as the viewer.
 func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
-	p := hub.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first")
+	p, err := hub.Signed(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if d.cfg.Analytics == nil {
 		return nil, hub.Errorf(hub.EUNAVAILABLE, "分析服务尚未接入 / the analytics service is not wired")

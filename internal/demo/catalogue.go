@@ -53,57 +53,55 @@ func optional(s string) *string {
 	return &s
 }
 
-// Departments returns the member departments of the demo.
-func Departments() ([]*hub.Department, error) {
-	rows, err := readCSV("departments.csv")
+// readRows reads an embedded CSV file and turns each row (line 2 on,
+// after the header) into a T with conv.
+func readRows[T any](name string, conv func(line int, r map[string]string) (T, error)) ([]T, error) {
+	rows, err := readCSV(name)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*hub.Department, len(rows))
+	out := make([]T, len(rows))
 	for i, r := range rows {
-		out[i] = &hub.Department{Code: r["code"], Name: r["name"], NameEn: optional(r["name_en"])}
+		if out[i], err = conv(i+2, r); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// Departments returns the member departments of the demo.
+func Departments() ([]*hub.Department, error) {
+	return readRows("departments.csv", func(_ int, r map[string]string) (*hub.Department, error) {
+		return &hub.Department{Code: r["code"], Name: r["name"], NameEn: optional(r["name_en"])}, nil
+	})
 }
 
 // Indicators returns the demo's indicator catalogue: every indicator of
 // the seed figures, two town-level ones and the derived ones.
 func Indicators() ([]*hub.Indicator, error) {
-	rows, err := readCSV("catalogue.csv")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*hub.Indicator, len(rows))
-	for i, r := range rows {
+	return readRows("catalogue.csv", func(_ int, r map[string]string) (*hub.Indicator, error) {
 		publicity, err1 := strconv.ParseBool(r["publicity"])
 		sensitive, err2 := strconv.ParseBool(r["sensitive"])
 		lower, err3 := strconv.ParseBool(r["lower_is_better"])
 		if err1 != nil || err2 != nil || err3 != nil {
 			return nil, fmt.Errorf("catalogue.csv: %s: bad publicity, sensitive or lower_is_better flag", r["key"])
 		}
-		out[i] = &hub.Indicator{
+		return &hub.Indicator{
 			Key: r["key"], Name: r["name"], NameEn: optional(r["name_en"]),
 			Protection: hub.Protection(r["protection"]), Unit: r["unit"], DepartmentCode: r["department"],
 			ValueType: hub.ValueType(r["value_type"]), Aggregation: hub.Aggregation(r["aggregation"]),
 			PeriodType: hub.PeriodType(r["period_type"]), CollectionLevel: hub.RegionLevel(r["collection_level"]),
 			Publicity: publicity, Sensitive: sensitive, LowerIsBetter: lower, Formula: optional(r["formula"]),
-		}
-	}
-	return out, nil
+		}, nil
+	})
 }
 
 // Regions returns the real regions: the city and its county-level units.
 func Regions() ([]*hub.Region, error) {
-	rows, err := readCSV("regions.csv")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*hub.Region, len(rows))
-	for i, r := range rows {
-		out[i] = &hub.Region{Code: r["code"], ParentCode: optional(r["parent"]), Level: hub.RegionLevel(r["level"]),
-			Name: r["name"], NameEn: optional(r["name_en"])}
-	}
-	return out, nil
+	return readRows("regions.csv", func(_ int, r map[string]string) (*hub.Region, error) {
+		return &hub.Region{Code: r["code"], ParentCode: optional(r["parent"]), Level: hub.RegionLevel(r["level"]),
+			Name: r["name"], NameEn: optional(r["name_en"])}, nil
+	})
 }
 
 // Figure is one figure of the 2022 reports.
@@ -118,15 +116,10 @@ type Figure struct {
 
 // Figures returns the 93 figures of seed/figures-2022.csv.
 func Figures() ([]Figure, error) {
-	rows, err := readCSV("figures-2022.csv")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Figure, len(rows))
-	for i, r := range rows {
+	return readRows("figures-2022.csv", func(line int, r map[string]string) (Figure, error) {
 		v, err := strconv.ParseFloat(r["value"], 64)
 		if err != nil {
-			return nil, fmt.Errorf("figures-2022.csv line %d: value %q: %w", i+2, r["value"], err)
+			return Figure{}, fmt.Errorf("figures-2022.csv line %d: value %q: %w", line, r["value"], err)
 		}
 		q := hub.Exact
 		switch r["qualifier"] {
@@ -135,8 +128,7 @@ func Figures() ([]Figure, error) {
 		case "approx":
 			q = hub.Approx
 		}
-		out[i] = Figure{Region: r["region_code"], Indicator: r["indicator_key"], Period: r["period"],
-			Value: v, Qualifier: q, Note: r["note"]}
-	}
-	return out, nil
+		return Figure{Region: r["region_code"], Indicator: r["indicator_key"], Period: r["period"],
+			Value: v, Qualifier: q, Note: r["note"]}, nil
+	})
 }

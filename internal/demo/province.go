@@ -262,12 +262,9 @@ func (p *province) values() iter.Seq[hub.ValueRecord] {
 	return func(yield func(hub.ValueRecord) bool) {
 		v := new(float64)
 		for ii, ind := range p.indicators {
-			if ind.Formula != nil {
+			regions := enteredIn(ind, p.counties, p.towns)
+			if len(regions) == 0 {
 				continue
-			}
-			regions := p.counties
-			if ind.CollectionLevel == hub.LevelTown {
-				regions = p.towns
 			}
 			periods := p.periods[ind.PeriodType]
 			perYear := float64(len(periods)) / float64(ProvinceLastYear-ProvinceFirstYear+1)

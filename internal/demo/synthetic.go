@@ -40,6 +40,18 @@ func noise(parts ...any) float64 {
 	return float64(h.Sum64()%1_000_000) / 1_000_000
 }
 
+// enteredIn returns the regions values of ind are entered for: none for a
+// derived indicator, the towns for a town-level one, else the counties.
+func enteredIn(ind *hub.Indicator, counties, towns []*hub.Region) []*hub.Region {
+	switch {
+	case ind.Formula != nil:
+		return nil
+	case ind.CollectionLevel == hub.LevelTown:
+		return towns
+	}
+	return counties
+}
+
 // Towns returns the synthetic towns below the counties.
 func Towns(counties []*hub.Region) []*hub.Region {
 	var out []*hub.Region
@@ -167,13 +179,7 @@ func (s *synth) values() []hub.ValueRecord {
 	comment := SyntheticComment
 	var out []hub.ValueRecord
 	for _, ind := range s.indicators {
-		if ind.Formula != nil {
-			continue
-		}
-		regions := s.counties
-		if ind.CollectionLevel == hub.LevelTown {
-			regions = s.towns
-		}
+		regions := enteredIn(ind, s.counties, s.towns)
 		for _, r := range regions {
 			minors := s.minors[r.Code]
 			if r.Level == hub.LevelTown {

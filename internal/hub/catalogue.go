@@ -1,6 +1,9 @@
 package hub
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Region is a node of the administrative hierarchy, identified by its
 // GB/T 2260 style code (Weifang 370700, Kuiwen 370705; towns and villages
@@ -13,10 +16,20 @@ type Region struct {
 	ParentCode *string
 	// Path is the chain of codes from the root, dot separated
 	// ("370700.370705"); a region's subtree is every region whose path
-	// starts with it.
+	// lies Within it.
 	Path string
 	// Synthetic marks generated demo regions, never real ones.
 	Synthetic bool
+}
+
+// Within reports whether the region with path lies in the subtree of the
+// region with path scope (scope itself included): ltree's path <@ scope,
+// the subtree test of the row policies, over the paths as text
+// ("370700.370702" lies within "370700", "3707001" does not). Unlike
+// ltree, an empty scope holds nothing but the empty path, so a principal
+// without a region reaches no region.
+func Within(path, scope string) bool {
+	return path == scope || (scope != "" && strings.HasPrefix(path, scope+"."))
 }
 
 // Department is a member unit of the minor-protection committee.

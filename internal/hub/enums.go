@@ -161,12 +161,16 @@ func ParseRole(s string) (Role, error) {
 // The GraphQL enums are bound to these types; gqlgen calls MarshalGQL and
 // UnmarshalGQL, which need only io.Writer, so hub stays free of gqlgen.
 
-func unmarshalEnum[T ~string](v any, valid map[T]bool, what string) (T, error) {
+// unmarshalEnum sets *dst to v when v is one of valid, the values of the
+// GraphQL enum what.
+func unmarshalEnum[T ~string](dst *T, v any, valid map[T]bool, what string) error {
 	s, ok := v.(string)
 	if !ok || !valid[T(s)] {
-		return "", Errorf(EINVALID, "%v is not a valid %s", v, what)
+		*dst = ""
+		return Errorf(EINVALID, "%v is not a valid %s", v, what)
 	}
-	return T(s), nil
+	*dst = T(s)
+	return nil
 }
 
 func writeQuoted(w io.Writer, s string) { _, _ = io.WriteString(w, strconv.Quote(s)) }
@@ -175,63 +179,48 @@ func writeQuoted(w io.Writer, s string) { _, _ = io.WriteString(w, strconv.Quote
 func (p Protection) MarshalGQL(w io.Writer) { writeQuoted(w, string(p)) }
 
 // UnmarshalGQL reads p from a GraphQL enum value.
-func (p *Protection) UnmarshalGQL(v any) (err error) {
-	*p, err = unmarshalEnum(v, protectionSet, "Protection")
-	return err
+func (p *Protection) UnmarshalGQL(v any) error {
+	return unmarshalEnum(p, v, protectionSet, "Protection")
 }
 
 // MarshalGQL writes l as a GraphQL enum value.
 func (l RegionLevel) MarshalGQL(w io.Writer) { writeQuoted(w, string(l)) }
 
 // UnmarshalGQL reads l from a GraphQL enum value.
-func (l *RegionLevel) UnmarshalGQL(v any) (err error) {
-	*l, err = unmarshalEnum(v, levelSet, "RegionLevel")
-	return err
-}
+func (l *RegionLevel) UnmarshalGQL(v any) error { return unmarshalEnum(l, v, levelSet, "RegionLevel") }
 
 // MarshalGQL writes s as a GraphQL enum value.
 func (s Status) MarshalGQL(w io.Writer) { writeQuoted(w, string(s)) }
 
 // UnmarshalGQL reads s from a GraphQL enum value.
-func (s *Status) UnmarshalGQL(v any) (err error) {
-	*s, err = unmarshalEnum(v, statusSet, "ValueStatus")
-	return err
-}
+func (s *Status) UnmarshalGQL(v any) error { return unmarshalEnum(s, v, statusSet, "ValueStatus") }
 
 // MarshalGQL writes q as a GraphQL enum value.
 func (q Qualifier) MarshalGQL(w io.Writer) { writeQuoted(w, string(q)) }
 
 // UnmarshalGQL reads q from a GraphQL enum value.
-func (q *Qualifier) UnmarshalGQL(v any) (err error) {
-	*q, err = unmarshalEnum(v, qualifierSet, "Qualifier")
-	return err
-}
+func (q *Qualifier) UnmarshalGQL(v any) error { return unmarshalEnum(q, v, qualifierSet, "Qualifier") }
 
 // MarshalGQL writes t as a GraphQL enum value.
 func (t ValueType) MarshalGQL(w io.Writer) { writeQuoted(w, string(t)) }
 
 // UnmarshalGQL reads t from a GraphQL enum value.
-func (t *ValueType) UnmarshalGQL(v any) (err error) {
-	*t, err = unmarshalEnum(v, valueTypeSet, "ValueType")
-	return err
-}
+func (t *ValueType) UnmarshalGQL(v any) error { return unmarshalEnum(t, v, valueTypeSet, "ValueType") }
 
 // MarshalGQL writes a as a GraphQL enum value.
 func (a Aggregation) MarshalGQL(w io.Writer) { writeQuoted(w, string(a)) }
 
 // UnmarshalGQL reads a from a GraphQL enum value.
-func (a *Aggregation) UnmarshalGQL(v any) (err error) {
-	*a, err = unmarshalEnum(v, aggregationSet, "Aggregation")
-	return err
+func (a *Aggregation) UnmarshalGQL(v any) error {
+	return unmarshalEnum(a, v, aggregationSet, "Aggregation")
 }
 
 // MarshalGQL writes t as a GraphQL enum value.
 func (t PeriodType) MarshalGQL(w io.Writer) { writeQuoted(w, string(t)) }
 
 // UnmarshalGQL reads t from a GraphQL enum value.
-func (t *PeriodType) UnmarshalGQL(v any) (err error) {
-	*t, err = unmarshalEnum(v, periodTypeSet, "PeriodType")
-	return err
+func (t *PeriodType) UnmarshalGQL(v any) error {
+	return unmarshalEnum(t, v, periodTypeSet, "PeriodType")
 }
 
 // MarshalGQL writes r as a GraphQL enum value (upper case).

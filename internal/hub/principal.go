@@ -31,6 +31,20 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	return p
 }
 
+// ErrNoPrincipal is the one error of a request that acts for nobody (no
+// session, no bearer token), whichever service or route refuses it.
+var ErrNoPrincipal = &Error{Code: EUNAUTHENTICATED,
+	Message: "需要登录：请先登录或提供 Bearer 令牌 / authentication required: sign in or send Authorization: Bearer <token>"}
+
+// Signed returns the principal in ctx, or ErrNoPrincipal when the request
+// acts for nobody.
+func Signed(ctx context.Context) (*Principal, error) {
+	if p := PrincipalFrom(ctx); p != nil {
+		return p, nil
+	}
+	return nil, ErrNoPrincipal
+}
+
 // User is an account of the hub.
 type User struct {
 	ID         int64

@@ -9,7 +9,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -64,9 +63,9 @@ func TemplatePeriods(period hub.Period, pt hub.PeriodType) []string {
 // caller's scope at the indicator's collection level × period, with the
 // values the caller can see.
 func BuildTemplate(ctx context.Context, src TemplateSources, department, period string) (*hub.Department, []TemplateRow, error) {
-	p := hub.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, nil, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	p, err := hub.Signed(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	per, err := hub.ParsePeriod(period)
 	if err != nil {
@@ -94,7 +93,7 @@ func BuildTemplate(ctx context.Context, src TemplateSources, department, period 
 			}
 			var in []*hub.Region
 			for _, r := range regs {
-				if access.InScope(p, r.Path) {
+				if hub.Within(r.Path, p.RegionPath) {
 					in = append(in, r)
 				}
 			}

@@ -54,7 +54,7 @@ func (t *Table) Within(paths ...string) []*hub.PublicityStat {
 	for _, c := range t.cells {
 		in := true
 		for _, p := range paths {
-			in = in && under(c.Path, p)
+			in = in && hub.Within(c.Path, p)
 		}
 		if in {
 			st := *c.Stat
@@ -62,10 +62,6 @@ func (t *Table) Within(paths ...string) []*hub.PublicityStat {
 		}
 	}
 	return out
-}
-
-func under(path, root string) bool {
-	return path == root || strings.HasPrefix(path, root+".")
 }
 
 // Totals returns the figures as cells plus, for SUM indicators, a total

@@ -38,44 +38,40 @@ type Registry struct {
 	ops map[string]bool
 }
 
+// durationBuckets are the latency buckets (seconds) of every duration
+// histogram: GraphQL operations and HTTP requests.
+var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+func counter(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+func durations(name, help string, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: durationBuckets}, labels)
+}
+
 // New returns a registry with the hub's metrics and the Go runtime and
 // process collectors.
 func New() *Registry {
 	r := &Registry{reg: prometheus.NewRegistry(), ops: map[string]bool{}}
-	r.operations = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hub_graphql_operations_total",
-		Help: "GraphQL operations executed, by operation name and type (query, mutation).",
-	}, []string{"operation", "type"})
-	r.opDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "hub_graphql_operation_duration_seconds",
-		Help:    "Time to execute a GraphQL operation, by operation name and type.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"operation", "type"})
-	r.gqlErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hub_graphql_errors_total",
-		Help: "GraphQL errors sent to clients, by extensions.code.",
-	}, []string{"code"})
-	r.httpReqs = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hub_http_requests_total",
-		Help: "HTTP requests, by route pattern and status code.",
-	}, []string{"route", "status"})
-	r.httpDur = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "hub_http_request_duration_seconds",
-		Help:    "HTTP request duration, by route pattern.",
-		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"route"})
+	r.operations = counter("hub_graphql_operations_total",
+		"GraphQL operations executed, by operation name and type (query, mutation).", "operation", "type")
+	r.opDuration = durations("hub_graphql_operation_duration_seconds",
+		"Time to execute a GraphQL operation, by operation name and type.", "operation", "type")
+	r.gqlErrors = counter("hub_graphql_errors_total",
+		"GraphQL errors sent to clients, by extensions.code.", "code")
+	r.httpReqs = counter("hub_http_requests_total",
+		"HTTP requests, by route pattern and status code.", "route", "status")
+	r.httpDur = durations("hub_http_request_duration_seconds",
+		"HTTP request duration, by route pattern.", "route")
 	r.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "hub_http_rate_limited_total",
 		Help: "Requests refused with 429 by the per-token rate limit.",
 	})
-	r.imports = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hub_imports_total",
-		Help: "File imports, by outcome (ok, rejected, failed, dry_run).",
-	}, []string{"outcome"})
-	r.importRows = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hub_import_rows_total",
-		Help: "Rows read by imports, by outcome (created, updated, unchanged, rejected).",
-	}, []string{"outcome"})
+	r.imports = counter("hub_imports_total",
+		"File imports, by outcome (ok, rejected, failed, dry_run).", "outcome")
+	r.importRows = counter("hub_import_rows_total",
+		"Rows read by imports, by outcome (created, updated, unchanged, rejected).", "outcome")
 	r.reg.MustRegister(r.operations, r.opDuration, r.gqlErrors, r.httpReqs, r.httpDur, r.rateLimited,
 		r.imports, r.importRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sixprot/hub/internal/demo"
+	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/postgres"
 )
 
@@ -181,15 +182,10 @@ func buildTemplate(ctx context.Context, server, name string, withDemo bool) erro
 		return err
 	}
 	defer db.Close()
-	m, err := postgres.NewMigrator(db)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
 	// Creating the cluster-wide role hub_app races between processes; the
 	// lock serialises the migrations of concurrent test packages.
 	err = postgres.WithAdvisoryLock(ctx, server, 0x5150_7465_7374, func() error {
-		_, err := m.Up(ctx)
+		_, err := postgres.Migrate(ctx, db)
 		return err
 	})
 	if err != nil {
@@ -242,6 +238,17 @@ func (db *DB) OwnerConn(t testing.TB) *pgx.Conn { return connect(t, db.URL) }
 // AppConn opens a connection as hub_app, closed when t ends, for running
 // SQL under the policies as a request would.
 func (db *DB) AppConn(t testing.TB) *pgx.Conn { return connect(t, db.AppURL) }
+
+// SetPrincipal hands p to the policies for the rest of tx with the
+// statement every request runs first (postgres.PrincipalSettings), so
+// that SQL run by hand acts as a request of p would.
+func SetPrincipal(t testing.TB, tx pgx.Tx, p hub.Principal) {
+	t.Helper()
+	sql, args := postgres.PrincipalSettings(hub.NewContext(context.Background(), &p))
+	if _, err := tx.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("set principal %s: %v", p.Name, err)
+	}
+}
 
 func connect(t testing.TB, url string) *pgx.Conn {
 	t.Helper()

@@ -31,9 +31,9 @@ var _ hub.AccessService = (*AccessService)(nil)
 // Explain says whether the principal may read and write a value and which
 // rule blocks it.
 func (s *AccessService) Explain(ctx context.Context, indicator, region, period string) (*hub.AccessExplanation, error) {
-	p := hub.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	p, err := hub.Signed(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := hub.ParsePeriod(period); err != nil {
 		return nil, err
@@ -121,9 +121,9 @@ func (s *AccessService) Revoke(ctx context.Context, r hub.ShareRequest) error {
 }
 
 func (s *AccessService) changeShares(ctx context.Context, r hub.ShareRequest, action string) error {
-	p := hub.PrincipalFrom(ctx)
-	if p == nil {
-		return hub.Errorf(hub.EUNAUTHENTICATED, "需要登录 / authentication required")
+	p, err := hub.Signed(ctx)
+	if err != nil {
+		return err
 	}
 	code := p.Region
 	if r.Region != nil {

@@ -82,18 +82,10 @@ func scanRollup(row pgx.CollectableRow) (analytics.Rollup, error) {
 	return r, err
 }
 
-func principalOrFail(ctx context.Context) (*hub.Principal, error) {
-	p := hub.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / sign in first")
-	}
-	return p, nil
-}
-
 // Comparison ranks the regions at q.Level under q.Parent on an indicator in
 // a period, in one round trip (analytics.Comparison).
 func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery) ([]*hub.ComparisonRow, error) {
-	p, err := principalOrFail(ctx)
+	p, err := hub.Signed(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +111,7 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 // peers (the regions at its level under its parent), in one round trip
 // (analytics.Profile; docs/analytics.md).
 func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error) {
-	if _, err := principalOrFail(ctx); err != nil {
+	if _, err := hub.Signed(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := hub.ParsePeriod(period); err != nil {
@@ -146,7 +138,7 @@ func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period
 // from..to, which must be of one type (years, quarters or months), in one
 // round trip (analytics.Trend).
 func (s *AnalyticsService) Trend(ctx context.Context, indicator string, regions []string, from, to string) ([]*hub.TrendSeries, error) {
-	if _, err := principalOrFail(ctx); err != nil {
+	if _, err := hub.Signed(ctx); err != nil {
 		return nil, err
 	}
 	periods, err := analytics.Periods(from, to)

@@ -144,8 +144,8 @@ func benchComparison(b *testing.B, t *benchTarget) {
 	p := hub.PrincipalFrom(t.ctx)
 	floorRows := func() []floorRow {
 		batch := &pgx.Batch{}
-		batch.Queue(`SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
-  set_config('hub.department', '', true), set_config('hub.scope', $3, true)`, p.Name, string(p.Role), p.RegionPath)
+		sql, args := postgres.PrincipalSettings(hub.NewContext(context.Background(), &hub.Principal{Name: p.Name, Role: p.Role, RegionPath: p.RegionPath}))
+		batch.Queue(sql, args...)
 		var rows []floorRow
 		batch.Queue(floorComparison, t.indicator, t.period, string(t.level), t.parent).Query(func(rs pgx.Rows) error {
 			var err error

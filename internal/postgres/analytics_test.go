@@ -219,10 +219,7 @@ WHERE (indicator_key, region_code, period) IN (SELECT * FROM unnest($1::text[], 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Exec(ctx, `SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
-  set_config('hub.department', $3, true), set_config('hub.scope', $4, true)`, p.user, p.role, p.dept, p.scope); err != nil {
-			t.Fatal(err)
-		}
+		pgtest.SetPrincipal(t, tx, hub.Principal{Name: p.user, Role: hub.Role(p.role), Department: &p.dept, RegionPath: p.scope})
 		var values, rollups *string
 		if err := tx.QueryRow(ctx, fmt.Sprintf(keys, `(SELECT * FROM data_values WHERE is_released) v`), inds, regs, pers).Scan(&values); err != nil {
 			t.Fatal(err)

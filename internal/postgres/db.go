@@ -150,20 +150,23 @@ const setPrincipal = `SELECT set_config('hub.user', $1, true), set_config('hub.r
        set_config('hub.department', $3, true), set_config('hub.scope', $4, true),
        set_config('hub.channel', $5, true), set_config('hub.file', $6, true)`
 
-// principalArgs are the arguments of setPrincipal: the principal and the
-// channel of ctx ("import:f.csv" becomes channel IMPORT and file f.csv).
-func principalArgs(ctx context.Context) []any {
+// PrincipalSettings returns the one statement that hands the principal
+// and the channel of ctx to the row policies for the rest of the
+// transaction, and its arguments ("import:f.csv" becomes channel IMPORT
+// and file f.csv). Every request runs it first; test harnesses that query
+// as hub_app by hand run it too, so that they act as the services do.
+func PrincipalSettings(ctx context.Context) (sql string, args []any) {
 	channel, file := hub.SplitChannel(hub.ChannelFrom(ctx))
 	p := hub.PrincipalFrom(ctx)
 	if p == nil {
 		// Nobody: an empty scope matches no region, so nothing is visible.
-		return []any{"", "", "", "", channel, file}
+		return setPrincipal, []any{"", "", "", "", channel, file}
 	}
 	dept := ""
 	if p.Department != nil {
 		dept = *p.Department
 	}
-	return []any{p.Name, string(p.Role), dept, p.RegionPath, channel, file}
+	return setPrincipal, []any{p.Name, string(p.Role), dept, p.RegionPath, channel, file}
 }
 
 // read queues the statements fn adds after the principal and runs them as
@@ -171,7 +174,8 @@ func principalArgs(ctx context.Context) []any {
 // the callbacks fn attaches to its queued queries.
 func (db *DB) read(ctx context.Context, fn func(b *pgx.Batch)) error {
 	b := &pgx.Batch{}
-	b.Queue(setPrincipal, principalArgs(ctx)...)
+	sql, args := PrincipalSettings(ctx)
+	b.Queue(sql, args...)
 	fn(b)
 	return mapError(db.pool.SendBatch(ctx, b).Close())
 }
@@ -180,7 +184,8 @@ func (db *DB) read(ctx context.Context, fn func(b *pgx.Batch)) error {
 // everything back.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, setPrincipal, principalArgs(ctx)...); err != nil {
+		sql, args := PrincipalSettings(ctx)
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
 			return fmt.Errorf("set principal: %w", err)
 		}
 		return fn(tx)

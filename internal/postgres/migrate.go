@@ -54,6 +54,17 @@ func NewMigrator(db *DB) (*Migrator, error) {
 	return &Migrator{db: sqlDB, provider: p}, nil
 }
 
+// Migrate applies every pending migration to db (as the owner) and
+// returns the names applied.
+func Migrate(ctx context.Context, db *DB) ([]string, error) {
+	m, err := NewMigrator(db)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	return m.Up(ctx)
+}
+
 // Close releases the migrator's connection handle (not the pool).
 func (m *Migrator) Close() error { return m.db.Close() }
 

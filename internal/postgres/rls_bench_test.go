@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
 )
 
@@ -63,10 +64,8 @@ ANALYZE data_values`)
 				if err != nil {
 					b.Fatal(err)
 				}
-				// The same round trips as the app side: a setting, then the query.
-				if _, err := tx.Exec(ctx, `SELECT set_config('hub.role', 'leader', true)`); err != nil {
-					b.Fatal(err)
-				}
+				// The same round trips as the app side: the settings, then the query.
+				pgtest.SetPrincipal(b, tx, benchLeader)
 				rows, _ := tx.Query(ctx, sh.floor)
 				nFloor = drain(b, rows)
 				_ = tx.Rollback(ctx)
@@ -82,16 +81,16 @@ ANALYZE data_values`)
 	}
 }
 
+// benchLeader is who the benchmark's SQL runs as.
+var benchLeader = hub.Principal{Name: "bench", Role: hub.Leader, RegionPath: "370700"}
+
 func asAppB(b *testing.B, ctx context.Context, conn *pgx.Conn, fn func(tx pgx.Tx)) {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // read only
-	if _, err := tx.Exec(ctx, `SELECT set_config('hub.user', 'bench', true), set_config('hub.role', 'leader', true),
-       set_config('hub.department', '', true), set_config('hub.scope', '370700', true)`); err != nil {
-		b.Fatal(err)
-	}
+	pgtest.SetPrincipal(b, tx, benchLeader)
 	fn(tx)
 }
 

@@ -3,12 +3,12 @@ package postgres_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
 )
 
@@ -28,11 +28,8 @@ func asApp(t *testing.T, ctx context.Context, conn *pgx.Conn, p principal, fn fu
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // read-only or meant to be undone
-	_, err = tx.Exec(ctx, `SELECT set_config('hub.user', 'test', true), set_config('hub.role', $1, true),
-       set_config('hub.department', $2, true), set_config('hub.scope', $3, true)`, p.role, p.dept, p.scope)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dept := p.dept
+	pgtest.SetPrincipal(t, tx, hub.Principal{Name: "test", Role: hub.Role(p.role), Department: &dept, RegionPath: p.scope})
 	fn(tx)
 }
 
@@ -48,7 +45,7 @@ type row struct {
 // paths of the agreements' regions) covers key at path.
 func sharedIn(shared map[string][]string, key, path string) bool {
 	for _, s := range shared[key] {
-		if path == s || strings.HasPrefix(path, s+".") {
+		if hub.Within(path, s) {
 			return true
 		}
 	}
@@ -59,7 +56,7 @@ func sharedIn(shared map[string][]string, key, path string) bool {
 // the policies, as the specification the policies are tested against. An
 // agreement opens only its region's subtree (issue 13).
 func visible(p principal, r row, shared map[string][]string) bool {
-	if !(r.path == p.scope || strings.HasPrefix(r.path, p.scope+".")) {
+	if !hub.Within(r.path, p.scope) {
 		return false
 	}
 	switch p.role {

@@ -37,7 +37,7 @@ WHERE from_status = $1 OR (to_status = $2 AND role = $3) ORDER BY to_status, rol
 SET status = $2, status_reason = $3,
     is_released = $2 IN ('APPROVED', 'PUBLISHED'),
     publish_at = CASE WHEN $2 = 'PUBLISHED' THEN coalesce(publish_at, now()) ELSE publish_at END,
-    updated_at = now(), updated_by = current_setting('hub.user', true)
+    updated_at = now(), updated_by = nullif(hub_user(), '')
 WHERE id = $1
 RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
           version, comment, source, updated_at, updated_by`

@@ -100,10 +100,7 @@ func TestWorkflowTrigger_RejectsIllegalUpdatesInSQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT set_config('hub.user', 'x', true), set_config('hub.role', 'analyst', true),
-  set_config('hub.department', 'civil_affairs', true), set_config('hub.scope', '370700', true)`); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.SetPrincipal(t, tx, hub.Principal{Name: "x", Role: hub.Analyst, Department: ptr("civil_affairs"), RegionPath: "370700"})
 	_, err = tx.Exec(ctx, `UPDATE data_values SET status = 'APPROVED', is_released = true WHERE id = $1`, id)
 	if err == nil || !strings.Contains(err.Error(), "SQLSTATE WF001") {
 		t.Fatalf("analyst approving in SQL: got %v, want SQLSTATE WF001 (FORBIDDEN)", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -106,19 +107,6 @@ func (r *Rule) FailureMessage(err error) string {
 		why = firstLine(err.Error())
 	}
 	return fmt.Sprintf("规则 %s 无法计算，未检查 / rule %s could not be evaluated and was not checked: %s", r.Name, r.Name, why)
-}
-
-type identVisitor struct {
-	env  map[string]any
-	keys map[string]bool
-}
-
-func (v *identVisitor) Visit(n *ast.Node) {
-	if id, ok := (*n).(*ast.IdentifierNode); ok {
-		if _, known := v.env[id.Value]; known {
-			v.keys[id.Value] = true
-		}
-	}
 }
 
 // allowed is what a rule's syntax tree may hold: numbers, indicator keys,
@@ -213,7 +201,11 @@ func compileSide(side, src string, env map[string]any, keys map[string]bool) (*v
 			side, side, firstLine(err.Error()))
 	}
 	node := p.Node()
-	ast.Walk(&node, &identVisitor{env: env, keys: keys})
+	for name := range analytics.Identifiers(&node) {
+		if _, known := env[name]; known {
+			keys[name] = true
+		}
+	}
 	return p, nil
 }
 
