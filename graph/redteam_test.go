@@ -153,3 +153,33 @@ func TestExplainAccess_HiddenValuesAnswerLikeMissingOnes(t *testing.T) {
 		}
 	}
 }
+
+// TestScalars_MalformedTimeOrUploadIsBadUserInput: a Time that is not RFC
+// 3339 (in a filter or a mutation, literal or variable) and an Upload
+// variable that is no file are the caller's mistake. They used to answer
+// INTERNAL (gqlgen's scalars return plain errors).
+func TestScalars_MalformedTimeOrUploadIsBadUserInput(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	dept := "civil_affairs"
+	analyst := api.User(t, hub.NewUser{Name: "a", Role: hub.Analyst, Department: &dept, Region: "370700"})
+	coordinator := api.User(t, hub.NewUser{Name: "c", Role: hub.Coordinator, Region: "370700"})
+	tests := []struct {
+		name, token, query string
+		vars               map[string]any
+	}{
+		{"literal", coordinator, `{ auditLog(filter: {from: "notatime"}) { totalCount } }`, nil},
+		{"negative year", coordinator, `{ auditLog(filter: {from: "-0001-01-01T00:00:00Z"}) { totalCount } }`, nil},
+		{"month 13", coordinator, `query($f: AuditFilter) { auditLog(filter: $f) { totalCount } }`, map[string]any{"f": map[string]any{"to": "2022-13-01T00:00:00Z"}}},
+		{"number", coordinator, `query($f: AuditFilter) { auditLog(filter: $f) { totalCount } }`, map[string]any{"f": map[string]any{"to": 12345}}},
+		{"publishAt", coordinator, `mutation($t: Time) { publish(ids: ["1"], title: "x", publishAt: $t) { id } }`, map[string]any{"t": "tomorrow"}},
+		{"upload as a string", analyst, `mutation($f: Upload!) { importValues(file: $f, dryRun: true) { rows } }`, map[string]any{"f": "values.csv"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := api.Do(t, tt.token, tt.query, tt.vars)
+			if resp.Code() != hub.EINVALID {
+				t.Fatalf("code %q (%+v), want BAD_USER_INPUT", resp.Code(), resp.Errors)
+			}
+		})
+	}
+}
