@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sixprot/hub/internal/apitest"
@@ -181,5 +182,22 @@ func TestScalars_MalformedTimeOrUploadIsBadUserInput(t *testing.T) {
 				t.Fatalf("code %q (%+v), want BAD_USER_INPUT", resp.Code(), resp.Errors)
 			}
 		})
+	}
+}
+
+// TestUpdateValidationRule_DuplicateNameNamesIt: renaming a rule to a name
+// in use says which name (it said `a rule named "" exists`).
+func TestUpdateValidationRule_DuplicateNameNamesIt(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	coordinator := api.User(t, hub.NewUser{Name: "c", Role: hub.Coordinator, Region: "370700"})
+	const create = `mutation($n: String!) { createValidationRule(input: {name: $n, left: "minors_total", operator: "<=",
+  right: "population_total", severity: WARN, textZh: "x", textEn: "x"}) { id } }`
+	var out struct{ CreateValidationRule struct{ ID string } }
+	api.Query(t, coordinator, create, map[string]any{"n": "rt_first"}, nil)
+	api.Query(t, coordinator, create, map[string]any{"n": "rt_second"}, &out)
+	resp := api.Do(t, coordinator, `mutation($id: ID!) { updateValidationRule(id: $id, input: {name: "rt_first"}) { id } }`,
+		map[string]any{"id": out.CreateValidationRule.ID})
+	if resp.Code() != hub.EINVALID || len(resp.Errors) == 0 || !strings.Contains(resp.Errors[0].Message, `"rt_first"`) {
+		t.Fatalf("rename to a name in use: %q %+v, want BAD_USER_INPUT naming rt_first", resp.Code(), resp.Errors)
 	}
 }
