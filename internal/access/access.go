@@ -76,7 +76,7 @@ func readBlockedBy(f *hub.ValueFacts) string {
 		return mediaReadBlockedBy(f)
 	}
 	if !f.Exists {
-		return "尚无数据 / no value has been entered yet"
+		return noReadableValue(f)
 	}
 	switch p.Role {
 	case hub.Admin:
@@ -102,6 +102,28 @@ func readBlockedBy(f *hub.ValueFacts) string {
 			return "尚未审核通过：共享数据在审核通过后可见 / not yet approved: shared values are visible once APPROVED"
 		}
 		return ""
+	}
+	return "未知角色 / unknown role"
+}
+
+// noReadableValue is the answer when f holds no value f.Principal may read:
+// the facts are read under the row policies, so a value the principal may
+// not read and a cell nobody entered are the same to it, and the answer
+// names the rule of the role, never whether something hides behind it.
+func noReadableValue(f *hub.ValueFacts) string {
+	p := f.Principal
+	switch {
+	case p.Role == hub.Admin, p.Role == hub.Analyst && f.Indicator.DepartmentCode == dept(p):
+		return "尚无数据 / no value has been entered yet"
+	case p.Role == hub.Coordinator:
+		return "没有您可读的数据：协调员可见已报送及之后的数据 / no value you may read: coordinators see values from SUBMITTED on"
+	case p.Role == hub.Leader:
+		return "没有您可读的数据：领导可见已审核和已发布的数据 / no value you may read: leaders see APPROVED and PUBLISHED values"
+	case p.Role == hub.Analyst && !f.Shared:
+		return fmt.Sprintf("%s 部门未在地区 %s 与您的部门 %s 共享指标 %s / not shared with your department: %s has not shared %s for region %s with %s",
+			f.Indicator.DepartmentCode, f.Region.Code, dept(p), f.Indicator.Key, f.Indicator.DepartmentCode, f.Indicator.Key, f.Region.Code, dept(p))
+	case p.Role == hub.Analyst:
+		return "没有您可读的数据：共享数据在审核通过后可见 / no value you may read: shared values are visible once APPROVED"
 	}
 	return "未知角色 / unknown role"
 }

@@ -53,27 +53,25 @@ func (s *AccessService) Explain(ctx context.Context, indicator, region, period s
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", region, region)
 	}
 	f := &hub.ValueFacts{Principal: p, Indicator: inds[0], Region: regions[0], Period: period, Now: time.Now()}
-	const facts = `SELECT head_status, released, released_status, publish_at, releasable FROM hub_value_facts($1, $2, $3)`
-	// The media office learns nothing of values it may not read, not even
-	// that they exist (an embargoed batch's cells, an unpublished headline
-	// figure): its facts are read under the row policies, so that a hidden
-	// value and a missing one give the same facts and the same answer.
-	const mediaFacts = `SELECT NULL::text, true, status, publish_at, releasable FROM data_values
-WHERE indicator_key = $1 AND region_code = $2 AND period = $3 AND is_released`
+	// The facts are read under the row policies, for every role: what the
+	// caller may not read is absent, so a hidden value (a DRAFT to a
+	// coordinator, an embargoed batch to the media office, an unshared
+	// value to another department) and a cell nobody entered give the same
+	// facts and the same answer.
+	const facts = `SELECT (SELECT status FROM data_values
+        WHERE indicator_key = $1 AND region_code = $2 AND period = $3 AND is_head),
+       r.status IS NOT NULL, r.status, r.publish_at, coalesce(r.releasable, false)
+FROM (SELECT 1) one
+LEFT JOIN data_values r ON r.indicator_key = $1 AND r.region_code = $2 AND r.period = $3 AND r.is_released`
 	// shared: an agreement with the principal's department covers the
 	// indicator in this region (as the policies test it).
 	const shared = `SELECT (text2ltree($1) || $2::ltree) <@ hub_shared_scopes()`
 	q := facts
-	if p.Role == hub.Media {
-		q = mediaFacts
-	}
 	err = s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(q, indicator, region, period).QueryRow(func(row pgx.Row) error {
 			var head, released *string
 			err := row.Scan(&head, &f.Released, &released, &f.PublishAt, &f.Releasable)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil // no row the media office may read
-			} else if err != nil {
+			if err != nil {
 				return err
 			}
 			if head != nil {

@@ -224,7 +224,11 @@ func (s *ValidationService) UpdateRule(ctx context.Context, id int, in hub.RuleI
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update validation rule %d: %w", id, ruleError(err, ""))
+		name := ""
+		if in.Name != nil {
+			name = *in.Name
+		}
+		return nil, fmt.Errorf("update validation rule %d: %w", id, ruleError(err, name))
 	}
 	return out, nil
 }

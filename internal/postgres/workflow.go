@@ -41,6 +41,10 @@ SET status = $2, status_reason = $3,
 WHERE id = $1
 RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
           version, comment, source, updated_at, updated_by`
+	// sameHead is the head as it is, for a step to the status it has.
+	sameHead = `SELECT id, indicator_key, region_code, period, value, qualifier, status, status_reason,
+          version, comment, source, updated_at, updated_by
+FROM data_values WHERE id = $1`
 )
 
 // Transition moves the head versions ids to status to, all or nothing,
@@ -116,6 +120,17 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 			if err := s.explain(ctx, tx, id, from, to, role, publishable); err != nil {
 				return err
 			}
+			if from == to {
+				// No step at all: the value stays as it is, its reason, author
+				// and time included (a repeated request is harmless).
+				rows, _ := tx.Query(ctx, sameHead, id)
+				v, err := pgx.CollectExactlyOneRow(rows, scanValue)
+				if err != nil {
+					return fmt.Errorf("read value %d: %w", id, err)
+				}
+				out = append(out, v)
+				continue
+			}
 			var why *string
 			if to == hub.Returned {
 				why = reason
@@ -146,10 +161,11 @@ func (s *WorkflowService) TransitionSeen(ctx context.Context, req hub.Transition
 // value to that status, CONFLICT when it does but not from the value's
 // current status (listing the steps allowed from there), BAD_USER_INPUT
 // when the value cannot be published at all.
+//
+// A step to the status the value has is allowed (and changes nothing) only
+// to a role that takes values to that status at all: an analyst asking
+// for RETURNED or APPROVED is FORBIDDEN whatever the value's status.
 func (s *WorkflowService) explain(ctx context.Context, tx pgx.Tx, id int, from, to hub.Status, role string, publishable bool) error {
-	if from == to {
-		return nil
-	}
 	rows, err := tx.Query(ctx, allowedFrom, string(from), string(to), role)
 	if err != nil {
 		return fmt.Errorf("read workflow rules: %w", err)
@@ -167,8 +183,8 @@ func (s *WorkflowService) explain(ctx context.Context, tx pgx.Tx, id int, from, 
 	for _, r := range rules {
 		if r.to == string(to) && r.role == role {
 			roleTakesStep = true
-			if r.from == string(from) {
-				if to == hub.Published && !publishable {
+			if r.from == string(from) || from == to {
+				if to == hub.Published && !publishable && from != to {
 					return hub.Errorf(hub.EINVALID, "数值 %d：只有公开指标或已标记可发布的数值可以发布 / value %d: only values of publicity indicators or marked releasable may be PUBLISHED", id, id)
 				}
 				return nil

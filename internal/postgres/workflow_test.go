@@ -106,3 +106,35 @@ func TestWorkflowTrigger_RejectsIllegalUpdatesInSQL(t *testing.T) {
 		t.Fatalf("analyst approving in SQL: got %v, want SQLSTATE WF001 (FORBIDDEN)", err)
 	}
 }
+
+// TestWorkflowTrigger_ReasonChangesOnlyWithAStep: a return reason is set
+// by the step that returns a value and by nothing else. Before, an UPDATE
+// that left the status alone could rewrite status_reason (and the author)
+// of any value the update policy let the caller change: an analyst replaced
+// the coordinator's reason on its department's RETURNED values, with no
+// audit row. The database now refuses it, whatever path sends the UPDATE.
+func TestWorkflowTrigger_ReasonChangesOnlyWithAStep(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	id := draft(t, db, "minors_total")
+	ctx := context.Background()
+	if _, err := db.OwnerConn(t).Exec(ctx, `UPDATE data_values SET status = 'RETURNED', status_reason = 'check the census' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []string{"analyst", "coordinator"} {
+		t.Run(role, func(t *testing.T) {
+			tx, err := db.AppConn(t).Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, `SELECT set_config('hub.user', 'x', true), set_config('hub.role', $1, true),
+  set_config('hub.department', 'civil_affairs', true), set_config('hub.scope', '370700', true)`, role); err != nil {
+				t.Fatal(err)
+			}
+			_, err = tx.Exec(ctx, `UPDATE data_values SET status_reason = 'my own words' WHERE id = $1`, id)
+			if err == nil || !strings.Contains(err.Error(), "SQLSTATE WF002") {
+				t.Fatalf("%s rewriting a return reason in SQL: got %v, want SQLSTATE WF002", role, err)
+			}
+		})
+	}
+}

@@ -146,6 +146,18 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.data_values_reason_guard() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF current_user = 'hub_app' AND NEW.status IS NOT DISTINCT FROM OLD.status
+     AND NEW.status_reason IS DISTINCT FROM OLD.status_reason THEN
+    RAISE EXCEPTION '退回原因只随状态变更而改变 / a return reason changes only with a step of the workflow (the value is % and stays %)',
+      OLD.status, OLD.status USING ERRCODE = 'WF002';
+  END IF;
+  RETURN NEW;
+END $$;
+
 CREATE FUNCTION public.data_values_release() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
@@ -1311,6 +1323,8 @@ CREATE TRIGGER data_values_audit AFTER INSERT OR UPDATE ON public.data_values FO
 
 CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_media_guard();
 
+CREATE TRIGGER data_values_reason_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_reason_guard();
+
 CREATE TRIGGER data_values_workflow BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.enforce_workflow();
 
 CREATE TRIGGER data_values_workflow_release BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_release();
@@ -1473,7 +1487,6 @@ REVOKE ALL ON FUNCTION public.hub_record_login_failure(user_name text, address t
 GRANT ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.publications_audit() FROM PUBLIC;
 
