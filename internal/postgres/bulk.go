@@ -43,7 +43,7 @@ WHERE m.version IS NOT NULL`
 	bulkInsert = `INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, qualifier,
   comment, status, version, source, updated_by)
 SELECT u.indicator_key, u.department_code, u.region_code, u.region_path::ltree, u.period, u.value, u.qualifier,
-  u.comment, 'DRAFT', u.version, $10, current_setting('hub.user', true)
+  u.comment, 'DRAFT', u.version, $10, nullif(hub_user(), '')
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::int[])
   AS u(indicator_key, department_code, region_code, region_path, period, value, qualifier, comment, version)
 RETURNING id, indicator_key, region_code, period, value, qualifier, status, status_reason,
@@ -52,7 +52,7 @@ RETURNING id, indicator_key, region_code, period, value, qualifier, status, stat
 	// becomes a DRAFT, the return reason stays) is the trigger's business:
 	// table workflow_edits, migration 00044.
 	bulkUpdate = `UPDATE data_values d SET value = u.value, qualifier = u.qualifier, comment = u.comment, version = d.version + 1,
-  source = $5, updated_at = now(), updated_by = current_setting('hub.user', true)
+  source = $5, updated_at = now(), updated_by = nullif(hub_user(), '')
 FROM unnest($1::bigint[], $2::float8[], $3::text[], $4::text[]) AS u(id, value, qualifier, comment)
 WHERE d.id = u.id
 RETURNING d.id, d.indicator_key, d.region_code, d.period, d.value, d.qualifier, d.status, d.status_reason,
