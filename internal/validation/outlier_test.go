@@ -68,12 +68,3 @@ func TestModifiedZ_NeedsSampleAndSpread(t *testing.T) {
 		t.Error("3 earlier periods are enough")
 	}
 }
-
-func TestPerTenThousand(t *testing.T) {
-	if v, ok := PerTenThousand(30, 102000); !ok || math.Abs(v-30.0/102000*10000) > 1e-12 {
-		t.Errorf("PerTenThousand = %v %v", v, ok)
-	}
-	if _, ok := PerTenThousand(30, 0); ok {
-		t.Error("no minors, no rate")
-	}
-}
