@@ -134,8 +134,9 @@ func minors(region string, n float64, years ...string) []Minors {
 
 // TestOutliers_TimeNeedsThreeEarlierPeriods: with 20,000 minors every year
 // the rates per 10,000 are half the counts: 10, 12, 20 earlier and 30 now,
-// which scores 6.0705 (see TestModifiedZ_HandComputedScores); with only
-// two earlier periods nothing is compared.
+// which scores 6.0705 (see TestModifiedZ_HandComputedScores). With only
+// two earlier periods, 10 and 12, nothing is compared, though 30 would
+// score 0.6745·(30−11)/1.1 = 11.65 against them (MAD 1, floored at 1.1).
 func TestOutliers_TimeNeedsThreeEarlierPeriods(t *testing.T) {
 	years := []string{"2020", "2021", "2022", "2023"}
 	three := OutlierInput{Period: "2023", Path: pathA,
@@ -156,7 +157,7 @@ func TestOutliers_TimeNeedsThreeEarlierPeriods(t *testing.T) {
 	}
 
 	two := three
-	two.Counts = counts("370704", "370700", pathA, map[string]float64{"2021": 24, "2022": 40, "2023": 60})
+	two.Counts = counts("370704", "370700", pathA, map[string]float64{"2020": 20, "2021": 24, "2023": 60})
 	if got := Outliers(two); len(got) != 0 {
 		t.Errorf("two earlier periods: %+v, want nothing", got)
 	}
