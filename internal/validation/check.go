@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -126,7 +127,7 @@ func Submission(in SubmissionInput) Checked {
 	for i, v := range in.Inputs {
 		c := ValueKey{Region: v.Region, Period: v.Period}
 		for ri, r := range rules {
-			if reported[at{c, ri}] || !contains(r.Indicators, v.Indicator) || !AppliesTo(in.Rules[ri].Scope, in.Paths[v.Region]) {
+			if reported[at{c, ri}] || !slices.Contains(r.Indicators, v.Indicator) || !AppliesTo(in.Rules[ri].Scope, in.Paths[v.Region]) {
 				continue
 			}
 			reported[at{c, ri}] = true
@@ -195,13 +196,4 @@ func evaluate(r *Rule, values Values, region, period string) *hub.ValidationFind
 		f.Severity, f.Message, f.Left, f.Right = r.Severity, r.Message(res), &res.Left, &res.Right
 	}
 	return f
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
