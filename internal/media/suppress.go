@@ -1,6 +1,9 @@
-// Package media prepares published statistics for the media office:
-// small-cell suppression of sensitive counts, and Chinese press wording of
-// figures ("2万余份").
+// Package media decides what reaches the media office, over plain values:
+// totals of published figures and their qualifiers, small-cell suppression
+// of sensitive counts, the part of the one suppressed table a request sees
+// (Stats), the checks of a publication, and Chinese press wording of
+// figures ("2万余份"). internal/postgres reads the published table and
+// hands it here.
 package media
 
 import (

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,10 +21,7 @@ type MediaService struct {
 // NewMediaService returns a MediaService that suppresses sensitive counts
 // below threshold (media.DefaultThreshold when 0).
 func NewMediaService(db *DB, threshold float64) *MediaService {
-	if threshold <= 0 {
-		threshold = media.DefaultThreshold
-	}
-	return &MediaService{db: db, threshold: threshold}
+	return &MediaService{db: db, threshold: media.Threshold(threshold)}
 }
 
 var _ hub.MediaService = (*MediaService)(nil)
@@ -46,47 +42,37 @@ const regionTree = `SELECT code, coalesce(parent_code, ''), path::text, level FR
 
 // PublicityStats returns the published figures of period in the subtree of
 // region (default: the caller's), within the caller's scope, with totals
-// for the regions above the figures and small cells suppressed. Totals and
-// suppression are computed over the whole published table of the period
-// (media.Table), and only then cut to the subtree: whatever regions are
-// asked for, the answers are parts of one suppressed table.
+// for the regions above the figures and small cells suppressed
+// (media.Stats), read in one round trip.
 func (s *MediaService) PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error) {
 	p := hub.PrincipalFrom(ctx)
 	if err := access.PublicityBlockedBy(p); err != nil {
 		return nil, err
 	}
-	if _, err := hub.ParsePeriod(period); err != nil {
+	root, err := media.StatsScope(period, region, p.Region)
+	if err != nil {
 		return nil, err
 	}
-	root := p.Region
-	if region != nil {
-		root = *region
-	}
-	var figures []media.Figure
-	var tree []media.Region
-	var regions []*hub.Region
-	err := s.db.read(ctx, func(b *pgx.Batch) {
-		collect(b, &figures, func(row pgx.CollectableRow) (media.Figure, error) {
+	in := media.StatsInput{Code: root, Scope: p.RegionPath, Threshold: s.threshold}
+	err = s.db.read(ctx, func(b *pgx.Batch) {
+		collect(b, &in.Figures, func(row pgx.CollectableRow) (media.Figure, error) {
 			var f media.Figure
 			st := &f.Stat
 			err := row.Scan(&st.IndicatorKey, &st.RegionCode, &f.Parent, &f.Path, &st.Period, &st.Value, &st.Qualifier,
 				&st.PublishAt, &f.Sensitive, &f.Aggregation, &f.CollectionLevel)
 			return f, err
 		}, publishedTable, period)
-		collect(b, &tree, func(row pgx.CollectableRow) (media.Region, error) {
+		collect(b, &in.Tree, func(row pgx.CollectableRow) (media.Region, error) {
 			var r media.Region
 			err := row.Scan(&r.Code, &r.Parent, &r.Path, &r.Level)
 			return r, err
 		}, regionTree)
-		collect(b, &regions, scanRegion, `SELECT `+regionColumns+` FROM regions WHERE code = $1`, root)
+		collect(b, &in.Asked, scanRegion, `SELECT `+regionColumns+` FROM regions WHERE code = $1`, root)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publicity stats: %w", err)
 	}
-	if len(regions) == 0 {
-		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", root, root)
-	}
-	return media.NewTable(figures, tree, s.threshold).Within(regions[0].Path, p.RegionPath), nil
+	return media.Stats(in)
 }
 
 // Publications lists the publication batches, newest first, with how many
@@ -113,7 +99,7 @@ CROSS JOIN LATERAL (
 ) c(n, periods)
 ORDER BY p.publish_at DESC, p.id DESC`
 	sql := q
-	if p := hub.PrincipalFrom(ctx); p != nil && p.Role == hub.Media {
+	if media.CountsPublishedOnly(hub.PrincipalFrom(ctx)) {
 		sql = forMedia
 	}
 	pubs, err := list(ctx, s.db, func(row pgx.CollectableRow) (*hub.Publication, error) {
@@ -135,15 +121,9 @@ func (s *MediaService) Publish(ctx context.Context, r hub.PublishRequest) (*hub.
 	if err := access.PublishBlockedBy(p); err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(r.Title) == "" {
-		return nil, hub.Errorf(hub.EINVALID, "请给发布批次一个标题 / give the publication a title")
-	}
-	if len(r.IDs) == 0 {
-		return nil, hub.Errorf(hub.EINVALID, "没有要发布的数据 / no values to publish")
-	}
-	at := time.Now()
-	if r.PublishAt != nil {
-		at = *r.PublishAt
+	at, err := media.CheckPublish(r, time.Now())
+	if err != nil {
+		return nil, err
 	}
 	const create = `INSERT INTO publications (title, publish_at, created_by) VALUES ($1, $2, hub_user())
 RETURNING id, title, publish_at, created_at, created_by`
@@ -154,7 +134,7 @@ WHERE i.key = v.indicator_key AND v.id = ANY($1) AND v.is_released AND v.status 
   AND (i.publicity OR v.releasable)
 RETURNING v.id`
 	pub := &hub.Publication{}
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
+	err = s.db.tx(ctx, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, create, r.Title, at).Scan(&pub.ID, &pub.Title, &pub.PublishAt, &pub.CreatedAt, &pub.CreatedBy); err != nil {
 			return err
 		}
@@ -163,31 +143,13 @@ RETURNING v.id`
 		if err != nil {
 			return err
 		}
-		if missing := missingIDs(r.IDs, done); len(missing) > 0 {
-			return hub.Errorf(hub.EINVALID, "不能发布数据 %v：须为您可见的已审核宣传统计或已标记可发布的数据 / cannot publish values %v: each must be an APPROVED value you can see, of a publicity indicator or released as a headline figure", missing, missing)
-		}
 		pub.Values = len(done)
-		return nil
+		return media.NotPublished(r.IDs, done)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publish: %w", err)
 	}
 	return pub, nil
-}
-
-func missingIDs(want, got []int) []int {
-	seen := make(map[int]bool, len(got))
-	for _, id := range got {
-		seen[id] = true
-	}
-	var missing []int
-	for _, id := range want {
-		if !seen[id] {
-			missing = append(missing, id)
-			seen[id] = true
-		}
-	}
-	return missing
 }
 
 // SetReleasable marks (or unmarks) released figures as headline figures
@@ -203,10 +165,7 @@ func (s *MediaService) SetReleasable(ctx context.Context, ids []int, releasable 
 		if err != nil {
 			return err
 		}
-		if missing := missingIDs(ids, done); len(missing) > 0 {
-			return hub.Errorf(hub.EINVALID, "数据 %v 不存在、不可见或未审核 / values %v do not exist, are not visible to you, or are not approved", missing, missing)
-		}
-		return nil
+		return media.NotMarked(ids, done)
 	})
 	if err != nil {
 		return fmt.Errorf("set releasable: %w", err)

@@ -1,8 +1,11 @@
-// Package validation holds the pure computations of data validation:
-// compiling and evaluating validation rules (expressions over indicator
-// keys, with expr-lang/expr, as internal/analytics does for formulas) and
-// the modified z-score of outlier checks. Storage and the choice of which
-// values to check live in internal/postgres.
+// Package validation decides data validation over plain values: a rule's
+// definition (Check; expressions over indicator keys compiled with
+// expr-lang/expr, as internal/analytics does for formulas), which rules
+// apply to which regions (AppliesTo), what the rules say of a submission
+// (Submission: BLOCK is a conflict, WARN a warning, a rule that cannot be
+// evaluated a WARN finding) and the validation report (Report: rule
+// findings, and outliers by the modified z-score). internal/postgres reads
+// the rules and values and hands them here.
 package validation
 
 import (
