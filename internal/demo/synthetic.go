@@ -162,12 +162,13 @@ func status(ind *hub.Indicator, region string, year int) hub.Status {
 
 // values returns every synthetic value: each county-level indicator for
 // each county and year, town-level ones for each town, skipping the keys
-// the seed has.
+// the seed has. Yearly indicators only: the monthly ones are the visit
+// platform's, which sends them itself (docs/intake.md).
 func (s *synth) values() []hub.ValueRecord {
 	comment := SyntheticComment
 	var out []hub.ValueRecord
 	for _, ind := range s.indicators {
-		if ind.Formula != nil {
+		if ind.Formula != nil || ind.PeriodType != hub.Year {
 			continue
 		}
 		regions := s.counties
