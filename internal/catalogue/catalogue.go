@@ -304,53 +304,35 @@ func eq(a, b *string) bool { return a == nil && b == nil || a != nil && b != nil
 // NameEn or Description removes it.
 func Apply(stored *hub.Indicator, p hub.IndicatorPatch) *hub.Indicator {
 	n := *stored
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	opt := func(dst **string, src *string) {
-		if src == nil {
-			return
-		}
-		if *src == "" {
-			*dst = nil
-			return
-		}
-		v := *src
-		*dst = &v
-	}
 	set(&n.Name, p.Name)
 	set(&n.Unit, p.Unit)
 	set(&n.DepartmentCode, p.DepartmentCode)
-	opt(&n.NameEn, p.NameEn)
-	opt(&n.Formula, p.Formula)
-	opt(&n.Description, p.Description)
-	if p.Protection != nil {
-		n.Protection = *p.Protection
-	}
-	if p.ValueType != nil {
-		n.ValueType = *p.ValueType
-	}
-	if p.Aggregation != nil {
-		n.Aggregation = *p.Aggregation
-	}
-	if p.PeriodType != nil {
-		n.PeriodType = *p.PeriodType
-	}
-	if p.CollectionLevel != nil {
-		n.CollectionLevel = *p.CollectionLevel
-	}
-	if p.Publicity != nil {
-		n.Publicity = *p.Publicity
-	}
-	if p.Sensitive != nil {
-		n.Sensitive = *p.Sensitive
-	}
-	if p.LowerIsBetter != nil {
-		n.LowerIsBetter = *p.LowerIsBetter
+	set(&n.Protection, p.Protection)
+	set(&n.ValueType, p.ValueType)
+	set(&n.Aggregation, p.Aggregation)
+	set(&n.PeriodType, p.PeriodType)
+	set(&n.CollectionLevel, p.CollectionLevel)
+	set(&n.Publicity, p.Publicity)
+	set(&n.Sensitive, p.Sensitive)
+	set(&n.LowerIsBetter, p.LowerIsBetter)
+	for _, f := range []struct{ dst, src **string }{{&n.NameEn, &p.NameEn}, {&n.Formula, &p.Formula}, {&n.Description, &p.Description}} {
+		switch {
+		case *f.src == nil:
+		case **f.src == "":
+			*f.dst = nil
+		default:
+			v := **f.src
+			*f.dst = &v
+		}
 	}
 	return &n
+}
+
+// set sets *dst to *src when src is given.
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
 }
 
 // RetireRefusal refuses to retire key while an active derived indicator of

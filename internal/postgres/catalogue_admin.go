@@ -43,6 +43,44 @@ func (s *CatalogueService) mayChange(ctx context.Context) error {
 	return catalogue.MayChange(hub.PrincipalFrom(ctx))
 }
 
+// change runs fn as a change of the catalogue: the caller may change it,
+// and fn gets, in one transaction as the principal, the catalogue read
+// under the catalogue lock.
+func (s *CatalogueService) change(ctx context.Context, fn func(tx pgx.Tx, sn *snapshot) error) error {
+	if err := s.mayChange(ctx); err != nil {
+		return err
+	}
+	return s.db.tx(ctx, func(tx pgx.Tx) error {
+		sn, err := begin(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return fn(tx, sn)
+	})
+}
+
+// writeOne decides one definition (catalogue.Decide) and writes it unless
+// unchanged; a refusal is its conflict's error.
+func writeOne(ctx context.Context, tx pgx.Tx, sn *snapshot, def *hub.Indicator) (*hub.Indicator, error) {
+	has, err := withValues(ctx, tx, []*hub.Indicator{def}, sn.indicators)
+	if err != nil {
+		return nil, err
+	}
+	pl := catalogue.Decide([]*hub.Indicator{def}, []int{0}, sn.indicators, sn.departments, has)
+	if len(pl.Conflicts) > 0 {
+		c := pl.Conflicts[0]
+		return nil, hub.Errorf(c.Code, "%s", c.Message)
+	}
+	if pl.Unchanged > 0 {
+		return sn.indicators[def.Key], nil
+	}
+	written, err := writeIndicators(ctx, tx, pl.Write, sn.indicators)
+	if err != nil {
+		return nil, err
+	}
+	return written[0], nil
+}
+
 // snapshot is what a catalogue decision reads: every indicator and
 // department by key.
 type snapshot struct {
@@ -156,8 +194,7 @@ func writeIndicators(ctx context.Context, tx pgx.Tx, defs []*hub.Indicator, stor
 					return err
 				}
 				if len(got) == 0 {
-					// a row policy filtered the update out: not an admin of the whole tree
-					return hub.Errorf(hub.EFORBIDDEN, "只有管理员可以修改指标目录 / only admins change the catalogue")
+					return errNotAdmin() // a row policy filtered the update out
 				}
 				out[n] = got[0]
 				return nil
@@ -172,39 +209,14 @@ func writeIndicators(ctx context.Context, tx pgx.Tx, defs []*hub.Indicator, stor
 // UpdateIndicator implements hub.CatalogueAdmin: the patch applied to the
 // stored definition goes through the same decision as UpsertIndicators.
 func (s *CatalogueService) UpdateIndicator(ctx context.Context, key string, p hub.IndicatorPatch) (*hub.Indicator, error) {
-	if err := s.mayChange(ctx); err != nil {
-		return nil, err
-	}
 	var out *hub.Indicator
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		sn, err := begin(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.change(ctx, func(tx pgx.Tx, sn *snapshot) (err error) {
 		stored := sn.indicators[key]
 		if stored == nil {
 			return hub.Errorf(hub.ENOTFOUND, "指标 %q 不存在 / no indicator %q", key, key)
 		}
-		next := catalogue.Apply(stored, p)
-		has, err := withValues(ctx, tx, []*hub.Indicator{next}, sn.indicators)
-		if err != nil {
-			return err
-		}
-		pl := catalogue.Decide([]*hub.Indicator{next}, []int{0}, sn.indicators, sn.departments, has)
-		if len(pl.Conflicts) > 0 {
-			c := pl.Conflicts[0]
-			return hub.Errorf(c.Code, "%s", c.Message)
-		}
-		if pl.Unchanged > 0 {
-			out = stored
-			return nil
-		}
-		written, err := writeIndicators(ctx, tx, pl.Write, sn.indicators)
-		if err != nil {
-			return err
-		}
-		out = written[0]
-		return nil
+		out, err = writeOne(ctx, tx, sn, catalogue.Apply(stored, p))
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update indicator %s: %w", key, err)
@@ -215,15 +227,8 @@ func (s *CatalogueService) UpdateIndicator(ctx context.Context, key string, p hu
 // RetireIndicator implements hub.CatalogueAdmin (catalogue.RetireRefusal
 // decides; the trigger indicators_guard is the last line).
 func (s *CatalogueService) RetireIndicator(ctx context.Context, key string) (*hub.Indicator, error) {
-	if err := s.mayChange(ctx); err != nil {
-		return nil, err
-	}
 	var out *hub.Indicator
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		sn, err := begin(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.change(ctx, func(tx pgx.Tx, sn *snapshot) error {
 		if err := catalogue.RetireRefusal(key, sn.indicators); err != nil {
 			return err
 		}
@@ -231,15 +236,9 @@ func (s *CatalogueService) RetireIndicator(ctx context.Context, key string) (*hu
 			return nil
 		}
 		rows, _ := tx.Query(ctx, `UPDATE indicators SET retired_at = now() WHERE key = $1 RETURNING `+indicatorColumns, key)
-		got, err := pgx.CollectRows(rows, scanIndicator)
-		if err != nil {
-			return err
-		}
-		if len(got) == 0 {
-			return hub.Errorf(hub.EFORBIDDEN, "只有管理员可以修改指标目录 / only admins change the catalogue")
-		}
-		out = got[0]
-		return nil
+		var err error
+		out, err = collectOne(rows, scanIndicator)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("retire indicator %s: %w", key, err)
@@ -303,7 +302,7 @@ func (s *CatalogueService) UpdateDepartment(ctx context.Context, code string, p 
 		}
 		rows, _ = tx.Query(ctx, `UPDATE departments SET name = $2, name_en = $3 WHERE code = $1 RETURNING `+departmentColumns,
 			code, d.Name, d.NameEn)
-		out, err = collectOne(rows)
+		out, err = collectOne(rows, scanDepartment)
 		return err
 	})
 	if err != nil {
@@ -314,21 +313,12 @@ func (s *CatalogueService) UpdateDepartment(ctx context.Context, code string, p 
 
 // RetireDepartment implements hub.CatalogueAdmin.
 func (s *CatalogueService) RetireDepartment(ctx context.Context, code string) (*hub.Department, error) {
-	if err := s.mayChange(ctx); err != nil {
-		return nil, err
-	}
 	var out *hub.Department
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		sn, err := begin(ctx, tx)
-		if err != nil {
-			return err
-		}
-		d := sn.departments[code]
-		if d == nil {
+	err := s.change(ctx, func(tx pgx.Tx, sn *snapshot) error {
+		if out = sn.departments[code]; out == nil {
 			return hub.Errorf(hub.ENOTFOUND, "部门 %q 不存在 / no department %q", code, code)
 		}
-		if d.RetiredAt != nil {
-			out = d
+		if out.RetiredAt != nil {
 			return nil
 		}
 		var active []string
@@ -342,7 +332,8 @@ func (s *CatalogueService) RetireDepartment(ctx context.Context, code string) (*
 			return err
 		}
 		rows, _ := tx.Query(ctx, `UPDATE departments SET retired_at = now() WHERE code = $1 RETURNING `+departmentColumns, code)
-		out, err = collectOne(rows)
+		var err error
+		out, err = collectOne(rows, scanDepartment)
 		return err
 	})
 	if err != nil {
@@ -351,45 +342,35 @@ func (s *CatalogueService) RetireDepartment(ctx context.Context, code string) (*
 	return out, nil
 }
 
-// collectOne returns the one department an UPDATE returned; none means a
-// row policy filtered it out.
-func collectOne(rows pgx.Rows) (*hub.Department, error) {
-	got, err := pgx.CollectRows(rows, scanDepartment)
-	if err != nil {
-		return nil, err
+// collectOne returns the one row an UPDATE returned; none means a row
+// policy filtered it out (not an admin of the whole tree).
+func collectOne[T any](rows pgx.Rows, scan pgx.RowToFunc[T]) (T, error) {
+	got, err := pgx.CollectRows(rows, scan)
+	if err == nil && len(got) == 0 {
+		err = errNotAdmin()
 	}
-	if len(got) == 0 {
-		return nil, hub.Errorf(hub.EFORBIDDEN, "只有管理员可以修改指标目录 / only admins change the catalogue")
+	if err != nil {
+		var zero T
+		return zero, err
 	}
 	return got[0], nil
+}
+
+// errNotAdmin is the refusal of a write the row policies filtered out.
+func errNotAdmin() error {
+	return hub.Errorf(hub.EFORBIDDEN, "只有管理员可以修改指标目录 / only admins change the catalogue")
 }
 
 // CreateIndicator implements hub.CatalogueAdmin: UpsertIndicators of one
 // new definition.
 func (s *CatalogueService) CreateIndicator(ctx context.Context, in *hub.Indicator) (*hub.Indicator, error) {
-	if err := s.mayChange(ctx); err != nil {
-		return nil, err
-	}
 	var out *hub.Indicator
-	err := s.db.tx(ctx, func(tx pgx.Tx) error {
-		sn, err := begin(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.change(ctx, func(tx pgx.Tx, sn *snapshot) (err error) {
 		if sn.indicators[in.Key] != nil {
 			return hub.Errorf(hub.ECONFLICT, "指标 %s 已存在（修改请用 updateIndicator）/ indicator %s exists already (change it with updateIndicator)", in.Key, in.Key)
 		}
-		pl := catalogue.Decide([]*hub.Indicator{in}, []int{0}, sn.indicators, sn.departments, nil)
-		if len(pl.Conflicts) > 0 {
-			c := pl.Conflicts[0]
-			return hub.Errorf(c.Code, "%s", c.Message)
-		}
-		written, err := writeIndicators(ctx, tx, pl.Write, sn.indicators)
-		if err != nil {
-			return err
-		}
-		out = written[0]
-		return nil
+		out, err = writeOne(ctx, tx, sn, in)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create indicator %s: %w", in.Key, err)
