@@ -88,6 +88,14 @@ type ComplexityRoot struct {
 		Region    func(childComplexity int) int
 	}
 
+	CatalogueResult struct {
+		Conflicts  func(childComplexity int) int
+		Created    func(childComplexity int) int
+		Indicators func(childComplexity int) int
+		Unchanged  func(childComplexity int) int
+		Updated    func(childComplexity int) int
+	}
+
 	ComparisonRow struct {
 		PerTenThousandMinors func(childComplexity int) int
 		Qualifier            func(childComplexity int) int
@@ -135,6 +143,7 @@ type ComplexityRoot struct {
 		Indicators func(childComplexity int) int
 		Name       func(childComplexity int) int
 		NameEn     func(childComplexity int) int
+		RetiredAt  func(childComplexity int) int
 	}
 
 	ImportConflict struct {
@@ -163,6 +172,7 @@ type ComplexityRoot struct {
 		Aggregation     func(childComplexity int) int
 		CollectionLevel func(childComplexity int) int
 		Department      func(childComplexity int) int
+		Description     func(childComplexity int) int
 		Formula         func(childComplexity int) int
 		Key             func(childComplexity int) int
 		LowerIsBetter   func(childComplexity int) int
@@ -171,22 +181,30 @@ type ComplexityRoot struct {
 		PeriodType      func(childComplexity int) int
 		Protection      func(childComplexity int) int
 		Publicity       func(childComplexity int) int
+		RetiredAt       func(childComplexity int) int
 		Sensitive       func(childComplexity int) int
 		Unit            func(childComplexity int) int
 		ValueType       func(childComplexity int) int
 	}
 
 	Mutation struct {
+		CreateDepartment         func(childComplexity int, input hub.Department) int
+		CreateIndicator          func(childComplexity int, input hub.Indicator) int
 		CreateValidationRule     func(childComplexity int, input model.ValidationRuleInput) int
 		DeactivateValidationRule func(childComplexity int, id string) int
 		ImportValues             func(childComplexity int, file graphql.Upload, dryRun *bool) int
 		Publish                  func(childComplexity int, ids []string, title string, publishAt *time.Time) int
+		RetireDepartment         func(childComplexity int, code string) int
+		RetireIndicator          func(childComplexity int, key string) int
 		RevokeShare              func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string, region *string) int
 		SetReleasable            func(childComplexity int, ids []string, releasable bool) int
 		ShareIndicators          func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string, region *string) int
 		SubmitValues             func(childComplexity int, input []*model.DataValueInput, dryRun *bool) int
 		Transition               func(childComplexity int, ids []string, to hub.Status, reason *string, expectedVersions []int) int
+		UpdateDepartment         func(childComplexity int, code string, input hub.DepartmentPatch) int
+		UpdateIndicator          func(childComplexity int, key string, input hub.IndicatorPatch) int
 		UpdateValidationRule     func(childComplexity int, id string, input model.ValidationRulePatch) int
+		UpsertIndicators         func(childComplexity int, input []*hub.Indicator, dryRun *bool) int
 	}
 
 	Outlier struct {
@@ -248,9 +266,9 @@ type ComplexityRoot struct {
 		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string) int
 		Comparison        func(childComplexity int, indicator string, period string, parent *string, level *hub.RegionLevel) int
 		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string) int
-		Departments       func(childComplexity int) int
+		Departments       func(childComplexity int, includeRetired *bool) int
 		ExplainAccess     func(childComplexity int, indicator string, region string, period string) int
-		Indicators        func(childComplexity int, protection *hub.Protection, department *string) int
+		Indicators        func(childComplexity int, protection *hub.Protection, department *string, includeRetired *bool) int
 		Me                func(childComplexity int) int
 		ProtectionProfile func(childComplexity int, regions []string, period string) int
 		Publications      func(childComplexity int) int
@@ -366,6 +384,13 @@ type MutationResolver interface {
 	UpdateValidationRule(ctx context.Context, id string, input model.ValidationRulePatch) (*hub.ValidationRule, error)
 	DeactivateValidationRule(ctx context.Context, id string) (*hub.ValidationRule, error)
 	RevokeShare(ctx context.Context, withDepartment string, indicators []string, fromDepartment *string, region *string) (bool, error)
+	UpsertIndicators(ctx context.Context, input []*hub.Indicator, dryRun *bool) (*hub.CatalogueResult, error)
+	CreateIndicator(ctx context.Context, input hub.Indicator) (*hub.Indicator, error)
+	UpdateIndicator(ctx context.Context, key string, input hub.IndicatorPatch) (*hub.Indicator, error)
+	RetireIndicator(ctx context.Context, key string) (*hub.Indicator, error)
+	CreateDepartment(ctx context.Context, input hub.Department) (*hub.Department, error)
+	UpdateDepartment(ctx context.Context, code string, input hub.DepartmentPatch) (*hub.Department, error)
+	RetireDepartment(ctx context.Context, code string) (*hub.Department, error)
 }
 type PrincipalResolver interface {
 	Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error)
@@ -383,8 +408,8 @@ type PublicityStatResolver interface {
 type QueryResolver interface {
 	Me(ctx context.Context) (*hub.Principal, error)
 	Regions(ctx context.Context, level *hub.RegionLevel, parent *string) ([]*hub.Region, error)
-	Departments(ctx context.Context) ([]*hub.Department, error)
-	Indicators(ctx context.Context, protection *hub.Protection, department *string) ([]*hub.Indicator, error)
+	Departments(ctx context.Context, includeRetired *bool) ([]*hub.Department, error)
+	Indicators(ctx context.Context, protection *hub.Protection, department *string, includeRetired *bool) ([]*hub.Indicator, error)
 	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error)
 	Comparison(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) ([]*hub.ComparisonRow, error)
 	ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error)
@@ -591,6 +616,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntry.Region(childComplexity), true
 
+	case "CatalogueResult.conflicts":
+		if e.ComplexityRoot.CatalogueResult.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueResult.Conflicts(childComplexity), true
+	case "CatalogueResult.created":
+		if e.ComplexityRoot.CatalogueResult.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueResult.Created(childComplexity), true
+	case "CatalogueResult.indicators":
+		if e.ComplexityRoot.CatalogueResult.Indicators == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueResult.Indicators(childComplexity), true
+	case "CatalogueResult.unchanged":
+		if e.ComplexityRoot.CatalogueResult.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueResult.Unchanged(childComplexity), true
+	case "CatalogueResult.updated":
+		if e.ComplexityRoot.CatalogueResult.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CatalogueResult.Updated(childComplexity), true
+
 	case "ComparisonRow.perTenThousandMinors":
 		if e.ComplexityRoot.ComparisonRow.PerTenThousandMinors == nil {
 			break
@@ -782,6 +838,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Department.NameEn(childComplexity), true
+	case "Department.retiredAt":
+		if e.ComplexityRoot.Department.RetiredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Department.RetiredAt(childComplexity), true
 
 	case "ImportConflict.code":
 		if e.ComplexityRoot.ImportConflict.Code == nil {
@@ -899,6 +961,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Department(childComplexity), true
+	case "Indicator.description":
+		if e.ComplexityRoot.Indicator.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Description(childComplexity), true
 	case "Indicator.formula":
 		if e.ComplexityRoot.Indicator.Formula == nil {
 			break
@@ -947,6 +1015,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Publicity(childComplexity), true
+	case "Indicator.retiredAt":
+		if e.ComplexityRoot.Indicator.RetiredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.RetiredAt(childComplexity), true
 	case "Indicator.sensitive":
 		if e.ComplexityRoot.Indicator.Sensitive == nil {
 			break
@@ -966,6 +1040,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Indicator.ValueType(childComplexity), true
 
+	case "Mutation.createDepartment":
+		if e.ComplexityRoot.Mutation.CreateDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDepartment(childComplexity, args["input"].(hub.Department)), true
+	case "Mutation.createIndicator":
+		if e.ComplexityRoot.Mutation.CreateIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateIndicator(childComplexity, args["input"].(hub.Indicator)), true
 	case "Mutation.createValidationRule":
 		if e.ComplexityRoot.Mutation.CreateValidationRule == nil {
 			break
@@ -1010,6 +1106,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Publish(childComplexity, args["ids"].([]string), args["title"].(string), args["publishAt"].(*time.Time)), true
+	case "Mutation.retireDepartment":
+		if e.ComplexityRoot.Mutation.RetireDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireDepartment(childComplexity, args["code"].(string)), true
+	case "Mutation.retireIndicator":
+		if e.ComplexityRoot.Mutation.RetireIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireIndicator(childComplexity, args["key"].(string)), true
 	case "Mutation.revokeShare":
 		if e.ComplexityRoot.Mutation.RevokeShare == nil {
 			break
@@ -1065,6 +1183,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Transition(childComplexity, args["ids"].([]string), args["to"].(hub.Status), args["reason"].(*string), args["expectedVersions"].([]int)), true
+	case "Mutation.updateDepartment":
+		if e.ComplexityRoot.Mutation.UpdateDepartment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDepartment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDepartment(childComplexity, args["code"].(string), args["input"].(hub.DepartmentPatch)), true
+	case "Mutation.updateIndicator":
+		if e.ComplexityRoot.Mutation.UpdateIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateIndicator(childComplexity, args["key"].(string), args["input"].(hub.IndicatorPatch)), true
 	case "Mutation.updateValidationRule":
 		if e.ComplexityRoot.Mutation.UpdateValidationRule == nil {
 			break
@@ -1076,6 +1216,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateValidationRule(childComplexity, args["id"].(string), args["input"].(model.ValidationRulePatch)), true
+	case "Mutation.upsertIndicators":
+		if e.ComplexityRoot.Mutation.UpsertIndicators == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertIndicators_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertIndicators(childComplexity, args["input"].([]*hub.Indicator), args["dryRun"].(*bool)), true
 
 	case "Outlier.kind":
 		if e.ComplexityRoot.Outlier.Kind == nil {
@@ -1326,7 +1477,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Departments(childComplexity), true
+		args, err := ec.field_Query_departments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Departments(childComplexity, args["includeRetired"].(*bool)), true
 	case "Query.explainAccess":
 		if e.ComplexityRoot.Query.ExplainAccess == nil {
 			break
@@ -1348,7 +1504,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Indicators(childComplexity, args["protection"].(*hub.Protection), args["department"].(*string)), true
+		return e.ComplexityRoot.Query.Indicators(childComplexity, args["protection"].(*hub.Protection), args["department"].(*string), args["includeRetired"].(*bool)), true
 
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
@@ -1783,6 +1939,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("DataValueFilter", ec.unmarshalInputDataValueFilter),
 			graphql.NewInputUnmarshaler("DataValueInput", ec.unmarshalInputDataValueInput),
+			graphql.NewInputUnmarshaler("DepartmentInput", ec.unmarshalInputDepartmentInput),
+			graphql.NewInputUnmarshaler("DepartmentPatch", ec.unmarshalInputDepartmentPatch),
+			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
+			graphql.NewInputUnmarshaler("IndicatorPatch", ec.unmarshalInputIndicatorPatch),
 			graphql.NewInputUnmarshaler("ValidationRuleInput", ec.unmarshalInputValidationRuleInput),
 			graphql.NewInputUnmarshaler("ValidationRulePatch", ec.unmarshalInputValidationRulePatch),
 		)
@@ -1899,7 +2059,10 @@ type Department {
   code: ID!
   name: String!
   nameEn: String
+  "在用指标 / its active indicators"
   indicators: [Indicator!]!
+  "停用时间；在用为空 / when the department was retired; null while active"
+  retiredAt: Time
 }
 
 "指标 / An indicator departments report."
@@ -1920,6 +2083,65 @@ type Indicator {
   sensitive: Boolean!
   "越少越好（案件数）：六大保护画像反向计分 / fewer is better (case counts): the protection profile scores it the other way"
   lowerIsBetter: Boolean!
+  description: String
+  "停用时间：历史数据保留，不再接收新数据；在用为空 / when the indicator was retired (its values stay, new ones are refused with RETIRED); null while active"
+  retiredAt: Time
+}
+
+"""
+指标定义 / An indicator's definition, for createIndicator and upsertIndicators (admins of the whole
+tree). The checks: docs/data-in.md, section "The catalogue".
+"""
+input IndicatorInput {
+  "小写字母开头，只含小写字母、数字和 _ / a lower-case letter, then lower-case letters, digits and _"
+  key: ID!
+  name: String!
+  nameEn: String
+  protection: Protection!
+  unit: String!
+  department: ID!
+  valueType: ValueType!
+  aggregation: Aggregation!
+  periodType: PeriodType = YEAR
+  collectionLevel: RegionLevel = COUNTY
+  publicity: Boolean = false
+  sensitive: Boolean = false
+  lowerIsBetter: Boolean = false
+  "计算指标的公式，如 child_directors / minors_total * 10000 / a derived indicator's formula over other indicators' keys"
+  formula: String
+  description: String
+}
+"Fields left out stay as they are; an empty nameEn, formula or description removes it. The key never changes."
+input IndicatorPatch {
+  name: String
+  nameEn: String
+  protection: Protection
+  unit: String
+  department: ID
+  valueType: ValueType
+  aggregation: Aggregation
+  periodType: PeriodType
+  collectionLevel: RegionLevel
+  publicity: Boolean
+  sensitive: Boolean
+  lowerIsBetter: Boolean
+  formula: String
+  description: String
+}
+input DepartmentInput { code: ID! name: String! nameEn: String }
+"Fields left out stay as they are; an empty nameEn removes it. The code never changes."
+input DepartmentPatch { name: String nameEn: String }
+"""
+目录变更结果 / what upsertIndicators did (or would do, on a dry run). All or nothing: with any
+conflict nothing is written; conflicts name the input by index.
+"""
+type CatalogueResult {
+  created: Int!
+  updated: Int!
+  unchanged: Int!
+  conflicts: [Conflict!]!
+  "the indicators created or updated"
+  indicators: [Indicator!]!
 }
 
 "数据值 / The value of an indicator for a region and period, as the caller may see it."
@@ -2218,8 +2440,10 @@ type Share {
 type Query {
   me: Principal
   regions(level: RegionLevel, parent: ID): [Region!]!
-  departments: [Department!]!
-  indicators(protection: Protection, department: ID): [Indicator!]!
+  "includeRetired: 也列出已停用的部门 / retired departments too"
+  departments(includeRetired: Boolean = false): [Department!]!
+  "includeRetired: 也列出已停用的指标 / retired indicators too"
+  indicators(protection: Protection, department: ID, includeRetired: Boolean = false): [Indicator!]!
   "first: 1–1000; after: the endCursor of the previous page."
   dataValues(filter: DataValueFilter!, first: Int = 100, after: String): DataValueConnection!
   comparison(indicator: ID!, period: String!, parent: ID, level: RegionLevel = COUNTY): [ComparisonRow!]!
@@ -2275,6 +2499,24 @@ type Mutation {
   the caller's scope is FORBIDDEN.
   """
   revokeShare(withDepartment: ID!, indicators: [ID!], fromDepartment: ID, region: ID): Boolean!
+  "新建或修改指标定义，全有或全无 / create or change indicator definitions, all or nothing. Admins of the whole tree."
+  upsertIndicators(input: [IndicatorInput!]!, dryRun: Boolean = false): CatalogueResult!
+  "新建指标；代码已存在为 CONFLICT / create an indicator (an existing key is a CONFLICT). Admins of the whole tree."
+  createIndicator(input: IndicatorInput!): Indicator!
+  "修改指标 / change an indicator. Admins of the whole tree."
+  updateIndicator(key: ID!, input: IndicatorPatch!): Indicator!
+  """
+  停用指标 / retire an indicator: its values and audit trail stay, it leaves indicators (unless
+  includeRetired) and takes no new values (RETIRED). Refused (CONFLICT) while an active derived
+  indicator reads it. Admins of the whole tree.
+  """
+  retireIndicator(key: ID!): Indicator!
+  "新建部门 / create a department. Admins of the whole tree."
+  createDepartment(input: DepartmentInput!): Department!
+  "修改部门名称 / rename a department. Admins of the whole tree."
+  updateDepartment(code: ID!, input: DepartmentPatch!): Department!
+  "停用部门；仍有在用指标时为 CONFLICT / retire a department (CONFLICT while it owns active indicators). Admins of the whole tree."
+  retireDepartment(code: ID!): Department!
 }
 `, BuiltIn: false},
 }
@@ -2356,6 +2598,22 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_detail(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_CatalogueResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "created":
+		return ec.fieldContext_CatalogueResult_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_CatalogueResult_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_CatalogueResult_unchanged(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_CatalogueResult_conflicts(ctx, field)
+	case "indicators":
+		return ec.fieldContext_CatalogueResult_indicators(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CatalogueResult", field.Name)
 }
 
 func (ec *executionContext) childFields_ComparisonRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2452,6 +2710,8 @@ func (ec *executionContext) childFields_Department(ctx context.Context, field gr
 		return ec.fieldContext_Department_nameEn(ctx, field)
 	case "indicators":
 		return ec.fieldContext_Department_indicators(ctx, field)
+	case "retiredAt":
+		return ec.fieldContext_Department_retiredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Department", field.Name)
 }
@@ -2530,6 +2790,10 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_sensitive(ctx, field)
 	case "lowerIsBetter":
 		return ec.fieldContext_Indicator_lowerIsBetter(ctx, field)
+	case "description":
+		return ec.fieldContext_Indicator_description(ctx, field)
+	case "retiredAt":
+		return ec.fieldContext_Indicator_retiredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
 }
@@ -2910,6 +3174,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_createDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hub.Department, error) {
+			return ec.unmarshalNDepartmentInput2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createIndicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hub.Indicator, error) {
+			return ec.unmarshalNIndicatorInput2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2987,6 +3279,34 @@ func (ec *executionContext) field_Mutation_publish_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["publishAt"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retireDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retireIndicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
 	return args, nil
 }
 
@@ -3148,6 +3468,50 @@ func (ec *executionContext) field_Mutation_transition_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateDepartment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hub.DepartmentPatch, error) {
+			return ec.unmarshalNDepartmentPatch2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartmentPatch(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateIndicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (hub.IndicatorPatch, error) {
+			return ec.unmarshalNIndicatorPatch2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorPatch(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3167,6 +3531,28 @@ func (ec *executionContext) field_Mutation_updateValidationRule_args(ctx context
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertIndicators_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*hub.Indicator, error) {
+			return ec.unmarshalNIndicatorInput2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
 	return args, nil
 }
 
@@ -3282,6 +3668,20 @@ func (ec *executionContext) field_Query_dataValues_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_departments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeRetired",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeRetired"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_explainAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3331,6 +3731,14 @@ func (ec *executionContext) field_Query_indicators_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["department"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "includeRetired",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeRetired"] = arg2
 	return args, nil
 }
 
@@ -4180,6 +4588,139 @@ func (ec *executionContext) _AuditEntry_detail(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_AuditEntry_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _CatalogueResult_created(ctx context.Context, field graphql.CollectedField, obj *hub.CatalogueResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueResult_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueResult_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CatalogueResult_updated(ctx context.Context, field graphql.CollectedField, obj *hub.CatalogueResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueResult_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueResult_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CatalogueResult_unchanged(ctx context.Context, field graphql.CollectedField, obj *hub.CatalogueResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueResult_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueResult_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CatalogueResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CatalogueResult_conflicts(ctx context.Context, field graphql.CollectedField, obj *hub.CatalogueResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueResult_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
+			return ec.marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueResult_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CatalogueResult_indicators(ctx context.Context, field graphql.CollectedField, obj *hub.CatalogueResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CatalogueResult_indicators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicators, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Indicator) graphql.Marshaler {
+			return ec.marshalNIndicator2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CatalogueResult_indicators(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CatalogueResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Indicator(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ComparisonRow_region(ctx context.Context, field graphql.CollectedField, obj *hub.ComparisonRow) (ret graphql.Marshaler) {
@@ -5050,6 +5591,29 @@ func (ec *executionContext) resolveBatch_Department_indicators(ctx context.Conte
 	)
 }
 
+func (ec *executionContext) _Department_retiredAt(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Department_retiredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Department_retiredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Department", field, false, false, "Time")
+}
+
 func (ec *executionContext) _ImportConflict_row(ctx context.Context, field graphql.CollectedField, obj *hub.Conflict) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5790,6 +6354,52 @@ func (ec *executionContext) fieldContext_Indicator_lowerIsBetter(_ context.Conte
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Indicator_description(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_retiredAt(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_retiredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_retiredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Mutation_submitValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6224,6 +6834,314 @@ func (ec *executionContext) fieldContext_Mutation_revokeShare(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeShare_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertIndicators(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertIndicators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertIndicators(ctx, fc.Args["input"].([]*hub.Indicator), fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.CatalogueResult) graphql.Marshaler {
+			return ec.marshalNCatalogueResult2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐCatalogueResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertIndicators(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CatalogueResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertIndicators_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createIndicator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createIndicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateIndicator(ctx, fc.Args["input"].(hub.Indicator))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
+			return ec.marshalNIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createIndicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Indicator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createIndicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateIndicator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateIndicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateIndicator(ctx, fc.Args["key"].(string), fc.Args["input"].(hub.IndicatorPatch))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
+			return ec.marshalNIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateIndicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Indicator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateIndicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireIndicator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireIndicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireIndicator(ctx, fc.Args["key"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
+			return ec.marshalNIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireIndicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Indicator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireIndicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDepartment(ctx, fc.Args["input"].(hub.Department))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Department) graphql.Marshaler {
+			return ec.marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Department(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDepartment(ctx, fc.Args["code"].(string), fc.Args["input"].(hub.DepartmentPatch))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Department) graphql.Marshaler {
+			return ec.marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Department(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireDepartment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireDepartment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireDepartment(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Department) graphql.Marshaler {
+			return ec.marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireDepartment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Department(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireDepartment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7243,7 +8161,8 @@ func (ec *executionContext) _Query_departments(ctx context.Context, field graphq
 			return ec.fieldContext_Query_departments(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Departments(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Departments(ctx, fc.Args["includeRetired"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Department) graphql.Marshaler {
@@ -7253,7 +8172,7 @@ func (ec *executionContext) _Query_departments(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_departments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_departments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -7262,6 +8181,17 @@ func (ec *executionContext) fieldContext_Query_departments(_ context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Department(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_departments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -7276,7 +8206,7 @@ func (ec *executionContext) _Query_indicators(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Indicators(ctx, fc.Args["protection"].(*hub.Protection), fc.Args["department"].(*string))
+			return ec.Resolvers.Query().Indicators(ctx, fc.Args["protection"].(*hub.Protection), fc.Args["department"].(*string), fc.Args["includeRetired"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Indicator) graphql.Marshaler {
@@ -10789,6 +11719,400 @@ func UnmarshalDataValueInput(ctx context.Context, raw any) (model.DataValueInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDepartmentInput(ctx context.Context, obj any) (hub.Department, error) {
+	var it hub.Department
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "nameEn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameEn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDepartmentInput unmarshals raw into the DepartmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDepartmentInput(ctx context.Context, raw any) (hub.Department, error) {
+	var out hub.Department
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DepartmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDepartmentPatch(ctx context.Context, obj any) (hub.DepartmentPatch, error) {
+	var it hub.DepartmentPatch
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "nameEn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameEn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDepartmentPatch unmarshals raw into the DepartmentPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDepartmentPatch(ctx context.Context, raw any) (hub.DepartmentPatch, error) {
+	var out hub.DepartmentPatch
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DepartmentPatch", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, obj any) (hub.Indicator, error) {
+	var it hub.Indicator
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["periodType"]; !present {
+		asMap["periodType"] = "YEAR"
+	}
+	if _, present := asMap["collectionLevel"]; !present {
+		asMap["collectionLevel"] = "COUNTY"
+	}
+	if _, present := asMap["publicity"]; !present {
+		asMap["publicity"] = false
+	}
+	if _, present := asMap["sensitive"]; !present {
+		asMap["sensitive"] = false
+	}
+	if _, present := asMap["lowerIsBetter"]; !present {
+		asMap["lowerIsBetter"] = false
+	}
+
+	fieldsInOrder := [...]string{"key", "name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "formula", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameEn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEn = data
+		case "protection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protection"))
+			data, err := ec.unmarshalNProtection2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Protection = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentCode = data
+		case "valueType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueType"))
+			data, err := ec.unmarshalNValueType2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValueType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueType = data
+		case "aggregation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aggregation"))
+			data, err := ec.unmarshalNAggregation2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAggregation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aggregation = data
+		case "periodType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodType"))
+			data, err := ec.unmarshalOPeriodType2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPeriodType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodType = data
+		case "collectionLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionLevel"))
+			data, err := ec.unmarshalORegionLevel2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionLevel = data
+		case "publicity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicity"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publicity = data
+		case "sensitive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sensitive"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sensitive = data
+		case "lowerIsBetter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lowerIsBetter"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LowerIsBetter = data
+		case "formula":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formula"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Formula = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIndicatorInput unmarshals raw into the IndicatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIndicatorInput(ctx context.Context, raw any) (hub.Indicator, error) {
+	var out hub.Indicator
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IndicatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIndicatorPatch(ctx context.Context, obj any) (hub.IndicatorPatch, error) {
+	var it hub.IndicatorPatch
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "formula", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameEn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEn"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEn = data
+		case "protection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("protection"))
+			data, err := ec.unmarshalOProtection2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Protection = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DepartmentCode = data
+		case "valueType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("valueType"))
+			data, err := ec.unmarshalOValueType2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValueType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueType = data
+		case "aggregation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("aggregation"))
+			data, err := ec.unmarshalOAggregation2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAggregation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Aggregation = data
+		case "periodType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodType"))
+			data, err := ec.unmarshalOPeriodType2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPeriodType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodType = data
+		case "collectionLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionLevel"))
+			data, err := ec.unmarshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionLevel = data
+		case "publicity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("publicity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Publicity = data
+		case "sensitive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sensitive"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sensitive = data
+		case "lowerIsBetter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lowerIsBetter"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LowerIsBetter = data
+		case "formula":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formula"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Formula = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIndicatorPatch unmarshals raw into the IndicatorPatch input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIndicatorPatch(ctx context.Context, raw any) (hub.IndicatorPatch, error) {
+	var out hub.IndicatorPatch
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IndicatorPatch", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputValidationRuleInput(ctx context.Context, obj any) (model.ValidationRuleInput, error) {
 	var it model.ValidationRuleInput
 	if obj == nil {
@@ -11258,6 +12582,59 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var catalogueResultImplementors = []string{"CatalogueResult"}
+
+func (ec *executionContext) _CatalogueResult(ctx context.Context, sel ast.SelectionSet, obj *hub.CatalogueResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, catalogueResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CatalogueResult")
+		case "created":
+			out.Values[i] = ec._CatalogueResult_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._CatalogueResult_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._CatalogueResult_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conflicts":
+			out.Values[i] = ec._CatalogueResult_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "indicators":
+			out.Values[i] = ec._CatalogueResult_indicators(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var comparisonRowImplementors = []string{"ComparisonRow"}
 
 func (ec *executionContext) _ComparisonRow(ctx context.Context, sel ast.SelectionSet, obj *hub.ComparisonRow) graphql.Marshaler {
@@ -11568,6 +12945,11 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Department_indicators(ctx, field, obj)
 				})
+		case "retiredAt":
+			out.Values[i] = ec._Department_retiredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11803,6 +13185,16 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "description":
+			out.Values[i] = ec._Indicator_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retiredAt":
+			out.Values[i] = ec._Indicator_retiredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11905,6 +13297,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeShare":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeShare(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertIndicators":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertIndicators(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createIndicator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createIndicator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateIndicator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateIndicator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireIndicator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireIndicator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDepartment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDepartment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDepartment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDepartment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireDepartment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireDepartment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13349,6 +14790,14 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCatalogueResult2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐCatalogueResult(ctx context.Context, sel ast.SelectionSet, v *hub.CatalogueResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CatalogueResult!")
+		return graphql.Null
+	}
+	return ec._CatalogueResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNComparisonRow2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ComparisonRow) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ComparisonRow", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -13500,6 +14949,16 @@ func (ec *executionContext) marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhub�
 	return ec._Department(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDepartmentInput2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx context.Context, v any) (hub.Department, error) {
+	res, err := ec.unmarshalInputDepartmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDepartmentPatch2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartmentPatch(ctx context.Context, v any) (hub.DepartmentPatch, error) {
+	res, err := ec.unmarshalInputDepartmentPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13637,6 +15096,35 @@ func (ec *executionContext) marshalNIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋ
 		return graphql.Null
 	}
 	return ec._Indicator(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIndicatorInput2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx context.Context, v any) (hub.Indicator, error) {
+	res, err := ec.unmarshalInputIndicatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNIndicatorInput2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorᚄ(ctx context.Context, v any) ([]*hub.Indicator, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*hub.Indicator, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIndicatorInput2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNIndicatorInput2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx context.Context, v any) (*hub.Indicator, error) {
+	res, err := ec.unmarshalInputIndicatorInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNIndicatorPatch2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorPatch(ctx context.Context, v any) (hub.IndicatorPatch, error) {
+	res, err := ec.unmarshalInputIndicatorPatch(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -14230,6 +15718,22 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAggregation2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAggregation(ctx context.Context, v any) (*hub.Aggregation, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hub.Aggregation)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAggregation2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAggregation(ctx context.Context, sel ast.SelectionSet, v *hub.Aggregation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOAuditFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐAuditFilter(ctx context.Context, v any) (*hub.AuditFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -14446,6 +15950,32 @@ func (ec *executionContext) marshalOOutlier2ᚖgithubᚗcomᚋsixprotᚋhubᚋin
 	return ec._Outlier(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPeriodType2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPeriodType(ctx context.Context, v any) (hub.PeriodType, error) {
+	var res hub.PeriodType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPeriodType2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPeriodType(ctx context.Context, sel ast.SelectionSet, v hub.PeriodType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalOPeriodType2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPeriodType(ctx context.Context, v any) (*hub.PeriodType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hub.PeriodType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPeriodType2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPeriodType(ctx context.Context, sel ast.SelectionSet, v *hub.PeriodType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOPrincipal2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPrincipal(ctx context.Context, sel ast.SelectionSet, v *hub.Principal) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -14526,6 +16056,16 @@ func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋint
 		return graphql.Null
 	}
 	return ec._Region(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegionLevel2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx context.Context, v any) (hub.RegionLevel, error) {
+	var res hub.RegionLevel
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegionLevel2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx context.Context, sel ast.SelectionSet, v hub.RegionLevel) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx context.Context, v any) (*hub.RegionLevel, error) {
@@ -14689,6 +16229,22 @@ func (ec *executionContext) unmarshalOValueStatus2ᚖgithubᚗcomᚋsixprotᚋhu
 }
 
 func (ec *executionContext) marshalOValueStatus2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐStatus(ctx context.Context, sel ast.SelectionSet, v *hub.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOValueType2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValueType(ctx context.Context, v any) (*hub.ValueType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hub.ValueType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOValueType2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValueType(ctx context.Context, sel ast.SelectionSet, v *hub.ValueType) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

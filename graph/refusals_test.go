@@ -68,6 +68,8 @@ func TestRefusals_TableOfDataIn(t *testing.T) {
 		"coord":    {Name: "coord", Role: hub.Coordinator, Region: "370700"},
 		"leader":   {Name: "lead", Role: hub.Leader, Region: "370700"},
 		"media":    {Name: "press", Role: hub.Media, Region: "370700"},
+		"admin":    {Name: "root", Role: hub.Admin, Region: "370700"},
+		"county":   {Name: "qz-admin", Role: hub.Admin, Region: "370781"},
 	}
 	tok := map[string]string{}
 	for k, u := range users {
@@ -196,39 +198,71 @@ WHERE id = ANY($1)`, []int{submitted, returned, draft, approved, eduApproved}).S
 	}
 	rule := map[string]any{"id": ruleID}
 	old := subVersion - 1
+	// A retired indicator for the refusals of new values.
+	var town string
+	if err := owner.QueryRow(ctx, `UPDATE indicators SET retired_at = now() WHERE key = 'care_visits'
+RETURNING (SELECT region_code FROM data_values WHERE indicator_key = 'care_visits' LIMIT 1)`).Scan(&town); err != nil {
+		t.Fatal(err)
+	}
+	retiredSubmit := func() outcome {
+		return fromResponse(api.Do(t, tok["analyst"], `mutation($in: [DataValueInput!]!) { submitValues(input: $in) { conflicts { code } } }`,
+			map[string]any{"in": []any{map[string]any{"indicator": "care_visits", "region": town, "period": "2031", "value": 3}}}), "submitValues")
+	}
+	retiredImport := func() outcome {
+		resp := api.Upload(t, tok["analyst"], `mutation($file: Upload!) { importValues(file: $file) { conflicts { code } } }`,
+			nil, "file", "f.csv", []byte("指标代码,地区代码,期间,数值\ncare_visits,"+town+",2031,3\n"))
+		return fromResponse(resp, "importValues")
+	}
+	catalogueAs := func(who, query string, vars map[string]any) func() outcome {
+		return func() outcome { return mutate(who, query, vars) }
+	}
+	def := perThousand("refused_indicator")
 
 	cases := map[string]func() outcome{
-		"submit-coordinator":              func() outcome { return submitAs("coord", "370702", false, nil) },
-		"submit-leader":                   func() outcome { return submitAs("leader", "370702", false, nil) },
-		"submit-media-dry-run":            func() outcome { return submitAs("media", "370702", true, nil) },
-		"submit-other-department":         func() outcome { return submitAs("edu", "370702", false, nil) },
-		"submit-outside-region":           func() outcome { return submitAs("district", "370703", false, nil) },
-		"submit-dry-run-other-department": func() outcome { return submitAs("edu", "370702", true, nil) },
-		"submit-stale-version":            func() outcome { return submitAs("analyst", "370702", false, &old) },
-		"import-leader":                   func() outcome { return importAs("leader", "370702", false) },
-		"import-coordinator-dry-run":      func() outcome { return importAs("coord", "370702", true) },
-		"import-other-department":         func() outcome { return importAs("edu", "370702", false) },
-		"import-outside-region":           func() outcome { return importAs("district", "370703", false) },
-		"cli-import-media":                func() outcome { return cliImportAs("media") },
-		"cli-import-other-department":     func() outcome { return cliImportAs("edu") },
-		"transition-analyst-approves":     func() outcome { return transitionAs("analyst", submitted, "APPROVED") },
-		"transition-coordinator-submits":  func() outcome { return transitionAs("coord", returned, "SUBMITTED") },
-		"transition-leader":               func() outcome { return transitionAs("leader", approved, "RETURNED") },
-		"transition-media":                func() outcome { return transitionAs("media", approved, "PUBLISHED") },
-		"transition-other-department":     func() outcome { return transitionAs("analyst", eduApproved, "DRAFT") },
-		"transition-wrong-status":         func() outcome { return transitionAs("coord", returned, "APPROVED") },
-		"transition-stale-version":        func() outcome { return transitionAs("coord", submitted, "APPROVED", old) },
-		"transition-invisible":            func() outcome { return transitionAs("coord", draft, "APPROVED") },
-		"publish-analyst":                 func() outcome { return mutate("analyst", publish, ids) },
-		"publish-leader":                  func() outcome { return mutate("leader", publish, ids) },
-		"releasable-analyst":              func() outcome { return mutate("analyst", releasable, ids) },
-		"releasable-media":                func() outcome { return mutate("media", releasable, ids) },
-		"share-leader":                    func() outcome { return mutate("leader", share, nil) },
-		"share-other-department":          func() outcome { return mutate("edu", share, nil) },
-		"revoke-media":                    func() outcome { return mutate("media", revoke, nil) },
-		"rule-create-analyst":             func() outcome { return mutate("analyst", createRule, ruleVars("x_cap", "hope_rooms")) },
-		"rule-update-leader":              func() outcome { return mutate("leader", update, rule) },
-		"rule-deactivate-media":           func() outcome { return mutate("media", deactivate, rule) },
+		"submit-coordinator":                func() outcome { return submitAs("coord", "370702", false, nil) },
+		"submit-leader":                     func() outcome { return submitAs("leader", "370702", false, nil) },
+		"submit-media-dry-run":              func() outcome { return submitAs("media", "370702", true, nil) },
+		"submit-other-department":           func() outcome { return submitAs("edu", "370702", false, nil) },
+		"submit-outside-region":             func() outcome { return submitAs("district", "370703", false, nil) },
+		"submit-dry-run-other-department":   func() outcome { return submitAs("edu", "370702", true, nil) },
+		"submit-stale-version":              func() outcome { return submitAs("analyst", "370702", false, &old) },
+		"import-leader":                     func() outcome { return importAs("leader", "370702", false) },
+		"import-coordinator-dry-run":        func() outcome { return importAs("coord", "370702", true) },
+		"import-other-department":           func() outcome { return importAs("edu", "370702", false) },
+		"import-outside-region":             func() outcome { return importAs("district", "370703", false) },
+		"cli-import-media":                  func() outcome { return cliImportAs("media") },
+		"cli-import-other-department":       func() outcome { return cliImportAs("edu") },
+		"transition-analyst-approves":       func() outcome { return transitionAs("analyst", submitted, "APPROVED") },
+		"transition-coordinator-submits":    func() outcome { return transitionAs("coord", returned, "SUBMITTED") },
+		"transition-leader":                 func() outcome { return transitionAs("leader", approved, "RETURNED") },
+		"transition-media":                  func() outcome { return transitionAs("media", approved, "PUBLISHED") },
+		"transition-other-department":       func() outcome { return transitionAs("analyst", eduApproved, "DRAFT") },
+		"transition-wrong-status":           func() outcome { return transitionAs("coord", returned, "APPROVED") },
+		"transition-stale-version":          func() outcome { return transitionAs("coord", submitted, "APPROVED", old) },
+		"transition-invisible":              func() outcome { return transitionAs("coord", draft, "APPROVED") },
+		"publish-analyst":                   func() outcome { return mutate("analyst", publish, ids) },
+		"publish-leader":                    func() outcome { return mutate("leader", publish, ids) },
+		"releasable-analyst":                func() outcome { return mutate("analyst", releasable, ids) },
+		"releasable-media":                  func() outcome { return mutate("media", releasable, ids) },
+		"share-leader":                      func() outcome { return mutate("leader", share, nil) },
+		"share-other-department":            func() outcome { return mutate("edu", share, nil) },
+		"revoke-media":                      func() outcome { return mutate("media", revoke, nil) },
+		"rule-create-analyst":               func() outcome { return mutate("analyst", createRule, ruleVars("x_cap", "hope_rooms")) },
+		"rule-update-leader":                func() outcome { return mutate("leader", update, rule) },
+		"rule-deactivate-media":             func() outcome { return mutate("media", deactivate, rule) },
+		"submit-retired-indicator":          retiredSubmit,
+		"import-retired-indicator":          retiredImport,
+		"indicator-create-analyst":          catalogueAs("analyst", createIndicator, map[string]any{"in": def}),
+		"indicator-create-county-admin":     catalogueAs("county", createIndicator, map[string]any{"in": def}),
+		"indicator-upsert-coordinator":      catalogueAs("coord", upsertIndicators, map[string]any{"in": []any{def}}),
+		"indicator-upsert-dry-run-leader":   catalogueAs("leader", upsertIndicators, map[string]any{"in": []any{def}, "dry": true}),
+		"indicator-update-media":            catalogueAs("media", updateIndicator, map[string]any{"key": "hope_rooms", "in": map[string]any{"name": "x"}}),
+		"indicator-retire-analyst":          catalogueAs("analyst", retireIndicator, map[string]any{"key": "hope_rooms"}),
+		"indicator-retire-used":             catalogueAs("admin", retireIndicator, map[string]any{"key": "child_directors"}),
+		"department-create-coordinator":     catalogueAs("coord", createDepartment, map[string]any{"in": map[string]any{"code": "x_dept", "name": "x"}}),
+		"department-update-leader":          catalogueAs("leader", updateDepartment, map[string]any{"code": "publicity", "in": map[string]any{"name": "x"}}),
+		"department-retire-county-admin":    catalogueAs("county", retireDepartment, map[string]any{"code": "publicity"}),
+		"department-retire-with-indicators": catalogueAs("admin", retireDepartment, map[string]any{"code": "civil_affairs"}),
 	}
 
 	rows := refusalRows(t)

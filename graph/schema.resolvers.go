@@ -133,6 +133,41 @@ func (r *mutationResolver) RevokeShare(ctx context.Context, withDepartment strin
 	return err == nil, err
 }
 
+// UpsertIndicators is the resolver for the upsertIndicators field.
+func (r *mutationResolver) UpsertIndicators(ctx context.Context, input []*hub.Indicator, dryRun *bool) (*hub.CatalogueResult, error) {
+	return r.Catalogue.UpsertIndicators(ctx, input, dryRun != nil && *dryRun)
+}
+
+// CreateIndicator is the resolver for the createIndicator field.
+func (r *mutationResolver) CreateIndicator(ctx context.Context, input hub.Indicator) (*hub.Indicator, error) {
+	return r.Catalogue.CreateIndicator(ctx, &input)
+}
+
+// UpdateIndicator is the resolver for the updateIndicator field.
+func (r *mutationResolver) UpdateIndicator(ctx context.Context, key string, input hub.IndicatorPatch) (*hub.Indicator, error) {
+	return r.Catalogue.UpdateIndicator(ctx, key, input)
+}
+
+// RetireIndicator is the resolver for the retireIndicator field.
+func (r *mutationResolver) RetireIndicator(ctx context.Context, key string) (*hub.Indicator, error) {
+	return r.Catalogue.RetireIndicator(ctx, key)
+}
+
+// CreateDepartment is the resolver for the createDepartment field.
+func (r *mutationResolver) CreateDepartment(ctx context.Context, input hub.Department) (*hub.Department, error) {
+	return r.Catalogue.CreateDepartment(ctx, input)
+}
+
+// UpdateDepartment is the resolver for the updateDepartment field.
+func (r *mutationResolver) UpdateDepartment(ctx context.Context, code string, input hub.DepartmentPatch) (*hub.Department, error) {
+	return r.Catalogue.UpdateDepartment(ctx, code, input)
+}
+
+// RetireDepartment is the resolver for the retireDepartment field.
+func (r *mutationResolver) RetireDepartment(ctx context.Context, code string) (*hub.Department, error) {
+	return r.Catalogue.RetireDepartment(ctx, code)
+}
+
 // Department is the resolver for the department field.
 func (r *principalResolver) Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error) {
 	if obj.Department == nil {
@@ -185,13 +220,14 @@ func (r *queryResolver) Regions(ctx context.Context, level *hub.RegionLevel, par
 }
 
 // Departments is the resolver for the departments field.
-func (r *queryResolver) Departments(ctx context.Context) ([]*hub.Department, error) {
-	return r.Catalogue.Departments(ctx)
+func (r *queryResolver) Departments(ctx context.Context, includeRetired *bool) ([]*hub.Department, error) {
+	return r.Catalogue.Departments(ctx, includeRetired != nil && *includeRetired)
 }
 
 // Indicators is the resolver for the indicators field.
-func (r *queryResolver) Indicators(ctx context.Context, protection *hub.Protection, department *string) ([]*hub.Indicator, error) {
-	return r.Catalogue.Indicators(ctx, hub.IndicatorFilter{Protection: protection, Department: department})
+func (r *queryResolver) Indicators(ctx context.Context, protection *hub.Protection, department *string, includeRetired *bool) ([]*hub.Indicator, error) {
+	return r.Catalogue.Indicators(ctx, hub.IndicatorFilter{Protection: protection, Department: department,
+		IncludeRetired: includeRetired != nil && *includeRetired})
 }
 
 // DataValues is the resolver for the dataValues field.

@@ -78,6 +78,7 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	dept := fs.String("department", "", "department code (analysts)")
 	region := fs.String("region", demoCity, "region code; the user's scope is its subtree")
 	passwordStdin := fs.Bool("password-stdin", false, "read a password for /login from the first line of stdin")
+	service := fs.Bool("service", false, "a service account: a department's machine identity (a platform), tokens only, no password or login")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer db.Close()
-	u := hub.NewUser{Name: *name, Role: r, Region: *region}
+	u := hub.NewUser{Name: *name, Role: r, Region: *region, Service: *service}
 	if *dept != "" {
 		u.Department = dept
 	}
@@ -109,7 +110,11 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "created user %s (%s, region %s)\n", created.Name, created.Role, created.Region)
+	kind := ""
+	if created.Service {
+		kind = ", service account"
+	}
+	fmt.Fprintf(stdout, "created user %s (%s, region %s%s)\n", created.Name, created.Role, created.Region, kind)
 	return nil
 }
 
@@ -117,22 +122,32 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	var cfg config
 	fs := flags("token create", &cfg, stderr)
 	user := fs.String("user", "", "user name")
+	expires := fs.String("expires", "", "lifetime, e.g. 90d or 12h (default: no expiry)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *user == "" {
 		return usagef("token create needs --user")
 	}
+	ttl, err := parseLifetime(*expires)
+	if err != nil {
+		return err
+	}
 	db, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	token, err := postgres.NewAuthService(db).CreateToken(ctx, *user)
+	t, err := postgres.NewAuthService(db).IssueToken(ctx, *user, ttl)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, token)
+	fmt.Fprintln(stdout, t.Token)
+	until := "不过期 / no expiry"
+	if t.ExpiresAt != nil {
+		until = "有效期至 / expires " + t.ExpiresAt.Format(time.RFC3339)
+	}
+	fmt.Fprintf(stderr, "令牌 / token id %d, %s (吊销 / revoke: hub token revoke %d)\n", t.ID, until, t.ID)
 	return nil
 }
 

@@ -29,8 +29,10 @@ const usage = `hub — 六大保护数据中心 / Six Protections Hub
   hub demo [--load-only]          create, migrate and fill a demo database, then serve
   hub serve                       serve GraphQL, dashboard, exports, health and metrics
   hub migrate [--status]          apply pending migrations, or list them
-  hub user create --name N --role R [--department D] [--region C] [--password-stdin]
-  hub token create --user N       print a new bearer token on stdout
+  hub user create --name N --role R [--department D] [--region C] [--password-stdin | --service]
+  hub token create --user N [--expires 90d]  print a new bearer token on stdout (its id on stderr)
+  hub token revoke ID             revoke a token by its id
+  hub indicators import --file F [--dry-run]  create and change indicators from a catalogue CSV
   hub import --user N --file F [--dry-run]  import a CSV or XLSX file in the template's columns
 
 common flags / 通用参数 (flag, then environment, then default):
@@ -89,8 +91,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	cmd, rest := args[0], args[1:]
-	if (cmd == "user" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
-		cmd, rest = cmd+" create", rest[1:]
+	if (cmd == "user" || cmd == "token") && len(rest) > 0 && rest[0] == "create" ||
+		cmd == "token" && len(rest) > 0 && rest[0] == "revoke" ||
+		cmd == "indicators" && len(rest) > 0 && rest[0] == "import" {
+		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
 	switch cmd {
 	case "demo":
@@ -103,10 +107,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runUserCreate(ctx, rest, stdout, stderr)
 	case "token create":
 		return runTokenCreate(ctx, rest, stdout, stderr)
+	case "token revoke":
+		return runTokenRevoke(ctx, rest, stdout, stderr)
+	case "indicators import":
+		return runIndicatorsImport(ctx, rest, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
-	case "user", "token":
-		return usagef("%s needs a subcommand: %s create", cmd, cmd)
+	case "user", "token", "indicators":
+		return usagef("%s needs a subcommand (see usage)", cmd)
 	}
 	return usagef("unknown command %q", cmd)
 }

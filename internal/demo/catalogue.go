@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/sixprot/hub/internal/catalogue"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -77,23 +78,27 @@ func Departments() ([]*hub.Department, error) {
 }
 
 // Indicators returns the demo's indicator catalogue: every indicator of
-// the seed figures, two town-level ones and the derived ones.
+// the seed figures, town-level ones (among them the 智守护·爱陪伴
+// platform's monthly counts) and the derived ones. The file is in the
+// columns of `hub indicators import` (catalogue.ReadCSV).
 func Indicators() ([]*hub.Indicator, error) {
-	return readRows("catalogue.csv", func(_ int, r map[string]string) (*hub.Indicator, error) {
-		publicity, err1 := strconv.ParseBool(r["publicity"])
-		sensitive, err2 := strconv.ParseBool(r["sensitive"])
-		lower, err3 := strconv.ParseBool(r["lower_is_better"])
-		if err1 != nil || err2 != nil || err3 != nil {
-			return nil, fmt.Errorf("catalogue.csv: %s: bad publicity, sensitive or lower_is_better flag", r["key"])
-		}
-		return &hub.Indicator{
-			Key: r["key"], Name: r["name"], NameEn: optional(r["name_en"]),
-			Protection: hub.Protection(r["protection"]), Unit: r["unit"], DepartmentCode: r["department"],
-			ValueType: hub.ValueType(r["value_type"]), Aggregation: hub.Aggregation(r["aggregation"]),
-			PeriodType: hub.PeriodType(r["period_type"]), CollectionLevel: hub.RegionLevel(r["collection_level"]),
-			Publicity: publicity, Sensitive: sensitive, LowerIsBetter: lower, Formula: optional(r["formula"]),
-		}, nil
-	})
+	f, err := seedFS.Open("seed/catalogue.csv")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, conflicts, err := catalogue.ReadCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue.csv: %w", err)
+	}
+	if len(conflicts) > 0 {
+		return nil, fmt.Errorf("catalogue.csv: %s", conflicts[0])
+	}
+	out := make([]*hub.Indicator, len(rows))
+	for i, r := range rows {
+		out[i] = r.Indicator
+	}
+	return out, nil
 }
 
 // Regions returns the real regions: the city and its county-level units.

@@ -174,11 +174,15 @@ func status(ind *hub.Indicator, region string, year int) hub.Status {
 
 // values returns every synthetic value: each county-level indicator for
 // each county and year, town-level ones for each town, skipping the keys
-// the seed has.
+// the seed has. Yearly indicators only: the monthly ones are the visit
+// platform's, which sends them itself (docs/intake.md).
 func (s *synth) values() []hub.ValueRecord {
 	comment := SyntheticComment
 	var out []hub.ValueRecord
 	for _, ind := range s.indicators {
+		if ind.PeriodType != hub.Year {
+			continue // the synthetic history is yearly; monthly intake comes from its platform
+		}
 		regions := enteredIn(ind, s.counties, s.towns)
 		for _, r := range regions {
 			minors := s.minors[r.Code]

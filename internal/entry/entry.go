@@ -30,7 +30,8 @@ func (e *Entry) Key() hub.ValueKey {
 }
 
 // Check applies, in this order, the rules an input must meet before its
-// head is read: the indicator and the region exist; access.WriteRefusal
+// head is read: the indicator and the region exist; the indicator is not
+// retired (RETIRED); access.WriteRefusal
 // (department, region, derived indicator); the region is of the
 // indicator's collection level; the period of its period type
 // (hub.CheckPeriod); the value of its value type (hub.CheckValue); the
@@ -61,6 +62,9 @@ func check(p *hub.Principal, e *Entry) (hub.ValueField, error) {
 		return hub.FieldIndicator, hub.Errorf(hub.ENOTFOUND, "指标 %q 不存在 / no indicator %q", v.Indicator, v.Indicator)
 	case reg == nil:
 		return hub.FieldRegion, hub.Errorf(hub.ENOTFOUND, "地区 %q 不存在 / no region %q", v.Region, v.Region)
+	case ind.RetiredAt != nil:
+		return hub.FieldIndicator, hub.Errorf(hub.ERETIRED, "指标 %s 已于 %s 停用，不再接收数据 / indicator %s was retired on %s: it takes no new values",
+			ind.Key, ind.RetiredAt.Format("2006-01-02"), ind.Key, ind.RetiredAt.Format("2006-01-02"))
 	}
 	if f, err := access.WriteRefusal(p, ind, reg); err != nil {
 		return f, err

@@ -3,6 +3,7 @@ package entry_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sixprot/hub/internal/entry"
 	"github.com/sixprot/hub/internal/hub"
@@ -21,6 +22,8 @@ var (
 			PeriodType: hub.Year, CollectionLevel: hub.LevelCounty, Formula: &formula},
 		"pupils": {Key: "pupils", DepartmentCode: "education", ValueType: hub.Count,
 			PeriodType: hub.Year, CollectionLevel: hub.LevelCounty},
+		"retired": {Key: "retired", DepartmentCode: "civil_affairs", ValueType: hub.Count,
+			PeriodType: hub.Year, CollectionLevel: hub.LevelCounty, RetiredAt: ptr(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))},
 	}
 	regions = map[string]*hub.Region{
 		"370702": {Code: "370702", Name: "潍城区", Level: hub.LevelCounty, Path: "370000.370700.370702"},
@@ -49,6 +52,7 @@ func TestCheck_EachRuleRefusesItsInput(t *testing.T) {
 	}{
 		{"unknown indicator", analyst, with(func(v *hub.ValueInput) { v.Indicator = "nope" }), hub.ENOTFOUND, hub.FieldIndicator, "no indicator"},
 		{"unknown region", analyst, with(func(v *hub.ValueInput) { v.Region = "379999" }), hub.ENOTFOUND, hub.FieldRegion, "no region"},
+		{"retired indicator", analyst, with(func(v *hub.ValueInput) { v.Indicator = "retired" }), hub.ERETIRED, hub.FieldIndicator, "retired on 2026-03-01"},
 		{"other department", analyst, with(func(v *hub.ValueInput) { v.Indicator = "pupils" }), hub.EFORBIDDEN, hub.FieldIndicator, "may not write indicators of education"},
 		{"outside the region", analyst, with(func(v *hub.ValueInput) { v.Region = "370703" }), hub.EFORBIDDEN, hub.FieldRegion, "outside your region"},
 		{"derived indicator", analyst, with(func(v *hub.ValueInput) { v.Indicator = "per_10k" }), hub.EINVALID, hub.FieldIndicator, "is derived"},

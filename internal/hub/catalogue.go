@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Region is a node of the administrative hierarchy, identified by its
@@ -37,6 +38,9 @@ type Department struct {
 	Code   string
 	Name   string
 	NameEn *string
+	// RetiredAt is when the department was retired (it has no active
+	// indicators); nil for an active one.
+	RetiredAt *time.Time
 }
 
 // Indicator is a figure departments report.
@@ -59,6 +63,9 @@ type Indicator struct {
 	// Formula is set for derived indicators, computed from others.
 	Formula     *string
 	Description *string
+	// RetiredAt is when the indicator was retired: its values and audit
+	// trail stay, new values are refused (ERETIRED). Nil for an active one.
+	RetiredAt *time.Time
 }
 
 // RegionFilter selects regions; zero fields do not filter.
@@ -71,14 +78,75 @@ type RegionFilter struct {
 type IndicatorFilter struct {
 	Protection *Protection
 	Department *string
+	// IncludeRetired lists retired indicators too.
+	IncludeRetired bool
+}
+
+// IndicatorPatch changes an indicator: nil fields stay as they are. The
+// key never changes.
+type IndicatorPatch struct {
+	Name            *string
+	NameEn          *string
+	Protection      *Protection
+	Unit            *string
+	DepartmentCode  *string
+	ValueType       *ValueType
+	Aggregation     *Aggregation
+	PeriodType      *PeriodType
+	CollectionLevel *RegionLevel
+	Publicity       *bool
+	Sensitive       *bool
+	LowerIsBetter   *bool
+	// Formula "" removes the formula (the indicator is entered again).
+	Formula     *string
+	Description *string
+}
+
+// DepartmentPatch changes a department's names; nil fields stay.
+type DepartmentPatch struct {
+	Name   *string
+	NameEn *string
+}
+
+// CatalogueResult counts what a catalogue change did (or would do, on a
+// dry run). With any conflict nothing is written; Conflicts name the
+// input (Index, or Row and Column of an imported file) and the field.
+type CatalogueResult struct {
+	Created, Updated, Unchanged int
+	Conflicts                   []Conflict
+	Indicators                  []*Indicator
+}
+
+// CatalogueAdmin changes the catalogue: admins of the whole tree on the
+// API (the row policies decide; everybody else is FORBIDDEN), the owner on
+// the command line. Every change is audited (action 'catalogue').
+type CatalogueAdmin interface {
+	// UpsertIndicators creates the indicators whose key is new and updates
+	// the others, all or nothing; an input equal to the stored indicator
+	// is unchanged.
+	UpsertIndicators(ctx context.Context, in []*Indicator, dryRun bool) (*CatalogueResult, error)
+	// CreateIndicator creates one indicator; an existing key is a CONFLICT.
+	CreateIndicator(ctx context.Context, in *Indicator) (*Indicator, error)
+	UpdateIndicator(ctx context.Context, key string, p IndicatorPatch) (*Indicator, error)
+	// RetireIndicator hides an indicator from new values; it refuses
+	// (CONFLICT) while an active derived indicator reads it.
+	RetireIndicator(ctx context.Context, key string) (*Indicator, error)
+	CreateDepartment(ctx context.Context, d Department) (*Department, error)
+	UpdateDepartment(ctx context.Context, code string, p DepartmentPatch) (*Department, error)
+	// RetireDepartment refuses (CONFLICT) while the department has active indicators.
+	RetireDepartment(ctx context.Context, code string) (*Department, error)
 }
 
 // CatalogueService reads the hierarchy and the indicator catalogue. The
 // batch methods return one result per key, in the order of the keys, for
 // the request dataloaders.
 type CatalogueService interface {
+	CatalogueAdmin
+
 	Regions(ctx context.Context, f RegionFilter) ([]*Region, error)
-	Departments(ctx context.Context) ([]*Department, error)
+	// Departments lists the active departments, and the retired ones too
+	// with includeRetired.
+	Departments(ctx context.Context, includeRetired bool) ([]*Department, error)
 	Indicators(ctx context.Context, f IndicatorFilter) ([]*Indicator, error)
 
 	RegionsByCode(ctx context.Context, codes []string) ([]*Region, error)

@@ -21,6 +21,10 @@ const (
 	EINTERNAL        = "INTERNAL"
 )
 
+// ERETIRED refuses a value of a retired indicator (or a new indicator of a
+// retired department): the catalogue no longer takes it.
+const ERETIRED = "RETIRED"
+
 // Error is an error a user may see: a code and a message meant for people.
 // Anything else is internal and shown only as "internal error".
 type Error struct {

@@ -52,6 +52,9 @@ type User struct {
 	Role       Role
 	Department *string
 	Region     string
+	// Service marks a machine identity of a department (a platform that
+	// sends figures): tokens only, no password, no dashboard login.
+	Service bool
 }
 
 // NewUser describes a user to create.
@@ -61,6 +64,9 @@ type NewUser struct {
 	Department *string
 	Region     string
 	Password   *string
+	// Service creates a service account: it needs a department and takes
+	// no password.
+	Service bool
 }
 
 // AuthService turns bearer tokens into principals and manages accounts.

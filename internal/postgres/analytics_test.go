@@ -393,7 +393,7 @@ func TestUpsertIndicators_RejectsCircularFormulas(t *testing.T) {
 	// A formula that closes a cycle with one already stored is refused too.
 	self := "child_directors_per_10k * 2"
 	err = loader.UpsertIndicators(context.Background(), []*hub.Indicator{{Key: "child_directors", Name: "x", Protection: hub.Government,
-		Unit: "x", DepartmentCode: "civil_affairs", ValueType: hub.Count, Aggregation: hub.Sum, PeriodType: hub.Year,
+		Unit: "x", DepartmentCode: "civil_affairs", ValueType: hub.Count, Aggregation: hub.None, PeriodType: hub.Year,
 		CollectionLevel: hub.LevelCounty, Formula: &self}})
 	if hub.ErrorCode(err) != hub.EVALIDATION {
 		t.Fatalf("cycle through a stored formula: got %v, want VALIDATION", err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -68,19 +69,24 @@ func hashToken(token string) []byte {
 // token (to exploit it they would need inputs with chosen digest prefixes).
 // Tokens carry 256 random bits, so guessing is hopeless anyway.
 func (s *AuthService) Authenticate(ctx context.Context, token string) (*hub.Principal, error) {
-	const q = `SELECT u.id, u.name, u.role, u.department_code, u.region_code, r.path::text
+	const q = `SELECT u.id, u.name, u.role, u.department_code, u.region_code, r.path::text,
+       coalesce(t.expires_at <= now(), false)
 FROM tokens t JOIN users u ON u.id = t.user_id JOIN regions r ON r.code = u.region_code
 WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`
 	if !wellFormed(token, tokenPrefix) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效 / invalid token")
 	}
 	var p hub.Principal
-	err := s.db.pool.QueryRow(ctx, q, hashToken(token)).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath)
+	var expired bool
+	err := s.db.pool.QueryRow(ctx, q, hashToken(token)).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath, &expired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效或已吊销 / invalid or revoked token")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", mapError(err))
+	}
+	if expired {
+		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌已过期 / token expired")
 	}
 	return &p, nil
 }
@@ -91,6 +97,12 @@ func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User,
 	if u.Role == hub.Analyst && (u.Department == nil || *u.Department == "") {
 		return nil, hub.Errorf(hub.EINVALID, "分析员必须指定部门（--department）/ analysts need a department (--department)")
 	}
+	if u.Service && (u.Department == nil || *u.Department == "") {
+		return nil, hub.Errorf(hub.EINVALID, "服务账号属于一个部门（--department）/ a service account belongs to a department (--department)")
+	}
+	if u.Service && u.Password != nil {
+		return nil, hub.Errorf(hub.EINVALID, "服务账号只用令牌，不设密码 / a service account uses tokens only, never a password")
+	}
 	var hash *string
 	if u.Password != nil {
 		h, err := HashPassword(*u.Password)
@@ -99,10 +111,10 @@ func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User,
 		}
 		hash = &h
 	}
-	const q = `INSERT INTO users (name, role, department_code, region_code, password_hash) VALUES ($1, $2, $3, $4, $5)
+	const q = `INSERT INTO users (name, role, department_code, region_code, password_hash, service) VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id`
-	out := &hub.User{Name: u.Name, Role: u.Role, Department: u.Department, Region: u.Region}
-	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region, hash).Scan(&out.ID)
+	out := &hub.User{Name: u.Name, Role: u.Role, Department: u.Department, Region: u.Region, Service: u.Service}
+	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region, hash, u.Service).Scan(&out.ID)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
@@ -134,8 +146,8 @@ func (s *AuthService) EnsureUser(ctx context.Context, u hub.NewUser) (*hub.User,
 // User returns the user with the given name, or NOT_FOUND.
 func (s *AuthService) User(ctx context.Context, name string) (*hub.User, error) {
 	var u hub.User
-	err := s.db.pool.QueryRow(ctx, `SELECT id, name, role, department_code, region_code FROM users WHERE name = $1`, name).
-		Scan(&u.ID, &u.Name, &u.Role, &u.Department, &u.Region)
+	err := s.db.pool.QueryRow(ctx, `SELECT id, name, role, department_code, region_code, service FROM users WHERE name = $1`, name).
+		Scan(&u.ID, &u.Name, &u.Role, &u.Department, &u.Region, &u.Service)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有用户 %q（先运行 hub user create）/ no user %q (run hub user create first)", name, name)
 	}
@@ -145,22 +157,63 @@ func (s *AuthService) User(ctx context.Context, name string) (*hub.User, error) 
 	return &u, nil
 }
 
-// CreateToken returns a new bearer token for the user. Only its hash is
-// stored: the token cannot be shown again.
+// CreateToken returns a new bearer token for the user, without expiry.
+// Only its hash is stored: the token cannot be shown again.
 func (s *AuthService) CreateToken(ctx context.Context, userName string) (string, error) {
-	u, err := s.User(ctx, userName)
+	t, err := s.IssueToken(ctx, userName, 0)
 	if err != nil {
 		return "", err
 	}
+	return t.Token, nil
+}
+
+// IssuedToken is a token just made: the secret (shown once) and its record.
+type IssuedToken struct {
+	ID        int64
+	Token     string
+	ExpiresAt *time.Time
+}
+
+// IssueToken returns a new bearer token for the user that expires after
+// ttl (0: never). Rotation is issuing a new token, moving the client to
+// it, then RevokeToken of the old one.
+func (s *AuthService) IssueToken(ctx context.Context, userName string, ttl time.Duration) (*IssuedToken, error) {
+	if ttl < 0 {
+		return nil, hub.Errorf(hub.EINVALID, "有效期须为正 / the lifetime must be positive")
+	}
+	u, err := s.User(ctx, userName)
+	if err != nil {
+		return nil, err
+	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
+		return nil, fmt.Errorf("random token: %w", err)
 	}
-	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	if _, err := s.db.pool.Exec(ctx, `INSERT INTO tokens (user_id, hash) VALUES ($1, $2)`, u.ID, hashToken(token)); err != nil {
-		return "", fmt.Errorf("store token: %w", err)
+	out := &IssuedToken{Token: tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)}
+	var ttlArg *string
+	if ttl > 0 {
+		v := fmt.Sprintf("%d seconds", int64(ttl.Seconds()))
+		ttlArg = &v
 	}
-	return token, nil
+	err = s.db.pool.QueryRow(ctx, `INSERT INTO tokens (user_id, hash, expires_at) VALUES ($1, $2, now() + $3::interval)
+RETURNING id, expires_at`, u.ID, hashToken(out.Token), ttlArg).Scan(&out.ID, &out.ExpiresAt)
+	if err != nil {
+		return nil, fmt.Errorf("store token: %w", err)
+	}
+	return out, nil
+}
+
+// RevokeToken revokes token id (the id `hub token create` prints on
+// stderr); revoking a revoked token changes nothing.
+func (s *AuthService) RevokeToken(ctx context.Context, id int64) error {
+	tag, err := s.db.pool.Exec(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("revoke token %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return hub.Errorf(hub.ENOTFOUND, "没有令牌 %d / no token %d", id, id)
+	}
+	return nil
 }
 
 func deref(s *string) string {

@@ -22,7 +22,7 @@ var _ hub.BulkSubmitService = (*SubmitService)(nil)
 // million, and submitValues' statements do not grow with its inputs. The
 // writes return what they wrote: a row a policy filtered out is missing.
 const (
-	bulkIndicators = `SELECT key, department_code, value_type, period_type, collection_level, formula FROM indicators`
+	bulkIndicators = `SELECT key, department_code, value_type, period_type, collection_level, formula, retired_at FROM indicators`
 	regionsByCode  = `SELECT code, name, level, path::text FROM regions WHERE code = ANY($1::text[])`
 	// LATERAL makes one index lookup per key whatever the planner thinks
 	// of unnest's row count; the table grows by every batch of an import.
@@ -133,7 +133,7 @@ func (w *writer) loadIndicators(ctx context.Context) error {
 	}
 	w.indicators = map[string]*hub.Indicator{}
 	var ind hub.Indicator
-	_, err = pgx.ForEachRow(rows, []any{&ind.Key, &ind.DepartmentCode, &ind.ValueType, &ind.PeriodType, &ind.CollectionLevel, &ind.Formula}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&ind.Key, &ind.DepartmentCode, &ind.ValueType, &ind.PeriodType, &ind.CollectionLevel, &ind.Formula, &ind.RetiredAt}, func() error {
 		c := ind
 		w.indicators[c.Key] = &c
 		return nil

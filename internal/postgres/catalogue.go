@@ -9,11 +9,23 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 )
 
-// CatalogueService reads regions, departments and indicators.
-type CatalogueService struct{ db *DB }
+// CatalogueService reads regions, departments and indicators, and changes
+// the catalogue (catalogue_admin.go).
+type CatalogueService struct {
+	db *DB
+	// operator: db is the owner's connection and the caller the operator
+	// (hub indicators import), who needs no principal.
+	operator bool
+}
 
-// NewCatalogueService returns a CatalogueService over db.
+// NewCatalogueService returns a CatalogueService over db (hub_app): its
+// changes are the principal's, admins only.
 func NewCatalogueService(db *DB) *CatalogueService { return &CatalogueService{db: db} }
+
+// NewOperatorCatalogue returns a CatalogueService over the owner's
+// connection for the command line: the operator changes the catalogue
+// without a principal (the audit trail records the database user).
+func NewOperatorCatalogue(db *DB) *CatalogueService { return &CatalogueService{db: db, operator: true} }
 
 var _ hub.CatalogueService = (*CatalogueService)(nil)
 
@@ -25,22 +37,22 @@ func scanRegion(row pgx.CollectableRow) (*hub.Region, error) {
 	return &r, err
 }
 
-const departmentColumns = `code, name, name_en`
+const departmentColumns = `code, name, name_en, retired_at`
 
 func scanDepartment(row pgx.CollectableRow) (*hub.Department, error) {
 	var d hub.Department
-	err := row.Scan(&d.Code, &d.Name, &d.NameEn)
+	err := row.Scan(&d.Code, &d.Name, &d.NameEn, &d.RetiredAt)
 	return &d, err
 }
 
 const indicatorColumns = `key, name, name_en, protection, unit, department_code, value_type, aggregation,
-       period_type, collection_level, publicity, sensitive, formula, description, lower_is_better`
+       period_type, collection_level, publicity, sensitive, formula, description, lower_is_better, retired_at`
 
 func scanIndicator(row pgx.CollectableRow) (*hub.Indicator, error) {
 	var i hub.Indicator
 	err := row.Scan(&i.Key, &i.Name, &i.NameEn, &i.Protection, &i.Unit, &i.DepartmentCode, &i.ValueType,
 		&i.Aggregation, &i.PeriodType, &i.CollectionLevel, &i.Publicity, &i.Sensitive, &i.Formula, &i.Description,
-		&i.LowerIsBetter)
+		&i.LowerIsBetter, &i.RetiredAt)
 	return &i, err
 }
 
@@ -72,21 +84,25 @@ ORDER BY code`
 	return rs, nil
 }
 
-// Departments lists every department by code.
-func (s *CatalogueService) Departments(ctx context.Context) ([]*hub.Department, error) {
-	ds, err := list(ctx, s.db, scanDepartment, `SELECT `+departmentColumns+` FROM departments ORDER BY code`)
+// Departments lists the active departments by code, and the retired too
+// with includeRetired.
+func (s *CatalogueService) Departments(ctx context.Context, includeRetired bool) ([]*hub.Department, error) {
+	ds, err := list(ctx, s.db, scanDepartment, `SELECT `+departmentColumns+` FROM departments
+WHERE $1 OR retired_at IS NULL ORDER BY code`, includeRetired)
 	if err != nil {
 		return nil, fmt.Errorf("list departments: %w", err)
 	}
 	return ds, nil
 }
 
-// Indicators lists indicators, by protection and department when given.
+// Indicators lists indicators, by protection and department when given;
+// retired ones only with f.IncludeRetired.
 func (s *CatalogueService) Indicators(ctx context.Context, f hub.IndicatorFilter) ([]*hub.Indicator, error) {
 	const q = `SELECT ` + indicatorColumns + ` FROM indicators
 WHERE ($1::text IS NULL OR protection = $1) AND ($2::text IS NULL OR department_code = $2)
+  AND ($3 OR retired_at IS NULL)
 ORDER BY key`
-	is, err := list(ctx, s.db, scanIndicator, q, f.Protection, f.Department)
+	is, err := list(ctx, s.db, scanIndicator, q, f.Protection, f.Department, f.IncludeRetired)
 	if err != nil {
 		return nil, fmt.Errorf("list indicators: %w", err)
 	}
@@ -156,10 +172,11 @@ func (s *CatalogueService) IndicatorsByKey(ctx context.Context, keys []string) (
 	return byKey(keys, is, func(i *hub.Indicator) string { return i.Key }), nil
 }
 
-// IndicatorsByDepartment returns each department's indicators, ordered by key.
+// IndicatorsByDepartment returns each department's active indicators,
+// ordered by key.
 func (s *CatalogueService) IndicatorsByDepartment(ctx context.Context, departments []string) ([][]*hub.Indicator, error) {
 	is, err := list(ctx, s.db, scanIndicator,
-		`SELECT `+indicatorColumns+` FROM indicators WHERE department_code = ANY($1) ORDER BY key`, departments)
+		`SELECT `+indicatorColumns+` FROM indicators WHERE department_code = ANY($1) AND retired_at IS NULL ORDER BY key`, departments)
 	if err != nil {
 		return nil, fmt.Errorf("indicators by department: %w", err)
 	}

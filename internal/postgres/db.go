@@ -209,6 +209,14 @@ var workflowCodes = map[string]string{
 	"WF003": hub.EINVALID,
 }
 
+// catalogueCodes are the SQLSTATEs the catalogue's guards raise (migration
+// 00051): a value of a retired indicator (RETIRED), a change the catalogue
+// refuses as it stands (CONFLICT).
+var catalogueCodes = map[string]string{
+	"CT001": hub.ERETIRED,
+	"CT002": hub.ECONFLICT,
+}
+
 // mapError turns PostgreSQL's refusals into the hub's error codes: a
 // denied write is FORBIDDEN, a statement timeout or a lost connection is
 // UNAVAILABLE.
@@ -233,6 +241,9 @@ func mapError(err error) error {
 	if c := pgErr.Code; strings.HasPrefix(c, "08") || c == "57P01" || c == "57P02" || c == "57P03" {
 		// connection exception, admin/crash shutdown, cannot connect now
 		return errUnavailable(err)
+	}
+	if code, ok := catalogueCodes[pgErr.Code]; ok {
+		return fmt.Errorf("%w (%s)", hub.Errorf(code, "%s", pgErr.Message), pgErr.Where)
 	}
 	if code, ok := workflowCodes[pgErr.Code]; ok {
 		// enforce_workflow (migration 00044) words these refusals for people.

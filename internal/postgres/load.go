@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sixprot/hub/internal/analytics"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -46,57 +45,21 @@ ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_e
 }
 
 // UpsertIndicators inserts indicators, updating the definition of existing
-// ones. A formula that does not parse or is circular (directly or through
-// stored formulas) is refused with a VALIDATION error and nothing is written.
+// ones, through the catalogue's one decision (catalogue.Decide, as `hub
+// indicators import`): a definition the catalogue refuses (a formula that
+// does not parse, names unknown indicators or is circular, directly or
+// through stored formulas; a bad type, level or direction) is an error
+// with its code, and nothing is written.
 func (l *Loader) UpsertIndicators(ctx context.Context, is []*hub.Indicator) error {
-	const q = `INSERT INTO indicators (key, name, name_en, protection, unit, department_code, value_type,
-  aggregation, period_type, collection_level, publicity, sensitive, formula, description, lower_is_better)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en,
-  protection = EXCLUDED.protection, unit = EXCLUDED.unit, department_code = EXCLUDED.department_code,
-  value_type = EXCLUDED.value_type, aggregation = EXCLUDED.aggregation, period_type = EXCLUDED.period_type,
-  collection_level = EXCLUDED.collection_level, publicity = EXCLUDED.publicity,
-  sensitive = EXCLUDED.sensitive, formula = EXCLUDED.formula, description = EXCLUDED.description,
-  lower_is_better = EXCLUDED.lower_is_better`
-	b := &pgx.Batch{}
-	for _, i := range is {
-		b.Queue(q, i.Key, i.Name, i.NameEn, i.Protection, i.Unit, i.DepartmentCode, i.ValueType, i.Aggregation,
-			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description, i.LowerIsBetter)
+	res, err := NewOperatorCatalogue(l.db).UpsertIndicators(hub.NewChannelContext(ctx, "demo:catalogue"), is, false)
+	if err != nil {
+		return fmt.Errorf("load indicators: %w", err)
 	}
-	return pgx.BeginFunc(ctx, l.db.pool, func(tx pgx.Tx) error {
-		// The formulas after this upsert: stored ones, replaced by the new.
-		if _, err := tx.Exec(ctx, `LOCK TABLE indicators IN SHARE ROW EXCLUSIVE MODE`); err != nil {
-			return fmt.Errorf("load indicators: %w", err)
-		}
-		rows, err := tx.Query(ctx, `SELECT key, formula FROM indicators WHERE formula IS NOT NULL`)
-		if err != nil {
-			return fmt.Errorf("load indicators: %w", err)
-		}
-		formulas := map[string]string{}
-		for rows.Next() {
-			var k, f string
-			if err := rows.Scan(&k, &f); err != nil {
-				return fmt.Errorf("load indicators: %w", err)
-			}
-			formulas[k] = f
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("load indicators: %w", err)
-		}
-		for _, i := range is {
-			delete(formulas, i.Key)
-			if i.Formula != nil {
-				formulas[i.Key] = *i.Formula
-			}
-		}
-		if err := analytics.CheckFormulas(formulas); err != nil {
-			return fmt.Errorf("load indicators: %w", err)
-		}
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return fmt.Errorf("load indicators: %w", err)
-		}
-		return nil
-	})
+	if len(res.Conflicts) > 0 {
+		c := res.Conflicts[0]
+		return fmt.Errorf("load indicators: %s: %w", is[c.Index].Key, hub.Errorf(c.Code, "%s", c.Message))
+	}
+	return nil
 }
 
 // UpsertShares records sharing agreements; existing ones stay as they are.

@@ -71,6 +71,43 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.catalogue_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  o jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) ELSE '{}'::jsonb END;
+  n jsonb := to_jsonb(NEW);
+  changes text[];
+  what text;
+  k text;
+BEGIN
+  SELECT array_agg(format('%s: %s → %s', e.key, coalesce(o ->> e.key, '-'), coalesce(e.value #>> '{}', '-')) ORDER BY e.key)
+  INTO changes FROM jsonb_each(n) e WHERE e.value IS DISTINCT FROM o -> e.key AND e.key <> 'retired_at';
+  IF TG_OP = 'UPDATE' AND OLD.retired_at IS NULL AND NEW.retired_at IS NOT NULL THEN
+    what := 'retire';
+  ELSIF TG_OP = 'UPDATE' AND OLD.retired_at IS NOT NULL AND NEW.retired_at IS NULL THEN
+    what := 'restore';
+  ELSIF TG_OP = 'INSERT' THEN
+    what := 'create';
+  ELSIF changes IS NOT NULL THEN
+    what := 'update';
+  ELSE
+    RETURN NULL;
+  END IF;
+  IF TG_TABLE_NAME = 'indicators' THEN
+    k := NEW.key;
+    PERFORM hub_audit_append('catalogue', NEW.department_code, NEW.key, NULL,
+      format('指标 / indicator %s: %s%s', k, what, CASE WHEN changes IS NULL THEN '' ELSE '; ' || array_to_string(changes, '; ') END));
+  ELSE
+    k := NEW.code;
+    PERFORM hub_audit_append('catalogue', NEW.code, NULL, NULL,
+      format('部门 / department %s: %s%s', k, what, CASE WHEN changes IS NULL THEN '' ELSE '; ' || array_to_string(changes, '; ') END));
+  END IF;
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.data_values_audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
@@ -169,6 +206,45 @@ BEGIN
   RETURN NEW;
 END $$;
 
+CREATE FUNCTION public.data_values_retired_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  k text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    SELECT n.indicator_key INTO k FROM new_rows n JOIN indicators i ON i.key = n.indicator_key
+    WHERE i.retired_at IS NOT NULL LIMIT 1;
+  ELSE
+    SELECT n.indicator_key INTO k FROM new_rows n JOIN old_rows o ON o.id = n.id JOIN indicators i ON i.key = n.indicator_key
+    WHERE i.retired_at IS NOT NULL
+      AND (n.value, n.qualifier, n.comment) IS DISTINCT FROM (o.value, o.qualifier, o.comment) LIMIT 1;
+  END IF;
+  IF k IS NOT NULL THEN
+    RAISE EXCEPTION '指标 % 已停用，不再接收数据 / indicator % is retired: it takes no new values', k, k USING ERRCODE = 'CT001';
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.departments_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.code <> OLD.code THEN
+    RAISE EXCEPTION '部门代码不能修改 / a department code never changes (%)', OLD.code USING ERRCODE = 'CT002';
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.retired_at IS NOT NULL AND OLD.retired_at IS NULL
+     AND EXISTS (SELECT 1 FROM indicators WHERE department_code = NEW.code AND retired_at IS NULL) THEN
+    RAISE EXCEPTION '部门 % 仍有在用指标，不能停用 / department % has active indicators: retire them first', NEW.code, NEW.code
+      USING ERRCODE = 'CT002';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
 CREATE FUNCTION public.enforce_workflow() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -234,6 +310,10 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+
+CREATE FUNCTION public.formula_keys(f text) RETURNS SETOF text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT DISTINCT m[1] FROM regexp_matches(coalesce(f, ''), '([a-z][a-z0-9_]*)', 'g') AS m $$;
 
 CREATE FUNCTION public.hub_audit_append(act text, dept text, ind text, code text, what text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
@@ -490,6 +570,39 @@ CREATE FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period
   WHERE hub_role() <> ''
 $$;
 
+CREATE FUNCTION public.indicators_guard() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  user_of text;
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.key <> OLD.key THEN
+    RAISE EXCEPTION '指标代码不能修改 / an indicator key never changes (%)', OLD.key USING ERRCODE = 'CT002';
+  END IF;
+  IF NEW.retired_at IS NULL THEN
+    IF EXISTS (SELECT 1 FROM departments WHERE code = NEW.department_code AND retired_at IS NOT NULL) THEN
+      RAISE EXCEPTION '部门 % 已停用 / department % is retired', NEW.department_code, NEW.department_code
+        USING ERRCODE = 'CT002';
+    END IF;
+    SELECT i.key INTO user_of FROM formula_keys(NEW.formula) k JOIN indicators i ON i.key = k
+    WHERE i.retired_at IS NOT NULL AND i.key <> NEW.key LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION '公式引用了已停用的指标 % / the formula of % reads retired indicator %', user_of, NEW.key, user_of
+        USING ERRCODE = 'CT002';
+    END IF;
+  ELSIF TG_OP = 'UPDATE' AND OLD.retired_at IS NULL THEN
+    SELECT d.key INTO user_of FROM indicators d
+    WHERE d.retired_at IS NULL AND d.key <> NEW.key AND NEW.key IN (SELECT formula_keys(d.formula)) LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION '派生指标 % 仍在使用 %，不能停用 / % cannot be retired: active derived indicator % reads it',
+        user_of, NEW.key, NEW.key, user_of USING ERRCODE = 'CT002';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
 CREATE FUNCTION public.publications_audit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
@@ -728,7 +841,8 @@ END
 $$;
 
 CREATE FUNCTION public.value_rollups_indicator_changed() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
   PERFORM value_rollups_rebuild(ARRAY[NEW.key]);
@@ -880,7 +994,7 @@ CREATE TABLE public.audit_log (
     new_status text,
     detail text,
     file_name text,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'transition'::text, 'import'::text, 'share'::text, 'unshare'::text, 'rule'::text, 'releasable'::text, 'publish'::text, 'user'::text, 'token'::text, 'login'::text, 'login_failure'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'transition'::text, 'import'::text, 'share'::text, 'unshare'::text, 'rule'::text, 'releasable'::text, 'publish'::text, 'user'::text, 'token'::text, 'login'::text, 'login_failure'::text, 'catalogue'::text])))
 );
 
 CREATE VIEW public.audit_entries WITH (security_barrier='true') AS
@@ -998,9 +1112,12 @@ CREATE TABLE public.departments (
     code text NOT NULL,
     name text NOT NULL,
     name_en text,
+    retired_at timestamp with time zone,
     CONSTRAINT departments_code_check CHECK ((code ~ '^[a-z][a-z0-9_]*$'::text)),
     CONSTRAINT departments_name_check CHECK ((btrim(name) <> ''::text))
 );
+
+COMMENT ON COLUMN public.departments.retired_at IS 'when the department was retired (it has no active indicators)';
 
 CREATE TABLE public.goose_db_version (
     id integer NOT NULL,
@@ -1034,6 +1151,7 @@ CREATE TABLE public.indicators (
     formula text,
     description text,
     lower_is_better boolean DEFAULT false NOT NULL,
+    retired_at timestamp with time zone,
     CONSTRAINT indicators_aggregation_check CHECK ((aggregation = ANY (ARRAY['SUM'::text, 'AVERAGE'::text, 'LAST'::text, 'NONE'::text]))),
     CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text]))),
     CONSTRAINT indicators_formula_check CHECK (((formula IS NULL) OR (btrim(formula) <> ''::text))),
@@ -1045,6 +1163,8 @@ CREATE TABLE public.indicators (
 );
 
 COMMENT ON COLUMN public.indicators.lower_is_better IS 'fewer is better (case counts): the protection profile scores the lowest peer 100';
+
+COMMENT ON COLUMN public.indicators.retired_at IS 'when the indicator was retired: its values and audit trail stay, new values are refused';
 
 CREATE TABLE public.login_failures (
     id bigint NOT NULL,
@@ -1131,6 +1251,8 @@ CREATE TABLE public.tokens (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     last_used_at timestamp with time zone,
     revoked_at timestamp with time zone,
+    expires_at timestamp with time zone,
+    CONSTRAINT tokens_expiry_after_creation CHECK (((expires_at IS NULL) OR (expires_at > created_at))),
     CONSTRAINT tokens_hash_check CHECK ((length(hash) = 32))
 );
 
@@ -1152,10 +1274,15 @@ CREATE TABLE public.users (
     password_hash text,
     disabled boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    service boolean DEFAULT false NOT NULL,
     CONSTRAINT users_check CHECK (((role <> 'analyst'::text) OR (department_code IS NOT NULL))),
     CONSTRAINT users_name_check CHECK ((name ~ '^[A-Za-z0-9_.@-]{1,64}$'::text)),
-    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['analyst'::text, 'coordinator'::text, 'leader'::text, 'media'::text, 'admin'::text])))
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['analyst'::text, 'coordinator'::text, 'leader'::text, 'media'::text, 'admin'::text]))),
+    CONSTRAINT users_service_of_a_department CHECK (((NOT service) OR (department_code IS NOT NULL))),
+    CONSTRAINT users_service_without_password CHECK (((NOT service) OR (password_hash IS NULL)))
 );
+
+COMMENT ON COLUMN public.users.service IS 'a machine identity of a department: tokens only, never a password';
 
 ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.users_id_seq
@@ -1325,9 +1452,21 @@ CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR E
 
 CREATE TRIGGER data_values_reason_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_reason_guard();
 
+CREATE TRIGGER data_values_retired_insert AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_retired_guard();
+
+CREATE TRIGGER data_values_retired_update AFTER UPDATE ON public.data_values REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_retired_guard();
+
 CREATE TRIGGER data_values_workflow BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.enforce_workflow();
 
 CREATE TRIGGER data_values_workflow_release BEFORE UPDATE OF status ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_release();
+
+CREATE TRIGGER departments_audit AFTER INSERT OR UPDATE ON public.departments FOR EACH ROW EXECUTE FUNCTION public.catalogue_audit();
+
+CREATE TRIGGER departments_guard BEFORE INSERT OR UPDATE ON public.departments FOR EACH ROW EXECUTE FUNCTION public.departments_guard();
+
+CREATE TRIGGER indicators_audit AFTER INSERT OR UPDATE ON public.indicators FOR EACH ROW EXECUTE FUNCTION public.catalogue_audit();
+
+CREATE TRIGGER indicators_guard BEFORE INSERT OR UPDATE ON public.indicators FOR EACH ROW EXECUTE FUNCTION public.indicators_guard();
 
 CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH ROW EXECUTE FUNCTION public.publications_audit();
 
@@ -1423,6 +1562,22 @@ END));
 
 CREATE POLICY data_values_update ON public.data_values FOR UPDATE TO hub_app USING (((region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department))) OR (( SELECT public.hub_role() AS hub_role) = 'coordinator'::text)))) WITH CHECK (((region_path OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (((( SELECT public.hub_role() AS hub_role) = 'analyst'::text) AND (department_code = ( SELECT public.hub_department() AS hub_department))) OR (( SELECT public.hub_role() AS hub_role) = 'coordinator'::text))));
 
+ALTER TABLE public.departments ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY departments_insert ON public.departments FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND ( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything)));
+
+CREATE POLICY departments_read ON public.departments FOR SELECT TO hub_app USING (true);
+
+CREATE POLICY departments_update ON public.departments FOR UPDATE TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND ( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything))) WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND ( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything)));
+
+ALTER TABLE public.indicators ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY indicators_insert ON public.indicators FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND ( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything)));
+
+CREATE POLICY indicators_read ON public.indicators FOR SELECT TO hub_app USING (true);
+
+CREATE POLICY indicators_update ON public.indicators FOR UPDATE TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND ( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything))) WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND ( SELECT public.hub_scope_is_everything() AS hub_scope_is_everything)));
+
 ALTER TABLE public.publications ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY publications_read ON public.publications FOR SELECT TO hub_app USING ((( SELECT public.hub_role() AS hub_role) <> ''::text));
@@ -1468,7 +1623,13 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.validation_rules TO hub_app;
 REVOKE ALL ON FUNCTION public.active_validation_rules(keys text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.active_validation_rules(keys text[]) TO hub_app;
 
+REVOKE ALL ON FUNCTION public.catalogue_audit() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.data_values_retired_guard() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.departments_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.hub_audit_append(act text, dept text, ind text, code text, what text) FROM PUBLIC;
 
@@ -1487,6 +1648,8 @@ REVOKE ALL ON FUNCTION public.hub_record_login_failure(user_name text, address t
 GRANT ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.indicators_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.publications_audit() FROM PUBLIC;
 
@@ -1522,13 +1685,49 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.data_values TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.data_values_id_seq TO hub_app;
 
-GRANT SELECT ON TABLE public.departments TO hub_app;
+GRANT SELECT,INSERT ON TABLE public.departments TO hub_app;
+
+GRANT UPDATE(name) ON TABLE public.departments TO hub_app;
+
+GRANT UPDATE(name_en) ON TABLE public.departments TO hub_app;
+
+GRANT UPDATE(retired_at) ON TABLE public.departments TO hub_app;
 
 GRANT SELECT ON TABLE public.goose_db_version TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.goose_db_version_id_seq TO hub_app;
 
-GRANT SELECT ON TABLE public.indicators TO hub_app;
+GRANT SELECT,INSERT ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(name) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(name_en) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(protection) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(unit) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(department_code) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(value_type) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(aggregation) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(period_type) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(collection_level) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(publicity) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(sensitive) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(formula) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(description) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(lower_is_better) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(retired_at) ON TABLE public.indicators TO hub_app;
 
 GRANT SELECT,INSERT ON TABLE public.publications TO hub_app;
 
@@ -1554,6 +1753,8 @@ GRANT UPDATE(last_used_at) ON TABLE public.tokens TO hub_app;
 
 GRANT SELECT(revoked_at) ON TABLE public.tokens TO hub_app;
 
+GRANT SELECT(expires_at) ON TABLE public.tokens TO hub_app;
+
 GRANT USAGE ON SEQUENCE public.tokens_id_seq TO hub_app;
 
 GRANT SELECT(id) ON TABLE public.users TO hub_app;
@@ -1569,6 +1770,8 @@ GRANT SELECT(region_code) ON TABLE public.users TO hub_app;
 GRANT SELECT(disabled) ON TABLE public.users TO hub_app;
 
 GRANT SELECT(created_at) ON TABLE public.users TO hub_app;
+
+GRANT SELECT(service) ON TABLE public.users TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.users_id_seq TO hub_app;
 
