@@ -75,7 +75,7 @@ func (r *Refusal) Conflict(at int) hub.Conflict {
 func MayChange(p *hub.Principal) error {
 	switch {
 	case p == nil:
-		return hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / authentication required")
+		return hub.ErrNoPrincipal
 	case p.Role != hub.Admin:
 		return hub.Errorf(hub.EFORBIDDEN, "只有管理员可以修改指标目录 / only admins change the catalogue (you are %s)", p.Role)
 	case strings.Contains(p.RegionPath, "."):
