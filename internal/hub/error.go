@@ -18,8 +18,15 @@ const (
 	ETOOCOMPLEX      = "QUERY_TOO_COMPLEX"
 	EUNAVAILABLE     = "UNAVAILABLE"
 	ERATELIMITED     = "RATE_LIMITED"
+	ETOOLARGE        = "REQUEST_TOO_LARGE"
 	EINTERNAL        = "INTERNAL"
 )
+
+// Codes lists every application code, for the transports' tables (the HTTP
+// status table in internal/server, the GraphQL error presenter in graph)
+// and the tests that check those tables cover each one.
+var Codes = []string{EUNAUTHENTICATED, EFORBIDDEN, EINVALID, ENOTFOUND, ECONFLICT, EVALIDATION,
+	ETOOCOMPLEX, EUNAVAILABLE, ERATELIMITED, ETOOLARGE, EINTERNAL}
 
 // Error is an error a user may see: a code and a message meant for people.
 // Anything else is internal and shown only as "internal error".

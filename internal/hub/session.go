@@ -26,3 +26,17 @@ type SessionService interface {
 	// Logout ends the session of token.
 	Logout(ctx context.Context, token string) error
 }
+
+type sessionKey struct{}
+
+// NewSessionContext returns ctx carrying the session a request came with
+// (the HTTP edge puts it there once it has checked the cookie).
+func NewSessionContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// SessionFrom returns the session in ctx, or nil.
+func SessionFrom(ctx context.Context) *Session {
+	s, _ := ctx.Value(sessionKey{}).(*Session)
+	return s
+}
