@@ -39,24 +39,6 @@ func withGraphQL(cfg Config, lim graph.Limits) http.Handler {
 	return Handler(cfg)
 }
 
-// errorCode returns errors[0].extensions.code of a JSON error body.
-func errorCode(t *testing.T, body []byte) string {
-	t.Helper()
-	var out struct {
-		Errors []struct {
-			Message    string            `json:"message"`
-			Extensions map[string]string `json:"extensions"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &out); err != nil || len(out.Errors) == 0 {
-		t.Fatalf("not a JSON error body: %v: %s", err, body)
-	}
-	if out.Errors[0].Message == "" {
-		t.Errorf("error without a message: %s", body)
-	}
-	return out.Errors[0].Extensions["code"]
-}
-
 func TestRequestBodyOverLimitIs413WithJSONError(t *testing.T) {
 	h := withGraphQL(Config{Log: quietLog(), MaxBodyBytes: 1000}, graph.Limits{})
 	big := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 2000) + `"}}`
@@ -78,7 +60,7 @@ func TestRequestBodyOverLimitIs413WithJSONError(t *testing.T) {
 		if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("%s: Content-Type %q", name, ct)
 		}
-		if code := errorCode(t, w.Body.Bytes()); code != hub.ETOOLARGE {
+		if code, _ := errorBody(t, w); code != hub.ETOOLARGE {
 			t.Errorf("%s: code %q, want %s", name, code, hub.ETOOLARGE)
 		}
 	}
@@ -100,7 +82,7 @@ func TestGraphQLQueryTextOverLimitIsRefused(t *testing.T) {
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	if code := errorCode(t, w.Body.Bytes()); code != "QUERY_TOO_COMPLEX" || !strings.Contains(w.Body.String(), "query text") {
+	if code, _ := errorBody(t, w); code != "QUERY_TOO_COMPLEX" || !strings.Contains(w.Body.String(), "query text") {
 		t.Errorf("status %d code %q: %s", w.Code, code, w.Body)
 	}
 }
@@ -131,7 +113,7 @@ func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 	if err != nil || secs < 1 || secs > 2 {
 		t.Errorf("Retry-After %q, want 1–2 s at 0.5/s", w.Header().Get("Retry-After"))
 	}
-	if code := errorCode(t, w.Body.Bytes()); code != hub.ERATELIMITED {
+	if code, _ := errorBody(t, w); code != hub.ERATELIMITED {
 		t.Errorf("code %q", code)
 	}
 	// A token nobody checked (no auth service here) counts against the
