@@ -97,25 +97,10 @@ func requirePrincipal(ctx context.Context, next graphql.RootResolver) graphql.Ma
 		return next(ctx)
 	}
 	if hub.PrincipalFrom(ctx) == nil {
-		graphql.AddError(ctx, AuthError(ctx))
+		// A bad or revoked token never gets here: the HTTP edge answers it
+		// 401 before GraphQL runs. This is a request without one.
+		graphql.AddError(ctx, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录：请在 Authorization 头中提供 Bearer 令牌 / authentication required: send Authorization: Bearer <token>"))
 		return graphql.Null
 	}
 	return next(ctx)
-}
-
-type authErrKey struct{}
-
-// WithAuthError records why a request carries no principal (a bad or
-// revoked token), so that the GraphQL error can say it.
-func WithAuthError(ctx context.Context, err error) context.Context {
-	return context.WithValue(ctx, authErrKey{}, err)
-}
-
-// AuthError returns the reason recorded by WithAuthError, or a generic
-// UNAUTHENTICATED error.
-func AuthError(ctx context.Context) error {
-	if err, ok := ctx.Value(authErrKey{}).(error); ok {
-		return err
-	}
-	return hub.ErrNoPrincipal
 }

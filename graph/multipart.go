@@ -91,7 +91,8 @@ func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql
 		switch {
 		case errors.As(err, &mbe):
 			status = http.StatusRequestEntityTooLarge
-			msg = fmt.Sprintf("上传的文件过大（上限 %d MiB）/ the upload is too large (limit %d MiB)", t.maxUpload>>20, t.maxUpload>>20)
+			msg = fmt.Sprintf("上传的文件过大（上限 %d MiB）：请拆分文件或使用 hub import / the upload is too large (limit %d MiB): split the file or use hub import",
+				t.maxUpload>>20, t.maxUpload>>20)
 		case errors.As(err, &ue):
 			status = ue.status
 		default:

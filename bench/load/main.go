@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
@@ -81,13 +82,13 @@ func run(dbURL, root string, duration time.Duration, levels string, maxConns int
 		return err
 	}
 	defer db.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := postgres.NewServices(db, postgres.ServicesConfig{})
 	h := server.Handler(server.Config{
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Auth:      postgres.NewAuthService(db),
-		Catalogue: postgres.NewCatalogueService(db),
-		Values:    postgres.NewValueService(db),
-		Analytics: postgres.NewAnalyticsService(db),
-		Ready:     func(ctx context.Context) error { return db.Ping(ctx) },
+		Log:      quiet,
+		Services: svc,
+		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: quiet}),
+		Ready:    func(ctx context.Context) error { return db.Ping(ctx) },
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -318,30 +318,19 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		}
 		return nil
 	}
-	sessions := postgres.NewSessionService(db)
-	sessions.Backoff = sc.LoginBackoff
+	svc := postgres.NewServices(db, postgres.ServicesConfig{SuppressBelow: threshold, LoginBackoff: sc.LoginBackoff})
 	h := server.Handler(server.Config{
-		Log:        log,
-		Auth:       postgres.NewAuthService(db),
-		Catalogue:  postgres.NewCatalogueService(db),
-		Values:     postgres.NewValueService(db),
-		Workflow:   postgres.NewWorkflowService(db),
-		Audit:      postgres.NewAuditService(db),
-		Submit:     postgres.NewSubmitService(db),
-		Validation: postgres.NewValidationService(db),
-		Access:     postgres.NewAccessService(db),
-		Media:      postgres.NewMediaService(db, threshold),
-		Analytics:  postgres.NewAnalyticsService(db),
-		Sessions:   sessions,
-		Ready:      ready,
+		Log:      log,
+		Services: svc,
+		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits}),
+		Ready:    ready,
 
 		Metrics:          reg,
 		MetricsElsewhere: sc.MetricsAddr != "",
 		RateLimit:        sc.RateLimit,
 		TrustedProxies:   sc.TrustedProxies,
 		MaxBodyBytes:     sc.MaxBodyBytes,
-		Limits:           limits,
-		ImportLimits:     importLimits,
+		MaxUploadBytes:   limits.Upload,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

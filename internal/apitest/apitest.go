@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/pgtest"
@@ -67,23 +68,15 @@ func New(t testing.TB, opts Options) *API {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
 	h := server.Handler(server.Config{
-		Log:        opts.Log,
-		Metrics:    opts.Metrics,
-		RateLimit:  cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
-		Auth:       postgres.NewAuthService(db.App),
-		Catalogue:  postgres.NewCatalogueService(db.App),
-		Values:     postgres.NewValueService(db.App),
-		Workflow:   postgres.NewWorkflowService(db.App),
-		Audit:      postgres.NewAuditService(db.App),
-		Submit:     postgres.NewSubmitService(db.App),
-		Validation: postgres.NewValidationService(db.App),
-		Access:     postgres.NewAccessService(db.App),
-		Media:      postgres.NewMediaService(db.App, 0),
-		Analytics:  postgres.NewAnalyticsService(db.App),
-		Ready:      func(ctx context.Context) error { return db.App.Ping(ctx) },
-		LoaderWait: opts.LoaderWait,
-		Sessions:   postgres.NewSessionService(db.App),
+		Log:            opts.Log,
+		Metrics:        opts.Metrics,
+		RateLimit:      cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
+		Services:       svc,
+		GraphQL:        graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait}),
+		MaxUploadBytes: graph.DefaultLimits.Upload,
+		Ready:          func(ctx context.Context) error { return db.App.Ping(ctx) },
 	})
 	return &API{DB: db, Handler: h, auth: postgres.NewAuthService(db.Owner)}
 }

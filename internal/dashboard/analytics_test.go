@@ -4,17 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
+	"github.com/sixprot/hub/internal/server"
 )
 
 // fixedAnalytics answers with fixed figures and records what it was asked,
@@ -53,9 +54,10 @@ func TestDashboard_UsesAnalyticsServiceWhenWired(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := &fixedAnalytics{}
-	mux := http.NewServeMux()
-	dashboard.New(dashboard.Config{Auth: postgres.NewAuthService(db.App), Sessions: postgres.NewSessionService(db.App),
-		Catalogue: postgres.NewCatalogueService(db.App), Values: postgres.NewValueService(db.App), Analytics: a}).Register(mux)
+	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
+	svc.Analytics = a
+	// The dashboard behind the HTTP edge, which checks the token.
+	mux := server.Handler(server.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: svc, RateLimit: server.RateLimit{PerSecond: -1}})
 
 	body := get(t, mux, token, "/dashboard?period=2022&regions=370781").Body.String()
 	if !strings.Contains(body, `<td class="num">≥1080</td>`) || strings.Contains(body, "分析服务尚未接入") {

@@ -1,14 +1,11 @@
 package dashboard
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -16,65 +13,55 @@ import (
 )
 
 const (
-	sessionCookie = "hub_session"
+	// SessionCookie is the session's cookie; the HTTP edge reads it
+	// (internal/server) and puts the session in the context.
+	SessionCookie = "hub_session"
 	loginCSRF     = "hub_login_csrf"
 )
 
-type sessionKey struct{}
-
-func sessionFrom(ctx context.Context) *hub.Session {
-	s, _ := ctx.Value(sessionKey{}).(*hub.Session)
-	return s
+// ClearSessionCookie tells the browser to drop its session cookie (after
+// logout, or when the session it names is gone).
+func ClearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Path: "/", MaxAge: -1, HttpOnly: true})
 }
 
-// Authenticate is the dashboard's authentication for other browser-facing
-// routes of the hub (the media office's release view and exports): a
-// bearer token or the session cookie, and /login for a browser page.
-func (d *Dashboard) Authenticate(next http.Handler) http.Handler { return d.authed(next) }
-
-// authed puts the viewer's principal in the context: from a bearer token
-// (scripts) or from the session cookie (browsers). A browser asking for a
-// page without a session is sent to /login; data and exports answer 401.
-func (d *Dashboard) authed(next http.Handler) http.Handler {
+// SignedIn lets a request through with a principal: a bearer token's,
+// which the HTTP edge has put in the context, or, on the routes wrapped
+// here only, the session's (the dashboard, its exports, the media
+// office's routes). A session's unsafe request must pass the cross-origin
+// check. Without either, a person's page is sent to /login and anything
+// else is answered 401.
+func (d *Dashboard) SignedIn(next http.Handler) http.Handler {
+	fromSession := d.crossOrigin(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if h := r.Header.Get("Authorization"); h != "" {
-			token, _ := strings.CutPrefix(h, "Bearer ")
-			p, err := d.cfg.Auth.Authenticate(ctx, strings.TrimSpace(token))
-			if err != nil {
-				d.fail(w, r, err)
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(hub.NewContext(ctx, p)))
+		if hub.PrincipalFrom(ctx) != nil {
+			next.ServeHTTP(w, r)
 			return
 		}
-		if c, err := r.Cookie(sessionCookie); err == nil {
-			s, err := d.cfg.Sessions.Session(ctx, c.Value)
-			if err == nil {
-				ctx = context.WithValue(hub.NewContext(ctx, s.Principal), sessionKey{}, s)
-				next.ServeHTTP(w, r.WithContext(ctx))
-				return
-			}
-			if hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
-				d.fail(w, r, err)
-				return
-			}
+		if s := hub.SessionFrom(ctx); s != nil {
+			fromSession.ServeHTTP(w, r.WithContext(hub.NewContext(ctx, s.Principal)))
+			return
 		}
-		if wantsPage(r) {
+		if IsPage(r) && r.Method == http.MethodGet {
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		d.fail(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
+		d.cfg.Errors.Write(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
 	})
 }
 
-// wantsPage tells a browser navigating to a page (which should see the
-// login form) from a script or a fetch (which should get a 401).
-func wantsPage(r *http.Request) bool {
-	if r.Method != http.MethodGet {
+// IsPage tells a person's browser asking for a page (who should see the
+// login form when signed out) from a script or a fetch (which should get
+// a 401): the dashboard's pages, the login form and its post, and any
+// browser navigation to an HTML page.
+func IsPage(r *http.Request) bool {
+	switch {
+	case r.URL.Path == "/login":
+		return true
+	case r.Method != http.MethodGet:
 		return false
-	}
-	if r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/") {
+	case r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/"):
 		return true
 	}
 	return r.Header.Get("Sec-Fetch-Mode") == "navigate" && strings.Contains(r.Header.Get("Accept"), "text/html")
@@ -171,11 +158,9 @@ type loginData struct {
 // loginPage shows the login form; a browser that has a session already
 // goes on to next (or its landing page).
 func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if s, err := d.cfg.Sessions.Session(r.Context(), c.Value); err == nil {
-			http.Redirect(w, r, landing(r.FormValue("next"), s.Principal), http.StatusSeeOther)
-			return
-		}
+	if s := hub.SessionFrom(r.Context()); s != nil {
+		http.Redirect(w, r, landing(r.FormValue("next"), s.Principal), http.StatusSeeOther)
+		return
 	}
 	d.renderLogin(w, r, http.StatusOK, "")
 }
@@ -201,25 +186,22 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := r.Cookie(loginCSRF)
 	if err != nil || !equal(c.Value, r.PostFormValue("csrf")) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		http.Error(w, "CSRF 校验失败，请刷新登录页 / CSRF check failed, reload the login page", http.StatusForbidden)
+		d.fail(w, r, hub.Errorf(hub.EFORBIDDEN, "CSRF 校验失败，请刷新登录页 / CSRF check failed, reload the login page"))
 		return
 	}
 	s, err := d.cfg.Sessions.Login(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"), d.cfg.ClientAddr(r))
 	switch hub.ErrorCode(err) {
-	case hub.EUNAUTHENTICATED:
-		d.renderLogin(w, r, http.StatusUnauthorized, hub.ErrorMessage(err))
-		return
-	case hub.ERATELIMITED:
-		setRetryAfter(w, err)
-		d.renderLogin(w, r, http.StatusTooManyRequests, hub.ErrorMessage(err))
+	case hub.EUNAUTHENTICATED, hub.ERATELIMITED:
+		// The form again, saying why; status and Retry-After from the
+		// edge's table.
+		d.renderLogin(w, r, d.cfg.Errors.Status(w, err), hub.ErrorMessage(err))
 		return
 	}
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: s.Token, Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: d.secure(r), Expires: s.Expires})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Path: "/login", MaxAge: -1})
 	http.Redirect(w, r, landing(r.PostFormValue("next"), s.Principal), http.StatusSeeOther)
@@ -231,40 +213,20 @@ func equal(a, b string) bool {
 
 // logout needs the session's CSRF token.
 func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
-	s := sessionFrom(r.Context())
+	s := hub.SessionFrom(r.Context())
 	if s == nil || !equal(s.CSRF, r.PostFormValue("csrf")) {
-		http.Error(w, "CSRF 校验失败 / CSRF check failed", http.StatusForbidden)
+		d.fail(w, r, hub.Errorf(hub.EFORBIDDEN, "CSRF 校验失败 / CSRF check failed"))
 		return
 	}
 	if err := d.cfg.Sessions.Logout(r.Context(), s.Token); err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true})
+	ClearSessionCookie(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// fail answers an error with its HTTP status; internal causes and outages
-// are logged (the only ERROR line of the request) and not shown.
+// fail answers an error through the HTTP edge's table and error body.
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status := map[string]int{hub.EUNAUTHENTICATED: 401, hub.EFORBIDDEN: 403, hub.EINVALID: 400,
-		hub.ENOTFOUND: 404, hub.EUNAVAILABLE: 503, hub.ERATELIMITED: 429}[hub.ErrorCode(err)]
-	setRetryAfter(w, err)
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	if status >= 500 {
-		d.cfg.Log.ErrorContext(r.Context(), "dashboard", "path", r.URL.Path, "error", err)
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(hub.ErrorMessage(err) + "\n"))
-}
-
-// setRetryAfter sends the error's RetryAfter, in whole seconds, if it has one.
-func setRetryAfter(w http.ResponseWriter, err error) {
-	if d := hub.RetryAfter(err); d > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
-	}
+	d.cfg.Errors.Write(w, r, err)
 }

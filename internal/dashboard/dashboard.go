@@ -25,16 +25,11 @@ var files embed.FS
 // on the page and on every chart.
 const AssetsHost = "/dashboard/assets/"
 
-// csp allows scripts and connections to the hub only. Styles allow inline
-// attributes because ECharts writes style attributes into its tooltips.
-const csp = "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
-	"style-src 'self' 'unsafe-inline'; font-src 'self'; object-src 'none'; base-uri 'none'; " +
-	"form-action 'self'; frame-ancestors 'none'"
-
 // Config wires the dashboard.
 type Config struct {
-	Log       *slog.Logger
-	Auth      hub.AuthService
+	Log *slog.Logger
+	// Sessions logs people in and out; the HTTP edge has checked the
+	// request's session already and put it in the context.
 	Sessions  hub.SessionService
 	Catalogue hub.CatalogueService
 	Values    hub.ValueService
@@ -50,6 +45,20 @@ type Config struct {
 	// login back-off (the server's, which knows about trusted proxies);
 	// the host of RemoteAddr when nil.
 	ClientAddr func(*http.Request) string
+	// Errors answers errors with the HTTP edge's code → status table and
+	// error body (internal/server); required.
+	Errors Errors
+}
+
+// Errors is how the dashboard answers an error: the HTTP edge's one table
+// and body, so that the dashboard maps no code itself.
+type Errors interface {
+	// Write answers err with its status and the hub's error body.
+	Write(w http.ResponseWriter, r *http.Request, err error)
+	// Status sets the headers err's answer needs (Retry-After,
+	// WWW-Authenticate) and returns its status, for a page that shows err
+	// in HTML.
+	Status(w http.ResponseWriter, err error) int
 }
 
 // Dashboard serves the pages.
@@ -79,29 +88,19 @@ func New(cfg Config) *Dashboard {
 	return &Dashboard{cfg: cfg, tmpl: t}
 }
 
-// Register adds the dashboard's routes to mux.
+// Register adds the dashboard's routes to mux. The security headers are
+// the HTTP edge's (internal/server), for these pages as for every other.
 func (d *Dashboard) Register(mux *http.ServeMux) {
 	assets, _ := fs.Sub(files, "assets")
 	static := http.StripPrefix(AssetsHost, http.FileServerFS(assets))
-	mux.Handle("GET "+AssetsHost, headers(cacheFor(static)))
-	mux.Handle("GET /login", headers(http.HandlerFunc(d.loginPage)))
-	mux.Handle("POST /login", headers(csrfOrigin(http.HandlerFunc(d.login))))
-	mux.Handle("POST /logout", headers(csrfOrigin(d.authed(http.HandlerFunc(d.logout)))))
-	mux.Handle("GET /dashboard", headers(d.authed(http.HandlerFunc(d.page))))
-	mux.Handle("GET /dashboard/region/{code}", headers(d.authed(http.HandlerFunc(d.page))))
-	mux.Handle("GET /dashboard/data.json", headers(d.authed(http.HandlerFunc(d.data))))
-	mux.Handle("GET /export/{file}", headers(d.authed(http.HandlerFunc(d.export))))
-}
-
-func headers(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		next.ServeHTTP(w, r)
-	})
+	mux.Handle("GET "+AssetsHost, cacheFor(static))
+	mux.HandleFunc("GET /login", d.loginPage)
+	mux.Handle("POST /login", d.crossOrigin(http.HandlerFunc(d.login)))
+	mux.Handle("POST /logout", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logout))))
+	mux.Handle("GET /dashboard", d.SignedIn(http.HandlerFunc(d.page)))
+	mux.Handle("GET /dashboard/region/{code}", d.SignedIn(http.HandlerFunc(d.page)))
+	mux.Handle("GET /dashboard/data.json", d.SignedIn(http.HandlerFunc(d.data)))
+	mux.Handle("GET /export/{file}", d.SignedIn(http.HandlerFunc(d.export)))
 }
 
 func cacheFor(next http.Handler) http.Handler {
@@ -111,8 +110,13 @@ func cacheFor(next http.Handler) http.Handler {
 	})
 }
 
-// csrfOrigin refuses cross-origin POSTs (Sec-Fetch-Site / Origin); the
-// forms' tokens are checked by the handlers as well.
-func csrfOrigin(next http.Handler) http.Handler {
-	return http.NewCrossOriginProtection().Handler(next)
+// crossOrigin refuses cross-origin unsafe requests (Sec-Fetch-Site /
+// Origin) with FORBIDDEN; the forms' tokens are checked by the handlers as
+// well.
+func (d *Dashboard) crossOrigin(next http.Handler) http.Handler {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.fail(w, r, hub.Errorf(hub.EFORBIDDEN, "拒绝跨站请求 / cross-origin request refused"))
+	}))
+	return p.Handler(next)
 }

@@ -64,7 +64,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		return nil, hub.Errorf(hub.EUNAVAILABLE, "分析服务尚未接入 / the analytics service is not wired")
 	}
 	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: true, User: p.Name}
-	if s := sessionFrom(ctx); s != nil {
+	if s := hub.SessionFrom(ctx); s != nil {
 		m.CSRF = s.CSRF
 	}
 	parentCode := v.Parent

@@ -18,12 +18,19 @@ const (
 	ETOOCOMPLEX      = "QUERY_TOO_COMPLEX"
 	EUNAVAILABLE     = "UNAVAILABLE"
 	ERATELIMITED     = "RATE_LIMITED"
+	ETOOLARGE        = "REQUEST_TOO_LARGE"
 	EINTERNAL        = "INTERNAL"
 )
 
 // ERETIRED refuses a value of a retired indicator (or a new indicator of a
 // retired department): the catalogue no longer takes it.
 const ERETIRED = "RETIRED"
+
+// Codes lists every application code, for the transports' tables (the HTTP
+// status table in internal/server, the GraphQL error presenter in graph)
+// and the tests that check those tables cover each one.
+var Codes = []string{EUNAUTHENTICATED, EFORBIDDEN, EINVALID, ENOTFOUND, ECONFLICT, EVALIDATION,
+	ETOOCOMPLEX, EUNAVAILABLE, ERATELIMITED, ETOOLARGE, ERETIRED, EINTERNAL}
 
 // Error is an error a user may see: a code and a message meant for people.
 // Anything else is internal and shown only as "internal error".

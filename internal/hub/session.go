@@ -26,3 +26,21 @@ type SessionService interface {
 	// Logout ends the session of token.
 	Logout(ctx context.Context, token string) error
 }
+
+// sessionKey carries the session a request came with; the HTTP edge puts
+// it there once it has checked the cookie.
+type sessionKey struct{}
+
+// NewSessionContext returns ctx carrying s.
+func NewSessionContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// SessionFrom returns the session in ctx, or nil.
+func SessionFrom(ctx context.Context) *Session { return valueFrom[Session](ctx, sessionKey{}) }
+
+// valueFrom returns the *T that ctx carries under key, or nil.
+func valueFrom[T any](ctx context.Context, key any) *T {
+	v, _ := ctx.Value(key).(*T)
+	return v
+}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -40,8 +41,8 @@ func (a *recordingAuth) Authenticate(_ context.Context, token string) (*hub.Prin
 	return nil, hub.Errorf(hub.EUNAUTHENTICATED, "invalid token")
 }
 
-// FuzzAuthorizationHeader: whatever the header, the authentication
-// middleware never lets a request through with a principal it did not get
+// FuzzAuthorizationHeader: whatever the header, the edge's authentication
+// never lets a request through with a principal it did not get
 // from AuthService, never panics, and answers /metrics with 401.
 func FuzzAuthorizationHeader(f *testing.F) {
 	for _, s := range []string{"Bearer sph_abc", "Bearer ", "Basic x", "", "Bearer \x00", "Bearer sph_" + strings.Repeat("A", 43)} {
@@ -52,8 +53,9 @@ func FuzzAuthorizationHeader(f *testing.F) {
 			return // net/http refuses such headers before any handler
 		}
 		auth := &recordingAuth{}
+		e := &edge{log: quietLog(), auth: auth}
 		var sawPrincipal bool
-		mw := authenticate(auth, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mw := e.authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			sawPrincipal = hub.PrincipalFrom(r.Context()) != nil
 		}))
 		r := httptest.NewRequest(http.MethodPost, "/graphql", nil)
@@ -62,8 +64,10 @@ func FuzzAuthorizationHeader(f *testing.F) {
 		if sawPrincipal {
 			t.Fatalf("header %q gave a principal", h)
 		}
+		r2 := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		r2.Header.Set("Authorization", h)
 		w := httptest.NewRecorder()
-		adminOnly(auth, quietLog(), http.NotFoundHandler()).ServeHTTP(w, r)
+		e.authenticate(adminOnly(quietLog(), http.NotFoundHandler())).ServeHTTP(w, r2)
 		if w.Code != http.StatusUnauthorized {
 			t.Fatalf("/metrics with header %q: %d", h, w.Code)
 		}
@@ -91,7 +95,7 @@ func FuzzMultipartRequest(f *testing.F) {
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
-	h := Handler(Config{Log: quietLog(), Catalogue: noCatalogue{}})
+	h := withGraphQL(Config{Log: quietLog()}, graph.Limits{})
 	f.Fuzz(func(t *testing.T, operations, fileMap, key string) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

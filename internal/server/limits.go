@@ -3,59 +3,41 @@ package server
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"errors"
-	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
-	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/metrics"
 )
-
-// Codes of the HTTP-level limits, in the same errors[].extensions.code
-// place as GraphQL's own.
-const (
-	codeTooLarge    = "REQUEST_TOO_LARGE"
-	codeRateLimited = "RATE_LIMITED"
-)
-
-func writeGraphQLError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
-		"message": msg, "extensions": map[string]string{"code": code}}}})
-}
 
 // limitBody reads the request body up to max bytes before next sees it.
 // A larger body is refused with 413 and a JSON error, never a decoding
 // error or a 500 from deeper down.
 func limitBody(max int64, next http.Handler) http.Handler {
-	tooLarge := func(w http.ResponseWriter) {
-		writeGraphQLError(w, http.StatusRequestEntityTooLarge, codeTooLarge,
-			fmt.Sprintf("请求体过大（上限 %d 字节）/ the request body is larger than %d bytes", max, max))
+	tooLarge := func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, nil, hub.Errorf(hub.ETOOLARGE, "请求体过大（上限 %d 字节）/ the request body is larger than %d bytes", max, max))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			tooLarge(w)
+			tooLarge(w, r)
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &mbe):
-			tooLarge(w)
+			tooLarge(w, r)
 			return
 		case err != nil:
-			writeGraphQLError(w, http.StatusBadRequest, hub.EINVALID, "无法读取请求体 / cannot read the request body")
+			writeError(w, r, nil, hub.Errorf(hub.EINVALID, "无法读取请求体 / cannot read the request body"))
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -150,122 +132,6 @@ func (ls *limiters) wait(key string) time.Duration {
 		return d
 	}
 	return 0
-}
-
-// credentials resolves the credential of a request once, for the rate
-// limiter's key and for the authentication after it: the handlers behind
-// the limiter are given memoAuth and memoSessions, which answer from the
-// request's memo when asked about the same secret again. auth and
-// sessions are the services themselves.
-type credentials struct {
-	auth     hub.AuthService
-	sessions hub.SessionService
-	addr     func(*http.Request) string
-}
-
-type memoKey struct{}
-
-// memo is what the rate limiter learnt about the request's credential.
-type memo struct {
-	token       string
-	tokenDone   bool
-	principal   *hub.Principal
-	tokenErr    error
-	session     string
-	sessionDone bool
-	sess        *hub.Session
-	sessionErr  error
-}
-
-// key names the client a request counts against, and returns the request
-// with the memo of its credential. A valid bearer token or session counts
-// against its user ("u:<id>"); anything else against the client address
-// ("ip:<address>"). Checking a credential costs at most one indexed
-// lookup: malformed ones are refused before any (postgres.wellFormed).
-func (c credentials) key(r *http.Request) (string, *http.Request) {
-	addr := "ip:" + c.addr(r)
-	m := &memo{}
-	r = r.WithContext(context.WithValue(r.Context(), memoKey{}, m))
-	if h := r.Header.Get("Authorization"); h != "" {
-		if c.auth == nil {
-			return addr, r
-		}
-		// As authenticate and the dashboard read it.
-		token, _ := strings.CutPrefix(h, "Bearer ")
-		m.token = strings.TrimSpace(token)
-		m.principal, m.tokenErr = c.auth.Authenticate(r.Context(), m.token)
-		m.tokenDone = true
-		if m.tokenErr != nil {
-			return addr, r
-		}
-		return "u:" + strconv.FormatInt(m.principal.UserID, 10), r
-	}
-	if ck, err := r.Cookie(sessionCookie); err == nil && c.sessions != nil {
-		m.session = ck.Value
-		m.sess, m.sessionErr = c.sessions.Session(r.Context(), ck.Value)
-		m.sessionDone = true
-		if m.sessionErr != nil {
-			return addr, r
-		}
-		return "u:" + strconv.FormatInt(m.sess.Principal.UserID, 10), r
-	}
-	return addr, r
-}
-
-// sessionCookie is the dashboard's session cookie.
-const sessionCookie = "hub_session"
-
-// memoAuth answers Authenticate from the request's memo when the rate
-// limiter checked the same token already: one lookup per request.
-type memoAuth struct{ hub.AuthService }
-
-func (a memoAuth) Authenticate(ctx context.Context, token string) (*hub.Principal, error) {
-	if m, ok := ctx.Value(memoKey{}).(*memo); ok && m.tokenDone && m.token == token {
-		return m.principal, m.tokenErr
-	}
-	return a.AuthService.Authenticate(ctx, token)
-}
-
-// memoSessions does the same for sessions.
-type memoSessions struct{ hub.SessionService }
-
-func (s memoSessions) Session(ctx context.Context, token string) (*hub.Session, error) {
-	if m, ok := ctx.Value(memoKey{}).(*memo); ok && m.sessionDone && m.session == token {
-		return m.sess, m.sessionErr
-	}
-	return s.SessionService.Session(ctx, token)
-}
-
-// rateLimited refuses requests over the client's rate with 429, a
-// Retry-After header (whole seconds) and a JSON error. Health, readiness
-// and metrics are never limited: monitoring must see an overloaded hub.
-func rateLimited(lim RateLimit, reg *metrics.Registry, creds credentials, next http.Handler) http.Handler {
-	if lim.PerSecond <= 0 {
-		return next
-	}
-	ls := newLimiters(lim, reg)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/healthz", "/readyz", "/metrics":
-			next.ServeHTTP(w, r)
-			return
-		}
-		if strings.HasPrefix(r.URL.Path, dashboard.AssetsHost) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		key, r := creds.key(r)
-		d := ls.wait(key)
-		if d == 0 {
-			next.ServeHTTP(w, r)
-			return
-		}
-		reg.RateLimited()
-		secs := int(math.Ceil(d.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeGraphQLError(w, http.StatusTooManyRequests, codeRateLimited,
-			fmt.Sprintf("请求过于频繁，请 %d 秒后重试 / too many requests, retry in %d s", secs, secs))
-	})
 }
 
 // clientAddress returns the address a request's client counts as, for

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/metrics"
 )
@@ -23,26 +25,22 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 // __typename may be asked.
 type noCatalogue struct{ hub.CatalogueService }
 
-// errorCode returns errors[0].extensions.code of a JSON error body.
-func errorCode(t *testing.T, body []byte) string {
-	t.Helper()
-	var out struct {
-		Errors []struct {
-			Message    string            `json:"message"`
-			Extensions map[string]string `json:"extensions"`
-		} `json:"errors"`
+// withGraphQL serves cfg with a GraphQL endpoint over its services bounded
+// by lim (zero: the defaults), as cmd/hub wires it, and without a database:
+// the catalogue is noCatalogue unless cfg has one.
+func withGraphQL(cfg Config, lim graph.Limits) http.Handler {
+	if cfg.Services.Catalogue == nil {
+		cfg.Services.Catalogue = noCatalogue{}
 	}
-	if err := json.Unmarshal(body, &out); err != nil || len(out.Errors) == 0 {
-		t.Fatalf("not a JSON error body: %v: %s", err, body)
+	cfg.GraphQL = graph.NewHTTPHandler(cfg.Services, graph.HTTPConfig{Log: cfg.Log, Limits: lim})
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = cmp.Or(lim.Upload, graph.DefaultLimits.Upload)
 	}
-	if out.Errors[0].Message == "" {
-		t.Errorf("error without a message: %s", body)
-	}
-	return out.Errors[0].Extensions["code"]
+	return Handler(cfg)
 }
 
 func TestRequestBodyOverLimitIs413WithJSONError(t *testing.T) {
-	h := Handler(Config{Log: quietLog(), MaxBodyBytes: 1000, Catalogue: noCatalogue{}})
+	h := withGraphQL(Config{Log: quietLog(), MaxBodyBytes: 1000}, graph.Limits{})
 	big := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 2000) + `"}}`
 	for name, body := range map[string]io.Reader{
 		"with Content-Length": strings.NewReader(big),
@@ -62,8 +60,8 @@ func TestRequestBodyOverLimitIs413WithJSONError(t *testing.T) {
 		if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Errorf("%s: Content-Type %q", name, ct)
 		}
-		if code := errorCode(t, w.Body.Bytes()); code != codeTooLarge {
-			t.Errorf("%s: code %q, want %s", name, code, codeTooLarge)
+		if code, _ := errorBody(t, w); code != hub.ETOOLARGE {
+			t.Errorf("%s: code %q, want %s", name, code, hub.ETOOLARGE)
 		}
 	}
 	// Under the limit the request reaches GraphQL.
@@ -77,21 +75,21 @@ func TestRequestBodyOverLimitIs413WithJSONError(t *testing.T) {
 }
 
 func TestGraphQLQueryTextOverLimitIsRefused(t *testing.T) {
-	h := Handler(Config{Log: quietLog(), Catalogue: noCatalogue{}})
+	h := withGraphQL(Config{Log: quietLog()}, graph.Limits{})
 	q := "{ __typename " + strings.Repeat(" ", 70<<10) + "}"
 	body, _ := json.Marshal(map[string]string{"query": q})
 	r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	if code := errorCode(t, w.Body.Bytes()); code != "QUERY_TOO_COMPLEX" || !strings.Contains(w.Body.String(), "query text") {
+	if code, _ := errorBody(t, w); code != "QUERY_TOO_COMPLEX" || !strings.Contains(w.Body.String(), "query text") {
 		t.Errorf("status %d code %q: %s", w.Code, code, w.Body)
 	}
 }
 
 func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 	reg := metrics.New()
-	h := Handler(Config{Log: quietLog(), Metrics: reg, MetricsElsewhere: true, RateLimit: RateLimit{PerSecond: 0.5, Burst: 3}})
+	h := withGraphQL(Config{Log: quietLog(), Metrics: reg, MetricsElsewhere: true, RateLimit: RateLimit{PerSecond: 0.5, Burst: 3}}, graph.Limits{})
 	get := func(auth, ip string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, "/graphql/explorer.js", nil)
 		r.RemoteAddr = ip + ":40000"
@@ -115,7 +113,7 @@ func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 	if err != nil || secs < 1 || secs > 2 {
 		t.Errorf("Retry-After %q, want 1–2 s at 0.5/s", w.Header().Get("Retry-After"))
 	}
-	if code := errorCode(t, w.Body.Bytes()); code != codeRateLimited {
+	if code, _ := errorBody(t, w); code != hub.ERATELIMITED {
 		t.Errorf("code %q", code)
 	}
 	// A token nobody checked (no auth service here) counts against the

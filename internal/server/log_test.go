@@ -15,7 +15,7 @@ import (
 func TestLogLinesOfARequestCarryItsRequestID(t *testing.T) {
 	var buf bytes.Buffer
 	log := NewLogger("json", &buf, slog.LevelInfo)
-	h := requestLog(log, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := requestLog(log, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(r.Context(), "deep inside", "step", 1)
 		log.With("component", "x").InfoContext(r.Context(), "deeper")
 	}))
@@ -70,7 +70,7 @@ func TestRequestLog_OneErrorLinePerFailure(t *testing.T) {
 	} {
 		var buf bytes.Buffer
 		log := NewLogger("json", &buf, slog.LevelInfo)
-		h := requestLog(log, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := requestLog(log, nil, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if tc.cause {
 				log.ErrorContext(r.Context(), "authenticate", "error", "connection refused")
 			}

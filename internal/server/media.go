@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/csv"
-
 	"html/template"
 	"net/http"
 	"strconv"
@@ -20,31 +19,6 @@ func mediaRoutes(mux *http.ServeMux, cfg Config, authed func(http.Handler) http.
 	mux.Handle("GET /export/publicity.csv", authed(publicityExport(cfg, "csv")))
 	mux.Handle("GET /export/publicity.json", authed(publicityExport(cfg, "json")))
 	mux.Handle("GET /media", authed(releaseView(cfg)))
-}
-
-// statusFor maps an error to an HTTP status; user mistakes are 4xx.
-func statusFor(err error) int {
-	switch hub.ErrorCode(err) {
-	case hub.EUNAUTHENTICATED:
-		return http.StatusUnauthorized
-	case hub.EFORBIDDEN:
-		return http.StatusForbidden
-	case hub.EINVALID:
-		return http.StatusBadRequest
-	case hub.ENOTFOUND:
-		return http.StatusNotFound
-	case hub.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
-func writeError(w http.ResponseWriter, r *http.Request, cfg Config, err error) {
-	status := statusFor(err)
-	if status >= 500 {
-		cfg.Log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err)
-	}
-	writeJSON(w, status, map[string]any{"error": hub.ErrorMessage(err), "code": hub.ErrorCode(err)})
 }
 
 // record is an SDMX-style observation: indicator, region, period, value,
@@ -74,7 +48,7 @@ func publicityRecords(r *http.Request, cfg Config) ([]record, error) {
 	if c := r.URL.Query().Get("region"); c != "" {
 		region = &c
 	}
-	stats, err := cfg.Media.PublicityStats(r.Context(), period, region)
+	stats, err := cfg.Services.Media.PublicityStats(r.Context(), period, region)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +56,7 @@ func publicityRecords(r *http.Request, cfg Config) ([]record, error) {
 	for i, s := range stats {
 		keys[i] = s.IndicatorKey
 	}
-	inds, err := cfg.Catalogue.IndicatorsByKey(r.Context(), keys)
+	inds, err := cfg.Services.Catalogue.IndicatorsByKey(r.Context(), keys)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +73,7 @@ func publicityExport(cfg Config, format string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		recs, err := publicityRecords(r, cfg)
 		if err != nil {
-			writeError(w, r, cfg, err)
+			writeError(w, r, cfg.Log, err)
 			return
 		}
 		if format == "json" {
@@ -137,12 +111,12 @@ var releaseTmpl = template.Must(template.New("media").Parse(`<!doctype html>
 func releaseView(cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := accessForMedia(r); err != nil {
-			writeError(w, r, cfg, err)
+			writeError(w, r, cfg.Log, err)
 			return
 		}
-		pubs, err := cfg.Media.Publications(r.Context())
+		pubs, err := cfg.Services.Media.Publications(r.Context())
 		if err != nil {
-			writeError(w, r, cfg, err)
+			writeError(w, r, cfg.Log, err)
 			return
 		}
 		type row struct {

@@ -4,8 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
-
-	"github.com/sixprot/hub/internal/hub"
 )
 
 // pprofRoutes serves Go's runtime profiles under /debug/pprof/ to admins
@@ -13,10 +11,10 @@ import (
 // profile shows data in memory, so nobody else may start one. The
 // handlers are registered on the hub's own mux, never on
 // http.DefaultServeMux.
-func pprofRoutes(mux *http.ServeMux, auth hub.AuthService, log *slog.Logger) {
-	mux.Handle("GET /debug/pprof/", adminOnly(auth, log, http.HandlerFunc(pprof.Index)))
-	mux.Handle("GET /debug/pprof/cmdline", adminOnly(auth, log, http.HandlerFunc(pprof.Cmdline)))
-	mux.Handle("GET /debug/pprof/profile", adminOnly(auth, log, http.HandlerFunc(pprof.Profile)))
-	mux.Handle("GET /debug/pprof/symbol", adminOnly(auth, log, http.HandlerFunc(pprof.Symbol)))
-	mux.Handle("GET /debug/pprof/trace", adminOnly(auth, log, http.HandlerFunc(pprof.Trace)))
+func pprofRoutes(mux *http.ServeMux, log *slog.Logger) {
+	mux.Handle("GET /debug/pprof/", adminOnly(log, http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/cmdline", adminOnly(log, http.HandlerFunc(pprof.Cmdline)))
+	mux.Handle("GET /debug/pprof/profile", adminOnly(log, http.HandlerFunc(pprof.Profile)))
+	mux.Handle("GET /debug/pprof/symbol", adminOnly(log, http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("GET /debug/pprof/trace", adminOnly(log, http.HandlerFunc(pprof.Trace)))
 }

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/sixprot/hub/graph"
 )
 
 func TestResponsesCarrySecurityHeadersAndNoCORS(t *testing.T) {
-	h := Handler(Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h := withGraphQL(Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, graph.Limits{})
 	for _, path := range []string{"/healthz", "/graphql/explorer.js"} {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		r.Header.Set("Origin", "https://evil.example")

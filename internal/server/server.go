@@ -1,27 +1,26 @@
-// Package server is the hub's HTTP front: routing, authentication of
-// bearer tokens, request ids and logging, health and readiness.
+// Package server is the hub's HTTP edge: routing, the one authentication
+// of bearer tokens and sessions, rate limits, the one code → status table
+// and error body, security headers, request ids and logging, health and
+// readiness, and the routes that are not GraphQL's. The GraphQL endpoint is
+// handed to it as an http.Handler (cmd/hub builds it with graph).
 package server
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
 	"runtime/debug"
-	"strings"
 	"time"
 
-	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
-	"github.com/sixprot/hub/internal/importer"
-	"github.com/sixprot/hub/internal/loader"
 	"github.com/sixprot/hub/internal/metrics"
 )
 
@@ -31,28 +30,21 @@ type Readiness func(ctx context.Context) error
 
 // Config wires the server.
 type Config struct {
-	Log        *slog.Logger
-	Auth       hub.AuthService
-	Catalogue  hub.CatalogueService
-	Values     hub.ValueService
-	Workflow   hub.WorkflowService
-	Audit      hub.AuditService
-	Submit     hub.SubmitService
-	Validation hub.ValidationService
-	Access     hub.AccessService
-	Media      hub.MediaService
-	Ready      Readiness
-	Limits     graph.Limits
-	// MaxBodyBytes bounds a request body; multipart uploads are bounded by
-	// Limits.Upload instead.
+	Log *slog.Logger
+	// Services are the hub's services (postgres.NewServices). Auth checks
+	// bearer tokens; Sessions, when set, enables the dashboard, its login
+	// and exports; Media the media office's routes.
+	Services hub.Services
+	// GraphQL serves /graphql (graph.NewHTTPHandler); it finds the
+	// request's principal in the context. Nil: no /graphql.
+	GraphQL http.Handler
+	Ready   Readiness
+	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
-	// LoaderWait is how long dataloaders collect keys (loader.DefaultWait).
-	LoaderWait time.Duration
-	// Sessions enables the dashboard, its login and exports.
-	Sessions hub.SessionService
-	// Analytics answers comparison, protectionProfile and trend, and feeds
-	// the dashboard's comparison, radar and trend.
-	Analytics hub.AnalyticsService
+	// MaxUploadBytes bounds the file of a multipart request to /graphql
+	// (importValues), beyond MaxBodyBytes for the rest of the request;
+	// 0: multipart requests are bounded like any other body.
+	MaxUploadBytes int64
 	// SecureCookies marks session cookies Secure behind a TLS proxy.
 	SecureCookies bool
 	// Metrics counts requests, operations and errors; with it, /metrics
@@ -67,51 +59,32 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (clientAddress); empty: the peer address is the client.
 	TrustedProxies []netip.Prefix
-	// ImportLimits bound the files of importValues (zero fields:
-	// importer.DefaultLimits).
-	ImportLimits importer.Limits
 }
 
-// Handler returns the hub's HTTP handler.
+// Handler returns the hub's HTTP handler. Every request passes, in order:
+// the request log, the security headers, panic recovery, then the edge
+// (credential, rate limit, refusal of a bad credential), then its route.
 func Handler(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
-	}
-	if cfg.LoaderWait == 0 {
-		cfg.LoaderWait = loader.DefaultWait
-	}
-	if cfg.Limits == (graph.Limits{}) {
-		cfg.Limits = graph.DefaultLimits
 	}
 	if cfg.RateLimit == (RateLimit{}) {
 		cfg.RateLimit = DefaultRateLimit
 	}
 	cfg.Log = slog.New(WithRequestIDs(cfg.Log.Handler()))
-	// The rate limiter checks each request's credential first; the
-	// authentication after it answers from that check (memoAuth).
-	creds := credentials{addr: func(r *http.Request) string { return clientAddress(r, cfg.TrustedProxies) }}
-	if cfg.Auth != nil {
-		creds.auth = cfg.Auth
-		cfg.Auth = memoAuth{cfg.Auth}
+	svc := cfg.Services
+	e := &edge{log: cfg.Log, auth: svc.Auth, sessions: svc.Sessions, metrics: cfg.Metrics,
+		addr: func(r *http.Request) string { return clientAddress(r, cfg.TrustedProxies) }}
+	if cfg.RateLimit.PerSecond > 0 {
+		e.limits = newLimiters(cfg.RateLimit, cfg.Metrics)
 	}
-	if cfg.Sessions != nil {
-		creds.sessions = cfg.Sessions
-		cfg.Sessions = memoSessions{cfg.Sessions}
-	}
-	res := &graph.Resolver{Catalogue: cfg.Catalogue, Values: cfg.Values, Workflow: cfg.Workflow, Audit: cfg.Audit, Submit: cfg.Submit, Access: cfg.Access, Media: cfg.Media, Validation: cfg.Validation, Analytics: cfg.Analytics}
-	// Imports use the submit service's bulk path when it has one (postgres does).
-	if bulk, ok := cfg.Submit.(hub.BulkSubmitService); ok {
-		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
-	}
-	gql := graph.NewHandler(res, cfg.Log, cfg.Limits)
-
-	graph.Instrument(gql, cfg.Log, cfg.Metrics)
 
 	mux := http.NewServeMux()
-	api := authenticate(cfg.Auth, loader.Middleware(cfg.Catalogue, cfg.LoaderWait, gql))
-	mux.Handle("POST /graphql", bodyLimit(api, cfg.MaxBodyBytes, cfg.Limits.Upload))
-	mux.Handle("GET /graphql", graphiQLOr(api))
-	mux.HandleFunc("GET /graphql/explorer.js", serveExplorerScript)
+	if cfg.GraphQL != nil {
+		mux.Handle("POST /graphql", bodyLimit(cfg.GraphQL, cfg.MaxBodyBytes, cfg.MaxUploadBytes))
+		mux.Handle("GET /graphql", graphiQLOr(cfg.GraphQL))
+		mux.HandleFunc("GET /graphql/explorer.js", serveExplorerScript)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -127,26 +100,27 @@ func Handler(cfg Config) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	// Browser-facing routes take a bearer token or, with sessions
-	// configured, the dashboard's session cookie.
-	browser := func(h http.Handler) http.Handler { return authenticate(cfg.Auth, h) }
-	if cfg.Sessions != nil {
-		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Auth: cfg.Auth, Sessions: cfg.Sessions, Catalogue: cfg.Catalogue,
-			Values: cfg.Values, Analytics: cfg.Analytics, SecureCookies: cfg.SecureCookies, ClientAddr: creds.addr})
+	// configured, the dashboard's session.
+	signedIn := func(h http.Handler) http.Handler { return h }
+	if svc.Sessions != nil {
+		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Sessions: svc.Sessions, Catalogue: svc.Catalogue,
+			Values: svc.Values, Analytics: svc.Analytics, SecureCookies: cfg.SecureCookies, ClientAddr: e.addr,
+			Errors: errorWriter{log: cfg.Log}})
 		dash.Register(mux)
-		browser = dash.Authenticate
+		signedIn = dash.SignedIn
 	}
-	if cfg.Media != nil {
-		mediaRoutes(mux, cfg, browser)
+	if svc.Media != nil {
+		mediaRoutes(mux, cfg, signedIn)
 	}
-	templateRoutes(mux, cfg, browser)
+	templateRoutes(mux, cfg, signedIn)
 	if cfg.Metrics != nil && !cfg.MetricsElsewhere {
-		mux.Handle("GET /metrics", adminOnly(cfg.Auth, cfg.Log, cfg.Metrics.Handler()))
+		mux.Handle("GET /metrics", adminOnly(cfg.Log, cfg.Metrics.Handler()))
 	}
-	pprofRoutes(mux, cfg.Auth, cfg.Log)
+	pprofRoutes(mux, cfg.Log)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphql", http.StatusFound)
 	})
-	return requestLog(cfg.Log, cfg.Metrics, recoverPanics(cfg.Log, securityHeaders(rateLimited(cfg.RateLimit, cfg.Metrics, creds, mux))))
+	return requestLog(cfg.Log, cfg.Metrics, mux, securityHeaders(recoverPanics(cfg.Log, e.authenticate(mux))))
 }
 
 // recoverPanics is the last line at the HTTP edge: a panic anywhere below
@@ -164,7 +138,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				panic(p)
 			}
 			log.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			writeGraphQLError(w, http.StatusInternalServerError, hub.EINTERNAL, hub.ErrorMessage(nil))
+			writeError(w, r, nil, errors.New("panic"))
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -178,120 +152,21 @@ func MetricsHandler(reg *metrics.Registry) http.Handler {
 	return mux
 }
 
-// adminOnly lets only an admin's bearer token through (metrics, pprof):
-// they describe the whole hub, which is an admin's business. No token is
-// 401, another role 403.
-func adminOnly(auth hub.AuthService, log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := bearerToken(r.Header.Get("Authorization"))
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hub"`)
-			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, "需要管理员令牌 / an admin's bearer token is required")
-			return
-		}
-		p, err := auth.Authenticate(r.Context(), token)
-		switch {
-		case hub.ErrorCode(err) == hub.EUNAUTHENTICATED:
-			writeGraphQLError(w, http.StatusUnauthorized, hub.EUNAUTHENTICATED, hub.ErrorMessage(err))
-			return
-		case err != nil:
-			log.ErrorContext(r.Context(), "authenticate", "error", err)
-			writeGraphQLError(w, http.StatusServiceUnavailable, hub.EUNAVAILABLE, "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly")
-			return
-		case p.Role != hub.Admin:
-			writeGraphQLError(w, http.StatusForbidden, hub.EFORBIDDEN, "仅管理员可用 / admins only")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // bodyLimit bounds request bodies: multipart uploads (importValues) by
-// upload plus room for the operation, streamed to the transport;
-// everything else by body (limitBody).
+// upload plus room for the operation, streamed to the GraphQL transport,
+// which answers an upload over its limit (413, BAD_USER_INPUT); everything
+// else by body (limitBody).
 func bodyLimit(next http.Handler, body, upload int64) http.Handler {
 	plain := limitBody(body, next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if upload <= 0 || !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if upload <= 0 || mediaType != "multipart/form-data" {
 			plain.ServeHTTP(w, r)
 			return
 		}
-		limit := upload + body
-		if r.ContentLength > limit {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, hub.EINVALID,
-				fmt.Sprintf("上传的文件过大（上限 %d MiB）：请拆分文件或使用 hub import / the upload is too large (limit %d MiB): split the file or use hub import",
-					upload>>20, upload>>20))
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		r.Body = http.MaxBytesReader(w, r.Body, upload+body)
 		next.ServeHTTP(w, r)
 	})
-}
-
-// securityHeaders sets headers that keep browsers from sniffing types,
-// framing the hub or leaking URLs. The explorer page may only load its own
-// script (/graphql/explorer.js). No CORS header is ever set: cross-origin
-// browser calls are refused by default.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-		next.ServeHTTP(w, r)
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// authenticate puts the principal of a valid bearer token in the request
-// context. A request without a token goes on without a principal (GraphQL
-// then allows only __typename); a bad token is recorded so that the error
-// can say so.
-func authenticate(auth hub.AuthService, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		if h == "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		token, ok := bearerToken(h)
-		ctx := r.Context()
-		if !ok {
-			ctx = graph.WithAuthError(ctx, hub.Errorf(hub.EUNAUTHENTICATED, "Authorization 头应为 \"Bearer <令牌>\" / the Authorization header must be \"Bearer <token>\""))
-			next.ServeHTTP(w, r.WithContext(ctx))
-			return
-		}
-		p, err := auth.Authenticate(ctx, token)
-		switch {
-		case err == nil:
-			ctx = hub.NewContext(ctx, p)
-		case hub.ErrorCode(err) == hub.EUNAUTHENTICATED:
-			ctx = graph.WithAuthError(ctx, err)
-		default:
-			slog.ErrorContext(ctx, "authenticate", "error", err)
-			w.Header().Set("Retry-After", "1")
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"errors": []map[string]any{{
-				"message":    "暂时无法验证令牌，请稍后再试 / cannot check the token right now, try again shortly",
-				"extensions": map[string]string{"code": hub.EUNAVAILABLE}}}})
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// bearerToken returns the token of an Authorization header of the form
-// "Bearer <token>", without surrounding blanks; ok is false for any other
-// form or an empty token.
-func bearerToken(header string) (token string, ok bool) {
-	token, ok = strings.CutPrefix(header, "Bearer ")
-	token = strings.TrimSpace(token)
-	return token, ok && token != ""
 }
 
 // statusWriter remembers the status code for the request log.
@@ -316,9 +191,10 @@ func RequestID(ctx context.Context) string {
 }
 
 // requestLog gives every request an id (X-Request-Id), logs one line per
-// request and counts it by route pattern and status. Tokens, cookies,
-// query strings and bodies are never logged.
-func requestLog(log *slog.Logger, reg *metrics.Registry, next http.Handler) http.Handler {
+// request and counts it by the pattern of routes it matches (nil: none)
+// and its status. Tokens, cookies, query strings and bodies are never
+// logged.
+func requestLog(log *slog.Logger, reg *metrics.Registry, routes *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		b := make([]byte, 8)
@@ -330,9 +206,14 @@ func requestLog(log *slog.Logger, reg *metrics.Registry, next http.Handler) http
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
 		d := time.Since(start)
-		// The mux sets the matched pattern on the request it was given.
-		reg.HTTPRequest(r.Pattern, sw.status, d)
-		log.Log(ctx, requestLevel(sw.status), "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
+		// The route is asked of the mux: the edge may answer before the mux
+		// runs, and the mux marks only the request it is given.
+		var route string
+		if routes != nil {
+			_, route = routes.Handler(r)
+		}
+		reg.HTTPRequest(route, sw.status, d)
+		log.Log(ctx, requestLevel(sw.status), "request", "method", r.Method, "path", r.URL.Path, "route", route,
 			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
 }

@@ -25,7 +25,7 @@ func templateExport(cfg Config) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := hub.PrincipalFrom(r.Context())
 		if err := access.TemplateBlockedBy(p); err != nil {
-			writeError(w, r, cfg, err)
+			writeError(w, r, cfg.Log, err)
 			return
 		}
 		dept := r.URL.Query().Get("department")
@@ -33,21 +33,21 @@ func templateExport(cfg Config) http.Handler {
 			dept = *p.Department
 		}
 		if dept == "" {
-			writeError(w, r, cfg, hub.Errorf(hub.EINVALID, "缺少参数 department，例如 ?department=civil_affairs / missing department, e.g. ?department=civil_affairs"))
+			writeError(w, r, cfg.Log, hub.Errorf(hub.EINVALID, "缺少参数 department，例如 ?department=civil_affairs / missing department, e.g. ?department=civil_affairs"))
 			return
 		}
 		period := r.URL.Query().Get("period")
 		if period == "" {
 			period = strconv.Itoa(time.Now().Year() - 1)
 		}
-		d, rows, err := importer.BuildTemplate(r.Context(), importer.TemplateSources{Catalogue: cfg.Catalogue, Values: cfg.Values}, dept, period)
+		d, rows, err := importer.BuildTemplate(r.Context(), importer.TemplateSources{Catalogue: cfg.Services.Catalogue, Values: cfg.Services.Values}, dept, period)
 		if err != nil {
-			writeError(w, r, cfg, err)
+			writeError(w, r, cfg.Log, err)
 			return
 		}
 		var buf bytes.Buffer
 		if err := importer.WriteTemplate(&buf, d.Name, rows); err != nil {
-			writeError(w, r, cfg, err)
+			writeError(w, r, cfg.Log, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

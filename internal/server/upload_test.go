@@ -18,7 +18,7 @@ import (
 func TestUpload_TooLargeIsRefusedWithAMessage(t *testing.T) {
 	lim := graph.DefaultLimits
 	lim.Upload = 1 << 20
-	h := Handler(Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: lim})
+	h := withGraphQL(Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, lim)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	_ = mw.WriteField("operations", `{"query":"mutation($f: Upload!) { importValues(file: $f) { status } }","variables":{"f":null}}`)
@@ -93,7 +93,7 @@ func serveUpload(h http.Handler, r *http.Request) (int, map[string]any, string) 
 // breaks the multipart request spec is answered 400 BAD_USER_INPUT (gqlgen's
 // own transport panicked on some: HTTP 500), before any resolver runs.
 func TestUpload_CraftedMultipartRequestsAreBadUserInput(t *testing.T) {
-	h := Handler(Config{Log: quietLog(), Catalogue: noCatalogue{}})
+	h := withGraphQL(Config{Log: quietLog()}, graph.Limits{})
 	file := part{name: "0", value: "indicator,region,period,value\n", file: true}
 	anyOp := `mutation($d: Int, $f: Upload, $l: [Upload], $s: String) { importValues(file: $f) { status } }`
 	cases := map[string][]part{

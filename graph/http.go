@@ -1,0 +1,50 @@
+package graph
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/importer"
+	"github.com/sixprot/hub/internal/loader"
+	"github.com/sixprot/hub/internal/metrics"
+)
+
+// HTTPConfig configures the GraphQL endpoint NewHTTPHandler returns.
+type HTTPConfig struct {
+	Log *slog.Logger
+	// Limits bound each request (zero: DefaultLimits).
+	Limits Limits
+	// Metrics, when set, counts operations and errors.
+	Metrics *metrics.Registry
+	// ImportLimits bound the files of importValues (zero fields:
+	// importer.DefaultLimits).
+	ImportLimits importer.Limits
+	// LoaderWait is how long dataloaders collect keys (zero:
+	// loader.DefaultWait).
+	LoaderWait time.Duration
+}
+
+// NewHTTPHandler returns the /graphql endpoint over the services: the
+// resolvers, NewHandler's transports and limits, the metrics of
+// Instrument, and per-request dataloaders. It expects the principal in the
+// request's context (the HTTP edge, internal/server, puts it there) and
+// knows nothing of tokens.
+func NewHTTPHandler(svc hub.Services, cfg HTTPConfig) http.Handler {
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
+	}
+	if cfg.LoaderWait == 0 {
+		cfg.LoaderWait = loader.DefaultWait
+	}
+	res := &Resolver{Catalogue: svc.Catalogue, Values: svc.Values, Workflow: svc.Workflow, Audit: svc.Audit, Submit: svc.Submit,
+		Access: svc.Access, Media: svc.Media, Validation: svc.Validation, Analytics: svc.Analytics}
+	// Imports use the submit service's bulk path when it has one (postgres does).
+	if bulk, ok := svc.Submit.(hub.BulkSubmitService); ok {
+		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
+	}
+	srv := NewHandler(res, cfg.Log, cfg.Limits)
+	Instrument(srv, cfg.Log, cfg.Metrics)
+	return loader.Middleware(svc.Catalogue, cfg.LoaderWait, srv)
+}
