@@ -99,7 +99,7 @@ func requirePrincipal(ctx context.Context, next graphql.RootResolver) graphql.Ma
 	if hub.PrincipalFrom(ctx) == nil {
 		// A bad or revoked token never gets here: the HTTP edge answers it
 		// 401 before GraphQL runs. This is a request without one.
-		graphql.AddError(ctx, hub.Errorf(hub.EUNAUTHENTICATED, "需要登录：请在 Authorization 头中提供 Bearer 令牌 / authentication required: send Authorization: Bearer <token>"))
+		graphql.AddError(ctx, hub.ErrNoPrincipal)
 		return graphql.Null
 	}
 	return next(ctx)
