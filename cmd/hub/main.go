@@ -31,6 +31,7 @@ const usage = `hub — 六大保护数据中心 / Six Protections Hub
   hub user create --name N --role R [--department D] [--region C] [--password-stdin]
   hub token create --user N       print a new bearer token on stdout
   hub import --user N --file F [--dry-run]  import a CSV or XLSX file in the template's columns
+  hub regions import --file F     bring the region tree in line with a CSV (code,name,parent_code,level)
 
 common flags / 通用参数 (flag, then environment, then default):
   --database-url   DATABASE_URL          postgres://localhost:5432/sixprot?sslmode=disable
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if (cmd == "user" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
+	if cmd == "regions" && len(rest) > 0 && rest[0] == "import" {
+		cmd, rest = "regions import", rest[1:]
+	}
 	switch cmd {
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
@@ -104,6 +108,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runTokenCreate(ctx, rest, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
+	case "regions import":
+		return runRegionsImport(ctx, rest, stdout, stderr)
+	case "regions":
+		return usagef("regions needs a subcommand: regions import")
 	case "user", "token":
 		return usagef("%s needs a subcommand: %s create", cmd, cmd)
 	}

@@ -405,6 +405,9 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, num
 	if err != nil {
 		return err
 	}
+	if err := addTreeCounts(ctx, tx, values, readKeys, regions.list, periods.list); err != nil {
+		return err
+	}
 	// first input of each cell per indicator, in input order
 	type at struct {
 		cell cell
@@ -571,6 +574,9 @@ func ruleFindings(ctx context.Context, tx pgx.Tx, period, path string) ([]*hub.V
 		regions = append(regions, r)
 	}
 	sort.Strings(regions)
+	if err := addTreeCounts(ctx, tx, values, keys, regions, []string{period}); err != nil {
+		return nil, err
+	}
 	paths, err := pathsOf(ctx, tx, regions)
 	if err != nil {
 		return nil, err
