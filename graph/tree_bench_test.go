@@ -49,6 +49,7 @@ func BenchmarkTreeLevels(b *testing.B) {
 		{"trend/villages 2022-2023 (children_homes)", `query($r: [ID!]!) { trend(indicator: "children_homes", regions: $r, from: "2022", to: "2023") { region { code } points { value } } }`,
 			map[string]any{"r": villages}},
 		{"dataValues/1000 village values", `{ dataValues(filter: {indicators: ["children_homes"], periods: ["2022"]}, first: 1000) { totalCount edges { node { value region { code name villageCount } } } } }`, nil},
+		{"dataValues/1000 village values without counts", `{ dataValues(filter: {indicators: ["children_homes"], periods: ["2022"]}, first: 1000) { totalCount edges { node { value region { code name } } } } }`, nil},
 		{"dataValues/town values", `{ dataValues(filter: {indicators: ["care_visits"], periods: ["2022"]}, first: 1000) { totalCount edges { node { value region { code name parent { name } } } } } }`, nil},
 	}
 	for _, c := range cases {
