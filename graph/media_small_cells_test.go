@@ -70,7 +70,7 @@ func TestMedia_SensitiveCountsReachNoPathButSuppression(t *testing.T) {
 		}
 	}
 	// The new batch is listed, with what publicityStats gives of it.
-	if want := `{"title":"困境儿童保障 2022","values":12,"periods":["2022"]},`; after["publications"] != strings.Replace(before["publications"], `[{`, `[`+want+`{`, 1) {
+	if want := `{"title":"困境儿童保障 2022","values":13,"periods":["2022"]},`; after["publications"] != strings.Replace(before["publications"], `[{`, `[`+want+`{`, 1) {
 		t.Errorf("publications: %s", after["publications"])
 	}
 	if !strings.Contains(after["validationReport"], `"FORBIDDEN"`) {

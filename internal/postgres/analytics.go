@@ -75,12 +75,10 @@ WHERE r.period = ANY($1)
 	// inputs reads towns or villages; the counts are read only then.
 	needsTreeCounts = `EXISTS (SELECT 1 FROM indicators d WHERE d.key = ANY(ARRAY(` + neededIndicators + `))
   AND d.formula ~ '\m(towns|villages)\M')`
-	comparisonCounts = `SELECT a.code, count(*) FILTER (WHERE x.level = 'TOWN')::int, count(*) FILTER (WHERE x.level = 'VILLAGE')::int
-FROM regions a JOIN regions x ON x.path <@ a.path
+	comparisonCounts = countsOfRegions + `
 WHERE a.level = $2 AND a.path <@ (SELECT path FROM regions WHERE code = $3) AND ` + needsTreeCounts + `
 GROUP BY a.code`
-	trendCounts = `SELECT a.code, count(*) FILTER (WHERE x.level = 'TOWN')::int, count(*) FILTER (WHERE x.level = 'VILLAGE')::int
-FROM regions a JOIN regions x ON x.path <@ a.path
+	trendCounts = countsOfRegions + `
 WHERE a.code = ANY($2) AND ` + needsTreeCounts + `
 GROUP BY a.code`
 
@@ -96,9 +94,8 @@ func scanRollup(row pgx.CollectableRow) (analytics.Rollup, error) {
 }
 
 func scanCount(row pgx.CollectableRow) (analytics.RegionCount, error) {
-	var c analytics.RegionCount
-	err := row.Scan(&c.Region, &c.Towns, &c.Villages)
-	return c, err
+	c, err := scanRegionCount(row)
+	return analytics.RegionCount{Region: c.code, TreeCounts: c.TreeCounts}, err
 }
 
 func principalOrFail(ctx context.Context) (*hub.Principal, error) {

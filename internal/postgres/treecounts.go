@@ -13,10 +13,14 @@ import (
 // treeCounts counts the towns and villages in the subtree of each region
 // of $1 (itself included): the tree is data, and formulas and rules read
 // these counts as towns and villages (hub.TreeCounts).
-const treeCounts = `SELECT a.code, count(*) FILTER (WHERE x.level = 'TOWN')::int, count(*) FILTER (WHERE x.level = 'VILLAGE')::int
-FROM regions a JOIN regions x ON x.path <@ a.path
+const treeCounts = countsOfRegions + `
 WHERE a.code = ANY($1)
 GROUP BY a.code`
+
+// countsOfRegions is the select of treeCounts, for regions a chosen by the
+// caller's WHERE (grouped by a.code).
+const countsOfRegions = `SELECT a.code, count(*) FILTER (WHERE x.level = 'TOWN')::int, count(*) FILTER (WHERE x.level = 'VILLAGE')::int
+FROM regions a JOIN regions x ON x.path <@ a.path`
 
 // regionCount is one row of treeCounts.
 type regionCount struct {
