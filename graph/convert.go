@@ -16,6 +16,15 @@ func keysOf[T any](objs []T, key func(T) string) []string {
 	return keys
 }
 
+// countsOf picks one count of each region's tree counts.
+func countsOf(cs []hub.TreeCounts, pick func(hub.TreeCounts) int) []int {
+	out := make([]int, len(cs))
+	for i, c := range cs {
+		out[i] = pick(c)
+	}
+	return out
+}
+
 func valueConnection(c *hub.ValueConnection) *model.DataValueConnection {
 	out := &model.DataValueConnection{
 		Edges:      make([]*model.DataValueEdge, len(c.Values)),

@@ -273,7 +273,7 @@ type ComplexityRoot struct {
 		ProtectionProfile func(childComplexity int, regions []string, period string) int
 		Publications      func(childComplexity int) int
 		PublicityStats    func(childComplexity int, period string, region *string) int
-		Regions           func(childComplexity int, level *hub.RegionLevel, parent *string) int
+		Regions           func(childComplexity int, level *hub.RegionLevel, parent *string, search *string) int
 		Shares            func(childComplexity int, department *string) int
 		Trend             func(childComplexity int, indicator string, regions []string, from string, to string) int
 		ValidationReport  func(childComplexity int, period string, region *string) int
@@ -281,13 +281,15 @@ type ComplexityRoot struct {
 	}
 
 	Region struct {
-		Children  func(childComplexity int) int
-		Code      func(childComplexity int) int
-		Level     func(childComplexity int) int
-		Name      func(childComplexity int) int
-		NameEn    func(childComplexity int) int
-		Parent    func(childComplexity int) int
-		Synthetic func(childComplexity int) int
+		Children     func(childComplexity int) int
+		Code         func(childComplexity int) int
+		Level        func(childComplexity int) int
+		Name         func(childComplexity int) int
+		NameEn       func(childComplexity int) int
+		Parent       func(childComplexity int) int
+		Synthetic    func(childComplexity int) int
+		TownCount    func(childComplexity int) int
+		VillageCount func(childComplexity int) int
 	}
 
 	Share struct {
@@ -407,7 +409,7 @@ type PublicityStatResolver interface {
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*hub.Principal, error)
-	Regions(ctx context.Context, level *hub.RegionLevel, parent *string) ([]*hub.Region, error)
+	Regions(ctx context.Context, level *hub.RegionLevel, parent *string, search *string) ([]*hub.Region, error)
 	Departments(ctx context.Context, includeRetired *bool) ([]*hub.Department, error)
 	Indicators(ctx context.Context, protection *hub.Protection, department *string, includeRetired *bool) ([]*hub.Indicator, error)
 	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error)
@@ -425,6 +427,9 @@ type QueryResolver interface {
 type RegionResolver interface {
 	Parent(ctx context.Context, objs []*hub.Region) ([]*hub.Region, error)
 	Children(ctx context.Context, objs []*hub.Region) ([][]*hub.Region, error)
+
+	TownCount(ctx context.Context, objs []*hub.Region) ([]int, error)
+	VillageCount(ctx context.Context, objs []*hub.Region) ([]int, error)
 }
 type ShareResolver interface {
 	Owner(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error)
@@ -1550,7 +1555,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Regions(childComplexity, args["level"].(*hub.RegionLevel), args["parent"].(*string)), true
+		return e.ComplexityRoot.Query.Regions(childComplexity, args["level"].(*hub.RegionLevel), args["parent"].(*string), args["search"].(*string)), true
 	case "Query.shares":
 		if e.ComplexityRoot.Query.Shares == nil {
 			break
@@ -1638,6 +1643,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Synthetic(childComplexity), true
+	case "Region.townCount":
+		if e.ComplexityRoot.Region.TownCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.TownCount(childComplexity), true
+	case "Region.villageCount":
+		if e.ComplexityRoot.Region.VillageCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.VillageCount(childComplexity), true
 
 	case "Share.createdAt":
 		if e.ComplexityRoot.Share.CreatedAt == nil {
@@ -2052,6 +2069,10 @@ type Region {
   children: [Region!]!
   "生成的演示地区 / true for generated demo regions, never real ones."
   synthetic: Boolean!
+  "下辖镇街数 / towns and streets in this region's subtree (1 for a town itself); formulas read it as towns."
+  townCount: Int!
+  "下辖村（居）数 / villages and residents' committees in this region's subtree (1 for a village itself); formulas read it as villages."
+  villageCount: Int!
 }
 
 "成员单位 / A member department of the committee."
@@ -2439,7 +2460,8 @@ type Share {
 
 type Query {
   me: Principal
-  regions(level: RegionLevel, parent: ID): [Region!]!
+  "search: 名称或代码包含此文字（最多 50 个）/ name or code contains it (at most 50 regions, by code)."
+  regions(level: RegionLevel, parent: ID, search: String): [Region!]!
   "includeRetired: 也列出已停用的部门 / retired departments too"
   departments(includeRetired: Boolean = false): [Department!]!
   "includeRetired: 也列出已停用的指标 / retired indicators too"
@@ -2924,6 +2946,10 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_children(ctx, field)
 	case "synthetic":
 		return ec.fieldContext_Region_synthetic(ctx, field)
+	case "townCount":
+		return ec.fieldContext_Region_townCount(ctx, field)
+	case "villageCount":
+		return ec.fieldContext_Region_villageCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -3805,6 +3831,14 @@ func (ec *executionContext) field_Query_regions_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["parent"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg2
 	return args, nil
 }
 
@@ -8118,7 +8152,7 @@ func (ec *executionContext) _Query_regions(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Regions(ctx, fc.Args["level"].(*hub.RegionLevel), fc.Args["parent"].(*string))
+			return ec.Resolvers.Query().Regions(ctx, fc.Args["level"].(*hub.RegionLevel), fc.Args["parent"].(*string), fc.Args["search"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Region) graphql.Marshaler {
@@ -9011,6 +9045,98 @@ func (ec *executionContext) _Region_synthetic(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Region_synthetic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Region_townCount(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_townCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Region_townCount(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_townCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, true, "Int")
+}
+func (ec *executionContext) resolveBatch_Region_townCount(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	if batch, ok := graphql.BatchParentsFor[*hub.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.TownCount(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[int](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.townCount",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.TownCount(ctx, []*hub.Region{obj})
+	return graphql.ResolveBatchSingleResult[int](
+		ctx,
+		results,
+		err,
+		"Region.townCount",
+	)
+}
+
+func (ec *executionContext) _Region_villageCount(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_villageCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Region_villageCount(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_villageCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, true, "Int")
+}
+func (ec *executionContext) resolveBatch_Region_villageCount(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	if batch, ok := graphql.BatchParentsFor[*hub.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.VillageCount(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[int](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.villageCount",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.VillageCount(ctx, []*hub.Region{obj})
+	return graphql.ResolveBatchSingleResult[int](
+		ctx,
+		results,
+		err,
+		"Region.villageCount",
+	)
 }
 
 func (ec *executionContext) _Share_owner(ctx context.Context, field graphql.CollectedField, obj *hub.Share) (ret graphql.Marshaler) {
@@ -13927,6 +14053,18 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "townCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_townCount(ctx, field, obj)
+				})
+		case "villageCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_villageCount(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

@@ -89,7 +89,7 @@ func TestDataValues_StatementsDoNotGrowWithRows(t *testing.T) {
 func TestDataValues_PagesHaveNoGapsOrDuplicates(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	token := api.User(t, hub.NewUser{Name: "admin", Role: hub.Admin, Region: "370700"})
-	const q = `query($after: String, $first: Int) { dataValues(filter: {periods: ["2022"], protections: [GOVERNMENT, JUDICIAL]}, first: $first, after: $after) {
+	const q = `query($after: String, $first: Int) { dataValues(filter: {periods: ["2022"], protections: [JUDICIAL, SCHOOL, FAMILY]}, first: $first, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`
 	type page struct {
 		DataValues struct {

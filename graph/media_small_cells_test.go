@@ -10,9 +10,9 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 )
 
-// The twelve county-level units of the demo city (370700).
+// The thirteen county-level units of the demo city (370700).
 var counties = []string{"370702", "370703", "370704", "370705", "370781", "370782", "370783", "370784",
-	"370785", "370786", "370724", "370725"}
+	"370785", "370786", "370724", "370725", "370772"}
 
 // mediaView is everything the media office can ask about the sensitive
 // indicator and its cells besides publicityStats: each query's raw answer
@@ -70,7 +70,7 @@ func TestMedia_SensitiveCountsReachNoPathButSuppression(t *testing.T) {
 		}
 	}
 	// The new batch is listed, with what publicityStats gives of it.
-	if want := `{"title":"困境儿童保障 2022","values":12,"periods":["2022"]},`; after["publications"] != strings.Replace(before["publications"], `[{`, `[`+want+`{`, 1) {
+	if want := `{"title":"困境儿童保障 2022","values":13,"periods":["2022"]},`; after["publications"] != strings.Replace(before["publications"], `[{`, `[`+want+`{`, 1) {
 		t.Errorf("publications: %s", after["publications"])
 	}
 	if !strings.Contains(after["validationReport"], `"FORBIDDEN"`) {
@@ -220,7 +220,7 @@ UPDATE data_values SET status = 'PUBLISHED', publish_at = now() - interval '1 mi
 WHERE indicator_key = 'lectures_held' AND period = '2023' AND is_released AND region_code IN ('370702', '370703', '370705')`)
 	city := publicity(t, api, media, "2023", "370700")[statKey{"lectures_held", "370700"}]
 	if city == nil || !city.Aggregated || city.Qualifier != "AT_LEAST" {
-		t.Errorf("city total of 3 of 12 districts: %+v, want an AT_LEAST total", city)
+		t.Errorf("city total of 3 of 13 districts: %+v, want an AT_LEAST total", city)
 	}
 	trend := func(token string) (q *string) {
 		var out struct {
@@ -239,7 +239,7 @@ WHERE indicator_key = 'lectures_held' AND period = '2023' AND is_released AND re
 		return nil
 	}
 	if q := trend(media); q == nil || *q != "AT_LEAST" {
-		t.Errorf("media's city rollup of 3 of 12 districts: %v, want AT_LEAST", deref(q))
+		t.Errorf("media's city rollup of 3 of 13 districts: %v, want AT_LEAST", deref(q))
 	}
 	if q := trend(leader); q == nil || *q != "AT_LEAST" {
 		t.Errorf("leader's city rollup: %v, want AT_LEAST", deref(q))
@@ -249,7 +249,7 @@ WHERE indicator_key = 'lectures_held' AND period = '2023' AND is_released AND re
 	cells := api.PublishSmallCells(t, counties...)
 	city = publicity(t, api, media, "2022", "370700")[statKey{cells.Indicator, "370700"}]
 	if city == nil || !city.Aggregated || city.Qualifier != "EXACT" {
-		t.Errorf("city total of all 12 districts: %+v, want an EXACT total", city)
+		t.Errorf("city total of all 13 districts: %+v, want an EXACT total", city)
 	}
 }
 
@@ -262,7 +262,7 @@ func TestPublicityStats_PartialSensitiveTotalIsAtLeast(t *testing.T) {
 	stats := publicity(t, api, media, "2022", "370700")
 	city := stats[statKey{cells.Indicator, "370700"}]
 	if city == nil || !city.Aggregated || city.Qualifier != "AT_LEAST" {
-		t.Errorf("city total of 5 of 12 districts: %+v, want AT_LEAST", city)
+		t.Errorf("city total of 5 of 13 districts: %+v, want AT_LEAST", city)
 	}
 	if s := stats[statKey{cells.Indicator, cells.Small}]; s == nil || !s.Suppressed {
 		t.Errorf("small cell: %+v", s)

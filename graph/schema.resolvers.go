@@ -215,8 +215,8 @@ func (r *queryResolver) Me(ctx context.Context) (*hub.Principal, error) {
 }
 
 // Regions is the resolver for the regions field.
-func (r *queryResolver) Regions(ctx context.Context, level *hub.RegionLevel, parent *string) ([]*hub.Region, error) {
-	return r.Catalogue.Regions(ctx, hub.RegionFilter{Level: level, Parent: parent})
+func (r *queryResolver) Regions(ctx context.Context, level *hub.RegionLevel, parent *string, search *string) ([]*hub.Region, error) {
+	return r.Catalogue.Regions(ctx, hub.RegionFilter{Level: level, Parent: parent, Search: search})
 }
 
 // Departments is the resolver for the departments field.
@@ -349,6 +349,18 @@ func (r *regionResolver) Parent(ctx context.Context, objs []*hub.Region) ([]*hub
 // Children is the batch resolver for the children field.
 func (r *regionResolver) Children(ctx context.Context, objs []*hub.Region) ([][]*hub.Region, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).RegionChildren, keysOf(objs, func(r *hub.Region) string { return r.Code }))
+}
+
+// TownCount is the batch resolver for the townCount field.
+func (r *regionResolver) TownCount(ctx context.Context, objs []*hub.Region) ([]int, error) {
+	counts, err := loader.LoadAll(ctx, loader.For(ctx).RegionCounts, keysOf(objs, func(r *hub.Region) string { return r.Code }))
+	return countsOf(counts, func(c hub.TreeCounts) int { return c.Towns }), err
+}
+
+// VillageCount is the batch resolver for the villageCount field.
+func (r *regionResolver) VillageCount(ctx context.Context, objs []*hub.Region) ([]int, error) {
+	counts, err := loader.LoadAll(ctx, loader.For(ctx).RegionCounts, keysOf(objs, func(r *hub.Region) string { return r.Code }))
+	return countsOf(counts, func(c hub.TreeCounts) int { return c.Villages }), err
 }
 
 // Owner is the batch resolver for the owner field.

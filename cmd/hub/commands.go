@@ -76,7 +76,7 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	name := fs.String("name", "", "user name (letters, digits, _.@-)")
 	role := fs.String("role", "", "analyst, coordinator, leader, media or admin")
 	dept := fs.String("department", "", "department code (analysts)")
-	region := fs.String("region", demoCity, "region code; the user's scope is its subtree")
+	region := fs.String("region", "", "region code; the user's scope is its subtree (default: the tree's root)")
 	passwordStdin := fs.Bool("password-stdin", false, "read a password for /login from the first line of stdin")
 	service := fs.Bool("service", false, "a service account: a department's machine identity (a platform), tokens only, no password or login")
 	if err := parse(fs, args); err != nil {
@@ -94,6 +94,12 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer db.Close()
+	if *region == "" {
+		// One hub may hold several cities: the default is the tree's one root.
+		if *region, err = postgres.NewRegionStore(db).Root(ctx); err != nil {
+			return err
+		}
+	}
 	u := hub.NewUser{Name: *name, Role: r, Region: *region, Service: *service}
 	if *dept != "" {
 		u.Department = dept

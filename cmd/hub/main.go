@@ -34,6 +34,7 @@ const usage = `hub — 六大保护数据中心 / Six Protections Hub
   hub token revoke ID             revoke a token by its id
   hub indicators import --file F [--dry-run]  create and change indicators from a catalogue CSV
   hub import --user N --file F [--dry-run]  import a CSV or XLSX file in the template's columns
+  hub regions import --file F     bring the region tree in line with a CSV (code,name,parent_code,level)
 
 common flags / 通用参数 (flag, then environment, then default):
   --database-url   DATABASE_URL          postgres://localhost:5432/sixprot?sslmode=disable
@@ -96,6 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cmd == "indicators" && len(rest) > 0 && rest[0] == "import" {
 		cmd, rest = cmd+" "+rest[0], rest[1:]
 	}
+	if cmd == "regions" && len(rest) > 0 && rest[0] == "import" {
+		cmd, rest = "regions import", rest[1:]
+	}
 	switch cmd {
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
@@ -113,7 +117,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runIndicatorsImport(ctx, rest, stdout, stderr)
 	case "import":
 		return runImport(ctx, rest, stdout, stderr)
-	case "user", "token", "indicators":
+	case "regions import":
+		return runRegionsImport(ctx, rest, stdout, stderr)
+	case "user", "token", "indicators", "regions":
 		return usagef("%s needs a subcommand (see usage)", cmd)
 	}
 	return usagef("unknown command %q", cmd)

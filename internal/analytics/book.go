@@ -30,6 +30,26 @@ type Book struct {
 	indicators map[string]*hub.Indicator
 	deps       map[string][]string
 	cells      map[cellKey]Cell
+	counts     map[string]hub.TreeCounts
+}
+
+// RegionCount is how many towns and villages a region's subtree holds:
+// what the names towns and villages stand for in a formula there.
+type RegionCount struct {
+	Region string
+	hub.TreeCounts
+}
+
+// AddCounts files the tree counts of regions, which formulas read as towns
+// and villages (hub.TreeCounts). A count is EXACT and, the tree being
+// public, never lowers a derived value's status.
+func (b *Book) AddCounts(counts []RegionCount) {
+	if b.counts == nil {
+		b.counts = make(map[string]hub.TreeCounts, len(counts))
+	}
+	for _, c := range counts {
+		b.counts[c.Region] = c.TreeCounts
+	}
 }
 
 // NewBook files the rollups under the catalogue inds, which must hold
@@ -65,12 +85,18 @@ func NewBook(inds []*hub.Indicator, rollups []Rollup) (*Book, error) {
 func (b *Book) Indicator(key string) *hub.Indicator { return b.indicators[key] }
 
 // Value returns an indicator's value at a region and period: a rollup, or
-// for a derived indicator its formula over the values of its inputs there.
+// for a derived indicator its formula over the values of its inputs there
+// (towns and villages are the region's tree counts, see AddCounts).
 // ok is false when nothing is visible, and for a derived indicator when an
 // input is missing. A derived value takes the lowest status of its inputs
 // (APPROVED below PUBLISHED) and is APPROX when any input is not EXACT.
 func (b *Book) Value(key, region, period string) (c Cell, ok bool, err error) {
 	ind := b.indicators[key]
+	if ind == nil && hub.IsTreeCount(key) {
+		tc, ok := b.counts[region]
+		n, _ := tc.Count(key)
+		return Cell{Value: &n, Qualifier: hub.Exact, Status: hub.Published}, ok, nil
+	}
 	if ind == nil || ind.Formula == nil {
 		c, ok := b.cells[cellKey{key, region, period}]
 		return c, ok, nil

@@ -37,6 +37,9 @@ type ComparisonInput struct {
 	// Rollups are those of Inputs(Query.Indicator) and the formula inputs
 	// for WithYears(Query.Period) at Regions.
 	Rollups []Rollup
+	// Counts are the tree counts of the regions, read when a formula
+	// needs towns or villages.
+	Counts []RegionCount
 }
 
 // Comparison ranks the regions of in on the indicator in the period (see
@@ -50,6 +53,7 @@ func Comparison(in ComparisonInput) ([]*hub.ComparisonRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	bk.AddCounts(in.Counts)
 	ind := bk.Indicator(q.Indicator)
 	if ind == nil {
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有指标 %q / no indicator %q", q.Indicator, q.Indicator)

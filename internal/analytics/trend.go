@@ -68,6 +68,9 @@ type TrendInput struct {
 	// Rollups are those of Inputs(Indicator) and the formula inputs for
 	// WithYears(Periods...) at Regions.
 	Rollups []Rollup
+	// Counts are the tree counts of the regions, read when a formula
+	// needs towns or villages.
+	Counts []RegionCount
 }
 
 // Trend returns the indicator's value for each region and period; a
@@ -77,6 +80,7 @@ func Trend(in TrendInput) ([]*hub.TrendSeries, error) {
 	if err != nil {
 		return nil, err
 	}
+	bk.AddCounts(in.Counts)
 	if bk.Indicator(in.Indicator) == nil {
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有指标 %q / no indicator %q", in.Indicator, in.Indicator)
 	}

@@ -43,7 +43,7 @@ const (
 // CollectionLevels are the levels an indicator may be collected at (the
 // CHECK of indicators.collection_level). VILLAGE joins them with the
 // village tree (migration 00050, issue 15 items 1–3).
-var CollectionLevels = []hub.RegionLevel{hub.LevelCounty, hub.LevelTown}
+var CollectionLevels = []hub.RegionLevel{hub.LevelCounty, hub.LevelTown, hub.LevelVillage}
 
 // MaxFormulaBytes bounds a formula: it is evaluated in every comparison,
 // trend and profile that reads the indicator.
@@ -173,6 +173,9 @@ func CheckFormulas(after map[string]*hub.Indicator) (string, *Refusal) {
 			return k, &Refusal{FieldFormula, fmt.Errorf("%s: %w", k, err)}
 		}
 		for _, d := range deps {
+			if hub.IsTreeCount(d) {
+				continue // towns and villages come from the region tree
+			}
 			in := after[d]
 			switch {
 			case in == nil:

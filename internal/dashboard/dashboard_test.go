@@ -110,7 +110,7 @@ func TestDashboard_EnglishPerCapitaAndRegionPage(t *testing.T) {
 		t.Errorf("English per-capita page wrong:\n%s", body)
 	}
 	rec := get(t, api.Handler, token, "/dashboard/region/370781?period=2022")
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "青州市第1镇街（模拟）") {
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "王府街道") {
 		t.Errorf("district page does not compare its towns: %d\n%s", rec.Code, rec.Body)
 	}
 	if rec := get(t, api.Handler, token, "/dashboard/region/999999?period=2022"); rec.Code != http.StatusNotFound {
@@ -257,7 +257,7 @@ func TestDashboard_CountyLeaderSeesOnlyTheirCounty(t *testing.T) {
 	api, _ := setup(t)
 	token := api.User(t, hub.NewUser{Name: "qingzhou-leader", Role: hub.Leader, Region: "370781"})
 	body := get(t, api.Handler, token, "/dashboard?period=2022").Body.String()
-	if !strings.Contains(body, "青州市第1镇街（模拟）") || strings.Contains(body, "奎文区") {
+	if !strings.Contains(body, "王府街道") || strings.Contains(body, "奎文区") {
 		t.Errorf("a county leader's dashboard is not their towns")
 	}
 	// Another county's page exists, but its values are not theirs to read.
@@ -299,7 +299,7 @@ func TestDashboard_MediaSeesOnlyPublishedPublicityFigures(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, row := range rows[1:] {
-				if row[3] == "—" {
+				if row[3] == "—" || row[0] == syntheticNote {
 					continue
 				}
 				if !ind.Publicity || period != "2022" {
@@ -317,7 +317,7 @@ func TestDashboard_MediaSeesOnlyPublishedPublicityFigures(t *testing.T) {
 		rows, _ := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\ufeff"))).ReadAll()
 		for _, row := range rows[1:] {
 			for _, cell := range row[1:] {
-				if cell != "—" && !publicity[row[0]] {
+				if cell != "—" && row[0] != syntheticNote && !publicity[row[0]] {
 					t.Errorf("heatmap %s: media sees %q = %s", p, row[0], cell)
 				}
 			}
@@ -363,3 +363,28 @@ func TestDashboard_KPIsAreTheRegionsOwnTotals(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboard_SyntheticValuesAreLabelled: the demo's regions are real,
+// so a page and an export showing generated values say so; a page whose
+// values are all real (a county leader's seed-only period) does not.
+func TestDashboard_SyntheticValuesAreLabelled(t *testing.T) {
+	api, token := setup(t)
+	const note = syntheticNote
+	if body := get(t, api.Handler, token, "/dashboard/region/370781?period=2022").Body.String(); !strings.Contains(body, note) {
+		t.Errorf("青州市's page of synthetic town values has no synthetic label")
+	}
+	if body := get(t, api.Handler, token, "/dashboard?period=2022&lang=en").Body.String(); !strings.Contains(body, "includes synthetic demo data, not real figures") {
+		t.Errorf("the English city page has no synthetic label")
+	}
+	rec := get(t, api.Handler, token, "/export/ranking.csv?period=2022")
+	if lines := strings.Split(strings.TrimSpace(rec.Body.String()), "\n"); !strings.Contains(lines[len(lines)-1], note) {
+		t.Errorf("ranking export does not end with the synthetic label: %q", lines[len(lines)-1])
+	}
+	if body := get(t, api.Handler, token, "/dashboard?period=1999").Body.String(); strings.Contains(body, note) {
+		t.Errorf("a period without values is labelled synthetic")
+	}
+}
+
+// syntheticNote is the last row of an export whose values include
+// generated demo values.
+const syntheticNote = "含模拟演示数据，非真实统计"

@@ -147,6 +147,12 @@ func (d *Dashboard) export(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, hub.Errorf(hub.ENOTFOUND, "没有表格 %q / no table %q", name, name))
 		return
 	}
+	if m.Synthetic {
+		// a last row as wide as the others, so that the file stays a table
+		note := make([]string, len(rows[0]))
+		note[0] = m.L["synthetic"]
+		rows = append(rows, note)
+	}
 	file := fmt.Sprintf("%s-%s-%s-%s.%s", name, m.Parent.Code, m.Indicator.Key, m.View.Period, ext)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`"`)
 	w.Header().Set("Cache-Control", "no-store")

@@ -45,6 +45,10 @@ type Model struct {
 	HasAnalytics   bool
 	User           string
 	CSRF           string
+	// Synthetic is set when the period's values of the page's regions
+	// include generated demo values (source synthetic): the page and its
+	// exports say so, the region names being real.
+	Synthetic bool
 }
 
 var released = []hub.Status{hub.Approved, hub.Published}
@@ -102,6 +106,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	}
 	byKey := map[string]map[string]*hub.DataValue{}
 	for _, dv := range values {
+		m.Synthetic = m.Synthetic || dv.Source == "synthetic"
 		if byKey[dv.IndicatorKey] == nil {
 			byKey[dv.IndicatorKey] = map[string]*hub.DataValue{}
 		}

@@ -132,7 +132,7 @@ var words = map[string][2]string{
 	"back":       {"返回全市", "Back to the city"},
 	"english":    {"English", "English"},
 	"chinese":    {"中文", "中文"},
-	"synthetic":  {"含模拟演示数据", "includes synthetic demo data"},
+	"synthetic":  {"含模拟演示数据，非真实统计", "includes synthetic demo data, not real figures"},
 }
 
 func labelsFor(lang string) labels {

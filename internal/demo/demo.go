@@ -10,7 +10,7 @@ import (
 // Store is what the demo writes to; internal/postgres implements it on the
 // owner's connection.
 type Store interface {
-	UpsertRegions(ctx context.Context, regions []*hub.Region) error
+	ImportRegions(ctx context.Context, regions []*hub.Region, channel string) (*hub.RegionImport, error)
 	UpsertDepartments(ctx context.Context, ds []*hub.Department) error
 	UpsertIndicators(ctx context.Context, is []*hub.Indicator) error
 	UpsertShares(ctx context.Context, shares []*hub.Share) error
@@ -46,8 +46,7 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	towns := Towns(regions)
-	if err := st.UpsertRegions(ctx, append(append([]*hub.Region{}, regions...), towns...)); err != nil {
+	if _, err := st.ImportRegions(ctx, regions, "demo:regions"); err != nil {
 		return nil, err
 	}
 	if err := st.UpsertDepartments(ctx, depts); err != nil {
@@ -79,7 +78,7 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load seed figures: %w", err)
 	}
-	synthetic := newSynth(inds, regions, towns, figures).values()
+	synthetic := newSynth(inds, regions, figures).values()
 	n2, err := st.InsertValues(ctx, "demo:synthetic", synthetic)
 	if err != nil {
 		return nil, fmt.Errorf("load synthetic values: %w", err)
@@ -88,7 +87,7 @@ func Load(ctx context.Context, st Store) (*Summary, error) {
 	if err := st.PublishPeriod(ctx, PublicationTitle, "2022"); err != nil {
 		return nil, err
 	}
-	return &Summary{Regions: len(regions) + len(towns), Indicators: len(inds), SeedValues: len(seed),
+	return &Summary{Regions: len(regions), Indicators: len(inds), SeedValues: len(seed),
 		SyntheticValues: len(synthetic), Inserted: n1 + n2}, nil
 }
 

@@ -34,7 +34,7 @@ const (
 // ProvinceStore is what the province loader writes to; internal/postgres
 // implements it on the owner's connection.
 type ProvinceStore interface {
-	UpsertRegions(ctx context.Context, regions []*hub.Region) error
+	ImportRegions(ctx context.Context, regions []*hub.Region, channel string) (*hub.RegionImport, error)
 	UpsertDepartments(ctx context.Context, ds []*hub.Department) error
 	UpsertIndicators(ctx context.Context, is []*hub.Indicator) error
 	UpsertShares(ctx context.Context, shares []*hub.Share) error
@@ -348,7 +348,7 @@ func LoadProvince(ctx context.Context, st ProvinceStore, progress LoadProgress) 
 	if existing > 0 && existing != sum.Values {
 		return nil, hub.Errorf(hub.ECONFLICT, "数据库已有 %d 条其他数据，请使用新的数据库 / the database holds %d other values: use a fresh database for the province", existing, existing)
 	}
-	if err := st.UpsertRegions(ctx, p.regions); err != nil {
+	if _, err := st.ImportRegions(ctx, p.regions, "demo:province"); err != nil {
 		return nil, err
 	}
 	if err := st.UpsertDepartments(ctx, depts); err != nil {
@@ -381,4 +381,18 @@ func LoadProvince(ctx context.Context, st ProvinceStore, progress LoadProgress) 
 		return nil, fmt.Errorf("province rollups: %w", err)
 	}
 	return sum, nil
+}
+
+// enteredIn returns the regions values of ind are entered for in the
+// province: none for a derived indicator or a village-level one (the
+// province generator has no villages), the towns for a town-level one,
+// else the counties.
+func enteredIn(ind *hub.Indicator, counties, towns []*hub.Region) []*hub.Region {
+	switch {
+	case ind.Formula != nil, ind.CollectionLevel == hub.LevelVillage:
+		return nil
+	case ind.CollectionLevel == hub.LevelTown:
+		return towns
+	}
+	return counties
 }

@@ -10,7 +10,8 @@ import (
 // Rules returns the demo catalogue's validation rules, compiled against it
 // (their Indicators set). The share rule flags the real 2022 report of
 // 坊子区 (370704): 83,094 minors are 23 % of 362,000 people, not of the
-// 3,620,000 the source prints.
+// 3,620,000 the source prints; the coverage rule the 690 child directors
+// of 昌邑市's 709 villages.
 func Rules() ([]*hub.ValidationRule, error) {
 	rules := []*hub.ValidationRule{
 		{Name: "minors_within_population", Left: "minors_total", Operator: "<=", Right: "population_total",
@@ -26,6 +27,14 @@ func Rules() ([]*hub.ValidationRule, error) {
 		{Name: "distressed_helped_within_minors", Left: "distressed_minors_helped", Operator: "<=", Right: "minors_total * 0.1",
 			Severity: hub.Warn, MissingValues: hub.SkipIfAnyMissing,
 			TextZh: "帮扶困境未成年人数超过未成年人的 10%，请核实", TextEn: "minors in distress helped exceed 10 % of all minors: please check"},
+		// villages is the number of villages and residents' committees in
+		// the region's subtree (hub.TreeCounts): every one should have a
+		// child director. The real 2022 report of 昌邑市 (370786) has 690
+		// for 709.
+		{Name: "child_directors_cover_villages", Left: "child_directors", Operator: ">=", Right: hub.VillagesCount,
+			Severity: hub.Warn, MissingValues: hub.SkipIfAnyMissing,
+			TextZh: "儿童主任少于村（居）数：每个村（居）应有一名儿童主任",
+			TextEn: "fewer child directors than villages and communities: each should have one"},
 	}
 	inds, err := Indicators()
 	if err != nil {

@@ -9,10 +9,11 @@ import (
 	"github.com/sixprot/hub/internal/hub"
 )
 
-// The synthetic part of the demo. Every generated region and value is
-// marked: regions with synthetic = true and "（模拟）" in the name, values
-// with source "synthetic" and a comment. They exist so that comparisons and
-// trends have something to show; none replaces a seed figure.
+// The synthetic part of the demo. The regions are real (Weifang's
+// statistical division codes); every generated value is marked, with
+// source "synthetic" and a comment, wherever it is shown (GraphQL source,
+// the dashboard, exports). They exist so that comparisons and trends have
+// something to show; none replaces a seed figure.
 
 // Years the synthetic values cover.
 const (
@@ -20,18 +21,20 @@ const (
 	LastYear  = 2023
 )
 
+// VillageFirstYear is the first year of synthetic village values: the
+// villages' own reporting is new (and 7,060 villages a year are most of
+// the demo's values), so they cover the last two years.
+const VillageFirstYear = 2022
+
 // SyntheticComment marks every generated value.
 const SyntheticComment = "模拟数据，非真实统计 / synthetic demo value, not a real figure"
 
 // minorsBase is a plausible number of minors of the counties the seed has
 // none for.
 var minorsBase = map[string]float64{
-	"370702": 96000, "370703": 78000, "370725": 112000, "370782": 205000, "370783": 215000,
+	"370702": 96000, "370703": 78000, "370725": 112000, "370772": 30000, "370782": 205000, "370783": 215000,
 	"370784": 176000, "370785": 148000,
 }
-
-// townCount is how many synthetic towns each county gets.
-func townCount(county string) int { return 6 + int(noise("towns", county, 0)*7) }
 
 // noise returns a deterministic number in [0, 1) for its arguments.
 func noise(parts ...any) float64 {
@@ -40,50 +43,15 @@ func noise(parts ...any) float64 {
 	return float64(h.Sum64()%1_000_000) / 1_000_000
 }
 
-// enteredIn returns the regions values of ind are entered for: none for a
-// derived indicator, the towns for a town-level one, else the counties.
-func enteredIn(ind *hub.Indicator, counties, towns []*hub.Region) []*hub.Region {
-	switch {
-	case ind.Formula != nil:
-		return nil
-	case ind.CollectionLevel == hub.LevelTown:
-		return towns
-	}
-	return counties
-}
-
-// Towns returns the synthetic towns below the counties.
-func Towns(counties []*hub.Region) []*hub.Region {
-	var out []*hub.Region
-	for _, c := range counties {
-		if c.Level != hub.LevelCounty {
-			continue
-		}
-		for i := 1; i <= townCount(c.Code); i++ {
-			en := fmt.Sprintf("%s town %d (synthetic)", deref(c.NameEn), i)
-			parent := c.Code
-			out = append(out, &hub.Region{
-				Code: fmt.Sprintf("%s%03d", c.Code, i), ParentCode: &parent, Level: hub.LevelTown,
-				Name: fmt.Sprintf("%s第%d镇街（模拟）", c.Name, i), NameEn: &en, Synthetic: true,
-			})
-		}
-	}
-	return out
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // synth generates values around the seed figures.
 type synth struct {
 	indicators []*hub.Indicator
-	counties   []*hub.Region
-	towns      []*hub.Region
-	seeded     map[[3]string]bool
+	// regions by level; county of each town and village; towns and
+	// villages per county
+	byLevel  map[hub.RegionLevel][]*hub.Region
+	countyOf map[string]string
+	below    map[string]map[hub.RegionLevel]int
+	seeded   map[[3]string]bool
 	// perTenK is the seed's average value per 10,000 minors of an
 	// indicator; level its average for percents and standards.
 	perTenK map[string]float64
@@ -91,13 +59,21 @@ type synth struct {
 	minors  map[string]float64 // county → minors in 2022
 }
 
-func newSynth(indicators []*hub.Indicator, regions, towns []*hub.Region, figures []Figure) *synth {
-	s := &synth{indicators: indicators, towns: towns, seeded: map[[3]string]bool{},
+func newSynth(indicators []*hub.Indicator, regions []*hub.Region, figures []Figure) *synth {
+	s := &synth{indicators: indicators, byLevel: map[hub.RegionLevel][]*hub.Region{}, countyOf: map[string]string{},
+		below: map[string]map[hub.RegionLevel]int{}, seeded: map[[3]string]bool{},
 		perTenK: map[string]float64{}, level: map[string]float64{}, minors: map[string]float64{}}
-	for _, r := range regions {
-		if r.Level == hub.LevelCounty {
-			s.counties = append(s.counties, r)
+	for _, r := range regions { // parents come before children in the tree file
+		s.byLevel[r.Level] = append(s.byLevel[r.Level], r)
+		switch r.Level {
+		case hub.LevelCounty:
+			s.countyOf[r.Code] = r.Code
+			s.below[r.Code] = map[hub.RegionLevel]int{}
 			s.minors[r.Code] = minorsBase[r.Code]
+		case hub.LevelTown, hub.LevelVillage:
+			c := s.countyOf[*r.ParentCode]
+			s.countyOf[r.Code] = c
+			s.below[c][r.Level]++
 		}
 	}
 	for _, f := range figures {
@@ -125,11 +101,32 @@ func newSynth(indicators []*hub.Indicator, regions, towns []*hub.Region, figures
 	return s
 }
 
+// regionMinors is a region's share of its county's minors: a town's or
+// village's equal part.
+func (s *synth) regionMinors(r *hub.Region) float64 {
+	c := s.countyOf[r.Code]
+	if r.Level == hub.LevelCounty {
+		return s.minors[c]
+	}
+	return s.minors[c] / float64(s.below[c][r.Level])
+}
+
 // value returns the synthetic value of an indicator for a region and year.
 func (s *synth) value(ind *hub.Indicator, region string, minors float64, year int) float64 {
 	n := noise(ind.Key, region, year)
 	growth := 1 + 0.06*float64(year-2022)
 	switch {
+	case ind.Key == "child_directors" && region == s.countyOf[region]:
+		// one per village, the coverage reached by 2022 (the seed's
+		// 青州市 1,080 of 1,080, 安丘市 887 of 887)
+		cover := math.Min(1, 0.88+0.04*float64(year-FirstYear)+0.04*n)
+		return math.Round(cover * float64(s.below[region][hub.LevelVillage]))
+	case ind.Key == "children_homes":
+		// a village has one or not yet
+		if n < 0.8+0.07*float64(year-VillageFirstYear) {
+			return 1
+		}
+		return 0
 	case ind.Key == hub.MinorsKey:
 		return math.Round(minors * (1 - 0.01*float64(year-2022)))
 	case ind.Key == "population_total":
@@ -172,24 +169,23 @@ func status(ind *hub.Indicator, region string, year int) hub.Status {
 	}
 }
 
-// values returns every synthetic value: each county-level indicator for
-// each county and year, town-level ones for each town, skipping the keys
-// the seed has. Yearly indicators only: the monthly ones are the visit
-// platform's, which sends them itself (docs/intake.md).
+// values returns every synthetic value: each indicator for each region
+// of its collection level (county, town or village) and year, skipping
+// the keys the seed has.
 func (s *synth) values() []hub.ValueRecord {
 	comment := SyntheticComment
 	var out []hub.ValueRecord
 	for _, ind := range s.indicators {
-		if ind.PeriodType != hub.Year {
+		if ind.Formula != nil || ind.PeriodType != hub.Year {
 			continue // the synthetic history is yearly; monthly intake comes from its platform
 		}
-		regions := enteredIn(ind, s.counties, s.towns)
-		for _, r := range regions {
-			minors := s.minors[r.Code]
-			if r.Level == hub.LevelTown {
-				minors = s.minors[*r.ParentCode] / float64(townCount(*r.ParentCode))
+		for _, r := range s.byLevel[ind.CollectionLevel] {
+			minors := s.regionMinors(r)
+			first := FirstYear
+			if r.Level == hub.LevelVillage {
+				first = VillageFirstYear
 			}
-			for year := FirstYear; year <= LastYear; year++ {
+			for year := first; year <= LastYear; year++ {
 				period := fmt.Sprint(year)
 				if s.seeded[[3]string{ind.Key, r.Code, period}] {
 					continue

@@ -72,6 +72,9 @@ type Indicator struct {
 type RegionFilter struct {
 	Level  *RegionLevel
 	Parent *string
+	// Search keeps regions whose name or code contains it; the answer is
+	// then at most MaxRegionSearch regions.
+	Search *string
 }
 
 // IndicatorFilter selects indicators; zero fields do not filter.
@@ -151,7 +154,73 @@ type CatalogueService interface {
 
 	RegionsByCode(ctx context.Context, codes []string) ([]*Region, error)
 	RegionChildren(ctx context.Context, parents []string) ([][]*Region, error)
+	// RegionCounts returns how many towns and villages each region's
+	// subtree holds (zero for an unknown code).
+	RegionCounts(ctx context.Context, codes []string) ([]TreeCounts, error)
 	DepartmentsByCode(ctx context.Context, codes []string) ([]*Department, error)
 	IndicatorsByKey(ctx context.Context, keys []string) ([]*Indicator, error)
 	IndicatorsByDepartment(ctx context.Context, departments []string) ([][]*Indicator, error)
 }
+
+// Tree counts: in derived-indicator formulas and validation rules, towns
+// and villages stand for the number of TOWN and VILLAGE regions in the
+// subtree of the region a value is computed for (the region itself
+// included: a village has villages = 1). The tree is data, so coverage
+// such as child directors per village needs no indicator of its own.
+// No indicator may take these keys (a CHECK in migration 00050).
+const (
+	TownsCount    = "towns"
+	VillagesCount = "villages"
+)
+
+// TreeCounts is how many towns and villages a region's subtree holds.
+type TreeCounts struct {
+	Towns, Villages int
+}
+
+// IsTreeCount reports whether name is one of the tree counts (towns,
+// villages) rather than an indicator key.
+func IsTreeCount(name string) bool { return name == TownsCount || name == VillagesCount }
+
+// Count returns the number a tree-count name stands for; ok is false for
+// any other name.
+func (c TreeCounts) Count(name string) (n float64, ok bool) {
+	switch name {
+	case TownsCount:
+		return float64(c.Towns), true
+	case VillagesCount:
+		return float64(c.Villages), true
+	}
+	return 0, false
+}
+
+// MaxRegionSearch bounds the regions regions(search:) returns: a search
+// picks a region by name or code, it does not list the tree.
+const MaxRegionSearch = 50
+
+// RegionChange is one change a region import made (or would make).
+type RegionChange struct {
+	Code string
+	// Kind is create, rename or move.
+	Kind string
+	// Old and New are the names (rename) or parent codes (move); for a
+	// create New is the name.
+	Old, New string
+}
+
+// Kinds of RegionChange.
+const (
+	RegionCreate = "create"
+	RegionRename = "rename"
+	RegionMove   = "move"
+)
+
+// RegionImport says what importing a region tree changed. A second import
+// of the same file changes nothing: every row is Unchanged.
+type RegionImport struct {
+	Created, Renamed, Moved, Unchanged int
+	Changes                            []RegionChange
+}
+
+// Changed reports whether the import changed anything.
+func (r *RegionImport) Changed() bool { return r.Created+r.Renamed+r.Moved > 0 }

@@ -30,6 +30,7 @@ const DefaultWait = 2 * time.Millisecond
 type Loaders struct {
 	Region               *Loader[*hub.Region]
 	RegionChildren       *Loader[[]*hub.Region]
+	RegionCounts         *Loader[hub.TreeCounts]
 	Department           *Loader[*hub.Department]
 	Indicator            *Loader[*hub.Indicator]
 	DepartmentIndicators *Loader[[]*hub.Indicator]
@@ -48,6 +49,7 @@ func New(cat hub.CatalogueService, wait time.Duration) *Loaders {
 	return &Loaders{
 		Region:               newLoader(cat.RegionsByCode, wait),
 		RegionChildren:       newLoader(cat.RegionChildren, wait),
+		RegionCounts:         newLoader(cat.RegionCounts, wait),
 		Department:           newLoader(cat.DepartmentsByCode, wait),
 		Indicator:            newLoader(cat.IndicatorsByKey, wait),
 		DepartmentIndicators: newLoader(cat.IndicatorsByDepartment, wait),

@@ -71,6 +71,17 @@ WHERE r.period = ANY($1)
     WHERE EXISTS (SELECT 1 FROM regions q WHERE q.code = ANY($2)
                   AND q.level = s.level AND q.parent_code IS NOT DISTINCT FROM s.parent_code)))`
 
+	// needsTreeCounts: whether a formula among the keys $1 and their
+	// inputs reads towns or villages; the counts are read only then.
+	needsTreeCounts = `EXISTS (SELECT 1 FROM indicators d WHERE d.key = ANY(ARRAY(` + neededIndicators + `))
+  AND d.formula ~ '\m(towns|villages)\M')`
+	comparisonCounts = countsOfRegions + `
+WHERE a.level = $2 AND a.path <@ (SELECT path FROM regions WHERE code = $3) AND ` + needsTreeCounts + `
+GROUP BY a.code`
+	trendCounts = countsOfRegions + `
+WHERE a.code = ANY($2) AND ` + needsTreeCounts + `
+GROUP BY a.code`
+
 	trendRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
 WHERE r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
   AND r.period = ANY($2) AND r.region_code = ANY($3)`
@@ -80,6 +91,11 @@ func scanRollup(row pgx.CollectableRow) (analytics.Rollup, error) {
 	var r analytics.Rollup
 	err := row.Scan(&r.Indicator, &r.Region, &r.Period, &r.Value, &r.Qualifier, &r.Status)
 	return r, err
+}
+
+func scanCount(row pgx.CollectableRow) (analytics.RegionCount, error) {
+	c, err := scanRegionCount(row)
+	return analytics.RegionCount{Region: c.code, TreeCounts: c.TreeCounts}, err
 }
 
 // Comparison ranks the regions at q.Level under q.Parent on an indicator in
@@ -100,6 +116,7 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 		collect(b, &in.Parents, scanRegion, regionsByCodes, []string{*q.Parent})
 		collect(b, &in.Regions, scanRegion, comparisonRegions, q.Level, *q.Parent)
 		collect(b, &in.Rollups, scanRollup, comparisonRollups, analytics.Inputs(q.Indicator), analytics.WithYears(q.Period), q.Level, *q.Parent)
+		collect(b, &in.Counts, scanCount, comparisonCounts, []string{q.Indicator}, q.Level, *q.Parent)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("comparison: %w", err)
@@ -151,6 +168,7 @@ func (s *AnalyticsService) Trend(ctx context.Context, indicator string, regions 
 		collect(b, &in.Indicators, scanIndicator, formulaIndicators, []string{indicator})
 		collect(b, &in.Known, scanRegion, regionsByCodes, regions)
 		collect(b, &in.Rollups, scanRollup, trendRollups, analytics.Inputs(indicator), analytics.WithYears(periods...), regions)
+		collect(b, &in.Counts, scanCount, trendCounts, []string{indicator}, regions)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("trend: %w", err)

@@ -72,12 +72,15 @@ func list[T any](ctx context.Context, db *DB, scan pgx.RowToFunc[T], sql string,
 	return out, err
 }
 
-// Regions lists regions, by level and parent when given, ordered by code.
+// Regions lists regions, by level and parent when given, ordered by code;
+// with a search, the first hub.MaxRegionSearch whose name or code contains it.
 func (s *CatalogueService) Regions(ctx context.Context, f hub.RegionFilter) ([]*hub.Region, error) {
 	const q = `SELECT ` + regionColumns + ` FROM regions
 WHERE ($1::text IS NULL OR level = $1) AND ($2::text IS NULL OR parent_code = $2)
-ORDER BY code`
-	rs, err := list(ctx, s.db, scanRegion, q, f.Level, f.Parent)
+  AND ($3::text IS NULL OR strpos(name, $3) > 0 OR strpos(coalesce(name_en, ''), $3) > 0 OR strpos(code, $3) > 0)
+ORDER BY code
+LIMIT CASE WHEN $3::text IS NULL THEN NULL ELSE $4::int END`
+	rs, err := list(ctx, s.db, scanRegion, q, f.Level, f.Parent, f.Search, hub.MaxRegionSearch)
 	if err != nil {
 		return nil, fmt.Errorf("list regions: %w", err)
 	}

@@ -21,16 +21,11 @@ type Loader struct{ db *DB }
 // NewLoader returns a Loader over db, which must connect as the owner.
 func NewLoader(db *DB) *Loader { return &Loader{db: db} }
 
-// UpsertRegions inserts regions, parents first, updating names of existing ones.
-func (l *Loader) UpsertRegions(ctx context.Context, regions []*hub.Region) error {
-	const q = `INSERT INTO regions (code, parent_code, level, name, name_en, synthetic)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, synthetic = EXCLUDED.synthetic`
-	b := &pgx.Batch{}
-	for _, r := range regions {
-		b.Queue(q, r.Code, r.ParentCode, r.Level, r.Name, r.NameEn, r.Synthetic)
-	}
-	return l.send(ctx, "regions", b)
+// ImportRegions brings the region tree in line with regions, recording
+// the change under channel (RegionStore.Import): loading again changes
+// nothing.
+func (l *Loader) ImportRegions(ctx context.Context, regions []*hub.Region, channel string) (*hub.RegionImport, error) {
+	return NewRegionStore(l.db).Import(ctx, regions, channel, "")
 }
 
 // UpsertDepartments inserts departments, updating names of existing ones.

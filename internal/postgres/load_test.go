@@ -22,7 +22,7 @@ func TestCopyValues_BulkLoadIsConsistent(t *testing.T) {
 	regions, _ := demo.Regions()
 	depts, _ := demo.Departments()
 	inds, _ := demo.Indicators()
-	if err := l.UpsertRegions(ctx, regions); err != nil {
+	if _, err := l.ImportRegions(ctx, regions, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.UpsertDepartments(ctx, depts); err != nil {

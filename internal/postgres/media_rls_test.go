@@ -95,8 +95,8 @@ func TestPublishedTable_OnlyPublishedPastEmbargoForPublicityRoles(t *testing.T) 
 		who       principal
 		sensitive int
 	}{
-		{principal{"media", "", "370700"}, 12},
-		{principal{"leader", "", "370700.370781"}, 12},
+		{principal{"media", "", "370700"}, 13},
+		{principal{"leader", "", "370700.370781"}, 13},
 		{principal{"analyst", "civil_affairs", "370700"}, 0},
 		{principal{"", "", "370700"}, 0},
 	} {

@@ -298,6 +298,9 @@ func validateSubmission(ctx context.Context, tx pgx.Tx, in []hub.ValueInput, num
 	if check.Values, err = readValues(ctx, tx, latestValues, regions, periods, validation.Keys(rules)); err != nil {
 		return err
 	}
+	if err := addTreeCounts(ctx, tx, check.Values, validation.Keys(rules), regions, periods); err != nil {
+		return err
+	}
 	out := validation.Submission(check)
 	for _, c := range out.Conflicts {
 		c.Index = nums[c.Index]
@@ -352,6 +355,9 @@ func (s *ValidationService) Report(ctx context.Context, period string, region *s
 		}
 		if len(in.Rules) > 0 {
 			if in.Values, err = readValues(ctx, tx, latestInSubtree, period, in.Path, validation.Keys(in.Rules)); err != nil {
+				return err
+			}
+			if err := addTreeCounts(ctx, tx, in.Values, validation.Keys(in.Rules), in.Values.Regions(), []string{period}); err != nil {
 				return err
 			}
 			if err := pathsInto(ctx, tx, in.Values.Regions(), in.Paths); err != nil {

@@ -44,7 +44,8 @@ const MaxTextBytes = 2000
 
 // Compile checks a rule's definition and compiles its expressions. known
 // lists the indicator keys an expression may read (stored, not derived
-// indicators); an unknown key, a syntax error, a non-numeric expression,
+// indicators); towns and villages, the region's tree counts
+// (hub.TreeCounts), may be read too; an unknown key, a syntax error, a non-numeric expression,
 // an unknown operator or severity, a negative tolerance or a missing text
 // is EINVALID. On success r.Indicators is set to the keys read, sorted.
 func Compile(r *hub.ValidationRule, known []string) (*Rule, error) {
@@ -67,10 +68,11 @@ func Compile(r *hub.ValidationRule, known []string) (*Rule, error) {
 	if len(r.TextZh) > MaxTextBytes || len(r.TextEn) > MaxTextBytes {
 		return nil, hub.Errorf(hub.EINVALID, "规则说明过长（上限 %d 字节）/ a rule's text is longer than %d bytes", MaxTextBytes, MaxTextBytes)
 	}
-	env := make(map[string]any, len(known))
+	env := make(map[string]any, len(known)+2)
 	for _, k := range known {
 		env[k] = 0.0
 	}
+	env[hub.TownsCount], env[hub.VillagesCount] = 0.0, 0.0
 	out := &Rule{ValidationRule: r, keys: map[string]bool{}}
 	var err error
 	if out.left, err = compileSide("left", r.Left, env, out.keys); err != nil {

@@ -622,8 +622,13 @@ DECLARE
   parent regions%ROWTYPE;
   levels text[] := ARRAY['PROVINCE', 'CITY', 'COUNTY', 'TOWN', 'VILLAGE'];
 BEGIN
-  IF TG_OP = 'UPDATE' AND (NEW.parent_code IS DISTINCT FROM OLD.parent_code OR NEW.code <> OLD.code) THEN
-    RAISE EXCEPTION 'region % cannot move or change its code', OLD.code USING ERRCODE = 'check_violation';
+  IF TG_OP = 'UPDATE' AND NEW.code <> OLD.code THEN
+    RAISE EXCEPTION '地区 % 的代码不能修改 / region % cannot change its code', OLD.code, OLD.code
+      USING ERRCODE = 'check_violation';
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.level <> OLD.level AND EXISTS (SELECT 1 FROM regions WHERE parent_code = OLD.code) THEN
+    RAISE EXCEPTION '地区 % 有下级，层级不能修改 / region % has children and cannot change its level', OLD.code, OLD.code
+      USING ERRCODE = 'check_violation';
   END IF;
   IF NEW.parent_code IS NULL THEN
     NEW.path := text2ltree(NEW.code);
@@ -636,8 +641,57 @@ BEGIN
   IF array_position(levels, NEW.level) <> array_position(levels, parent.level) + 1 THEN
     RAISE EXCEPTION 'region % (%) cannot be below % (%)', NEW.code, NEW.level, parent.code, parent.level USING ERRCODE = 'check_violation';
   END IF;
+  IF TG_OP = 'UPDATE' AND parent.path <@ OLD.path THEN
+    RAISE EXCEPTION '地区 % 不能移到自己的下级 % 之下 / region % cannot move below its own descendant %',
+      OLD.code, parent.code, OLD.code, parent.code USING ERRCODE = 'check_violation';
+  END IF;
   NEW.path := parent.path || text2ltree(NEW.code);
   RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION public.regions_move_children() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  UPDATE regions SET path = path WHERE parent_code = NEW.code;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.regions_rollups_after_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  PERFORM value_rollups_rebuild(ARRAY(
+    SELECT i.key FROM indicators i WHERE i.collection_level IN (SELECT DISTINCT level FROM new_rows)
+      AND EXISTS (SELECT 1 FROM data_values v WHERE v.indicator_key = i.key AND v.is_released)))
+  WHERE EXISTS (SELECT 1 FROM new_rows);
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.regions_rollups_after_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  moved text[];
+BEGIN
+  IF pg_trigger_depth() > 1 THEN
+    RETURN NULL;
+  END IF;
+  SELECT array_agg(DISTINCT x.level) INTO moved
+  FROM old_rows o JOIN new_rows n ON n.code = o.code
+  JOIN regions x ON x.path <@ n.path
+  WHERE o.path <> n.path;
+  IF moved IS NOT NULL THEN
+    PERFORM value_rollups_rebuild(ARRAY(
+      SELECT i.key FROM indicators i WHERE i.collection_level = ANY (moved)
+        AND EXISTS (SELECT 1 FROM data_values v WHERE v.indicator_key = i.key AND v.is_released)));
+  END IF;
+  RETURN NULL;
 END
 $$;
 
@@ -994,7 +1048,7 @@ CREATE TABLE public.audit_log (
     new_status text,
     detail text,
     file_name text,
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'transition'::text, 'import'::text, 'share'::text, 'unshare'::text, 'rule'::text, 'releasable'::text, 'publish'::text, 'user'::text, 'token'::text, 'login'::text, 'login_failure'::text, 'catalogue'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['create'::text, 'update'::text, 'transition'::text, 'import'::text, 'share'::text, 'unshare'::text, 'rule'::text, 'releasable'::text, 'publish'::text, 'user'::text, 'token'::text, 'login'::text, 'login_failure'::text, 'region'::text, 'catalogue'::text])))
 );
 
 CREATE VIEW public.audit_entries WITH (security_barrier='true') AS
@@ -1153,9 +1207,10 @@ CREATE TABLE public.indicators (
     lower_is_better boolean DEFAULT false NOT NULL,
     retired_at timestamp with time zone,
     CONSTRAINT indicators_aggregation_check CHECK ((aggregation = ANY (ARRAY['SUM'::text, 'AVERAGE'::text, 'LAST'::text, 'NONE'::text]))),
-    CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text]))),
+    CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text, 'VILLAGE'::text]))),
     CONSTRAINT indicators_formula_check CHECK (((formula IS NULL) OR (btrim(formula) <> ''::text))),
     CONSTRAINT indicators_key_check CHECK ((key ~ '^[a-z][a-z0-9_]*$'::text)),
+    CONSTRAINT indicators_key_not_tree_count CHECK ((key <> ALL (ARRAY['towns'::text, 'villages'::text]))),
     CONSTRAINT indicators_name_check CHECK ((btrim(name) <> ''::text)),
     CONSTRAINT indicators_period_type_check CHECK ((period_type = ANY (ARRAY['YEAR'::text, 'QUARTER'::text, 'MONTH'::text]))),
     CONSTRAINT indicators_protection_check CHECK ((protection = ANY (ARRAY['FAMILY'::text, 'SCHOOL'::text, 'SOCIETY'::text, 'ONLINE'::text, 'GOVERNMENT'::text, 'JUDICIAL'::text, 'BASE'::text]))),
@@ -1472,6 +1527,12 @@ CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH R
 
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
 
+CREATE TRIGGER regions_move_children AFTER UPDATE OF path, parent_code ON public.regions FOR EACH ROW WHEN ((old.path IS DISTINCT FROM new.path)) EXECUTE FUNCTION public.regions_move_children();
+
+CREATE TRIGGER regions_rollups_insert AFTER INSERT ON public.regions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.regions_rollups_after_insert();
+
+CREATE TRIGGER regions_rollups_update AFTER UPDATE ON public.regions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.regions_rollups_after_update();
+
 CREATE TRIGGER shares_audit AFTER INSERT OR DELETE ON public.shares FOR EACH ROW EXECUTE FUNCTION public.shares_audit();
 
 CREATE TRIGGER shares_fill_region BEFORE INSERT ON public.shares FOR EACH ROW EXECUTE FUNCTION public.shares_fill_region();
@@ -1499,7 +1560,7 @@ ALTER TABLE ONLY public.data_values
     ADD CONSTRAINT data_values_publication_id_fkey FOREIGN KEY (publication_id) REFERENCES public.publications(id);
 
 ALTER TABLE ONLY public.data_values
-    ADD CONSTRAINT data_values_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path);
+    ADD CONSTRAINT data_values_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path) ON UPDATE CASCADE;
 
 ALTER TABLE ONLY public.indicators
     ADD CONSTRAINT indicators_department_code_fkey FOREIGN KEY (department_code) REFERENCES public.departments(code) ON UPDATE CASCADE;
@@ -1520,7 +1581,7 @@ ALTER TABLE ONLY public.shares
     ADD CONSTRAINT shares_owner_department_fkey FOREIGN KEY (owner_department) REFERENCES public.departments(code) ON UPDATE CASCADE;
 
 ALTER TABLE ONLY public.shares
-    ADD CONSTRAINT shares_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path);
+    ADD CONSTRAINT shares_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path) ON UPDATE CASCADE;
 
 ALTER TABLE ONLY public.tokens
     ADD CONSTRAINT tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
@@ -1538,7 +1599,7 @@ ALTER TABLE ONLY public.value_rollups
     ADD CONSTRAINT value_rollups_indicator_key_department_code_fkey FOREIGN KEY (indicator_key, department_code) REFERENCES public.indicators(key, department_code) ON UPDATE CASCADE ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.value_rollups
-    ADD CONSTRAINT value_rollups_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path);
+    ADD CONSTRAINT value_rollups_region_code_region_path_fkey FOREIGN KEY (region_code, region_path) REFERENCES public.regions(code, path) ON UPDATE CASCADE;
 
 ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
 
@@ -1652,6 +1713,10 @@ REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p
 REVOKE ALL ON FUNCTION public.indicators_guard() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.publications_audit() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.regions_rollups_after_insert() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.regions_rollups_after_update() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.shares_audit() FROM PUBLIC;
 
