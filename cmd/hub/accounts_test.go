@@ -224,3 +224,58 @@ FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.name = 'tok' ORDER BY t.i
 		t.Errorf("token list of an unknown user: %v", err)
 	}
 }
+
+// demoLogins returns the user → password lines hub demo printed.
+func demoLogins(out string) map[string]string {
+	logins := map[string]string{}
+	_, after, _ := strings.Cut(out, "logins / 登录")
+	for _, l := range strings.Split(after, "\n")[1:] {
+		f := strings.Fields(l)
+		if len(f) == 2 && strings.HasPrefix(f[0], "demo-") {
+			logins[f[0]] = f[1]
+		}
+	}
+	return logins
+}
+
+func TestDemo_EveryUserGetsAPasswordKeptOnTheSecondRun(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	out, err := hubRun(t, api.DB, "demo", "--load-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := demoLogins(out)
+	if len(first) != len(demoUsers) {
+		t.Fatalf("hub demo printed %d logins, want one for each of %d demo users:\n%s", len(first), len(demoUsers), out)
+	}
+	for _, u := range demoUsers {
+		_, where := api.Login(t, u.Name, first[u.Name], "")
+		want := "/dashboard"
+		if u.Role == hub.Media {
+			want = "/media"
+		}
+		if where != want {
+			t.Errorf("%s logs in to %s, want %s (as the README says)", u.Name, where, want)
+		}
+	}
+	out, err = hubRun(t, api.DB, "demo", "--load-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := demoLogins(out); len(again) != 0 || !strings.Contains(out, "已保留现有密码 / existing passwords kept") {
+		t.Errorf("the second hub demo printed new passwords %v or did not say it kept them:\n%s", again, out)
+	}
+	api.Login(t, "demo-media", first["demo-media"], "")
+	out, err = hubRun(t, api.DB, "demo", "--load-only", "--reset-passwords")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := demoLogins(out)
+	if len(reset) != len(demoUsers) || reset["demo-leader"] == first["demo-leader"] {
+		t.Fatalf("--reset-passwords: %v", reset)
+	}
+	api.Login(t, "demo-leader", reset["demo-leader"], "")
+	if _, err := postgres.NewSessionService(api.DB.App).Login(context.Background(), "demo-leader", first["demo-leader"], "192.0.2.7"); hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+		t.Errorf("the old password works after --reset-passwords: %v", err)
+	}
+}
