@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sixprot/hub/internal/apitest"
 	"github.com/sixprot/hub/internal/hub"
@@ -42,8 +44,12 @@ func TestBackupRestore_SameAnswersAuditAndLogins(t *testing.T) {
 	token := api.User(t, hub.NewUser{Name: "backup-leader", Role: hub.Leader, Region: "370700", Password: &pw})
 	analyst := api.User(t, hub.NewUser{Name: "backup-analyst", Role: hub.Analyst, Department: ptr("education"), Region: "370781"})
 	file := filepath.Join(t.TempDir(), "hub.dump")
+	start := time.Now()
 	if _, err := hubRun(t, api.DB, "backup", "--file", file); err != nil {
 		t.Fatal(err)
+	}
+	if st, err := os.Stat(file); err == nil {
+		t.Logf("backup of the demo: %d bytes in %s", st.Size(), time.Since(start).Round(time.Millisecond))
 	}
 
 	name, err := postgres.DatabaseName(api.DB.URL)
@@ -56,9 +62,11 @@ func TestBackupRestore_SameAnswersAuditAndLogins(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = postgres.DropDatabase(context.Background(), restoredURL, name+"_restored") })
 	var out, errOut bytes.Buffer
+	start = time.Now()
 	if err := run(ctx, []string{"restore", "--file", file, "--database-url", restoredURL}, &out, &errOut); err != nil {
 		t.Fatalf("restore: %v\n%s", err, errOut.String())
 	}
+	t.Logf("restored in %s", time.Since(start).Round(time.Millisecond))
 	restored := apitest.New(t, apitest.Options{DB: pgtest.Existing(t, restoredURL, nil)})
 
 	for _, tok := range []string{token, analyst} {
