@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -48,22 +49,34 @@ func accountCommand(args []string) (func(ctx context.Context, args []string, std
 	return nil, nil
 }
 
-// ownerAuth opens the owner's connection for user management.
-func ownerAuth(ctx context.Context, cfg config) (*postgres.AuthService, func(), error) {
+// ownerCommand parses the flags of a user or token command (bind adds
+// its own) and opens the owner's connection for it; needName requires
+// --name, which it returns. done closes the connection.
+func ownerCommand(ctx context.Context, cmd string, args []string, stderr io.Writer, needName bool, bind func(*flag.FlagSet)) (auth *postgres.AuthService, name string, done func(), err error) {
+	var cfg config
+	fs := flags(cmd, &cfg, stderr)
+	var n string
+	if needName {
+		fs.StringVar(&n, "name", "", "user name")
+	}
+	if bind != nil {
+		bind(fs)
+	}
+	if err := parse(fs, args); err != nil {
+		return nil, "", nil, err
+	}
+	if needName && n == "" {
+		return nil, "", nil, usagef("%s needs --name", cmd)
+	}
 	db, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL})
 	if err != nil {
-		return nil, nil, err
+		return nil, "", nil, err
 	}
-	return postgres.NewAuthService(db), db.Close, nil
+	return postgres.NewAuthService(db), n, db.Close, nil
 }
 
 func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg config
-	fs := flags("user list", &cfg, stderr)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	auth, done, err := ownerAuth(ctx, cfg)
+	auth, _, done, err := ownerCommand(ctx, "user list", args, stderr, false, nil)
 	if err != nil {
 		return err
 	}
@@ -82,58 +95,37 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func runUserDisable(ctx context.Context, args []string, stdout, stderr io.Writer, disable bool) error {
-	var cfg config
 	verb := map[bool]string{true: "disable", false: "enable"}[disable]
-	fs := flags("user "+verb, &cfg, stderr)
-	name := fs.String("name", "", "user name")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *name == "" {
-		return usagef("user %s needs --name", verb)
-	}
-	auth, done, err := ownerAuth(ctx, cfg)
+	auth, name, done, err := ownerCommand(ctx, "user "+verb, args, stderr, true, nil)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if err := auth.SetDisabled(ctx, *name, disable); err != nil {
+	if err := auth.SetDisabled(ctx, name, disable); err != nil {
 		return err
 	}
 	if disable {
-		fmt.Fprintf(stdout, "已停用 %s：其令牌与会话立即失效 / disabled %s: its tokens and sessions stop working now\n", *name, *name)
+		fmt.Fprintf(stdout, "已停用 %s：其令牌与会话立即失效 / disabled %s: its tokens and sessions stop working now\n", name, name)
 	} else {
-		fmt.Fprintf(stdout, "已启用 %s / enabled %s\n", *name, *name)
+		fmt.Fprintf(stdout, "已启用 %s / enabled %s\n", name, name)
 	}
 	return nil
 }
 
 func runUserPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg config
-	fs := flags("user password", &cfg, stderr)
-	name := fs.String("name", "", "user name")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *name == "" {
-		return usagef("user password needs --name")
-	}
-	pw, err := readPassword(os.Stdin, stderr)
-	if err != nil {
-		return err
-	}
-	if err := hub.CheckPassword(*name, pw); err != nil {
-		return err
-	}
-	auth, done, err := ownerAuth(ctx, cfg)
+	auth, name, done, err := ownerCommand(ctx, "user password", args, stderr, true, nil)
 	if err != nil {
 		return err
 	}
 	defer done()
-	if err := auth.SetPassword(ctx, *name, pw); err != nil {
+	pw, err := readPassword(os.Stdin, stderr)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "已设置 %s 的密码 / password of %s set\n", *name, *name)
+	if err := auth.SetPassword(ctx, name, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "已设置 %s 的密码 / password of %s set\n", name, name)
 	return nil
 }
 
@@ -167,29 +159,21 @@ func readPassword(in *os.File, prompt io.Writer) (string, error) {
 }
 
 func runUserUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg config
-	fs := flags("user update", &cfg, stderr)
-	name := fs.String("name", "", "user name")
 	var c postgres.UserChange
-	fs.Func("role", "new role: analyst, coordinator, leader, media or admin", func(v string) error {
-		r, err := hub.ParseRole(v)
-		c.Role = &r
-		return err
+	auth, name, done, err := ownerCommand(ctx, "user update", args, stderr, true, func(fs *flag.FlagSet) {
+		fs.Func("role", "new role: analyst, coordinator, leader, media or admin", func(v string) error {
+			r, err := hub.ParseRole(v)
+			c.Role = &r
+			return err
+		})
+		fs.Func("department", "new department code (empty: none)", func(v string) error { c.Department = &v; return nil })
+		fs.Func("region", "new region code", func(v string) error { c.Region = &v; return nil })
 	})
-	fs.Func("department", "new department code (empty: none)", func(v string) error { c.Department = &v; return nil })
-	fs.Func("region", "new region code", func(v string) error { c.Region = &v; return nil })
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *name == "" {
-		return usagef("user update needs --name")
-	}
-	auth, done, err := ownerAuth(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer done()
-	u, err := auth.UpdateUser(ctx, *name, c)
+	u, err := auth.UpdateUser(ctx, name, c)
 	if err != nil {
 		return err
 	}
@@ -198,18 +182,15 @@ func runUserUpdate(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var cfg config
-	fs := flags("token list", &cfg, stderr)
-	user := fs.String("user", "", "only this user's tokens")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	auth, done, err := ownerAuth(ctx, cfg)
+	var user string
+	auth, _, done, err := ownerCommand(ctx, "token list", args, stderr, false, func(fs *flag.FlagSet) {
+		fs.StringVar(&user, "user", "", "only this user's tokens")
+	})
 	if err != nil {
 		return err
 	}
 	defer done()
-	tokens, err := auth.ListTokens(ctx, *user)
+	tokens, err := auth.ListTokens(ctx, user)
 	if err != nil {
 		return err
 	}
