@@ -206,6 +206,10 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // defaultTokenExpiry is the lifetime of a new token without --expires.
 const defaultTokenExpiry = "365d"
 
+// demoTokenLifetime is the lifetime of the tokens hub demo prints: the
+// operator default, so that no token is without expiry.
+const demoTokenLifetime = 365 * 24 * time.Hour
+
 // tokenLifetime is the lifetime of a new token: --expires, else the
 // operator's --token-expiry / HUB_TOKEN_EXPIRY; "never" means no expiry.
 func tokenLifetime(expires, operatorDefault string) (time.Duration, error) {

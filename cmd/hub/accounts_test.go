@@ -244,6 +244,10 @@ func TestDemo_EveryUserGetsAPasswordKeptOnTheSecondRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var forever int
+	if err := api.DB.OwnerConn(t).QueryRow(context.Background(), `SELECT count(*) FROM tokens WHERE expires_at IS NULL`).Scan(&forever); err != nil || forever != 0 {
+		t.Errorf("hub demo made %d tokens without expiry (%v)", forever, err)
+	}
 	first := demoLogins(out)
 	if len(first) != len(demoUsers) {
 		t.Fatalf("hub demo printed %d logins, want one for each of %d demo users:\n%s", len(first), len(demoUsers), out)

@@ -491,11 +491,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if _, err := auth.EnsureUser(ctx, u); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Name, err)
 		}
-		token, err := auth.CreateToken(ctx, u.Name)
+		t, err := auth.IssueToken(ctx, u.Name, demoTokenLifetime)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "  %-18s %-12s %s\n", u.Name, u.Role, token)
+		fmt.Fprintf(stdout, "  %-26s %-12s %s\n", u.Name, u.Role, t.Token)
 	}
 	if err := demoPasswords(ctx, auth, users, *resetPasswords, stdout); err != nil {
 		return err
