@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -15,7 +17,7 @@ import (
 // policies, grants and ownership. Roles are cluster-wide and not in it:
 // Restore creates hub_app, the only role the hub needs besides the owner.
 func Backup(ctx context.Context, rawURL, file string) error {
-	return runTool(ctx, "pg_dump", "--format=custom", "--file="+file, "--dbname="+rawURL)
+	return runTool(ctx, rawURL, "pg_dump", "--format=custom", "--file="+file)
 }
 
 // Restore restores file (made by Backup) into the database of rawURL,
@@ -46,7 +48,7 @@ END $$`)
 	if err != nil {
 		return fmt.Errorf("prepare restore into %s: %w", name, err)
 	}
-	args := []string{"--exit-on-error", "--single-transaction", "--dbname=" + rawURL}
+	args := []string{"--exit-on-error", "--single-transaction"}
 	if tables > 0 {
 		if !force {
 			return hub.Errorf(hub.ECONFLICT, "数据库 %s 已有 %d 张表，拒绝覆盖（换一个空库，或加 --force 替换）/ database %s has %d tables already: restore into an empty database, or replace them with --force",
@@ -54,11 +56,22 @@ END $$`)
 		}
 		args = append(args, "--clean", "--if-exists")
 	}
-	return runTool(ctx, "pg_restore", append(args, file)...)
+	return runTool(ctx, rawURL, "pg_restore", append(args, file)...)
 }
 
-// runTool runs a PostgreSQL client program, its stderr in the error.
-func runTool(ctx context.Context, tool string, args ...string) error {
+// runTool runs a PostgreSQL client program on the database of rawURL, its
+// stderr in the error. A password in the URL goes to the program in
+// PGPASSWORD, not on its command line (which other users of the host see).
+func runTool(ctx context.Context, rawURL, tool string, args ...string) error {
+	env := os.Environ()
+	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			env = append(env, "PGPASSWORD="+pw)
+			u.User = url.User(u.User.Username())
+			rawURL = u.String()
+		}
+	}
+	args = append([]string{"--dbname=" + rawURL}, args...)
 	path, err := exec.LookPath(tool)
 	if err != nil {
 		return fmt.Errorf("%s 未安装（PostgreSQL 客户端程序，与服务器同一主版本）/ %s not found: install the PostgreSQL client programs of the server's major version: %w", tool, tool, err)
@@ -66,6 +79,7 @@ func runTool(ctx context.Context, tool string, args ...string) error {
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stderr = &stderr
+	cmd.Env = env
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s: %w\n%s", tool, err, strings.TrimSpace(stderr.String()))
 	}
