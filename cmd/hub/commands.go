@@ -128,14 +128,15 @@ func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer
 	var cfg config
 	fs := flags("token create", &cfg, stderr)
 	user := fs.String("user", "", "user name")
-	expires := fs.String("expires", "", "lifetime, e.g. 90d or 12h (default: no expiry)")
+	expires := fs.String("expires", "", "lifetime, e.g. 90d or 12h, or never (default: --token-expiry)")
+	operatorExpiry := fs.String("token-expiry", envOr("HUB_TOKEN_EXPIRY", defaultTokenExpiry), "lifetime of tokens created without --expires (never: no expiry)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *user == "" {
 		return usagef("token create needs --user")
 	}
-	ttl, err := parseLifetime(*expires)
+	ttl, err := tokenLifetime(*expires, *operatorExpiry)
 	if err != nil {
 		return err
 	}
@@ -439,6 +440,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var cfg config
 	fs := flags("demo", &cfg, stderr)
 	loadOnly := fs.Bool("load-only", false, "load the demo data and exit without serving")
+	resetPasswords := fs.Bool("reset-passwords", false, "give every demo user a new password (default: keep existing ones)")
 	var sc serveConfig
 	sc.bind(fs)
 	scale := fs.String("scale", "city", "city (the Weifang demo) or province (10 million synthetic values for benchmarks, database sixprot_province unless --database-url or DATABASE_URL)")
@@ -495,19 +497,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if _, err := auth.EnsureUser(ctx, u); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Name, err)
 		}
-		token, err := auth.CreateToken(ctx, u.Name)
+		t, err := auth.IssueToken(ctx, u.Name, demoTokenLifetime)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "  %-18s %-12s %s\n", u.Name, u.Role, token)
+		fmt.Fprintf(stdout, "  %-26s %-12s %s\n", u.Name, u.Role, t.Token)
 	}
-	// The leader logs in to the dashboard with a password made for this run.
-	leader := users[3].Name
-	leaderPassword := randomPassword()
-	if err := auth.SetPassword(ctx, leader, leaderPassword); err != nil {
+	if err := demoPasswords(ctx, auth, users, *resetPasswords, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\ndashboard login / 驾驶舱登录: %s / %s\n", leader, leaderPassword)
 	if *loadOnly {
 		return nil
 	}

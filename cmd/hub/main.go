@@ -30,8 +30,16 @@ const usage = `hub — 六大保护数据中心 / Six Protections Hub
   hub serve                       serve GraphQL, dashboard, exports, health and metrics
   hub migrate [--status]          apply pending migrations, or list them
   hub user create --name N --role R [--department D] [--region C] [--password-stdin | --service]
-  hub token create --user N [--expires 90d]  print a new bearer token on stdout (its id on stderr)
+  hub token create --user N [--expires 90d]  print a new bearer token on stdout (its id on stderr);
+                                  default lifetime --token-expiry / HUB_TOKEN_EXPIRY (365d; never: no expiry)
   hub token revoke ID             revoke a token by its id
+  hub token list [--user N]       tokens: id, user, created, last used, expires, revoked (never the secret)
+  hub user list                   users: name, role, department, region, service, disabled, created
+  hub user disable|enable --name N  a disabled user's tokens and sessions stop working at once
+  hub user password --name N      set a password (prompt without echo, else first line of stdin)
+  hub user update --name N [--role R] [--department D] [--region C]
+  hub backup --file F             pg_dump the database (custom format)
+  hub restore --file F [--force]  pg_restore F into --database-url (refused if it has tables, unless --force)
   hub indicators import --file F [--dry-run]  create and change indicators from a catalogue CSV
   hub import --user N --file F [--dry-run]  import a CSV or XLSX file in the template's columns
   hub regions import --file F     bring the region tree in line with a CSV (code,name,parent_code,level)
@@ -90,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return nil
+	}
+	if f, rest := accountCommand(args); f != nil {
+		return f(ctx, rest, stdout, stderr)
 	}
 	cmd, rest := args[0], args[1:]
 	if (cmd == "user" || cmd == "token") && len(rest) > 0 && rest[0] == "create" ||

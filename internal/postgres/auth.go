@@ -26,6 +26,10 @@ func NewAuthService(db *DB) *AuthService { return &AuthService{db: db} }
 
 var _ hub.AuthService = (*AuthService)(nil)
 
+// TouchInterval is how often at most Authenticate records a token's
+// last_used_at: one write a minute per token in use, not one per request.
+const TouchInterval = time.Minute
+
 // tokenPrefix marks the hub's tokens, so that a leaked one is recognisable.
 const tokenPrefix = "sph_"
 
@@ -69,16 +73,25 @@ func hashToken(token string) []byte {
 // token (to exploit it they would need inputs with chosen digest prefixes).
 // Tokens carry 256 random bits, so guessing is hopeless anyway.
 func (s *AuthService) Authenticate(ctx context.Context, token string) (*hub.Principal, error) {
-	const q = `SELECT u.id, u.name, u.role, u.department_code, u.region_code, r.path::text,
-       coalesce(t.expires_at <= now(), false)
-FROM tokens t JOIN users u ON u.id = t.user_id JOIN regions r ON r.code = u.region_code
-WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled`
+	// The same statement records when the token was last used, at most
+	// once a minute per token (TouchInterval): most requests write nothing.
+	const q = `WITH t AS (
+  SELECT t.id, u.id AS user_id, u.name, u.role, u.department_code, u.region_code, r.path::text AS path,
+         coalesce(t.expires_at <= now(), false) AS expired, t.last_used_at
+  FROM tokens t JOIN users u ON u.id = t.user_id JOIN regions r ON r.code = u.region_code
+  WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled
+), touch AS (
+  UPDATE tokens SET last_used_at = now()
+  WHERE id = (SELECT id FROM t WHERE NOT expired AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 second'))
+    AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 second')
+)
+SELECT user_id, name, role, department_code, region_code, path, expired FROM t`
 	if !wellFormed(token, tokenPrefix) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效 / invalid token")
 	}
 	var p hub.Principal
 	var expired bool
-	err := s.db.pool.QueryRow(ctx, q, hashToken(token)).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath, &expired)
+	err := s.db.pool.QueryRow(ctx, q, hashToken(token), TouchInterval.Seconds()).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath, &expired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效或已吊销 / invalid or revoked token")
 	}
@@ -105,6 +118,9 @@ func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User,
 	}
 	var hash *string
 	if u.Password != nil {
+		if err := hub.CheckPassword(u.Name, *u.Password); err != nil {
+			return nil, err
+		}
 		h, err := HashPassword(*u.Password)
 		if err != nil {
 			return nil, err

@@ -160,6 +160,9 @@ func (s *SessionService) Logout(ctx context.Context, token string) error {
 // SetPassword sets the password of user name; it runs on the owner's
 // connection (the CLI, the demo), as user management does.
 func (s *AuthService) SetPassword(ctx context.Context, name, password string) error {
+	if err := hub.CheckPassword(name, password); err != nil {
+		return err
+	}
 	h, err := HashPassword(password)
 	if err != nil {
 		return err

@@ -1814,7 +1814,7 @@ GRANT SELECT(hash) ON TABLE public.tokens TO hub_app;
 
 GRANT SELECT(created_at) ON TABLE public.tokens TO hub_app;
 
-GRANT UPDATE(last_used_at) ON TABLE public.tokens TO hub_app;
+GRANT SELECT(last_used_at),UPDATE(last_used_at) ON TABLE public.tokens TO hub_app;
 
 GRANT SELECT(revoked_at) ON TABLE public.tokens TO hub_app;
 
