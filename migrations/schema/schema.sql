@@ -1527,7 +1527,7 @@ CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH R
 
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
 
-CREATE TRIGGER regions_move_children AFTER UPDATE OF path, parent_code ON public.regions FOR EACH ROW WHEN ((old.path IS DISTINCT FROM new.path)) EXECUTE FUNCTION public.regions_move_children();
+CREATE TRIGGER regions_move_children AFTER UPDATE OF path, parent_code ON public.regions FOR EACH ROW WHEN (((old.path)::text IS DISTINCT FROM (new.path)::text)) EXECUTE FUNCTION public.regions_move_children();
 
 CREATE TRIGGER regions_rollups_insert AFTER INSERT ON public.regions REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.regions_rollups_after_insert();
 
