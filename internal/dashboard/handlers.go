@@ -34,6 +34,8 @@ type pageData struct {
 	*Model
 	Scripts []string
 	DataURL string
+	// Path is the page's own path: its links that change the view keep it.
+	Path string
 }
 
 func (d *Dashboard) model(w http.ResponseWriter, r *http.Request) (*Model, bool) {
@@ -60,7 +62,7 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg, _, _ := m.page()
-	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code)}
+	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -94,6 +95,13 @@ func (v View) Query(changes ...string) string {
 		}
 	}
 	return q.Encode()
+}
+
+// Href returns the link to path with v's query, changes applied, as one
+// trusted URL: html/template then leaves its "=" and "&" alone, which it
+// percent-encodes in a query string written after a literal "?".
+func (v View) Href(path string, changes ...string) template.URL {
+	return template.URL(path + "?" + v.Query(changes...))
 }
 
 // labels are the page's words in one language.
