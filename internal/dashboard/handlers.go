@@ -56,12 +56,19 @@ func (d *Dashboard) model(w http.ResponseWriter, r *http.Request) (*Model, bool)
 }
 
 // page renders a dashboard page; the charts' options come from data.json.
+//
+// The media office has its own page (/media): its dashboard would be
+// empty charts of figures it may not read, so it is sent there.
 func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
+	if p := hub.PrincipalFrom(r.Context()); p != nil && p.Role == hub.Media {
+		http.Redirect(w, r, "/media", http.StatusSeeOther)
+		return
+	}
 	m, ok := d.model(w, r)
 	if !ok {
 		return
 	}
-	pg, _, _ := m.page()
+	pg, _ := m.page()
 	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
@@ -79,10 +86,10 @@ func (d *Dashboard) data(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, options, links := m.page()
+	_, cd := m.page()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]any{"charts": options, "links": links})
+	_ = json.NewEncoder(w).Encode(cd)
 }
 
 // table returns a page table as rows of text: ranking or heatmap.

@@ -141,6 +141,8 @@ var words = map[string][2]string{
 	"english":    {"English", "English"},
 	"chinese":    {"中文", "中文"},
 	"synthetic":  {"含模拟演示数据", "includes synthetic demo data"},
+	"simulated":  {"模拟", "synthetic"},
+	"replaced":   {"下辖地区无此指标，改为显示", "not carried by these areas; showing instead"},
 }
 
 func labelsFor(lang string) labels {

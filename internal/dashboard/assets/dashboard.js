@@ -14,6 +14,21 @@
       return enc(ys[v[1]]) + '<br>' + enc(xs[v[0]]) + '：' + enc(String(v[3])) + '（' + v[2] + '%）';
     };
   }
+  // shownTip shows an axis tooltip's values as the hub wrote them (≥, ≈,
+  // 万, 模拟) instead of the bare numbers the chart draws.
+  function shownTip(shown) {
+    var enc = echarts.format.encodeHTML;
+    return function (ps) {
+      if (!Array.isArray(ps)) { ps = [ps]; }
+      if (!ps.length) { return ''; }
+      var out = enc(String(ps[0].axisValueLabel || ps[0].name));
+      ps.forEach(function (p) {
+        var s = (shown[p.seriesIndex] || [])[p.dataIndex];
+        out += '<br>' + p.marker + enc(p.seriesName) + '：' + enc(s === undefined ? String(p.value) : s);
+      });
+      return out;
+    };
+  }
   fetch(nodes[0].getAttribute('data-src'), { credentials: 'same-origin' })
     .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
     .then(function (data) {
@@ -32,6 +47,11 @@
         if (el.id === 'heatmap' && option.tooltip) {
           option.tooltip.formatter = heatTip(option);
         }
+        var shown = (data.shown || {})[el.id];
+        if (shown && option.tooltip) {
+          (Array.isArray(option.tooltip) ? option.tooltip : [option.tooltip]).forEach(function (t) { t.formatter = shownTip(shown); });
+        }
+        if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); }
         chart.setOption(option);
         window.addEventListener('resize', function () { chart.resize(); });
       });
