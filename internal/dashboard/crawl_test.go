@@ -87,12 +87,25 @@ func checkLink(t *testing.T, ctx chromedpCtx, from, href string, names map[strin
 			t.Errorf("%s: export %s: %d %v", from, href, d.Status, err)
 			return
 		}
+		// The name a browser saves (filename*, in the page's language)
+		// names the period and, for the ranking, the indicator; the ASCII
+		// fallback names table, region, indicator and period by code.
 		_, params, _ := mime.ParseMediaType(d.Disposition)
 		file := params["filename"]
+		ascii, _, _ := strings.Cut(strings.TrimPrefix(d.Disposition, `attachment; filename="`), `"`)
 		table, ext, _ := strings.Cut(strings.TrimPrefix(u.Path, "/export/"), ".")
 		for _, want := range []string{table, q.Get("indicator"), q.Get("period"), q.Get("parent"), "." + ext} {
-			if want != "" && !strings.Contains(file, want) {
-				t.Errorf("%s: %s downloads %q, which does not name %q", from, href, file, want)
+			if want != "" && !strings.Contains(ascii, want) {
+				t.Errorf("%s: %s downloads %q, which does not name %q", from, href, ascii, want)
+			}
+		}
+		wantLocal := []string{q.Get("period"), "." + ext}
+		if table == "ranking" {
+			wantLocal = append(wantLocal, names[q.Get("indicator")])
+		}
+		for _, want := range wantLocal {
+			if !strings.Contains(file, want) {
+				t.Errorf("%s: %s saves as %q, which does not name %q", from, href, file, want)
 			}
 		}
 		body, _ := base64.StdEncoding.DecodeString(d.Body)
@@ -117,7 +130,7 @@ func checkLink(t *testing.T, ctx chromedpCtx, from, href string, names map[strin
 		if table == "ranking" && !strings.Contains(strings.Join(rows[0], "|"), names[q.Get("indicator")]) {
 			t.Errorf("%s: %s: header %v does not name %s", from, href, rows[0], names[q.Get("indicator")])
 		}
-		t.Logf("%s → %s (%d rows)", href, file, len(rows))
+		t.Logf("%s → %s / %s (%d rows)", href, file, ascii, len(rows))
 		return
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(href), chromedp.WaitVisible(chromedp.ID("ranking"))); err != nil {
@@ -178,7 +191,7 @@ func TestBrowser_EveryLinkReflectsItsParametersAtThreeWidths(t *testing.T) {
 			if sizes[0] > sizes[1] {
 				t.Errorf("%s at %d px: document is %d px wide, window %d", start, w, sizes[0], sizes[1])
 			}
-			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 			if err != nil {
 				t.Fatal(err)
 			}

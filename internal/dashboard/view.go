@@ -142,6 +142,11 @@ var words = map[string][2]string{
 	"chinese":    {"中文", "中文"},
 	"synthetic":  {"含模拟演示数据", "includes synthetic demo data"},
 	"simulated":  {"模拟", "synthetic"},
+	"simcol":     {"模拟数据", "Synthetic"},
+	"qualifier":  {"限定", "Qualifier"},
+	"code":       {"地区代码", "Region code"},
+	"key":        {"指标代码", "Indicator key"},
+	"unit":       {"单位", "Unit"},
 	"replaced":   {"下辖地区无此指标，改为显示", "not carried by these areas; showing instead"},
 }
 
