@@ -61,6 +61,8 @@ func (m *Model) page() (*components.Page, chartData) {
 	bar.SetGlobalOptions(initOpts(chartBar), toolbox(),
 		charts.WithTitleOpts(opts.Title{Title: indicatorName(m.Indicator, lang), Subtitle: m.View.Period + " · " + measure}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		// One series: a legend would only repeat the subtitle.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithGridOpts(opts.Grid{Bottom: "90", Left: "60", Right: "20"}))
 	var names []string

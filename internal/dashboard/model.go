@@ -48,10 +48,12 @@ type Model struct {
 	Periods        []string
 	HasAnalytics   bool
 	// all is the whole catalogue; Indicators the ones the page offers.
-	all  []*hub.Indicator
-	User string
-	CSRF string
-	Role hub.Role
+	all []*hub.Indicator
+	// released counts the children's released values of the period.
+	released int
+	User     string
+	CSRF     string
+	Role     hub.Role
 	// Empty says, per chart id, why the chart has no figure.
 	Empty map[string]string
 	// Missing says why the ranking's "—" have no figure ("" when every
@@ -123,6 +125,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 		byKey[dv.IndicatorKey][dv.RegionCode] = dv
 	}
+	m.released = total
 	if err := m.kpis(ctx, d.cfg.Analytics, total); err != nil {
 		return nil, err
 	}
@@ -257,7 +260,7 @@ func (m *Model) explainEmpty() {
 		}
 	}
 	if scores == 0 {
-		m.Empty[chartRadar] = emptyReason(nil, m.childLevel(), m.Role, m.View.Lang)
+		m.Empty[chartRadar] = profileEmptyReason(m.released, m.childLevel(), m.View.Lang)
 	}
 }
 

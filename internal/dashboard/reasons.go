@@ -45,3 +45,13 @@ func emptyReason(ind *hub.Indicator, level hub.RegionLevel, role hub.Role, lang 
 func isSynthetic(r *hub.Region, dv *hub.DataValue) bool {
 	return (r != nil && r.Synthetic) || (dv != nil && dv.Source == "synthetic")
 }
+
+// profileEmptyReason says why the six-protections profile has no score:
+// nothing released for the period, or (with released values of the
+// regions) the profile's indicators are collected above their level.
+func profileEmptyReason(released int, level hub.RegionLevel, lang string) string {
+	if released > 0 && levelDepth[level] > levelDepth[hub.LevelCounty] {
+		return pick([2]string{"画像指标按县级采集", "the profile's indicators are collected per county"}, lang)
+	}
+	return pick([2]string{"本期尚无已审核数据", "no approved figures for this period yet"}, lang)
+}

@@ -155,3 +155,17 @@ func TestDashboard_MediaGoesToMedia(t *testing.T) {
 		t.Errorf("media on /dashboard: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 }
+
+// A district's towns have released values but no profile score: the
+// radar says its indicators are collected per county, not that nothing
+// was approved.
+func TestDashboard_TownProfileSaysCollectedPerCounty(t *testing.T) {
+	api, token := setup(t)
+	d := dataOf(t, api.Handler, token, "period=2022&parent=370781")
+	if r := d.Empty["radar"]; r != "画像指标按县级采集" {
+		t.Errorf("town radar reason %q", r)
+	}
+	if d := dataOf(t, api.Handler, token, "period=2023&parent=370781"); d.Empty["radar"] != "本期尚无已审核数据" {
+		t.Errorf("2023 town radar reason %q", d.Empty["radar"])
+	}
+}
