@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/csv"
 	"fmt"
@@ -18,11 +19,12 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// logIn signs the browser in through the login form, as a leader would.
-func logIn(t *testing.T, ctx chromedpCtx, base string) {
+// logIn opens target and signs in through the login form it is sent
+// to, as a leader would.
+func logIn(t *testing.T, ctx context.Context, target string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
+		chromedp.Navigate(target),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "demo-leader"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), leaderPassword),
@@ -68,7 +70,7 @@ const fetchAs = `fetch(%q, { credentials: 'same-origin' }).then(function (r) {
 
 // checkLink follows one link of a page and checks that where it lands, or
 // what it downloads, is what its parameters ask for.
-func checkLink(t *testing.T, ctx chromedpCtx, from, href string, names map[string]string) {
+func checkLink(t *testing.T, ctx context.Context, from, href string, names map[string]string) {
 	t.Helper()
 	u, err := url.Parse(href)
 	if err != nil {
@@ -152,13 +154,6 @@ func checkLink(t *testing.T, ctx chromedpCtx, from, href string, names map[strin
 	}
 }
 
-type chromedpCtx = interface {
-	Deadline() (time.Time, bool)
-	Done() <-chan struct{}
-	Err() error
-	Value(any) any
-}
-
 // Every link of the city page and of a district page works: each lands
 // on a page in the link's language, period, indicator and measure, or
 // downloads a file named for the link's table, indicator, region and
@@ -168,7 +163,7 @@ func TestBrowser_EveryLinkReflectsItsParametersAtThreeWidths(t *testing.T) {
 	api, _ := setup(t)
 	srv := httptest.NewServer(api.Handler)
 	defer srv.Close()
-	logIn(t, ctx, srv.URL)
+	logIn(t, ctx, srv.URL+"/login")
 	shots := os.Getenv("HUB_SCREENSHOT_DIR")
 	if shots == "" {
 		shots = t.TempDir()
