@@ -38,7 +38,17 @@ func num(v *float64) any {
 
 // page collects the charts of a model with go-echarts; its JS assets are
 // the hub's own.
-func (m *Model) page() (*components.Page, map[string]map[string]any, map[string][]string) {
+// chartData is what data.json answers: the charts' options, the links
+// their clicks open, the values as readers see them (per chart, series and
+// point: ≥, ≈, 万, 模拟) for the tooltips, and why a chart is empty.
+type chartData struct {
+	Charts map[string]map[string]any `json:"charts"`
+	Links  map[string][]string       `json:"links"`
+	Shown  map[string][][]string     `json:"shown"`
+	Empty  map[string]string         `json:"empty"`
+}
+
+func (m *Model) page() (*components.Page, chartData) {
 	page := components.NewPage()
 	page.SetAssetsHost(AssetsHost)
 	lang := m.View.Lang
@@ -51,18 +61,31 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 	bar.SetGlobalOptions(initOpts(chartBar), toolbox(),
 		charts.WithTitleOpts(opts.Title{Title: indicatorName(m.Indicator, lang), Subtitle: m.View.Period + " · " + measure}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		// One series: a legend would only repeat the subtitle.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithGridOpts(opts.Grid{Bottom: "90", Left: "60", Right: "20"}))
 	var names []string
 	var data []opts.BarData
 	var links []string
+	// shown are the bars' values as readers see them (≥, ≈, 万, 模拟), for
+	// the tooltip of dashboard.js.
+	var shown []string
 	for _, r := range m.Rows {
 		names = append(names, r.Name)
-		v := r.Value
+		v, q := r.Value, r.Qualifier
 		if m.View.PerCapita {
-			v = r.PerTenK
+			v, q = r.PerTenK, nil
 		}
-		data = append(data, opts.BarData{Name: r.Name, Value: num(v)})
+		bd := opts.BarData{Name: r.Name, Value: num(v)}
+		s := formatValue(v, q, lang)
+		if r.Synthetic {
+			// Invented demo figures are drawn pale and say so.
+			bd.ItemStyle = &opts.ItemStyle{Opacity: opts.Float(0.45)}
+			s += " " + m.L["simulated"]
+		}
+		data = append(data, bd)
+		shown = append(shown, s)
 		links = append(links, r.Link)
 	}
 	bar.SetXAxis(names).AddSeries(measure, data)
@@ -97,12 +120,16 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}))
 	trend.SetXAxis(m.Periods)
+	var trendShown [][]string
 	for _, s := range m.Trends {
 		var pts []opts.LineData
+		var labels []string
 		for _, p := range s.Points {
 			pts = append(pts, opts.LineData{Value: num(p.Value)})
+			labels = append(labels, formatValue(p.Value, p.Qualifier, lang))
 		}
 		trend.AddSeries(m.regionLabel(s.RegionCode), pts)
+		trendShown = append(trendShown, labels)
 	}
 	if len(m.Trends) == 0 {
 		trend.AddSeries("—", []opts.LineData{})
@@ -130,7 +157,11 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 			// [x, y, scaled 0–100, the value as readers see it]; the tooltip
 			// of dashboard.js shows the last.
 			q := dv.Qualifier
-			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*dv.Value / max * 100), formatValue(dv.Value, &q, lang)}})
+			s := formatValue(dv.Value, &q, lang)
+			if isSynthetic(r, dv) {
+				s += " " + m.L["simulated"]
+			}
+			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*dv.Value / max * 100), s}})
 		}
 	}
 	heat.SetGlobalOptions(initOpts(chartHeatmap), toolbox(),
@@ -145,7 +176,19 @@ func (m *Model) page() (*components.Page, map[string]map[string]any, map[string]
 	page.AddCharts(bar, radar, trend, heat)
 	page.Validate()
 	out := map[string]map[string]any{chartBar: bar.JSON(), chartRadar: radar.JSON(), chartTrend: trend.JSON(), chartHeatmap: heat.JSON()}
-	return page, out, map[string][]string{chartBar: links}
+	for id, reason := range m.Empty {
+		if o := out[id]; o != nil {
+			o["graphic"] = emptyGraphic(reason)
+		}
+	}
+	return page, chartData{Charts: out, Links: map[string][]string{chartBar: links},
+		Shown: map[string][][]string{chartBar: {shown}, chartTrend: trendShown}, Empty: m.Empty}
+}
+
+// emptyGraphic writes reason across the middle of an empty chart.
+func emptyGraphic(reason string) []map[string]any {
+	return []map[string]any{{"type": "text", "left": "center", "top": "middle", "silent": true,
+		"style": map[string]any{"text": reason, "fontSize": 16, "fill": "#8a99ab"}}}
 }
 
 func subtitleRadar(m *Model) string {

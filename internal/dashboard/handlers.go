@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -34,6 +36,8 @@ type pageData struct {
 	*Model
 	Scripts []string
 	DataURL string
+	// Path is the page's own path: its links that change the view keep it.
+	Path string
 }
 
 func (d *Dashboard) model(w http.ResponseWriter, r *http.Request) (*Model, bool) {
@@ -54,13 +58,20 @@ func (d *Dashboard) model(w http.ResponseWriter, r *http.Request) (*Model, bool)
 }
 
 // page renders a dashboard page; the charts' options come from data.json.
+//
+// The media office has its own page (/media): its dashboard would be
+// empty charts of figures it may not read, so it is sent there.
 func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
+	if p := hub.PrincipalFrom(r.Context()); p != nil && p.Role == hub.Media {
+		http.Redirect(w, r, "/media", http.StatusSeeOther)
+		return
+	}
 	m, ok := d.model(w, r)
 	if !ok {
 		return
 	}
-	pg, _, _ := m.page()
-	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code)}
+	pg, _ := m.page()
+	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))
@@ -77,58 +88,159 @@ func (d *Dashboard) data(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	_, options, links := m.page()
+	_, cd := m.page()
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(map[string]any{"charts": options, "links": links})
+	_ = json.NewEncoder(w).Encode(cd)
 }
 
-// table returns a page table as rows of text: ranking or heatmap.
-func (m *Model) table(name string) ([][]string, bool) {
+// cell is one cell of an export: text, or a number written as a number
+// (Num) with its number format.
+type cell struct {
+	Text string
+	Num  *float64
+	// Format is the number format of a number cell: "#,##0" for whole
+	// numbers, "#,##0.00" otherwise.
+	Format string
+}
+
+func text(s string) cell { return cell{Text: s} }
+
+func number(v *float64) cell {
+	if v == nil {
+		return cell{}
+	}
+	f := "#,##0.00"
+	if *v == math.Trunc(*v) {
+		f = "#,##0"
+	}
+	return cell{Num: v, Format: f}
+}
+
+// csvText writes c for CSV: full digits, no thousands separators.
+func (c cell) csvText() string {
+	if c.Num == nil {
+		return c.Text
+	}
+	return strconv.FormatFloat(*c.Num, 'f', -1, 64)
+}
+
+var statusWords = map[hub.Status][2]string{hub.Draft: {"草稿", "draft"}, hub.Submitted: {"已提交", "submitted"},
+	hub.Approved: {"已审核", "approved"}, hub.Published: {"已发布", "published"}, hub.Returned: {"已退回", "returned"}}
+
+var qualifierWords = map[hub.Qualifier][2]string{hub.AtLeast: {"≥（不少于）", "≥ (at least)"}, hub.Approx: {"≈（约）", "≈ (approximately)"}}
+
+func pick(w [2]string, lang string) string {
+	if lang == "en" {
+		return w[1]
+	}
+	return w[0]
+}
+
+func (m *Model) statusCell(s *hub.Status) cell {
+	if s == nil {
+		return text("")
+	}
+	if w, ok := statusWords[*s]; ok {
+		return text(pick(w, m.View.Lang))
+	}
+	return text(string(*s))
+}
+
+func (m *Model) qualifierCell(q *hub.Qualifier) cell {
+	if q == nil {
+		return text("")
+	}
+	return text(pick(qualifierWords[*q], m.View.Lang))
+}
+
+func (m *Model) syntheticCell(yes bool) cell {
+	if !yes {
+		return text("")
+	}
+	return text(m.L["simulated"])
+}
+
+// table returns a page table as typed cells, headers in the page's
+// language: the ranking (one row a region) or the heatmap (one row an
+// indicator and region). Qualifier, status and the synthetic mark have
+// columns of their own; a missing figure is an empty cell.
+func (m *Model) table(name string) ([][]cell, bool) {
 	lang := m.View.Lang
+	head := func(keys ...string) []cell {
+		out := make([]cell, len(keys))
+		for i, k := range keys {
+			if l, ok := m.L[k]; ok {
+				k = l
+			}
+			out[i] = text(k)
+		}
+		return out
+	}
+	unit := indicatorName(m.Indicator, lang)
+	if m.Indicator.Unit != "" {
+		unit += "（" + m.Indicator.Unit + "）"
+	}
 	switch name {
 	case "ranking":
-		out := [][]string{{m.L["rank"], "code", m.L["region"], indicatorName(m.Indicator, lang), m.L["per10k"], m.L["status"]}}
+		out := [][]cell{head("rank", "code", "region", unit, "qualifier", "per10k", "status", "simcol")}
 		for _, r := range m.Rows {
-			rank, st := "", ""
+			rank := cell{}
 			if r.Rank > 0 {
-				rank = fmt.Sprint(r.Rank)
+				f := float64(r.Rank)
+				rank = number(&f)
 			}
-			if r.Status != nil {
-				st = string(*r.Status)
-			}
-			out = append(out, []string{rank, r.Region.Code, r.Name, plain(r.Value, r.Qualifier), plain(r.PerTenK, nil), st})
+			out = append(out, []cell{rank, text(r.Region.Code), text(r.Name), number(r.Value), m.qualifierCell(r.Qualifier),
+				number(r.PerTenK), m.statusCell(r.Status), m.syntheticCell(r.Synthetic)})
 		}
 		return out, true
 	case "heatmap":
-		head := []string{m.L["indicator"]}
-		for _, c := range m.Children {
-			head = append(head, regionName(c, lang))
-		}
-		out := [][]string{head}
+		out := [][]cell{head("indicator", "key", "code", "region", "value", "unit", "qualifier", "status", "simcol")}
 		for _, ind := range m.HeatIndicators {
-			row := []string{indicatorName(ind, lang)}
 			for _, c := range m.Children {
-				if dv := m.Heat[ind.Key][c.Code]; dv != nil {
-					q := dv.Qualifier
-					row = append(row, plain(dv.Value, &q))
+				dv := m.Heat[ind.Key][c.Code]
+				row := []cell{text(indicatorName(ind, lang)), text(ind.Key), text(c.Code), text(regionName(c, lang))}
+				if dv == nil {
+					row = append(row, cell{}, text(ind.Unit), text(""), text(""), m.syntheticCell(c.Synthetic))
 				} else {
-					row = append(row, "—")
+					q, st := dv.Qualifier, dv.Status
+					row = append(row, number(dv.Value), text(ind.Unit), m.qualifierCell(&q), m.statusCell(&st),
+						m.syntheticCell(dv.Value != nil && isSynthetic(c, dv)))
 				}
+				out = append(out, row)
 			}
-			out = append(out, row)
 		}
 		return out, true
 	}
 	return nil, false
 }
 
-// plain writes a value for files: full digits, qualifier kept.
-func plain(v *float64, q *hub.Qualifier) string {
-	if v == nil {
-		return "—"
+// exportName is the downloaded file's name: table, region, indicator and
+// period, in the page's language (names) and as codes (the ASCII
+// fallback).
+func (m *Model) exportName(table, ext string) (ascii, local string) {
+	ascii = fmt.Sprintf("%s-%s-%s-%s.%s", table, m.Parent.Code, m.Indicator.Key, m.View.Period, ext)
+	what := indicatorName(m.Indicator, m.View.Lang)
+	if table == "heatmap" {
+		what = protectionName(m.View.Protection, m.View.Lang)
 	}
-	return qualifierMark(q) + strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", *v), "0"), ".")
+	local = fmt.Sprintf("%s-%s-%s-%s.%s", m.L[table], regionName(m.Parent, m.View.Lang), what, m.View.Period, ext)
+	return ascii, local
+}
+
+// disposition is an attachment's Content-Disposition: the ASCII name for
+// old clients and the page-language name (RFC 5987 filename*), which
+// browsers prefer.
+func disposition(ascii, local string) string {
+	var b strings.Builder
+	for _, c := range []byte(local) {
+		if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return `attachment; filename="` + ascii + `"; filename*=UTF-8''` + b.String()
 }
 
 // export downloads a page table as CSV or XLSX: /export/ranking.csv?<view>.
@@ -147,34 +259,51 @@ func (d *Dashboard) export(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, hub.Errorf(hub.ENOTFOUND, "没有表格 %q / no table %q", name, name))
 		return
 	}
-	if m.Synthetic {
-		// a last row as wide as the others, so that the file stays a table
-		note := make([]string, len(rows[0]))
-		note[0] = m.L["synthetic"]
-		rows = append(rows, note)
-	}
-	file := fmt.Sprintf("%s-%s-%s-%s.%s", name, m.Parent.Code, m.Indicator.Key, m.View.Period, ext)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+file+`"`)
+	ascii, local := m.exportName(name, ext)
+	w.Header().Set("Content-Disposition", disposition(ascii, local))
 	w.Header().Set("Cache-Control", "no-store")
 	if ext == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		_, _ = w.Write([]byte("\ufeff")) // BOM: Excel then reads UTF-8
 		cw := csv.NewWriter(w)
-		_ = cw.WriteAll(rows)
+		for _, row := range rows {
+			rec := make([]string, len(row))
+			for j, c := range row {
+				rec[j] = c.csvText()
+			}
+			_ = cw.Write(rec)
+		}
+		cw.Flush()
 		return
 	}
 	f := excelize.NewFile()
 	defer f.Close()
 	sheet := f.GetSheetName(0)
+	styles := map[string]int{}
 	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		vals := make([]any, len(row))
-		for j, s := range row {
-			vals[j] = s
-		}
-		if err := f.SetSheetRow(sheet, cell, &vals); err != nil {
-			d.fail(w, r, fmt.Errorf("export xlsx: %w", err))
-			return
+		for j, c := range row {
+			ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			var err error
+			if c.Num != nil {
+				err = f.SetCellFloat(sheet, ref, *c.Num, -1, 64)
+				if err == nil {
+					st, ok := styles[c.Format]
+					if !ok {
+						format := c.Format
+						st, err = f.NewStyle(&excelize.Style{CustomNumFmt: &format})
+						styles[c.Format] = st
+					}
+					if err == nil {
+						err = f.SetCellStyle(sheet, ref, ref, st)
+					}
+				}
+			} else if c.Text != "" {
+				err = f.SetCellStr(sheet, ref, c.Text)
+			}
+			if err != nil {
+				d.fail(w, r, fmt.Errorf("export xlsx: %w", err))
+				return
+			}
 		}
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

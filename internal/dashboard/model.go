@@ -18,6 +18,10 @@ type Row struct {
 	Rank      int
 	// Link opens the region's own page (empty below counties).
 	Link string
+	// Synthetic marks invented demo figures (模拟).
+	Synthetic bool
+	// Shown is the value as readers see it: 万, ≥/≈, 模拟.
+	Shown string
 }
 
 // KPI is a headline figure.
@@ -43,11 +47,24 @@ type Model struct {
 	Trends         []*hub.TrendSeries
 	Periods        []string
 	HasAnalytics   bool
-	User           string
-	CSRF           string
+	// all is the whole catalogue; Indicators the ones the page offers.
+	all []*hub.Indicator
+	// released counts the children's released values of the period.
+	released int
+	User     string
+	CSRF     string
+	Role     hub.Role
+	// Empty says, per chart id, why the chart has no figure.
+	Empty map[string]string
+	// Missing says why the ranking's "—" have no figure ("" when every
+	// row has one).
+	Missing string
+	// Replaced names the indicator the URL asked for when the page's
+	// regions do not carry it and another is shown instead.
+	Replaced string
 	// Synthetic is set when the period's values of the page's regions
-	// include generated demo values (source synthetic): the page and its
-	// exports say so, the region names being real.
+	// include generated demo values (source synthetic): the page says so,
+	// the region names being real.
 	Synthetic bool
 }
 
@@ -67,7 +84,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	if d.cfg.Analytics == nil {
 		return nil, hub.Errorf(hub.EUNAVAILABLE, "分析服务尚未接入 / the analytics service is not wired")
 	}
-	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: true, User: p.Name}
+	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: true, User: p.Name, Role: p.Role, Empty: map[string]string{}}
 	if s := hub.SessionFrom(ctx); s != nil {
 		m.CSRF = s.CSRF
 	}
@@ -91,6 +108,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	if m.Indicators, err = d.cfg.Catalogue.Indicators(ctx, hub.IndicatorFilter{}); err != nil {
 		return nil, fmt.Errorf("dashboard indicators: %w", err)
 	}
+	m.offerCollected()
 	m.pickIndicator()
 	codes := make([]string, len(m.Children))
 	byCode := map[string]*hub.Region{}
@@ -112,17 +130,35 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 		byKey[dv.IndicatorKey][dv.RegionCode] = dv
 	}
+	m.released = total
 	if err := m.kpis(ctx, d.cfg.Analytics, total); err != nil {
 		return nil, err
 	}
-	if err := m.comparison(ctx, d.cfg.Analytics, byCode); err != nil {
+	if err := m.comparison(ctx, d.cfg.Analytics, byCode, byKey[m.Indicator.Key]); err != nil {
 		return nil, err
 	}
 	m.Heat = byKey
+	offered := false
 	for _, ind := range m.Indicators {
-		if ind.Protection == v.Protection && len(byKey[ind.Key]) > 0 {
-			m.HeatIndicators = append(m.HeatIndicators, ind)
+		if ind.Protection == v.Protection {
+			offered = true
+			if len(byKey[ind.Key]) > 0 {
+				m.HeatIndicators = append(m.HeatIndicators, ind)
+			}
 		}
+	}
+	if len(m.HeatIndicators) == 0 {
+		var ind *hub.Indicator
+		if !offered {
+			// No indicator of the protection is collected at this level.
+			for _, i := range m.all {
+				if i.Protection == v.Protection {
+					ind = i
+					break
+				}
+			}
+		}
+		m.Empty[chartHeatmap] = emptyReason(ind, m.childLevel(), m.Role, v.Lang)
 	}
 
 	for _, c := range v.Regions {
@@ -150,6 +186,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 			return nil, fmt.Errorf("dashboard trend: %w", err)
 		}
 	}
+	m.explainEmpty()
 	for _, t := range m.Trends {
 		if len(t.Points) > len(m.Periods) {
 			m.Periods = m.Periods[:0]
@@ -159,6 +196,77 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// childLevel is the level of the page's regions (towns below a county).
+func (m *Model) childLevel() hub.RegionLevel {
+	if len(m.Children) > 0 {
+		return m.Children[0].Level
+	}
+	return m.Parent.Level
+}
+
+// offerCollected keeps, of the catalogue, the indicators the page's
+// regions carry: those collected at their level or below it (a district
+// page offers its towns' indicators, not the county-level ones). The
+// whole catalogue stays in all, for the reasons of empty charts.
+func (m *Model) offerCollected() {
+	m.all = m.Indicators
+	level := m.childLevel()
+	var keep []*hub.Indicator
+	for _, ind := range m.Indicators {
+		if collectedAt(ind, level) {
+			keep = append(keep, ind)
+		}
+	}
+	m.Indicators = keep
+	if want := m.View.Indicator; want != "" {
+		for _, ind := range m.all {
+			if ind.Key == want && !collectedAt(ind, level) {
+				m.Replaced = indicatorName(ind, m.View.Lang) + "：" + emptyReason(ind, level, m.Role, m.View.Lang)
+			}
+		}
+	}
+}
+
+// explainEmpty gives every chart without a figure, and the ranking's
+// "—", their true reason.
+func (m *Model) explainEmpty() {
+	reason := emptyReason(m.Indicator, m.childLevel(), m.Role, m.View.Lang)
+	shown := 0
+	for _, r := range m.Rows {
+		if r.Value != nil {
+			shown++
+		}
+	}
+	if shown == 0 {
+		m.Empty[chartBar] = reason
+	}
+	if shown < len(m.Rows) || len(m.Rows) == 0 {
+		m.Missing = "—：" + reason
+	}
+	points := 0
+	for _, t := range m.Trends {
+		for _, p := range t.Points {
+			if p.Value != nil {
+				points++
+			}
+		}
+	}
+	if points == 0 {
+		m.Empty[chartTrend] = reason
+	}
+	scores := 0
+	for _, pr := range m.Profiles {
+		for _, s := range pr.Scores {
+			if s.Score != nil {
+				scores++
+			}
+		}
+	}
+	if scores == 0 {
+		m.Empty[chartRadar] = profileEmptyReason(m.released, m.childLevel(), m.View.Lang)
+	}
 }
 
 // pickIndicator resolves the indicator of the view: the one asked for, or
@@ -241,10 +349,16 @@ func (m *Model) kpis(ctx context.Context, a hub.AnalyticsService, total int) err
 // comparison. The API ranks counts per 10,000 minors; when the viewer asks
 // for raw values instead, the rows are ranked on those with the same
 // ranking rule (analytics.Rank).
-func (m *Model) comparison(ctx context.Context, a hub.AnalyticsService, byCode map[string]*hub.Region) error {
+func (m *Model) comparison(ctx context.Context, a hub.AnalyticsService, byCode map[string]*hub.Region, own map[string]*hub.DataValue) error {
+	// A district page shows its towns: the link keeps the indicator only
+	// when towns carry it.
+	keep := m.View.Indicator
+	if !collectedAt(m.Indicator, hub.LevelTown) {
+		keep = ""
+	}
 	link := func(r *hub.Region) string {
 		if r.Level == hub.LevelCounty {
-			return "/dashboard/region/" + r.Code + "?" + m.View.Query("regions", "", "parent", "")
+			return "/dashboard/region/" + r.Code + "?" + m.View.Query("regions", "", "parent", "", "indicator", keep)
 		}
 		return ""
 	}
@@ -264,7 +378,9 @@ func (m *Model) comparison(ctx context.Context, a hub.AnalyticsService, byCode m
 			continue
 		}
 		row := &Row{Region: r, Name: regionName(r, m.View.Lang), Value: cr.Value,
-			Qualifier: cr.Qualifier, PerTenK: cr.PerTenThousandMinors, Status: cr.Status, Link: link(r)}
+			Qualifier: cr.Qualifier, PerTenK: cr.PerTenThousandMinors, Status: cr.Status, Link: link(r),
+			Synthetic: cr.Value != nil && isSynthetic(r, own[r.Code])}
+		row.Shown = formatValue(row.Value, row.Qualifier, m.View.Lang)
 		if cr.Rank != nil {
 			row.Rank = *cr.Rank
 		}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"fmt"
+	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -96,6 +97,13 @@ func (v View) Query(changes ...string) string {
 	return q.Encode()
 }
 
+// Href returns the link to path with v's query, changes applied, as one
+// trusted URL: html/template then leaves its "=" and "&" alone, which it
+// percent-encodes in a query string written after a literal "?".
+func (v View) Href(path string, changes ...string) template.URL {
+	return template.URL(path + "?" + v.Query(changes...))
+}
+
 // labels are the page's words in one language.
 type labels map[string]string
 
@@ -133,6 +141,13 @@ var words = map[string][2]string{
 	"english":    {"English", "English"},
 	"chinese":    {"中文", "中文"},
 	"synthetic":  {"含模拟演示数据，非真实统计", "includes synthetic demo data, not real figures"},
+	"simulated":  {"模拟", "synthetic"},
+	"simcol":     {"模拟数据", "Synthetic"},
+	"qualifier":  {"限定", "Qualifier"},
+	"code":       {"地区代码", "Region code"},
+	"key":        {"指标代码", "Indicator key"},
+	"unit":       {"单位", "Unit"},
+	"replaced":   {"下辖地区无此指标，改为显示", "not carried by these areas; showing instead"},
 }
 
 func labelsFor(lang string) labels {

@@ -97,13 +97,23 @@ func publicityExport(cfg Config, format string) http.Handler {
 	})
 }
 
-var releaseTmpl = template.Must(template.New("media").Parse(`<!doctype html>
+// shanghaiZone is the zone the media office reads times in: China
+// Standard Time, UTC+8 all year (no daylight saving since 1991), so a fixed
+// zone needs no tz database on the host.
+var shanghaiZone = time.FixedZone("CST", 8*60*60)
+
+// shanghaiTime writes t in Asia/Shanghai with the zone named.
+func shanghaiTime(t time.Time) string {
+	return t.In(shanghaiZone).Format("2006-01-02 15:04") + " 北京时间 (UTC+08:00 Asia/Shanghai)"
+}
+
+var releaseTmpl = template.Must(template.New("media").Funcs(template.FuncMap{"shanghai": shanghaiTime}).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>发布数据 / Releases</title>
 <style>body{font-family:"Noto Sans CJK SC",sans-serif;margin:1.5rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}</style>
 </head><body>
 <h1>已发布统计 / Published statistics</h1>
 <table><tr><th>发布批次 / Publication</th><th>发布时间 / Published at</th><th>数据 / Values</th><th>下载 / Download</th></tr>
-{{range .}}<tr><td>{{.Title}}</td><td>{{.PublishAt.Format "2006-01-02 15:04"}}</td><td>{{.Values}}</td>
+{{range .}}<tr><td>{{.Title}}</td><td>{{shanghai .PublishAt}}</td><td>{{.Values}}</td>
 <td>{{if not .Open}}禁发期 / embargoed{{else}}{{range $i, $p := .Periods}}{{if $i}}<br>{{end}}{{$p}}: <a href="/export/publicity.csv?period={{$p}}">CSV</a> · <a href="/export/publicity.json?period={{$p}}">JSON</a>{{else}}—{{end}}{{end}}</td></tr>
 {{else}}<tr><td colspan="4">暂无发布 / nothing published yet</td></tr>{{end}}
 </table></body></html>`))

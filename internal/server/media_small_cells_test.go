@@ -33,7 +33,9 @@ func TestHTTP_MediaGetsNoSensitiveCountButSuppressed(t *testing.T) {
 		out := map[string]string{}
 		for _, p := range paths {
 			rec := get(api, media, p)
-			if rec.Code != http.StatusOK {
+			// The dashboard's pages send the media office to /media.
+			redirected := rec.Code == http.StatusSeeOther && rec.Header().Get("Location") == "/media" && !strings.Contains(p, "data.json")
+			if rec.Code != http.StatusOK && !redirected {
 				t.Fatalf("%s: %d %s", p, rec.Code, rec.Body)
 			}
 			out[p] = rec.Body.String()

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -62,7 +63,7 @@ func TestPublicityExport_MediaGetsPublishedFiguresAsCSVAndJSON(t *testing.T) {
 	}
 	page := get(api, media, "/media")
 	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), "2022年度未成年人保护宣传统计") ||
-		!strings.Contains(page.Body.String(), `lang="zh-CN"`) {
+		!strings.Contains(page.Body.String(), `lang="zh-CN"`) || !strings.Contains(html.UnescapeString(page.Body.String()), "北京时间 (UTC+08:00 Asia/Shanghai)") {
 		t.Errorf("release view %d:\n%s", page.Code, page.Body.String())
 	}
 }

@@ -1,0 +1,218 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"fmt"
+	"mime"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+)
+
+// logIn opens target and signs in through the login form it is sent
+// to, as a leader would.
+func logIn(t *testing.T, ctx context.Context, target string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(target),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "demo-leader"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), leaderPassword),
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.ID("ranking")),
+	)
+	if err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+}
+
+// pageState is what a landed page says about its view.
+type pageState struct {
+	Path       string `json:"path"`
+	Lang       string `json:"lang"`
+	Period     string `json:"period"`
+	Protection string `json:"protection"`
+	Indicator  string `json:"indicator"`
+	PerCap     bool   `json:"percap"`
+	Title      string `json:"title"`
+}
+
+const readState = `({ path: location.pathname, lang: document.documentElement.lang,
+  period: (document.querySelector('[name=period]') || {}).value || '',
+  protection: (document.querySelector('[name=protection]') || {}).value || '',
+  indicator: (document.querySelector('[name=indicator]') || {}).value || '',
+  percap: !!(document.querySelector('[name=percap]') || {}).checked, title: document.title })`
+
+// download is an export fetched by the page, as its link would download it.
+type download struct {
+	Status      int    `json:"status"`
+	Disposition string `json:"disposition"`
+	Body        string `json:"body"` // base64
+}
+
+const fetchAs = `fetch(%q, { credentials: 'same-origin' }).then(function (r) {
+  return r.arrayBuffer().then(function (b) {
+    var s = '', u = new Uint8Array(b);
+    for (var i = 0; i < u.length; i++) { s += String.fromCharCode(u[i]); }
+    return { status: r.status, disposition: r.headers.get('Content-Disposition') || '', body: btoa(s) };
+  });
+})`
+
+// checkLink follows one link of a page and checks that where it lands, or
+// what it downloads, is what its parameters ask for.
+func checkLink(t *testing.T, ctx context.Context, from, href string, names map[string]string) {
+	t.Helper()
+	u, err := url.Parse(href)
+	if err != nil {
+		t.Errorf("%s: link %q: %v", from, href, err)
+		return
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.ContainsAny(k, "=&%") {
+			t.Errorf("%s: link %s has a mangled parameter %q", from, href, k)
+		}
+	}
+	if strings.HasPrefix(u.Path, "/export/") {
+		d, err := chromedp.Run(ctx, chromedp.Evaluate[download](fmt.Sprintf(fetchAs, href), chromedp.EvalAwaitPromise))
+		if err != nil || d.Status != 200 {
+			t.Errorf("%s: export %s: %d %v", from, href, d.Status, err)
+			return
+		}
+		// The name a browser saves (filename*, in the page's language)
+		// names the period and, for the ranking, the indicator; the ASCII
+		// fallback names table, region, indicator and period by code.
+		_, params, _ := mime.ParseMediaType(d.Disposition)
+		file := params["filename"]
+		ascii, _, _ := strings.Cut(strings.TrimPrefix(d.Disposition, `attachment; filename="`), `"`)
+		table, ext, _ := strings.Cut(strings.TrimPrefix(u.Path, "/export/"), ".")
+		for _, want := range []string{table, q.Get("indicator"), q.Get("period"), q.Get("parent"), "." + ext} {
+			if want != "" && !strings.Contains(ascii, want) {
+				t.Errorf("%s: %s downloads %q, which does not name %q", from, href, ascii, want)
+			}
+		}
+		wantLocal := []string{q.Get("period"), "." + ext}
+		if table == "ranking" {
+			wantLocal = append(wantLocal, names[q.Get("indicator")])
+		}
+		for _, want := range wantLocal {
+			if !strings.Contains(file, want) {
+				t.Errorf("%s: %s saves as %q, which does not name %q", from, href, file, want)
+			}
+		}
+		body, _ := base64.StdEncoding.DecodeString(d.Body)
+		var rows [][]string
+		if ext == "csv" {
+			if !bytes.HasPrefix(body, []byte("\ufeff")) {
+				t.Errorf("%s: %s has no UTF-8 BOM", from, href)
+			}
+			rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
+		} else {
+			var f *excelize.File
+			if f, err = excelize.OpenReader(bytes.NewReader(body)); err == nil {
+				rows, err = f.GetRows(f.GetSheetName(0))
+			}
+		}
+		if err != nil || len(rows) < 2 {
+			t.Errorf("%s: %s: %d rows, %v", from, href, len(rows), err)
+			return
+		}
+		// The ranking's header names the indicator of the link, in the
+		// link's language.
+		if table == "ranking" && !strings.Contains(strings.Join(rows[0], "|"), names[q.Get("indicator")]) {
+			t.Errorf("%s: %s: header %v does not name %s", from, href, rows[0], names[q.Get("indicator")])
+		}
+		t.Logf("%s → %s / %s (%d rows)", href, file, ascii, len(rows))
+		return
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(href), chromedp.WaitVisible(chromedp.ID("ranking"))); err != nil {
+		t.Errorf("%s: follow %s: %v", from, href, err)
+		return
+	}
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[pageState](readState))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLang := "zh-CN"
+	if q.Get("lang") == "en" {
+		wantLang = "en"
+	}
+	if st.Path != u.Path || st.Lang != wantLang || st.PerCap != (q.Get("percap") == "1") ||
+		(q.Has("period") && st.Period != q.Get("period")) || (q.Has("indicator") && st.Indicator != q.Get("indicator")) ||
+		(q.Has("protection") && st.Protection != q.Get("protection")) {
+		t.Errorf("%s: link %s landed on %+v", from, href, st)
+	}
+}
+
+// Every link of the city page and of a district page works: each lands
+// on a page in the link's language, period, indicator and measure, or
+// downloads a file named for the link's table, indicator, region and
+// period; and at 390, 1366 and 1920 px no page is wider than the window.
+func TestBrowser_EveryLinkReflectsItsParametersAtThreeWidths(t *testing.T) {
+	ctx := browser(t)
+	api, _ := setup(t)
+	srv := httptest.NewServer(api.Handler)
+	defer srv.Close()
+	logIn(t, ctx, srv.URL+"/login")
+	shots := os.Getenv("HUB_SCREENSHOT_DIR")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	for _, start := range []string{"/dashboard?period=2021&indicator=hope_rooms", "/dashboard/region/370781?period=2022&lang=en"} {
+		for _, w := range []int64{390, 1366, 1920} {
+			h := map[int64]int64{390: 844, 1366: 768, 1920: 1080}[w]
+			err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h), chromedp.Navigate(srv.URL+start), chromedp.WaitVisible(chromedp.ID("ranking")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === 4`,
+				chromedp.WithPollingTimeout(30*time.Second))); err != nil || !ok {
+				t.Errorf("%s at %d px: charts did not finish: %v", start, w, err)
+			}
+			sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sizes[0] > sizes[1] {
+				t.Errorf("%s at %d px: document is %d px wide, window %d", start, w, sizes[0], sizes[1])
+			}
+			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := strings.NewReplacer("/", "_", "?", "_", "&", "_", "=", "-").Replace(strings.TrimPrefix(start, "/"))
+			file := filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, w))
+			if err := os.WriteFile(file, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot %d px: %s", w, file)
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(srv.URL+start), chromedp.WaitVisible(chromedp.ID("ranking"))); err != nil {
+			t.Fatal(err)
+		}
+		hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('a[href]')).map(function (a) { return a.href; })`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		names, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`Object.fromEntries(Array.from(document.querySelectorAll('[name=indicator] option')).map(function (o) { return [o.value, o.textContent]; }))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hrefs) < 6 {
+			t.Fatalf("%s: only %d links: %v", start, len(hrefs), hrefs)
+		}
+		for _, href := range hrefs {
+			checkLink(t, ctx, start, href, names)
+		}
+	}
+}
