@@ -184,7 +184,11 @@ func TestCost_DocumentedQueriesPass(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v\n%s", name, err, m[1])
 			}
-			_ = validator.Validate(schema, doc) // sets the definitions; several anonymous operations are fine here
+			if errs := validator.Validate(schema, doc); len(errs) > 0 {
+				// A block is pasted whole into a client: several anonymous
+				// operations in one block fail there (issue 17).
+				t.Errorf("%s: %v\n%s", name, errs, m[1])
+			}
 			if n, _ := expandedFields(doc, DefaultLimits.Fields); n > DefaultLimits.Fields {
 				t.Errorf("%s: %d fields", name, n)
 			}

@@ -35,7 +35,11 @@ if (mode === 'query') {
   const errors = [];
   for (const op of JSON.parse(process.env.HUB_OPERATIONS || '[]')) {
     try {
-      for (const e of validate(schema, parse(op))) errors.push(`${e.message}\n${op}`);
+      const seen = new Set();
+      for (const e of validate(schema, parse(op))) {
+        if (!seen.has(e.message)) errors.push(`${e.message}\n${op}`);
+        seen.add(e.message);
+      }
     } catch (e) {
       errors.push(`${e.message}\n${op}`);
     }
