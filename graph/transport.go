@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -20,15 +19,15 @@ import (
 
 // Media types of GraphQL responses (GraphQL over HTTP).
 const (
-	mediaGraphQLResponse = "application/graphql-response+json"
-	mediaJSON            = "application/json"
+	mediaGraphQLResponse = hub.MediaGraphQLResponse
+	mediaJSON            = hub.MediaJSON
 )
 
 // httpTransport serves GraphQL over HTTP (the GraphQL-over-HTTP spec
 // draft) for every request that the multipart transport and OPTIONS do not take, in place of
 // gqlgen's GET and POST transports:
 //   - the response's media type follows Accept with its q-values
-//     (ResponseMediaType);
+//     (hub.ResponseMediaType);
 //   - a body that is not one JSON object of the request's parameters, a
 //     POST that is not application/json, GET parameters that do not decode
 //     answer 400 (415 for the content type) with extensions.code
@@ -58,7 +57,7 @@ type requestErrorResponse struct {
 }
 
 func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media := ResponseMediaType(r.Header.Get("Accept"))
+	media := hub.ResponseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	ctx := r.Context()
 	fail := func(status int, list gqlerror.List, rc *graphql.OperationContext) {
@@ -202,70 +201,4 @@ func badRequest(format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	err.Extensions = map[string]any{"code": hub.EINVALID}
 	return err
-}
-
-// ResponseMediaType returns the media type of a GraphQL response to a
-// request with the Accept header accept: application/graphql-response+json
-// or application/json, whichever has the higher q-value. With equal
-// q-values the one named explicitly wins, and of two named explicitly
-// application/graphql-response+json. A missing Accept, */* or application/*
-// alone, and an Accept that allows neither, answer application/json, as
-// the spec asks for compatibility with clients that predate it.
-func ResponseMediaType(accept string) string {
-	type score struct {
-		q        float64
-		explicit bool
-	}
-	best := map[string]score{mediaGraphQLResponse: {q: -1}, mediaJSON: {q: -1}}
-	specificity := map[string]int{mediaGraphQLResponse: -1, mediaJSON: -1}
-	for _, part := range strings.Split(accept, ",") {
-		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if s, ok := params["q"]; ok {
-			q = parseQ(s)
-		}
-		for candidate := range best {
-			spec := -1
-			switch {
-			case mediaType == candidate:
-				spec = 2
-			case mediaType == "application/*":
-				spec = 1
-			case mediaType == "*/*":
-				spec = 0
-			}
-			// The most specific range that matches decides the q-value.
-			if spec > specificity[candidate] {
-				specificity[candidate] = spec
-				best[candidate] = score{q: q, explicit: spec == 2}
-			}
-		}
-	}
-	g, j := best[mediaGraphQLResponse], best[mediaJSON]
-	switch {
-	case g.q <= 0 && j.q <= 0:
-		return mediaJSON
-	case g.q != j.q:
-		if g.q > j.q {
-			return mediaGraphQLResponse
-		}
-		return mediaJSON
-	case g.explicit:
-		return mediaGraphQLResponse
-	default:
-		return mediaJSON
-	}
-}
-
-// parseQ reads a q-value (0 to 1, at most three decimals); a malformed
-// one counts as 0.
-func parseQ(s string) float64 {
-	q, err := strconv.ParseFloat(s, 64)
-	if err != nil || q < 0 || q > 1 {
-		return 0
-	}
-	return q
 }
