@@ -36,6 +36,7 @@ const (
 //   - a request error (parse, validation, variable coercion, the limits)
 //     answers without "data": 400 under application/graphql-response+json,
 //     200 under application/json, as the spec asks;
+//   - a request without a query (nor a persisted query's hash) answers 400;
 //   - a mutation over GET answers 405 with Allow: POST;
 //   - other methods answer 405 with Allow: GET, POST.
 type httpTransport struct{}
@@ -75,6 +76,9 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	start := graphql.Now()
 	params, status, bad := readParams(r)
+	if bad == nil && params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		status, bad = http.StatusBadRequest, badRequest("缺少参数 query / the parameter query is missing")
+	}
 	if bad != nil {
 		fail(status, gqlerror.List{bad}, nil)
 		return

@@ -108,10 +108,11 @@ func TestHTTP_RequestErrorsHaveNoData(t *testing.T) {
 			"variables": map[string]any{"n": "x"}}), ""},
 		"depth":        {jsonBody(map[string]any{"query": deep}), hub.ETOOCOMPLEX},
 		"invalid JSON": {`{"query": `, hub.EINVALID},
+		"no query":     {`{"qeury": "{ __typename }"}`, hub.EINVALID},
 	} {
 		for accept, status := range map[string]int{hub.MediaGraphQLResponse: http.StatusBadRequest, hub.MediaJSON: http.StatusOK} {
 			w, out := sendHTTP(t, srv, http.MethodPost, "/graphql", accept, c.body)
-			if name == "invalid JSON" {
+			if name == "invalid JSON" || name == "no query" {
 				status = http.StatusBadRequest // not a well-formed request under either type
 			}
 			code := firstCode(t, out)
