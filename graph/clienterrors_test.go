@@ -52,6 +52,8 @@ func clientMistakes() []clientMistake {
 		{"Upload that is not a file", "POST", ct, q(`mutation($f: Upload!) { importValues(file: $f) { created } }`, map[string]any{"variables": map[string]any{"f": "not a file"}}), nil, hub.EINVALID},
 		{"bad enum value", "POST", ct, q(`mutation { transition(ids: ["1"], to: NOPE) { id } }`, nil), nil, "GRAPHQL_VALIDATION_FAILED"},
 		{"Int overflow", "POST", ct, q(`{ auditLog(first: 99999999999) { totalCount } }`, nil), nil, ""},
+		{"first: 0", "POST", ct, q(`{ auditLog(first: 0) { totalCount } }`, nil), nil, hub.EINVALID},
+		{"first: 0 on values", "POST", ct, q(`{ dataValues(filter: {}, first: 0) { totalCount } }`, nil), nil, hub.EINVALID},
 		{"malformed cursor", "POST", ct, q(`{ auditLog(after: "zzz") { totalCount } }`, nil), nil, hub.EINVALID},
 		{"JSON batch", "POST", ct, `[{"query":"{ me { name } }"},{"query":"{ me { name } }"}]`, nil, hub.EINVALID},
 		{"invalid JSON", "POST", ct, `{"query": `, nil, ""},

@@ -16,16 +16,19 @@ func keysOf[T any](objs []T, key func(T) string) []string {
 	return keys
 }
 
-func valueConnection(c *hub.ValueConnection) *model.DataValueConnection {
+// valueConnection is a page of values; afterCursor: the page follows a
+// cursor (PageInfo.hasPreviousPage).
+func valueConnection(c *hub.ValueConnection, afterCursor bool) *model.DataValueConnection {
 	out := &model.DataValueConnection{
 		Edges:      make([]*model.DataValueEdge, len(c.Values)),
-		PageInfo:   &model.PageInfo{HasNextPage: c.HasNextPage},
+		PageInfo:   &model.PageInfo{HasNextPage: c.HasNextPage, HasPreviousPage: afterCursor},
 		TotalCount: c.TotalCount,
 	}
 	for i, v := range c.Values {
 		out.Edges[i] = &model.DataValueEdge{Node: v, Cursor: encodeCursor(v.Key())}
 	}
 	if n := len(out.Edges); n > 0 {
+		out.PageInfo.StartCursor = &out.Edges[0].Cursor
 		out.PageInfo.EndCursor = &out.Edges[n-1].Cursor
 	}
 	return out
