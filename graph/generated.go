@@ -2035,8 +2035,10 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../schema.graphqls", Input: `# The Six Protections Hub GraphQL API. ../docs/api.md explains it with
-# examples; API.md of the design fixes the names below as the public minimum.
+	{Name: "../schema.graphqls", Input: `# The Six Protections Hub GraphQL API. README.md explains it with examples
+# (docs/data-in.md for writes and refusals, docs/analytics.md for analytics,
+# docs/operations.md for limits and GraphQL over HTTP); API.md of the design
+# fixes the names below as the public minimum.
 
 "六大保护之一，或 BASE（背景数据，如未成年人数）/ One of the six protections, or BASE for context figures."
 enum Protection { FAMILY SCHOOL SOCIETY ONLINE GOVERNMENT JUDICIAL BASE }

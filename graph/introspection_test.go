@@ -144,7 +144,13 @@ func TestIntrospection_GraphQLJS(t *testing.T) {
 // postRaw posts query as p and returns the response body as it came.
 func postRaw(t *testing.T, srv http.Handler, p *hub.Principal, query string) []byte {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
+	return serveQuery(srv, p, query, nil).Body.Bytes()
+}
+
+// serveQuery posts query and vars to srv as application/json, signed in
+// as p (nil: anonymously).
+func serveQuery(srv http.Handler, p *hub.Principal, query string, vars map[string]any) *httptest.ResponseRecorder {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if p != nil {
@@ -152,7 +158,7 @@ func postRaw(t *testing.T, srv http.Handler, p *hub.Principal, query string) []b
 	}
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
-	return rec.Body.Bytes()
+	return rec
 }
 
 // documentedBlocks returns the text of every ```graphql block of

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -95,14 +94,7 @@ func (r limitsResponse) code() string {
 // a resolver's nil service (signed in), never in a service call.
 func postLimits(t testing.TB, srv http.Handler, p *hub.Principal, query string, vars map[string]any) limitsResponse {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if p != nil {
-		req = req.WithContext(hub.NewContext(req.Context(), p))
-	}
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, req)
+	rec := serveQuery(srv, p, query, vars)
 	var resp limitsResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 		t.Fatalf("not JSON (status %d): %.300s", rec.Code, rec.Body.String())
