@@ -10,8 +10,9 @@ import (
 )
 
 // auditConnection maps a page of the trail, loading its indicators and
-// regions in one batch each.
-func auditConnection(ctx context.Context, page *hub.AuditPage) (*model.AuditConnection, error) {
+// regions in one batch each; afterCursor: the page follows a cursor
+// (PageInfo.hasPreviousPage).
+func auditConnection(ctx context.Context, page *hub.AuditPage, afterCursor bool) (*model.AuditConnection, error) {
 	var indKeys, regKeys []string
 	for _, e := range page.Entries {
 		if e.IndicatorKey != nil {
@@ -29,7 +30,7 @@ func auditConnection(ctx context.Context, page *hub.AuditPage) (*model.AuditConn
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.AuditConnection{PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage}, TotalCount: page.TotalCount}
+	conn := &model.AuditConnection{PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: afterCursor}, TotalCount: page.TotalCount}
 	for _, e := range page.Entries {
 		node := &model.AuditEntry{ID: strconv.FormatInt(e.ID, 10), At: e.At, Actor: e.Actor, ActorRole: e.ActorRole,
 			Channel: e.Channel, FileName: e.FileName, Action: e.Action, Period: e.Period, OldValue: e.OldValue, NewValue: e.NewValue,
@@ -42,6 +43,9 @@ func auditConnection(ctx context.Context, page *hub.AuditPage) (*model.AuditConn
 		}
 		cursor := strconv.FormatInt(e.ID, 10)
 		conn.Edges = append(conn.Edges, &model.AuditEdge{Node: node, Cursor: cursor})
+		if conn.PageInfo.StartCursor == nil {
+			conn.PageInfo.StartCursor = &cursor
+		}
 		conn.PageInfo.EndCursor = &cursor
 	}
 	if conn.Edges == nil {

@@ -25,16 +25,19 @@ func countsOf(cs []hub.TreeCounts, pick func(hub.TreeCounts) int) []int {
 	return out
 }
 
-func valueConnection(c *hub.ValueConnection) *model.DataValueConnection {
+// valueConnection is a page of values; afterCursor: the page follows a
+// cursor (PageInfo.hasPreviousPage).
+func valueConnection(c *hub.ValueConnection, afterCursor bool) *model.DataValueConnection {
 	out := &model.DataValueConnection{
 		Edges:      make([]*model.DataValueEdge, len(c.Values)),
-		PageInfo:   &model.PageInfo{HasNextPage: c.HasNextPage},
+		PageInfo:   &model.PageInfo{HasNextPage: c.HasNextPage, HasPreviousPage: afterCursor},
 		TotalCount: c.TotalCount,
 	}
 	for i, v := range c.Values {
 		out.Edges[i] = &model.DataValueEdge{Node: v, Cursor: encodeCursor(v.Key())}
 	}
 	if n := len(out.Edges); n > 0 {
+		out.PageInfo.StartCursor = &out.Edges[0].Cursor
 		out.PageInfo.EndCursor = &out.Edges[n-1].Cursor
 	}
 	return out

@@ -28,8 +28,9 @@ import (
 //   - any other list: a realistic size of what it lists (listSizes), or
 //     defaultListSize for a list added to the schema later.
 //
-// Introspection fields (__schema, __type and everything under them) count
-// as gqlgen counts them, 1 plus their selection: schema tools keep working.
+// Introspection fields (__schema, __type and everything under them) cost
+// nothing: they read the schema, bounded by its size, and schema tools
+// (graphql-js's getIntrospectionQuery with every option) must pass.
 
 // listSizes are the sizes counted for lists that are neither paged nor
 // follow an argument, by "Type.field".
@@ -150,6 +151,9 @@ func (c *coster) set(set ast.SelectionSet) int {
 }
 
 func (c *coster) field(f *ast.Field) int {
+	if isIntrospection(f) {
+		return 0
+	}
 	child := c.set(f.SelectionSet)
 	return c.cap(1 + c.cap(c.multiplier(f)*child))
 }

@@ -90,13 +90,13 @@ func TestDataValues_PagesHaveNoGapsOrDuplicates(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	token := api.User(t, hub.NewUser{Name: "admin", Role: hub.Admin, Region: "370700"})
 	const q = `query($after: String, $first: Int) { dataValues(filter: {periods: ["2022"], protections: [JUDICIAL, SCHOOL, FAMILY]}, first: $first, after: $after) {
-  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`
+  totalCount pageInfo { hasNextPage endCursor hasPreviousPage startCursor } edges { cursor node { id } } } }`
 	type page struct {
 		DataValues struct {
 			TotalCount int
 			PageInfo   struct {
-				HasNextPage bool
-				EndCursor   *string
+				HasNextPage, HasPreviousPage bool
+				EndCursor, StartCursor       *string
 			}
 			Edges []struct {
 				Cursor string
@@ -120,6 +120,12 @@ func TestDataValues_PagesHaveNoGapsOrDuplicates(t *testing.T) {
 		api.Query(t, token, q, map[string]any{"first": 7, "after": after}, &p)
 		if p.DataValues.TotalCount != all.DataValues.TotalCount {
 			t.Errorf("totalCount %d on a page, %d overall", p.DataValues.TotalCount, all.DataValues.TotalCount)
+		}
+		// Relay's PageInfo: a previous page exactly when the page follows a
+		// cursor; startCursor and endCursor are the first and last edge's.
+		if pi, edges := p.DataValues.PageInfo, p.DataValues.Edges; pi.HasPreviousPage != (pages > 0) ||
+			len(edges) == 0 || pi.StartCursor == nil || *pi.StartCursor != edges[0].Cursor || *pi.EndCursor != edges[len(edges)-1].Cursor {
+			t.Errorf("page %d: pageInfo %+v, edges %d", pages, pi, len(edges))
 		}
 		for _, e := range p.DataValues.Edges {
 			if seen[e.Node.ID] {

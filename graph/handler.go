@@ -46,8 +46,8 @@ var DefaultLimits = Limits{Complexity: 30000, Depth: 12, Upload: 64 << 20, Query
 // maxDefinitions bounds the operations and fragments of a document.
 const maxDefinitions = 100
 
-// NewHandler returns the GraphQL HTTP handler over the resolver: POST and
-// GET transports (and multipart uploads when lim.Upload is set), a
+// NewHandler returns the GraphQL HTTP handler over the resolver: GraphQL
+// over HTTP (httpTransport) (and multipart uploads when lim.Upload is set), a
 // parsed-query cache, the limits of lim, error presenter, and
 // authentication of every root field but __typename.
 func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
@@ -61,12 +61,13 @@ func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 	es := NewExecutableSchema(Config{Resolvers: res})
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
 	if lim.Upload > 0 {
 		// Files above 8 MiB go to a temporary file, not the heap.
 		srv.AddTransport(uploadTransport{schema: es.Schema(), maxUpload: lim.Upload, maxMemory: 8 << 20, maxFiles: maxUploadFiles})
 	}
+	// Every other GET and POST (and a multipart one without uploads, which
+	// it refuses).
+	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(lim.Tokens)
 	// Order matters: the text and the document are bounded before gqlgen

@@ -15,6 +15,9 @@ import (
 
 // depthLimit refuses operations nested deeper than Max selection levels
 // with extensions.code QUERY_TOO_COMPLEX, before any resolver runs.
+// Introspection fields (__schema, __type and everything under them) are
+// not counted: graphql-js's standard introspection query nests 15 levels
+// of ofType, and what it reads is the schema, bounded by its size.
 type depthLimit struct{ Max int }
 
 var _ interface {
@@ -48,6 +51,9 @@ func selectionDepth(set ast.SelectionSet, seen int) int {
 		var n int
 		switch s := sel.(type) {
 		case *ast.Field:
+			if isIntrospection(s) {
+				continue
+			}
 			n = 1 + selectionDepth(s.SelectionSet, seen+1)
 		case *ast.InlineFragment:
 			n = selectionDepth(s.SelectionSet, seen)
@@ -59,6 +65,13 @@ func selectionDepth(set ast.SelectionSet, seen int) int {
 		deepest = max(deepest, n)
 	}
 	return deepest
+}
+
+// isIntrospection reports whether f is a root introspection field
+// (__schema or __type) whose selection reads the schema, not the data.
+// __typename is a plain field: it counts.
+func isIntrospection(f *ast.Field) bool {
+	return f.Name == "__schema" || f.Name == "__type"
 }
 
 // documentLimit bounds a query document before gqlgen parses and validates

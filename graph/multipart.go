@@ -74,7 +74,7 @@ func badUpload(format string, args ...any) error {
 }
 
 func (t uploadTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", hub.ResponseMediaType(r.Header.Get("Accept"))+"; charset=utf-8")
 	start := graphql.Now()
 	var files []*os.File
 	defer func() {

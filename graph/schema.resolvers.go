@@ -257,7 +257,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 		return nil, err
 	}
 	prefetchValueFields(ctx, conn.Values)
-	return valueConnection(conn), nil
+	return valueConnection(conn, after != nil), nil
 }
 
 // Comparison is the resolver for the comparison field.
@@ -322,7 +322,7 @@ func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, f
 	if err != nil {
 		return nil, err
 	}
-	return auditConnection(ctx, page)
+	return auditConnection(ctx, page, after != nil)
 }
 
 // Publications is the resolver for the publications field.

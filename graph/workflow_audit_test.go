@@ -53,6 +53,30 @@ WHERE r.code = '370702' AND i.key = 'minors_total' RETURNING id`).Scan(&id); err
 		out.AuditLog.Edges[0].Node.Actor != "a" || out.AuditLog.Edges[0].Node.Region.Code != "370702" {
 		t.Fatalf("coordinator's audit log: %+v", out.AuditLog)
 	}
+	// Relay's PageInfo over the trail: one entry a page.
+	const paged = `query($after: String) { auditLog(first: 1, after: $after) {
+  totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } }`
+	type auditPage struct {
+		AuditLog struct {
+			TotalCount int
+			PageInfo   struct {
+				HasNextPage, HasPreviousPage bool
+				StartCursor, EndCursor       *string
+			}
+			Edges []struct{ Cursor string }
+		}
+	}
+	var first, second auditPage
+	api.Query(t, coordinator, paged, nil, &first)
+	pi := first.AuditLog.PageInfo
+	if len(first.AuditLog.Edges) != 1 || pi.HasPreviousPage || pi.StartCursor == nil || *pi.StartCursor != first.AuditLog.Edges[0].Cursor ||
+		*pi.EndCursor != *pi.StartCursor || pi.HasNextPage != (first.AuditLog.TotalCount > 1) {
+		t.Fatalf("first page of the trail: %+v", first.AuditLog)
+	}
+	api.Query(t, coordinator, paged, map[string]any{"after": *pi.EndCursor}, &second)
+	if !second.AuditLog.PageInfo.HasPreviousPage {
+		t.Errorf("second page of the trail: %+v", second.AuditLog)
+	}
 	out.AuditLog.TotalCount = -1
 	api.Query(t, leader, q, nil, &out)
 	if out.AuditLog.TotalCount != 0 {

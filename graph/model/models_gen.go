@@ -74,9 +74,14 @@ type DataValueInput struct {
 type Mutation struct {
 }
 
+// Relay's page info, forward pagination (first/after). hasPreviousPage is true when the page follows
+// a cursor (after), that is when it is not the first page; startCursor and endCursor are the
+// cursors of the page's first and last edge (null when the page is empty).
 type PageInfo struct {
-	HasNextPage bool    `json:"hasNextPage"`
-	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage     bool    `json:"hasNextPage"`
+	EndCursor       *string `json:"endCursor,omitempty"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
 }
 
 type Query struct {

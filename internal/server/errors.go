@@ -69,7 +69,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, map[string]any{"errors": []map[string]any{{
+	// The body is a GraphQL response: in the media type the client accepts.
+	w.Header().Set("Content-Type", hub.ResponseMediaType(r.Header.Get("Accept"))+"; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{
 		"message": msg, "extensions": map[string]string{"code": code}}}})
 }
 

@@ -234,3 +234,41 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestLimits_413And429AnswerInTheAcceptedMediaType: the edge's refusals of
+// /graphql are GraphQL responses with extensions.code, in the media type
+// the client accepts (hub.ResponseMediaType), so that a client keeps their
+// codes.
+func TestLimits_413And429AnswerInTheAcceptedMediaType(t *testing.T) {
+	h := withGraphQL(Config{Log: quietLog(), MaxBodyBytes: 1000, RateLimit: RateLimit{PerSecond: 0.01, Burst: 1}}, graph.Limits{})
+	big := `{"query":"{ __typename }","variables":{"pad":"` + strings.Repeat("x", 2000) + `"}}`
+	for _, c := range []struct{ accept, want string }{
+		{hub.MediaGraphQLResponse, hub.MediaGraphQLResponse},
+		{hub.MediaJSON, hub.MediaJSON},
+		{hub.MediaGraphQLResponse + ";q=0.5, " + hub.MediaJSON, hub.MediaJSON},
+		{"", hub.MediaJSON},
+	} {
+		for _, want := range []struct {
+			status int
+			code   string
+		}{{http.StatusRequestEntityTooLarge, hub.ETOOLARGE}, {http.StatusTooManyRequests, hub.ERATELIMITED}} {
+			r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(big))
+			r.RemoteAddr = "10.1.0.1:40000"
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Accept", c.accept)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != want.status {
+				t.Errorf("Accept %q: status %d, want %d: %s", c.accept, w.Code, want.status, w.Body)
+				continue
+			}
+			if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, c.want+";") {
+				t.Errorf("Accept %q, %d: Content-Type %q, want %s", c.accept, w.Code, ct, c.want)
+			}
+			if code, _ := errorBody(t, w); code != want.code {
+				t.Errorf("Accept %q, %d: code %q", c.accept, w.Code, code)
+			}
+		}
+		h = withGraphQL(Config{Log: quietLog(), MaxBodyBytes: 1000, RateLimit: RateLimit{PerSecond: 0.01, Burst: 1}}, graph.Limits{})
+	}
+}
