@@ -76,6 +76,44 @@ var argumentLists = map[string]string{
 	"Mutation.submitValues":   "input",
 }
 
+// Region lists whose size follows the level they ask for: a city holds
+// ~7,200 regions (Weifang: 122 towns, 7,060 villages), a province ~2,000
+// towns, a county up to ~1,100 villages (青州市 1,080), a town up to ~200.
+const (
+	treeVillages = 8000
+	treeTowns    = 2500
+)
+
+// treeListSize is the size of Query.regions and Query.comparison by their
+// arguments: a search answers at most hub.MaxRegionSearch, a parent's
+// children are few, and the village and town levels are large.
+func treeListSize(key string, args map[string]any) (int, bool) {
+	level, _ := args["level"].(string)
+	switch key {
+	case "Query.regions":
+		switch {
+		case args["search"] != nil:
+			return hub.MaxRegionSearch, true
+		case args["parent"] != nil:
+			return 200, true
+		case level == "" || level == string(hub.LevelVillage):
+			return treeVillages, true
+		case level == string(hub.LevelTown):
+			return treeTowns, true
+		}
+	case "Query.comparison":
+		switch {
+		case level == string(hub.LevelVillage) && args["parent"] != nil:
+			return 1200, true
+		case level == string(hub.LevelVillage):
+			return treeVillages, true
+		case level == string(hub.LevelTown):
+			return treeTowns, true
+		}
+	}
+	return 0, false
+}
+
 // defaultListSize is counted for a list field listed nowhere above.
 const defaultListSize = 100
 
@@ -183,6 +221,9 @@ func (c *coster) multiplier(f *ast.Field) int {
 			return max(1, v.Len())
 		}
 		return 1
+	}
+	if n, ok := treeListSize(key, f.ArgumentMap(c.vars)); ok {
+		return n
 	}
 	if n, ok := listSizes[key]; ok {
 		return n

@@ -371,3 +371,30 @@ func TestDocumentLimit_WideDocumentsValidateFast(t *testing.T) {
 		}
 	}
 }
+
+// TestCost_RegionListsCountTheirLevel: a list of every region or of the
+// villages costs what it returns (thousands), so aliases of it are refused
+// before any SQL, while a search, a parent's children and the counties
+// stay cheap.
+func TestCost_RegionListsCountTheirLevel(t *testing.T) {
+	srv := quietHandler()
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := range 10 {
+		fmt.Fprintf(&aliases, " a%d: regions { code }", i)
+	}
+	aliases.WriteString(" }")
+	for _, q := range []string{aliases.String(),
+		`{ a: regions(level: VILLAGE) { code name } b: regions(level: VILLAGE) { code name } }`,
+		`{ a: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } b: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } c: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } d: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } }`} {
+		if got := postLimits(t, srv, leaderPrincipal, q, nil); got.code() != hub.ETOOCOMPLEX {
+			t.Errorf("%.60s…: %+v, want QUERY_TOO_COMPLEX", q, got.Errors)
+		}
+	}
+	for _, q := range []string{`{ regions(search: "青州") { code name level } }`, `{ regions(parent: "370781") { code name children { code } } }`,
+		`{ regions(level: COUNTY) { code name children { code name } } }`} {
+		if got := postLimits(t, srv, leaderPrincipal, q, nil); got.code() == hub.ETOOCOMPLEX {
+			t.Errorf("%s: refused as too complex", q)
+		}
+	}
+}
