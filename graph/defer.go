@@ -65,7 +65,7 @@ func hasNext(resp *graphql.Response) bool { return resp != nil && resp.HasNext !
 
 // writeIncremental answers the initial response first and every deferred
 // part as gqlgen completes it, as multipart/mixed.
-func writeIncremental(w http.ResponseWriter, ctx context.Context, first *graphql.Response, next graphql.ResponseHandler) {
+func writeIncremental(w http.ResponseWriter, ctx context.Context, rc *graphql.OperationContext, first *graphql.Response, next graphql.ResponseHandler) {
 	w.Header().Set("Content-Type", `multipart/mixed; boundary="`+multipartBoundary+`"; deferSpec=20220824`)
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -82,17 +82,34 @@ func writeIncremental(w http.ResponseWriter, ctx context.Context, first *graphql
 		_, _ = w.Write(b.Bytes())
 		_ = flush.Flush()
 	}
+	var stripped []deferredField
+	if rc.Operation != nil && len(first.Data) > 0 {
+		first.Data = stripDeferred(rc, first.Data, rc.Operation.SelectionSet, nil, &stripped)
+	}
+	delivered := map[string]bool{}
 	part(first, hasNext(first))
 	for more := hasNext(first); more; {
 		resp := next(ctx)
-		if resp == nil {
-			// gqlgen ended without a last part: close the stream.
-			part(incrementalPayload{Incremental: []incrementalResult{}}, false)
-			return
+		var results []incrementalResult
+		if resp != nil {
+			more = hasNext(resp)
+			results = append(results, incrementalResult{Data: resp.Data, Path: resp.Path, Label: resp.Label,
+				Errors: resp.Errors, Extensions: resp.Extensions})
+			if keys, _, err := decodeObject(resp.Data); err == nil {
+				for _, k := range keys {
+					delivered[deferredField{path: resp.Path, key: k}.id()] = true
+				}
+			}
+		} else {
+			more = false // gqlgen ended without a last part: close the stream
 		}
-		more = hasNext(resp)
-		part(incrementalPayload{Incremental: []incrementalResult{{Data: resp.Data, Path: resp.Path, Label: resp.Label,
-			Errors: resp.Errors, Extensions: resp.Extensions}}, HasNext: more}, more)
+		if !more {
+			results = append(results, leftovers(stripped, delivered)...)
+		}
+		if results == nil {
+			results = []incrementalResult{}
+		}
+		part(incrementalPayload{Incremental: results, HasNext: more}, more)
 	}
 }
 
@@ -238,4 +255,165 @@ func encodeObject(keys []string, vals map[string]json.RawMessage) json.RawMessag
 	}
 	b.WriteByte('}')
 	return b.Bytes()
+}
+
+// The initial part must not hold the deferred fields: gqlgen writes them
+// as null until their part arrives, which a client reads as the final
+// value (Apollo Client then reports the result complete, with null in a
+// non-null field). stripDeferred removes, from the initial data, the null
+// fields that the operation selects only inside @defer fragments, and
+// returns where they were. A stripped field that no later part delivers
+// (gqlgen resolves plain struct fields at once even under @defer) is sent
+// as null in the last part, so the client always receives every field.
+
+// deferredField is where a field was stripped: the object's path and the
+// field's response key.
+type deferredField struct {
+	path ast.Path
+	key  string
+}
+
+func (f deferredField) id() string {
+	b, _ := json.Marshal(f.path)
+	return string(b) + "\x00" + f.key
+}
+
+type collectedKey struct {
+	deferredOnly bool
+	sels         ast.SelectionSet // the sub-selections outside @defer
+}
+
+// collectKeys gathers the response keys of sel (fragments expanded, @skip
+// and @include applied, type conditions ignored) and whether each is
+// selected only inside @defer.
+func collectKeys(rc *graphql.OperationContext, sel ast.SelectionSet, inDefer bool, out map[string]*collectedKey, seen map[string]bool) {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if !included(rc, s.Directives) {
+				continue
+			}
+			key := s.Alias
+			if key == "" {
+				key = s.Name
+			}
+			c := out[key]
+			if c == nil {
+				c = &collectedKey{deferredOnly: true}
+				out[key] = c
+			}
+			if !inDefer {
+				c.deferredOnly = false
+				c.sels = append(c.sels, s.SelectionSet...)
+			}
+		case *ast.InlineFragment:
+			if included(rc, s.Directives) {
+				collectKeys(rc, s.SelectionSet, inDefer || deferred(rc, s.Directives), out, seen)
+			}
+		case *ast.FragmentSpread:
+			if !included(rc, s.Directives) || seen[s.Name] {
+				continue
+			}
+			if def := rc.Doc.Fragments.ForName(s.Name); def != nil {
+				seen[s.Name] = true
+				collectKeys(rc, def.SelectionSet, inDefer || deferred(rc, s.Directives), out, seen)
+				delete(seen, s.Name)
+			}
+		}
+	}
+}
+
+func boolArgument(rc *graphql.OperationContext, d *ast.Directive, name string, def bool) bool {
+	if a := d.Arguments.ForName(name); a != nil {
+		if v, err := a.Value.Value(rc.Variables); err == nil {
+			if b, ok := v.(bool); ok {
+				return b
+			}
+		}
+	}
+	return def
+}
+
+func included(rc *graphql.OperationContext, ds ast.DirectiveList) bool {
+	if d := ds.ForName("skip"); d != nil && boolArgument(rc, d, "if", false) {
+		return false
+	}
+	if d := ds.ForName("include"); d != nil && !boolArgument(rc, d, "if", true) {
+		return false
+	}
+	return true
+}
+
+func deferred(rc *graphql.OperationContext, ds ast.DirectiveList) bool {
+	d := ds.ForName("defer")
+	return d != nil && boolArgument(rc, d, "if", true)
+}
+
+// stripDeferred returns doc, the data at path selected by sel, without the
+// null fields selected only under @defer, and appends them to stripped.
+func stripDeferred(rc *graphql.OperationContext, doc json.RawMessage, sel ast.SelectionSet, path ast.Path, stripped *[]deferredField) json.RawMessage {
+	t := bytes.TrimLeft(doc, " \t\r\n")
+	if len(t) == 0 {
+		return doc
+	}
+	switch t[0] {
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(doc, &items) != nil {
+			return doc
+		}
+		for i := range items {
+			items[i] = stripDeferred(rc, items[i], sel, append(path[:len(path):len(path)], ast.PathIndex(i)), stripped)
+		}
+		b, _ := json.Marshal(items)
+		return b
+	case '{':
+		keys, vals, err := decodeObject(doc)
+		if err != nil {
+			return doc
+		}
+		coll := map[string]*collectedKey{}
+		collectKeys(rc, sel, false, coll, map[string]bool{})
+		kept := keys[:0:0]
+		for _, k := range keys {
+			c := coll[k]
+			switch {
+			case c == nil:
+			case c.deferredOnly && bytes.Equal(vals[k], []byte("null")):
+				*stripped = append(*stripped, deferredField{path: append(ast.Path{}, path...), key: k})
+				continue
+			case !c.deferredOnly && len(c.sels) > 0:
+				vals[k] = stripDeferred(rc, vals[k], c.sels, append(path[:len(path):len(path)], ast.PathName(k)), stripped)
+			}
+			kept = append(kept, k)
+		}
+		return encodeObject(kept, vals)
+	}
+	return doc
+}
+
+// leftovers are the stripped fields no part delivered, as null, grouped
+// by their object.
+func leftovers(stripped []deferredField, delivered map[string]bool) []incrementalResult {
+	var out []incrementalResult
+	byPath := map[string]int{}
+	for _, f := range stripped {
+		if delivered[f.id()] {
+			continue
+		}
+		p, _ := json.Marshal(f.path)
+		i, ok := byPath[string(p)]
+		if !ok {
+			i = len(out)
+			byPath[string(p)] = i
+			out = append(out, incrementalResult{Data: json.RawMessage("{}"), Path: f.path})
+		}
+		out[i].Data, _ = mergeObjects(out[i].Data, json.RawMessage(`{`+string(mustJSON(f.key))+`:null}`))
+	}
+	return out
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
 }

@@ -1,7 +1,9 @@
 package graph_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -20,7 +22,12 @@ const deferQuery = `{"query":"query Me { me { name ... @defer(label: \"more\") {
 // as a leader, with accept.
 func postDefer(t *testing.T, api *apitest.API, token, accept string) *httptest.ResponseRecorder {
 	t.Helper()
-	r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(deferQuery))
+	return postDeferQuery(t, api, token, accept, deferQuery)
+}
+
+func postDeferQuery(t *testing.T, api *apitest.API, token, accept, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Authorization", "Bearer "+token)
 	if accept != "" {
@@ -38,7 +45,8 @@ func deferAPI(t *testing.T) (*apitest.API, string) {
 
 // TestDefer_MultipartMixedDeliversTheDeferredPart: with Accept as Apollo
 // Client sends it, the answer is multipart/mixed, the first part holds
-// the fields outside the fragment and hasNext, the second the deferred
+// the fields outside the fragment (not the deferred one as null, which
+// clients would read as its value) and hasNext, the second the deferred
 // field at its path, and the stream closes.
 func TestDefer_MultipartMixedDeliversTheDeferredPart(t *testing.T) {
 	api, token := deferAPI(t)
@@ -47,26 +55,11 @@ func TestDefer_MultipartMixedDeliversTheDeferredPart(t *testing.T) {
 	if err != nil || mediaType != "multipart/mixed" || params["deferspec"] != "20220824" {
 		t.Fatalf("Content-Type %q: %v\n%s", w.Header().Get("Content-Type"), err, w.Body)
 	}
-	mr := multipart.NewReader(w.Body, params["boundary"])
-	var parts []map[string]json.RawMessage
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("part %d: %v\n%s", len(parts), err, w.Body)
-		}
-		var m map[string]json.RawMessage
-		if err := json.NewDecoder(p).Decode(&m); err != nil {
-			t.Fatalf("part %d is not JSON: %v", len(parts), err)
-		}
-		parts = append(parts, m)
-	}
+	parts := readParts(t, w)
 	if len(parts) != 2 {
 		t.Fatalf("%d parts, want 2:\n%s", len(parts), w.Body)
 	}
-	if got := string(parts[0]["data"]); !strings.HasPrefix(got, `{"me":{"name":"leader"`) || string(parts[0]["hasNext"]) != "true" {
+	if got := string(parts[0]["data"]); got != `{"me":{"name":"leader"}}` || string(parts[0]["hasNext"]) != "true" {
 		t.Errorf("initial part: %s hasNext %s", got, parts[0]["hasNext"])
 	}
 	var inc []struct {
@@ -94,6 +87,88 @@ func TestDefer_OtherClientsGetOneMergedResponse(t *testing.T) {
 		}
 		if got := strings.TrimSpace(w.Body.String()); got != `{"data":{"me":{"name":"leader","region":{"code":"370700","name":"潍坊市"}}}}` {
 			t.Errorf("Accept %q: %s", accept, got)
+		}
+	}
+}
+
+// readParts reads the JSON parts of a multipart/mixed answer.
+func readParts(t *testing.T, w *httptest.ResponseRecorder) []map[string]json.RawMessage {
+	t.Helper()
+	_, params, err := mime.ParseMediaType(w.Header().Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(bytes.NewReader(w.Body.Bytes()), params["boundary"])
+	var parts []map[string]json.RawMessage
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return parts
+		}
+		if err != nil {
+			t.Fatalf("part %d: %v\n%s", len(parts), err, w.Body)
+		}
+		var m map[string]json.RawMessage
+		if err := json.NewDecoder(p).Decode(&m); err != nil {
+			t.Fatalf("part %d is not JSON: %v", len(parts), err)
+		}
+		parts = append(parts, m)
+	}
+}
+
+// TestDefer_EveryDeferredFieldArrives: gqlgen resolves plain fields at
+// once even under @defer (nameEn here, null for towns) and defers only the
+// fields with resolvers (parent). The initial part leaves the null ones
+// out; whichever no later part carries comes as null in the last part,
+// so that the client receives every field it asked for.
+func TestDefer_EveryDeferredFieldArrives(t *testing.T) {
+	api, token := deferAPI(t)
+	w := postDeferQuery(t, api, token, "multipart/mixed", `{"query":"{ regions(level: TOWN, parent: \"370702\") { code ... @defer { nameEn parent { code } } } }"}`)
+	parts := readParts(t, w)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts:\n%s", len(parts), w.Body)
+	}
+	got := map[string]string{}
+	var collect func(prefix string, v json.RawMessage)
+	collect = func(prefix string, v json.RawMessage) {
+		var m map[string]json.RawMessage
+		var list []json.RawMessage
+		if json.Unmarshal(v, &list) == nil && list != nil {
+			for i, x := range list {
+				collect(fmt.Sprintf("%s.%d", prefix, i), x)
+			}
+			return
+		}
+		if json.Unmarshal(v, &m) != nil || m == nil {
+			got[prefix] = string(v)
+			return
+		}
+		for k, x := range m {
+			collect(prefix+"."+k, x)
+		}
+	}
+	collect("", parts[0]["data"])
+	for _, p := range parts[1:] {
+		var inc []struct {
+			Data json.RawMessage
+			Path []any
+		}
+		_ = json.Unmarshal(p["incremental"], &inc)
+		for _, i := range inc {
+			var path string
+			for _, e := range i.Path {
+				path += "." + fmt.Sprint(e)
+			}
+			collect(path, i.Data)
+		}
+	}
+	want := map[string]string{".regions.0.nameEn": "null", ".regions.0.parent.code": `"370702"`}
+	if !strings.HasPrefix(got[".regions.0.code"], `"370702`) {
+		t.Errorf("first town: %s", got[".regions.0.code"])
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q (all: %v)\n%s", k, got[k], v, got, w.Body)
 		}
 	}
 }

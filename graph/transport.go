@@ -108,7 +108,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	resp := responses(ctx)
 	if hasNext(resp) { // deferred fragments follow (defer.go)
 		if acceptsMultipartMixed(r.Header.Get("Accept")) {
-			writeIncremental(w, ctx, resp, responses)
+			writeIncremental(w, ctx, rc, resp, responses)
 			return
 		}
 		resp = mergeDeferred(ctx, resp, responses)
