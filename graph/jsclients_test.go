@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"flag"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sixprot/hub/internal/apitest"
 	"github.com/sixprot/hub/internal/hub"
 )
+
+var updateTSClient = flag.Bool("update-tsclient", false, "rewrite tools/js/tsclient/gql from the live schema")
 
 // jsTools returns tools/js when node and its packages (npm ci) are there;
 // without them the test is skipped, except in CI, where it fails.
@@ -41,7 +45,7 @@ func nodeScript(t *testing.T, dir string, env []string, args ...string) []byte {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("node %v: %v\n%s", args, err, stderr.String())
+		t.Fatalf("node %v: %v\n%s%s", args, err, out, stderr.String())
 	}
 	return out
 }
@@ -123,4 +127,68 @@ func TestJSClients_ApolloAndUrql(t *testing.T) {
 		}
 	}
 	t.Logf("clients.mjs: %s", out)
+}
+
+// TestTypedClient_TypeScript runs the TypeScript client example
+// (tools/js/tsclient) as docs/clients.md describes it, against the hub
+// serving the demo: graphql-codegen's client preset generates the types
+// from the live schema (introspection, signed in), tsc type-checks main.ts
+// with them (strict), esbuild bundles it and node runs it. The generated
+// gql/graphql.ts must equal the committed one (-update-tsclient rewrites
+// it; so does `npm run codegen` against a running demo).
+func TestTypedClient_TypeScript(t *testing.T) {
+	dir := jsTools(t, "@graphql-codegen/cli")
+	api := apitest.New(t, apitest.Options{})
+	token := api.User(t, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"})
+	srv := httptest.NewServer(api.Handler)
+	defer srv.Close()
+	work, err := os.MkdirTemp(filepath.Join(dir, "tsclient"), ".test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(work)
+	for _, f := range []string{"main.ts", "tsconfig.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, "tsclient", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(work, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"HUB_URL=" + srv.URL + "/graphql", "HUB_AUTHORIZATION=Bearer " + token, "HUB_TSCLIENT_DIR=" + work}
+	nodeScript(t, dir, env, "node_modules/.bin/graphql-codegen", "--config", "tsclient/codegen.ts", "--silent")
+	nodeScript(t, dir, env, "node_modules/.bin/tsc", "-p", filepath.Join(work, "tsconfig.json"))
+	nodeScript(t, dir, env, "tsclient/build.mjs", filepath.Join(work, "main.ts"), filepath.Join(work, "main.mjs"))
+	out := nodeScript(t, dir, env, filepath.Join(work, "main.mjs"))
+	var got struct {
+		Counties []string
+		Total    int
+		Statuses []string
+		Refused  string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("main.ts printed %s: %v", out, err)
+	}
+	if len(got.Counties) != 13 || !slices.Contains(got.Counties, "370781 青州市") || got.Total == 0 || len(got.Statuses) == 0 || got.Refused != hub.EINVALID {
+		t.Errorf("the TypeScript client: %s", out)
+	}
+	fresh, err := os.ReadFile(filepath.Join(work, "gql", "graphql.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *updateTSClient {
+		gen := filepath.Join(dir, "tsclient", "gql")
+		if err := os.RemoveAll(gen); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(work, "gql"), gen); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	committed, _ := os.ReadFile(filepath.Join(dir, "tsclient", "gql", "graphql.ts"))
+	if !bytes.Equal(fresh, committed) {
+		t.Error("tools/js/tsclient/gql is stale: go test ./graph -run TestTypedClient_TypeScript -update-tsclient")
+	}
 }
