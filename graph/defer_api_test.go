@@ -55,6 +55,15 @@ func TestDefer_MultipartMixedDeliversTheDeferredPart(t *testing.T) {
 	if err != nil || mediaType != "multipart/mixed" || params["deferspec"] != "20220824" {
 		t.Fatalf("Content-Type %q: %v\n%s", w.Header().Get("Content-Type"), err, w.Body)
 	}
+	// The edge's headers hold for the stream too.
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"} {
+		if got := w.Header().Get(h); got != want {
+			t.Errorf("%s: %q, want %q", h, got, want)
+		}
+	}
+	if w.Header().Get("X-Request-Id") == "" || w.Header().Get("Content-Security-Policy") == "" {
+		t.Errorf("headers of the edge missing: %v", w.Header())
+	}
 	parts := readParts(t, w)
 	if len(parts) != 2 {
 		t.Fatalf("%d parts, want 2:\n%s", len(parts), w.Body)
@@ -169,6 +178,33 @@ func TestDefer_EveryDeferredFieldArrives(t *testing.T) {
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q (all: %v)\n%s", k, got[k], v, got, w.Body)
+		}
+	}
+}
+
+// TestDefer_LimitsAndErrorsAreTheUsualOnes: a deferred operation over the
+// cost limit, or with a bad argument, is refused before it runs, as one
+// GraphQL error with its code (not a stream), whatever the client accepts.
+func TestDefer_LimitsAndErrorsAreTheUsualOnes(t *testing.T) {
+	api, token := deferAPI(t)
+	var pages strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&pages, `a%d: dataValues(filter: {}, first: 1000) { edges { node { id ... @defer { value region { code } } } } } `, i)
+	}
+	for query, code := range map[string]string{
+		"{ " + pages.String() + "}": hub.ETOOCOMPLEX,
+		`{ dataValues(filter: {}, first: 0) { edges { node { id ... @defer { value } } } } }`: hub.EINVALID,
+	} {
+		body, _ := json.Marshal(map[string]string{"query": query})
+		w := postDeferQuery(t, api, token, "multipart/mixed, application/graphql-response+json", string(body))
+		var out struct {
+			Errors []struct{ Extensions map[string]any }
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil || len(out.Errors) == 0 || out.Errors[0].Extensions["code"] != code {
+			t.Errorf("%.60s: %d %s %.300s", query, w.Code, w.Header().Get("Content-Type"), w.Body)
+		}
+		if w.Code != http.StatusBadRequest || strings.HasPrefix(w.Header().Get("Content-Type"), "multipart/") {
+			t.Errorf("%.60s: %d %s", query, w.Code, w.Header().Get("Content-Type"))
 		}
 	}
 }
