@@ -74,6 +74,7 @@ var argumentLists = map[string]string{
 	"Query.protectionProfile": "regions",
 	"Mutation.transition":     "ids",
 	"Mutation.submitValues":   "input",
+	"Query.nodes":             "ids",
 }
 
 // Region lists whose size follows the level they ask for: a city holds
@@ -208,7 +209,9 @@ func (c *coster) multiplier(f *ast.Field) int {
 	key := parent + "." + f.Name
 	if f.Definition.Arguments.ForName("first") != nil || f.Definition.Arguments.ForName("last") != nil {
 		args := f.ArgumentMap(c.vars)
-		for _, name := range []string{"first", "last"} {
+		// last first: first has a schema default, which does not apply
+		// when last is given (the two together are refused).
+		for _, name := range []string{"last", "first"} {
 			if n, ok := intValue(args[name]); ok {
 				return int(max(1, min(n, hub.MaxPageSize)))
 			}

@@ -140,6 +140,7 @@ type ComplexityRoot struct {
 
 	Department struct {
 		Code       func(childComplexity int) int
+		ID         func(childComplexity int) int
 		Indicators func(childComplexity int) int
 		Name       func(childComplexity int) int
 		NameEn     func(childComplexity int) int
@@ -174,6 +175,7 @@ type ComplexityRoot struct {
 		Department      func(childComplexity int) int
 		Description     func(childComplexity int) int
 		Formula         func(childComplexity int) int
+		ID              func(childComplexity int) int
 		Key             func(childComplexity int) int
 		LowerIsBetter   func(childComplexity int) int
 		Name            func(childComplexity int) int
@@ -265,13 +267,15 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string) int
+		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string, last *int, before *string) int
 		Comparison        func(childComplexity int, indicator string, period string, parent *string, level *hub.RegionLevel) int
-		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string) int
+		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string, last *int, before *string) int
 		Departments       func(childComplexity int, includeRetired *bool) int
 		ExplainAccess     func(childComplexity int, indicator string, region string, period string) int
 		Indicators        func(childComplexity int, protection *hub.Protection, department *string, includeRetired *bool) int
 		Me                func(childComplexity int) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, ids []string) int
 		ProtectionProfile func(childComplexity int, regions []string, period string) int
 		Publications      func(childComplexity int) int
 		PublicityStats    func(childComplexity int, period string, region *string) int
@@ -285,6 +289,7 @@ type ComplexityRoot struct {
 	Region struct {
 		Children     func(childComplexity int) int
 		Code         func(childComplexity int) int
+		ID           func(childComplexity int) int
 		Level        func(childComplexity int) int
 		Name         func(childComplexity int) int
 		NameEn       func(childComplexity int) int
@@ -372,9 +377,13 @@ type DataValueResolver interface {
 	Region(ctx context.Context, objs []*hub.DataValue) ([]*hub.Region, error)
 }
 type DepartmentResolver interface {
+	ID(ctx context.Context, objs []*hub.Department) ([]string, error)
+
 	Indicators(ctx context.Context, objs []*hub.Department) ([][]*hub.Indicator, error)
 }
 type IndicatorResolver interface {
+	ID(ctx context.Context, objs []*hub.Indicator) ([]string, error)
+
 	Department(ctx context.Context, objs []*hub.Indicator) ([]*hub.Department, error)
 }
 type MutationResolver interface {
@@ -414,7 +423,7 @@ type QueryResolver interface {
 	Regions(ctx context.Context, level *hub.RegionLevel, parent *string, search *string) ([]*hub.Region, error)
 	Departments(ctx context.Context, includeRetired *bool) ([]*hub.Department, error)
 	Indicators(ctx context.Context, protection *hub.Protection, department *string, includeRetired *bool) ([]*hub.Indicator, error)
-	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error)
+	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string, last *int, before *string) (*model.DataValueConnection, error)
 	Comparison(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) ([]*hub.ComparisonRow, error)
 	ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error)
 	PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error)
@@ -422,11 +431,15 @@ type QueryResolver interface {
 	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error)
 	ValidationReport(ctx context.Context, period string, region *string) ([]*hub.ValidationFinding, error)
 	ValidationRules(ctx context.Context, all *bool) ([]*hub.ValidationRule, error)
-	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
+	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string, last *int, before *string) (*model.AuditConnection, error)
 	Publications(ctx context.Context) ([]*hub.Publication, error)
 	Shares(ctx context.Context, department *string) ([]*hub.Share, error)
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 }
 type RegionResolver interface {
+	ID(ctx context.Context, objs []*hub.Region) ([]string, error)
+
 	Parent(ctx context.Context, objs []*hub.Region) ([]*hub.Region, error)
 	Children(ctx context.Context, objs []*hub.Region) ([][]*hub.Region, error)
 
@@ -827,6 +840,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Department.Code(childComplexity), true
+	case "Department.id":
+		if e.ComplexityRoot.Department.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Department.ID(childComplexity), true
 	case "Department.indicators":
 		if e.ComplexityRoot.Department.Indicators == nil {
 			break
@@ -980,6 +999,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Formula(childComplexity), true
+	case "Indicator.id":
+		if e.ComplexityRoot.Indicator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.ID(childComplexity), true
 	case "Indicator.key":
 		if e.ComplexityRoot.Indicator.Key == nil {
 			break
@@ -1468,7 +1493,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*hub.AuditFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*hub.AuditFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.comparison":
 		if e.ComplexityRoot.Query.Comparison == nil {
 			break
@@ -1490,7 +1515,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DataValues(childComplexity, args["filter"].(model.DataValueFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.DataValues(childComplexity, args["filter"].(model.DataValueFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.departments":
 		if e.ComplexityRoot.Query.Departments == nil {
 			break
@@ -1531,6 +1556,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.protectionProfile":
 		if e.ComplexityRoot.Query.ProtectionProfile == nil {
 			break
@@ -1627,6 +1674,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Code(childComplexity), true
+	case "Region.id":
+		if e.ComplexityRoot.Region.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.ID(childComplexity), true
 	case "Region.level":
 		if e.ComplexityRoot.Region.Level == nil {
 			break
@@ -2075,8 +2128,20 @@ scalar Time
 "文件上传 / a file in a multipart request (GraphQL multipart request spec)."
 scalar Upload
 
+"""
+全局对象 / Relay's Node: an object clients cache by its global id, fetched again with node(id:) or
+nodes(ids:) under the same access rules as every other path. Region, Department and Indicator have
+opaque ids (never all digits); a DataValue's id is its version id as elsewhere (transition, publish).
+"""
+interface Node {
+  "全局 ID，不透明 / the global id; opaque, do not parse it"
+  id: ID!
+}
+
 "行政区划 / A region, identified by its GB/T 2260 style code."
-type Region {
+type Region implements Node {
+  "全局 ID（不是行政区划代码）/ the global id (not the region code)"
+  id: ID!
   code: ID!
   name: String!
   nameEn: String
@@ -2092,7 +2157,9 @@ type Region {
 }
 
 "成员单位 / A member department of the committee."
-type Department {
+type Department implements Node {
+  "全局 ID / the global id"
+  id: ID!
   code: ID!
   name: String!
   nameEn: String
@@ -2103,7 +2170,9 @@ type Department {
 }
 
 "指标 / An indicator departments report."
-type Indicator {
+type Indicator implements Node {
+  "全局 ID / the global id"
+  id: ID!
   key: ID!
   name: String!
   nameEn: String
@@ -2182,7 +2251,8 @@ type CatalogueResult {
 }
 
 "数据值 / The value of an indicator for a region and period, as the caller may see it."
-type DataValue {
+type DataValue implements Node {
+  "该版本的 ID（transition、publish 用它）/ the id of this version (transition and publish take it); also its global id"
   id: ID!
   indicator: Indicator!
   region: Region!
@@ -2202,9 +2272,10 @@ type DataValue {
 }
 
 """
-Relay's page info, forward pagination (first/after). hasPreviousPage is true when the page follows
-a cursor (after), that is when it is not the first page; startCursor and endCursor are the
-cursors of the page's first and last edge (null when the page is empty).
+Relay's page info. Forward (first/after): hasNextPage says whether more edges follow, hasPreviousPage
+is true when the page follows a cursor (after). Backward (last/before): hasPreviousPage says whether
+more edges come before, hasNextPage is true when the page ends at a cursor (before). startCursor and
+endCursor are the cursors of the page's first and last edge (null when the page is empty).
 """
 type PageInfo { hasNextPage: Boolean! endCursor: String hasPreviousPage: Boolean! startCursor: String }
 type DataValueEdge { node: DataValue! cursor: String! }
@@ -2487,8 +2558,12 @@ type Query {
   departments(includeRetired: Boolean = false): [Department!]!
   "includeRetired: 也列出已停用的指标 / retired indicators too"
   indicators(protection: Protection, department: ID, includeRetired: Boolean = false): [Indicator!]!
-  "first: 1–1000; after: the endCursor of the previous page."
-  dataValues(filter: DataValueFilter!, first: Int = 100, after: String): DataValueConnection!
+  """
+  first: 1–1000; after: the endCursor of the previous page. Backward: last (1–1000) with before, the
+  startCursor of the next page; first and last together are refused (BAD_USER_INPUT); with last,
+  first's default does not apply.
+  """
+  dataValues(filter: DataValueFilter!, first: Int = 100, after: String, last: Int, before: String): DataValueConnection!
   comparison(indicator: ID!, period: String!, parent: ID, level: RegionLevel = COUNTY): [ComparisonRow!]!
   protectionProfile(regions: [ID!]!, period: String!): [ProtectionProfile!]!
   publicityStats(period: String!, region: ID): [PublicityStat!]!
@@ -2498,11 +2573,16 @@ type Query {
   validationReport(period: String!, region: ID): [ValidationFinding!]!
   "校验规则 / the validation rules (inactive ones too with all: true). Admins and coordinators."
   validationRules(all: Boolean = false): [ValidationRule!]!
-  auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditConnection!
+  "newest first; first/after and last/before as for dataValues."
+  auditLog(filter: AuditFilter, first: Int = 100, after: String, last: Int, before: String): AuditConnection!
   "发布批次 / publication batches, newest first."
   publications: [Publication!]!
   "共享协议 / sharing agreements, of one department (as owner or grantee) or all."
   shares(department: ID): [Share!]!
+  "按全局 ID 取对象 / the object with this global id; null when it does not exist or the caller may not read it (the two are not told apart)."
+  node(id: ID!): Node
+  "按全局 ID 批量取对象（最多 100 个）/ node for each id (at most 100), in their order."
+  nodes(ids: [ID!]!): [Node]!
 }
 
 type Mutation {
@@ -2745,6 +2825,8 @@ func (ec *executionContext) childFields_DataValueEdge(ctx context.Context, field
 
 func (ec *executionContext) childFields_Department(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Department_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Department_code(ctx, field)
 	case "name":
@@ -2805,6 +2887,8 @@ func (ec *executionContext) childFields_ImportSummary(ctx context.Context, field
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Indicator_id(ctx, field)
 	case "key":
 		return ec.fieldContext_Indicator_key(ctx, field)
 	case "name":
@@ -2957,6 +3041,8 @@ func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Region_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Region_code(ctx, field)
 	case "name":
@@ -3648,6 +3734,22 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -3716,6 +3818,22 @@ func (ec *executionContext) field_Query_dataValues_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -3790,6 +3908,34 @@ func (ec *executionContext) field_Query_indicators_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["includeRetired"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -5526,6 +5672,52 @@ func (ec *executionContext) fieldContext_DataValueEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("DataValueEdge", field, false, false, "String")
 }
 
+func (ec *executionContext) _Department_id(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Department_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Department_id(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Department_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Department", field, true, true, "ID")
+}
+func (ec *executionContext) resolveBatch_Department_id(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (any, error) {
+	resolver := ec.Resolvers.Department()
+	if batch, ok := graphql.BatchParentsFor[*hub.Department](ctx, "Department"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ID(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Department.id",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ID(ctx, []*hub.Department{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"Department.id",
+	)
+}
+
 func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6057,6 +6249,52 @@ func (ec *executionContext) fieldContext_ImportSummary_warnings(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Indicator_id(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Indicator_id(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, true, true, "ID")
+}
+func (ec *executionContext) resolveBatch_Indicator_id(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (any, error) {
+	resolver := ec.Resolvers.Indicator()
+	if batch, ok := graphql.BatchParentsFor[*hub.Indicator](ctx, "Indicator"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ID(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Indicator.id",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ID(ctx, []*hub.Indicator{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"Indicator.id",
+	)
 }
 
 func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
@@ -8355,7 +8593,7 @@ func (ec *executionContext) _Query_dataValues(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DataValues(ctx, fc.Args["filter"].(model.DataValueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().DataValues(ctx, fc.Args["filter"].(model.DataValueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DataValueConnection) graphql.Marshaler {
@@ -8707,7 +8945,7 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*hub.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*hub.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
@@ -8817,6 +9055,94 @@ func (ec *executionContext) fieldContext_Query_shares(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8891,6 +9217,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Region_id(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, true, "ID")
+}
+func (ec *executionContext) resolveBatch_Region_id(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	if batch, ok := graphql.BatchParentsFor[*hub.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ID(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.id",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ID(ctx, []*hub.Region{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"Region.id",
+	)
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
@@ -12538,6 +12910,47 @@ func UnmarshalValidationRulePatch(ctx context.Context, raw any) (model.Validatio
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case hub.Region:
+		return ec._Region(ctx, sel, &obj)
+	case *hub.Region:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Region(ctx, sel, obj)
+	case hub.Indicator:
+		return ec._Indicator(ctx, sel, &obj)
+	case *hub.Indicator:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Indicator(ctx, sel, obj)
+	case hub.Department:
+		return ec._Department(ctx, sel, &obj)
+	case *hub.Department:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Department(ctx, sel, obj)
+	case hub.DataValue:
+		return ec._DataValue(ctx, sel, &obj)
+	case *hub.DataValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DataValue(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
@@ -12934,7 +13347,7 @@ func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var dataValueImplementors = []string{"DataValue"}
+var dataValueImplementors = []string{"DataValue", "Node"}
 
 func (ec *executionContext) _DataValue(ctx context.Context, sel ast.SelectionSet, obj *hub.DataValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataValueImplementors)
@@ -13110,7 +13523,7 @@ func (ec *executionContext) _DataValueEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var departmentImplementors = []string{"Department"}
+var departmentImplementors = []string{"Department", "Node"}
 
 func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSet, obj *hub.Department) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, departmentImplementors)
@@ -13121,6 +13534,12 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Department")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Department_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._Department_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13300,7 +13719,7 @@ func (ec *executionContext) _ImportSummary(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var indicatorImplementors = []string{"Indicator"}
+var indicatorImplementors = []string{"Indicator", "Node"}
 
 func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet, obj *hub.Indicator) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorImplementors)
@@ -13311,6 +13730,12 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Indicator")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Indicator_id(ctx, field, obj)
+				})
 		case "key":
 			out.Values[i] = ec._Indicator_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14055,6 +14480,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_shares(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -14086,7 +14523,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var regionImplementors = []string{"Region"}
+var regionImplementors = []string{"Region", "Node"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *hub.Region) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
@@ -14097,6 +14534,12 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Region")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._Region_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15370,6 +15813,66 @@ func (ec *executionContext) marshalNMissingValues2githubᚗcomᚋsixprotᚋhub�
 	return v
 }
 
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	{
+		var batchItemsRegion []*hub.Region
+		batchIdxMapRegion := map[int]int{}
+		var batchItemsIndicator []*hub.Indicator
+		batchIdxMapIndicator := map[int]int{}
+		var batchItemsDepartment []*hub.Department
+		batchIdxMapDepartment := map[int]int{}
+		var batchItemsDataValue []*hub.DataValue
+		batchIdxMapDataValue := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case hub.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, &concrete)
+			case *hub.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, concrete)
+			case hub.Indicator:
+				batchIdxMapIndicator[i] = len(batchItemsIndicator)
+				batchItemsIndicator = append(batchItemsIndicator, &concrete)
+			case *hub.Indicator:
+				batchIdxMapIndicator[i] = len(batchItemsIndicator)
+				batchItemsIndicator = append(batchItemsIndicator, concrete)
+			case hub.Department:
+				batchIdxMapDepartment[i] = len(batchItemsDepartment)
+				batchItemsDepartment = append(batchItemsDepartment, &concrete)
+			case *hub.Department:
+				batchIdxMapDepartment[i] = len(batchItemsDepartment)
+				batchItemsDepartment = append(batchItemsDepartment, concrete)
+			case hub.DataValue:
+				batchIdxMapDataValue[i] = len(batchItemsDataValue)
+				batchItemsDataValue = append(batchItemsDataValue, &concrete)
+			case *hub.DataValue:
+				batchIdxMapDataValue[i] = len(batchItemsDataValue)
+				batchItemsDataValue = append(batchItemsDataValue, concrete)
+			}
+		}
+		if len(batchItemsRegion) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Region", batchItemsRegion, batchIdxMapRegion)
+		}
+		if len(batchItemsIndicator) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Indicator", batchItemsIndicator, batchIdxMapIndicator)
+		}
+		if len(batchItemsDepartment) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Department", batchItemsDepartment, batchIdxMapDepartment)
+		}
+		if len(batchItemsDataValue) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "DataValue", batchItemsDataValue, batchIdxMapDataValue)
+		}
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOutlierKind2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlierKind(ctx context.Context, v any) (hub.OutlierKind, error) {
 	var res hub.OutlierKind
 	err := res.UnmarshalGQL(v)
@@ -16160,6 +16663,13 @@ func (ec *executionContext) marshalOMissingValues2ᚖgithubᚗcomᚋsixprotᚋhu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOutlier2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlier(ctx context.Context, sel ast.SelectionSet, v *hub.Outlier) graphql.Marshaler {

@@ -34,9 +34,19 @@ func (r *dataValueResolver) Region(ctx context.Context, objs []*hub.DataValue) (
 	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(v *hub.DataValue) string { return v.RegionCode }))
 }
 
+// ID is the batch resolver for the id field.
+func (r *departmentResolver) ID(ctx context.Context, objs []*hub.Department) ([]string, error) {
+	return globalIDs(objs, nodeDepartment, func(d *hub.Department) string { return d.Code }), nil
+}
+
 // Indicators is the batch resolver for the indicators field.
 func (r *departmentResolver) Indicators(ctx context.Context, objs []*hub.Department) ([][]*hub.Indicator, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).DepartmentIndicators, keysOf(objs, func(d *hub.Department) string { return d.Code }))
+}
+
+// ID is the batch resolver for the id field.
+func (r *indicatorResolver) ID(ctx context.Context, objs []*hub.Indicator) ([]string, error) {
+	return globalIDs(objs, nodeIndicator, func(i *hub.Indicator) string { return i.Key }), nil
 }
 
 // Department is the batch resolver for the department field.
@@ -231,17 +241,10 @@ func (r *queryResolver) Indicators(ctx context.Context, protection *hub.Protecti
 }
 
 // DataValues is the resolver for the dataValues field.
-func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error) {
-	page := hub.ValuePage{First: 100}
-	if first != nil {
-		page.First = *first
-	}
-	if after != nil {
-		key, err := decodeCursor(*after)
-		if err != nil {
-			return nil, err
-		}
-		page.After = key
+func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string, last *int, before *string) (*model.DataValueConnection, error) {
+	page, err := valuePage(first, after, last, before)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range filter.Periods {
 		if _, err := hub.ParsePeriod(p); err != nil {
@@ -257,7 +260,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 		return nil, err
 	}
 	prefetchValueFields(ctx, conn.Values)
-	return valueConnection(conn, after != nil), nil
+	return valueConnection(conn, after != nil, before != nil), nil
 }
 
 // Comparison is the resolver for the comparison field.
@@ -300,29 +303,21 @@ func (r *queryResolver) ValidationRules(ctx context.Context, all *bool) ([]*hub.
 }
 
 // AuditLog is the resolver for the auditLog field.
-func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
+func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string, last *int, before *string) (*model.AuditConnection, error) {
 	var f hub.AuditFilter
 	if filter != nil {
 		f = hub.AuditFilter{Regions: filter.Regions, Indicators: filter.Indicators, Actors: filter.Actors,
 			Actions: filter.Actions, From: filter.From, To: filter.To}
 	}
-	n := 100
-	if first != nil {
-		n = *first
-	}
-	var before int64
-	if after != nil {
-		b, err := strconv.ParseInt(*after, 10, 64)
-		if err != nil {
-			return nil, hub.Errorf(hub.EINVALID, "无效的游标 / invalid cursor %q", *after)
-		}
-		before = b
-	}
-	page, err := r.Audit.FindAudit(ctx, f, n, before)
+	rng, err := auditRange(first, after, last, before)
 	if err != nil {
 		return nil, err
 	}
-	return auditConnection(ctx, page, after != nil)
+	page, err := r.Audit.FindAuditRange(ctx, f, rng)
+	if err != nil {
+		return nil, err
+	}
+	return auditConnection(ctx, page, after, before)
 }
 
 // Publications is the resolver for the publications field.
@@ -333,6 +328,25 @@ func (r *queryResolver) Publications(ctx context.Context) ([]*hub.Publication, e
 // Shares is the resolver for the shares field.
 func (r *queryResolver) Shares(ctx context.Context, department *string) ([]*hub.Share, error) {
 	return r.Access.Shares(ctx, department)
+}
+
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
+	nodes, err := r.loadNodes(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[0], nil
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	return r.loadNodes(ctx, ids)
+}
+
+// ID is the batch resolver for the id field.
+func (r *regionResolver) ID(ctx context.Context, objs []*hub.Region) ([]string, error) {
+	return globalIDs(objs, nodeRegion, func(r *hub.Region) string { return r.Code }), nil
 }
 
 // Parent is the batch resolver for the parent field.

@@ -24,6 +24,8 @@ const (
 	MaxSubmitValues = 5000
 	// MaxListArgument bounds any other list argument of the API.
 	MaxListArgument = 1000
+	// MaxNodeIDs bounds the global ids of one nodes(ids:) (Relay).
+	MaxNodeIDs = 100
 )
 
 // Bounds of validation rules: what a coordinator can write is evaluated
