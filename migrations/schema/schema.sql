@@ -446,12 +446,12 @@ CREATE FUNCTION public.hub_periods_within(p text) RETURNS text[]
   END
 $$;
 
-CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint)
+CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint, source text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
   SELECT v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.path::text, v.period,
-         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id
+         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id, v.source
   FROM data_values v
   JOIN indicators i ON i.key = v.indicator_key
   JOIN regions r ON r.code = v.region_code
