@@ -21,7 +21,7 @@ type PublicityStat struct {
 	// Synthetic marks generated demo data (模拟): the figure is, or a
 	// figure the total adds up is, of source SourceSynthetic.
 	Synthetic bool
-	PublishAt  *time.Time
+	PublishAt *time.Time
 }
 
 // Publication is a batch of values published together; none of it
