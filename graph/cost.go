@@ -87,7 +87,8 @@ const (
 
 // treeListSize is the size of Query.regions and Query.comparison by their
 // arguments: a search answers at most hub.MaxRegionSearch, a parent's
-// children are few, and the village and town levels are large.
+// children are few, and the village and town levels are large; a
+// comparison ranks at most hub.MaxComparisonRows.
 func treeListSize(key string, args map[string]any) (int, bool) {
 	level, _ := args["level"].(string)
 	switch key {
@@ -103,13 +104,10 @@ func treeListSize(key string, args map[string]any) (int, bool) {
 			return treeTowns, true
 		}
 	case "Query.comparison":
-		switch {
-		case level == string(hub.LevelVillage) && args["parent"] != nil:
-			return 1200, true
-		case level == string(hub.LevelVillage):
-			return treeVillages, true
-		case level == string(hub.LevelTown):
-			return treeTowns, true
+		// Towns and villages: as many as a comparison may rank (more are
+		// refused with BAD_USER_INPUT before their rollups are read).
+		if level == string(hub.LevelVillage) || level == string(hub.LevelTown) {
+			return hub.MaxComparisonRows, true
 		}
 	}
 	return 0, false

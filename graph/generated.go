@@ -262,6 +262,7 @@ type ComplexityRoot struct {
 		Qualifier  func(childComplexity int) int
 		Region     func(childComplexity int) int
 		Suppressed func(childComplexity int) int
+		Synthetic  func(childComplexity int) int
 		Text       func(childComplexity int) int
 		Value      func(childComplexity int) int
 	}
@@ -1470,6 +1471,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicityStat.Suppressed(childComplexity), true
+	case "PublicityStat.synthetic":
+		if e.ComplexityRoot.PublicityStat.Synthetic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Synthetic(childComplexity), true
 	case "PublicityStat.text":
 		if e.ComplexityRoot.PublicityStat.Text == nil {
 			break
@@ -2379,6 +2386,8 @@ type PublicityStat {
   qualifier: Qualifier!
   "合计：由下级已发布数据计算 / a total computed from the published figures below"
   aggregated: Boolean!
+  "模拟：演示用的生成数据，非真实统计（合计含模拟数据时亦为 true）/ synthetic demo data, not a real figure (also true for a total that adds synthetic figures)"
+  synthetic: Boolean!
   publishAt: Time
   "新闻稿写法 / the figure as press copy writes it, e.g. 2万余份"
   text: String!
@@ -3031,6 +3040,8 @@ func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field
 		return ec.fieldContext_PublicityStat_qualifier(ctx, field)
 	case "aggregated":
 		return ec.fieldContext_PublicityStat_aggregated(ctx, field)
+	case "synthetic":
+		return ec.fieldContext_PublicityStat_synthetic(ctx, field)
 	case "publishAt":
 		return ec.fieldContext_PublicityStat_publishAt(ctx, field)
 	case "text":
@@ -8347,6 +8358,29 @@ func (ec *executionContext) _PublicityStat_aggregated(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_PublicityStat_aggregated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PublicityStat_synthetic(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_synthetic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Synthetic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_synthetic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Boolean")
 }
 
@@ -14340,6 +14374,11 @@ func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.Selectio
 			}
 		case "aggregated":
 			out.Values[i] = ec._PublicityStat_aggregated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "synthetic":
+			out.Values[i] = ec._PublicityStat_synthetic(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

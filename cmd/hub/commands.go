@@ -430,8 +430,8 @@ func loadProvince(ctx context.Context, db *postgres.DB, stdout, stderr io.Writer
 	if sum.Copied > 0 {
 		copied = fmt.Sprintf("%d copied", sum.Copied)
 	}
-	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns), %d indicators, %d shares, %d values (%s), rollups rebuilt for %d indicators, in %s; database size %.2f GB\n",
-		sum.Regions, sum.Counties, sum.Towns, sum.Indicators, sum.Shares, sum.Values, copied, sum.RollupsRebuilt,
+	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns, %d villages), %d indicators, %d shares, %d values (%s), rollups rebuilt for %d indicators, in %s; database size %.2f GB\n",
+		sum.Regions, sum.Counties, sum.Towns, sum.Villages, sum.Indicators, sum.Shares, sum.Values, copied, sum.RollupsRebuilt,
 		took.Round(time.Second), float64(size)/(1<<30))
 	return nil
 }

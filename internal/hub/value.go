@@ -93,6 +93,10 @@ type ValueRecord struct {
 	Status    Status
 	// StatusReason is why a RETURNED value went back.
 	StatusReason *string
-	// Source is "seed", "synthetic", "import" or "api".
+	// Source is "seed", "synthetic" (SourceSynthetic), "import" or "api".
 	Source string
 }
+
+// SourceSynthetic is the source of generated demo values: every view of
+// such a value marks it (模拟).
+const SourceSynthetic = "synthetic"

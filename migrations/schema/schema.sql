@@ -168,6 +168,26 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.data_values_audit_inserts() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, value_id, indicator_key, department_code,
+                         region_code, region_path, period, old_value, new_value, old_qualifier,
+                         new_qualifier, old_status, new_status, detail)
+  SELECT coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'),
+         hub_channel(), hub_file(), CASE WHEN n.version > 1 THEN 'update' ELSE 'create' END, n.id, n.indicator_key,
+         n.department_code, n.region_code, n.region_path, n.period, p.value, n.value, p.qualifier, n.qualifier,
+         p.status, n.status, n.status_reason
+  FROM new_rows n
+  LEFT JOIN data_values p ON n.version > 1 AND p.indicator_key = n.indicator_key AND p.period = n.period
+                         AND p.region_code = n.region_code AND p.version = n.version - 1
+  ORDER BY n.id;
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.data_values_media_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -446,12 +466,12 @@ CREATE FUNCTION public.hub_periods_within(p text) RETURNS text[]
   END
 $$;
 
-CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint)
+CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint, source text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
   SELECT v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.path::text, v.period,
-         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id
+         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id, v.source
   FROM data_values v
   JOIN indicators i ON i.key = v.indicator_key
   JOIN regions r ON r.code = v.region_code
@@ -1501,7 +1521,9 @@ CREATE INDEX value_rollups_region_period ON public.value_rollups USING btree (re
 
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
 
-CREATE TRIGGER data_values_audit AFTER INSERT OR UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_audit();
+CREATE TRIGGER data_values_audit AFTER UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_audit();
+
+CREATE TRIGGER data_values_audit_inserts AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_audit_inserts();
 
 CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_media_guard();
 
@@ -1685,6 +1707,8 @@ REVOKE ALL ON FUNCTION public.active_validation_rules(keys text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.active_validation_rules(keys text[]) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.catalogue_audit() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.data_values_audit_inserts() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
 
