@@ -1206,6 +1206,8 @@ CREATE TABLE public.indicators (
     description text,
     lower_is_better boolean DEFAULT false NOT NULL,
     retired_at timestamp with time zone,
+    rag_amber numeric,
+    rag_green numeric,
     CONSTRAINT indicators_aggregation_check CHECK ((aggregation = ANY (ARRAY['SUM'::text, 'AVERAGE'::text, 'LAST'::text, 'NONE'::text]))),
     CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text, 'VILLAGE'::text]))),
     CONSTRAINT indicators_formula_check CHECK (((formula IS NULL) OR (btrim(formula) <> ''::text))),
@@ -1214,6 +1216,11 @@ CREATE TABLE public.indicators (
     CONSTRAINT indicators_name_check CHECK ((btrim(name) <> ''::text)),
     CONSTRAINT indicators_period_type_check CHECK ((period_type = ANY (ARRAY['YEAR'::text, 'QUARTER'::text, 'MONTH'::text]))),
     CONSTRAINT indicators_protection_check CHECK ((protection = ANY (ARRAY['FAMILY'::text, 'SCHOOL'::text, 'SOCIETY'::text, 'ONLINE'::text, 'GOVERNMENT'::text, 'JUDICIAL'::text, 'BASE'::text]))),
+    CONSTRAINT indicators_rag_thresholds CHECK ((((rag_amber IS NULL) AND (rag_green IS NULL)) OR ((rag_amber IS NOT NULL) AND (rag_green IS NOT NULL) AND
+CASE
+    WHEN lower_is_better THEN (rag_green <= rag_amber)
+    ELSE (rag_green >= rag_amber)
+END))),
     CONSTRAINT indicators_value_type_check CHECK ((value_type = ANY (ARRAY['COUNT'::text, 'AMOUNT'::text, 'PERCENT'::text, 'RATE'::text])))
 );
 

@@ -1,0 +1,182 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// mapItem is one region of the district map's data.
+type mapItem struct {
+	Name  string   `json:"name"`
+	Value *float64 `json:"value"`
+	Link  string   `json:"link"`
+	Tip   []string `json:"tip"`
+}
+
+func mapOf(t *testing.T, d dataJSON) (items []mapItem, series, visualMap map[string]any) {
+	t.Helper()
+	o := d.Charts["map"]
+	if o == nil {
+		t.Fatalf("data.json has no map")
+	}
+	ss := o["series"].([]any)
+	series = ss[0].(map[string]any)
+	b, _ := json.Marshal(series["data"])
+	if err := json.Unmarshal(b, &items); err != nil {
+		t.Fatal(err)
+	}
+	if vm, ok := o["visualMap"].([]any); ok && len(vm) > 0 {
+		visualMap = vm[0].(map[string]any)
+	}
+	return items, series, visualMap
+}
+
+// The map of child directors per 10,000 minors in 2022: every one of the
+// boundary file's 12 districts is matched to a region by name, 青州市 is
+// 60.34, each tooltip has the value with its qualifier, rank, status and
+// rating, a click opens the district, and 滨海 (no boundary) is named
+// under the map and stays in the ranking.
+func TestDashboard_MapOfChildDirectorsPerTenThousand2022(t *testing.T) {
+	api, token := setup(t)
+	d := dataOf(t, api.Handler, token, "period=2022&indicator=child_directors")
+	items, series, vm := mapOf(t, d)
+	if series["map"] != "370700" || series["type"] != "map" {
+		t.Errorf("series %v", series)
+	}
+	var geo struct {
+		Features []struct {
+			Properties struct {
+				Name string `json:"name"`
+			} `json:"properties"`
+		} `json:"features"`
+	}
+	b, err := os.ReadFile("assets/maps/shan1_dong1_wei2_fang1.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &geo); err != nil {
+		t.Fatal(err)
+	}
+	if len(geo.Features) != 12 || len(items) != 12 {
+		t.Fatalf("%d features, %d map items; want 12 and 12", len(geo.Features), len(items))
+	}
+	nameMap, _ := series["nameMap"].(map[string]any)
+	byName := map[string]mapItem{}
+	for _, it := range items {
+		byName[it.Name] = it
+	}
+	for _, f := range geo.Features {
+		n := f.Properties.Name
+		if nameMap[n] != n {
+			t.Errorf("feature %s is not matched to a region (nameMap %v)", n, nameMap[n])
+		}
+		it, ok := byName[n]
+		if !ok || it.Value == nil || !strings.HasPrefix(it.Link, "/dashboard/region/3707") {
+			t.Errorf("feature %s: item %+v", n, it)
+		}
+	}
+	q := byName["青州市"]
+	if q.Value == nil || *q.Value != 60.34 {
+		t.Fatalf("青州市 on the map: %+v, want 60.34", q)
+	}
+	tip := strings.Join(q.Tip, " | ")
+	for _, want := range []string{"青州市", "每万名未成年人：60.34", "数值：1080", "名次：", "状态：已审核", "评价："} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("青州市's tooltip %q lacks %q", tip, want)
+		}
+	}
+	if !strings.HasPrefix(q.Link, "/dashboard/region/370781?") {
+		t.Errorf("青州市's click opens %q", q.Link)
+	}
+	// A synthetic figure says so in its tooltip.
+	synthetic := 0
+	for _, it := range items {
+		if strings.Contains(strings.Join(it.Tip, " "), "模拟") {
+			synthetic++
+		}
+	}
+	if synthetic == 0 {
+		t.Error("no map tooltip marks a synthetic figure (the demo has them)")
+	}
+	if vm == nil || vm["type"] != "piecewise" || len(vm["pieces"].([]any)) != 3 {
+		t.Errorf("map legend %v", vm)
+	}
+	if _, ok := d.Maps["map"]; !ok || d.Maps["map"].URL != "/dashboard/assets/maps/shan1_dong1_wei2_fang1.geojson" {
+		t.Errorf("maps %v", d.Maps)
+	}
+	// The boundaries are served by the hub itself.
+	if rec := get(t, api.Handler, "", d.Maps["map"].URL); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "青州市") {
+		t.Errorf("boundary file: %d", rec.Code)
+	}
+
+	body := get(t, api.Handler, token, "/dashboard?period=2022").Body.String()
+	if !strings.Contains(body, `id="map"`) || !regexp.MustCompile(`id="noboundary">潍坊滨海经济技术开发区暂无边界数据`).MatchString(body) {
+		t.Errorf("the city page has no map or does not name 滨海 as without boundary")
+	}
+	if !strings.Contains(body, `data-region="370772"`) || !strings.Contains(body, `id="bar"`) {
+		t.Error("滨海 is not in the ranking / no bar chart")
+	}
+	// A district page has no boundaries for its towns, and says so.
+	if body := get(t, api.Handler, token, "/dashboard/region/370781?period=2022").Body.String(); strings.Contains(body, `id="map"`) || !strings.Contains(body, `id="nomap"`) {
+		t.Error("青州市's page: want no map and a note")
+	}
+	// English keeps the names matched to the boundaries (nameMap).
+	en := dataOf(t, api.Handler, token, "period=2022&indicator=child_directors&lang=en")
+	items, series, _ = mapOf(t, en)
+	if nm := series["nameMap"].(map[string]any); nm["青州市"] != "Qingzhou" {
+		t.Errorf("English nameMap %v", nm)
+	}
+	found := false
+	for _, it := range items {
+		found = found || it.Name == "Qingzhou" && it.Value != nil && *it.Value == 60.34
+	}
+	if !found {
+		t.Errorf("English map has no Qingzhou 60.34: %+v", items)
+	}
+}
+
+// The headline cards: 青州市's child directors in 2022 are 1080 against
+// 2021's figure (read from the hub's own trend for the page region), so
+// 同比 is (1080 − prev) / prev; a year has no 环比; 数据截至 is in Beijing
+// time; the source is the reporting department.
+func TestDashboard_KPICardsYoYAsOfAndSource(t *testing.T) {
+	api, token := setup(t)
+	body := get(t, api.Handler, token, "/dashboard/region/370781?period=2022").Body.String()
+	cards := regexp.MustCompile(`(?s)<div class="kpi" data-kpi="(\d)">.*?</div></div>`).FindAllString(body, -1)
+	if len(cards) != 4 {
+		t.Fatalf("%d cards", len(cards))
+	}
+	directors := cards[1]
+	t.Logf("card: %s", directors)
+	for _, want := range []string{`data-field="Value">1080<`, "同比 ", "数据截至 ", "（北京时间）", "来源：民政局"} {
+		if !strings.Contains(directors, want) {
+			t.Errorf("child directors' card lacks %q", want)
+		}
+	}
+	if strings.Contains(directors, "环比") {
+		t.Error("a year has no 环比")
+	}
+	if !regexp.MustCompile(`data-field="AsOf">数据截至 \d{4}-\d\d-\d\d \d\d:\d\d（北京时间）<`).MatchString(directors) {
+		t.Errorf("as-of not a Beijing time")
+	}
+	// 2023 has nothing approved: no 同比, no as-of.
+	body = get(t, api.Handler, token, "/dashboard/region/370781?period=2023").Body.String()
+	if strings.Contains(body, "数据截至") || strings.Contains(body, "同比 ↑") || strings.Contains(body, "同比 ↓") {
+		t.Error("2023 shows a change or an as-of time without approved figures")
+	}
+	// data.json carries the cards, for a refresh without reload.
+	var d struct {
+		KPIs []struct {
+			Value string
+			YoY   *struct{ Text, Class string }
+		} `json:"kpis"`
+	}
+	rec := get(t, api.Handler, token, "/dashboard/data.json?period=2022&parent=370781")
+	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || len(d.KPIs) != 4 || d.KPIs[1].Value != "1080" || d.KPIs[1].YoY == nil {
+		t.Errorf("data.json kpis %+v %v", d.KPIs, err)
+	}
+}
