@@ -48,8 +48,10 @@ type chartData struct {
 	Empty  map[string]string         `json:"empty"`
 	// Maps are the boundaries a map chart needs registered, by chart id.
 	Maps map[string]*mapInfo `json:"maps,omitempty"`
-	// KPIs are the headline cards, for a refresh without reloading.
-	KPIs []KPI `json:"kpis"`
+	// KPIs are the headline cards and Ranking the ranking's rows, for a
+	// refresh without reloading.
+	KPIs    []KPI        `json:"kpis"`
+	Ranking []rankingRow `json:"ranking"`
 }
 
 func (m *Model) page() (*components.Page, chartData) {
@@ -160,7 +162,8 @@ func (m *Model) page() (*components.Page, chartData) {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),
-		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "90", Right: "20"}),
+		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "120", Right: "20"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithVisualMapOpts(opts.VisualMap{Orient: "horizontal", Left: "center", Bottom: "0", Dimension: "2"}))
 	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
 
@@ -183,7 +186,7 @@ func (m *Model) page() (*components.Page, chartData) {
 		}
 	}
 	return page, chartData{Charts: out, Links: map[string][]string{chartBar: links},
-		Shown: map[string][][]string{chartBar: {shown}, chartTrend: trendShown}, Empty: m.Empty, Maps: maps, KPIs: m.KPIs}
+		Shown: map[string][][]string{chartBar: {shown}, chartTrend: trendShown}, Empty: m.Empty, Maps: maps, KPIs: m.KPIs, Ranking: m.rankingRows()}
 }
 
 // emptyGraphic writes reason across the middle of an empty chart.

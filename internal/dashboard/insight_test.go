@@ -2,6 +2,8 @@ package dashboard_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"net/http"
 	"os"
 	"regexp"
@@ -157,6 +159,20 @@ func TestDashboard_KPICardsYoYAsOfAndSource(t *testing.T) {
 			t.Errorf("child directors' card lacks %q", want)
 		}
 	}
+	// Last year's figure from 青州市's 2021 page; 同比 by hand from it.
+	prev := regexp.MustCompile(`(?s)data-kpi="1">.*?data-field="Value">(\d+)<`).FindStringSubmatch(get(t, api.Handler, token, "/dashboard/region/370781?period=2021").Body.String())
+	if prev == nil {
+		t.Fatal("no 2021 figure")
+	}
+	p, _ := strconv.ParseFloat(prev[1], 64)
+	want := fmt.Sprintf("同比 ↑%.1f%%（&#43;%d）", (1080-p)/p*100, int(1080-p))
+	if p >= 1080 {
+		want = fmt.Sprintf("同比 ↓%.1f%%（-%d）", (p-1080)/p*100, int(p-1080))
+	}
+	if !strings.Contains(directors, want) {
+		t.Errorf("child directors' 同比: want %q (2021: %g)", want, p)
+	}
+	t.Logf("2021 %g → 2022 1080: %s", p, want)
 	if strings.Contains(directors, "环比") {
 		t.Error("a year has no 环比")
 	}
@@ -179,4 +195,50 @@ func TestDashboard_KPICardsYoYAsOfAndSource(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || len(d.KPIs) != 4 || d.KPIs[1].Value != "1080" || d.KPIs[1].YoY == nil {
 		t.Errorf("data.json kpis %+v %v", d.KPIs, err)
 	}
+}
+
+// The heatmap colours by red-amber-green per indicator, with a visible
+// legend: child directors per 10,000 minors (more is better) put the
+// highest district in green; a lower-is-better indicator (a judicial
+// case count) puts the highest in red.
+func TestDashboard_HeatmapColoursByDirectionWithLegend(t *testing.T) {
+	api, token := setup(t)
+	check := func(protection, indicatorName string, highest float64) {
+		t.Helper()
+		d := dataOf(t, api.Handler, token, "period=2022&protection="+protection)
+		h := d.Charts["heatmap"]
+		vm := h["visualMap"].([]any)[0].(map[string]any)
+		if vm["type"] != "piecewise" || vm["show"] == false || len(vm["pieces"].([]any)) != 4 {
+			t.Errorf("%s heatmap legend %v", protection, vm)
+		}
+		ys := h["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+		row := -1
+		for i, y := range ys {
+			if y == indicatorName {
+				row = i
+			}
+		}
+		if row < 0 {
+			t.Fatalf("%s heatmap has no row %s: %v", protection, indicatorName, ys)
+		}
+		best, top := -1.0, -1.0
+		classes := map[float64]bool{}
+		for _, s := range h["series"].([]any) {
+			for _, dp := range s.(map[string]any)["data"].([]any) {
+				v := dp.(map[string]any)["value"].([]any)
+				if v[1].(float64) != float64(row) {
+					continue
+				}
+				classes[v[2].(float64)] = true
+				if share := v[4].(float64); share > top {
+					top, best = share, v[2].(float64)
+				}
+			}
+		}
+		if best != highest || len(classes) < 2 {
+			t.Errorf("%s: the highest region's class is %g, want %g (classes %v)", indicatorName, best, highest, classes)
+		}
+	}
+	check("GOVERNMENT", "村（居）儿童主任数", 2)
+	check("JUDICIAL", "涉未成年人纠纷案件数", 0)
 }

@@ -112,13 +112,16 @@ func (m *Model) mapOption() map[string]any {
 	sub := m.View.Period + " · " + measureName
 	mp.SetGlobalOptions(initOpts(chartMap), toolbox(),
 		charts.WithTitleOpts(opts.Title{Title: m.L["map"] + " · " + indicatorName(m.Indicator, lang), Subtitle: sub}),
-		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}))
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		// The visual map is the legend; a series legend would only repeat
+		// the subtitle.
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}))
 	mp.AddSeries(measureName, nil)
 	mp.Validate()
 	o := mp.JSON()
 	o["series"] = []map[string]any{{"type": "map", "name": measureName, "map": m.Parent.Code, "roam": false,
 		"nameMap": nameMap, "data": data, "selectedMode": false, "layoutCenter": []string{"50%", "55%"}, "layoutSize": "88%",
-		"label": map[string]any{"show": true, "fontSize": 11}, "itemStyle": map[string]any{"areaColor": "#e6e9ee", "borderColor": "#fff"},
+		"label": map[string]any{"show": true, "fontSize": 11}, "labelLayout": map[string]any{"hideOverlap": true}, "itemStyle": map[string]any{"areaColor": "#e6e9ee", "borderColor": "#fff"},
 		"emphasis": map[string]any{"label": map[string]any{"show": true}, "itemStyle": map[string]any{"areaColor": "#6fa8dc"}}}}
 	if judged {
 		o["visualMap"] = []map[string]any{{"type": "piecewise", "pieces": t.legend(lang), "left": "left", "bottom": "0",

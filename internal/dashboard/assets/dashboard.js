@@ -84,7 +84,18 @@
     list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 16); v.itemWidth = 24; v.itemHeight = 16; });
     list(option.radar).forEach(function (r) { r.axisName = { fontSize: 16 }; });
     if (el.id === 'map') { list(option.series).forEach(function (s) { s.label = fs(s.label, 15); }); }
-    if (el.id === 'heatmap') { list(option.grid).forEach(function (g) { g.left = 330; }); }
+    var cut = function (a, size, width) { return Object.assign({}, a, { fontSize: size, width: width, overflow: 'truncate' }); };
+    if (el.id === 'heatmap') {
+      list(option.grid).forEach(function (g) { g.left = 200; g.bottom = 110; g.top = 70; });
+      list(option.yAxis).forEach(function (a) { a.axisLabel = cut(a.axisLabel, 12, 185); });
+      list(option.xAxis).forEach(function (a) { a.axisLabel = cut(Object.assign({}, a.axisLabel, { rotate: 45 }), 13, 80); });
+      list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 14); v.itemWidth = 18; v.itemHeight = 12; });
+    }
+    if (el.id === 'bar') {
+      list(option.xAxis).forEach(function (a) { a.axisLabel = cut(Object.assign({}, a.axisLabel, { rotate: 40 }), 14, 90); });
+      list(option.grid).forEach(function (g) { g.bottom = 90; });
+    }
+    if (el.id === 'radar') { list(option.radar).forEach(function (r) { r.radius = '58%'; r.center = ['50%', '50%']; }); }
     option.toolbox = { show: false };
   }
   // maps registers the boundaries the charts need (from the hub).
@@ -151,6 +162,31 @@
       });
     });
   }
+  // rows rewrites a live ranking table (data-live) from data.json's ranking.
+  function rows(ranking) {
+    var table = document.querySelector('table[data-live]');
+    if (!table || !ranking) { return; }
+    var body = document.createElement('tbody');
+    ranking.forEach(function (r) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-region', r.code);
+      [r.rank ? String(r.rank) : '—', r.name, r.shown, r.perTenK].forEach(function (text, i) {
+        var td = document.createElement('td');
+        td.textContent = text;
+        if (i >= 2) { td.className = 'num'; }
+        if (i === 2 && r.synthetic) {
+          var s = document.createElement('span');
+          s.className = 'sim';
+          s.textContent = table.getAttribute('data-sim') || '模拟';
+          td.appendChild(document.createTextNode(' '));
+          td.appendChild(s);
+        }
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    table.replaceChild(body, table.tBodies[0]);
+  }
   var src = nodes[0].getAttribute('data-src');
   window.hubRefresh = function () {
     return fetch(src, { credentials: 'same-origin', cache: 'no-store' })
@@ -159,6 +195,7 @@
       .then(function (data) {
         nodes.forEach(function (el) { el.removeAttribute('data-error'); draw(el, data); });
         cards(data.kpis);
+        rows(data.ranking);
         document.body.setAttribute('data-refreshed', new Date().toISOString());
       })
       .catch(function (e) {
