@@ -3,10 +3,10 @@ package dashboard_test
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
