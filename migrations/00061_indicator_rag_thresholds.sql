@@ -15,7 +15,10 @@ ALTER TABLE indicators
     (rag_amber IS NULL AND rag_green IS NULL)
     OR (rag_amber IS NOT NULL AND rag_green IS NOT NULL
         AND CASE WHEN lower_is_better THEN rag_green <= rag_amber ELSE rag_green >= rag_amber END));
+-- Admins change them through hub_app, like the other definition columns (00051).
+GRANT UPDATE (rag_amber, rag_green) ON indicators TO hub_app;
 
 -- +goose Down
+REVOKE UPDATE (rag_amber, rag_green) ON indicators FROM hub_app;
 ALTER TABLE indicators DROP CONSTRAINT indicators_rag_thresholds,
   DROP COLUMN rag_green, DROP COLUMN rag_amber;

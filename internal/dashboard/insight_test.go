@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/postgres"
 )
 
 // mapItem is one region of the district map's data.
@@ -241,4 +245,42 @@ func TestDashboard_HeatmapColoursByDirectionWithLegend(t *testing.T) {
 	}
 	check("GOVERNMENT", "村（居）儿童主任数", 2)
 	check("JUDICIAL", "涉未成年人纠纷案件数", 0)
+}
+
+// Thresholds set in the catalogue (rag_amber, rag_green) replace the
+// peers' tertiles on the map: 青州市's 60.34 per 10,000 is amber under a
+// green line of 65, and the legend says where the thresholds come from.
+// The database refuses inverted thresholds.
+func TestDashboard_ConfiguredThresholdsColourTheMap(t *testing.T) {
+	api, token := setup(t)
+	admin := hub.NewContext(context.Background(), &hub.Principal{Name: "root", Role: hub.Admin, Region: "370700", RegionPath: "370700"})
+	cat := postgres.NewCatalogueService(api.DB.App)
+	inds, err := cat.IndicatorsByKey(admin, []string{"child_directors"})
+	if err != nil || inds[0] == nil {
+		t.Fatal(err)
+	}
+	ind := *inds[0]
+	amber, green := 40.0, 65.0
+	ind.RAGAmber, ind.RAGGreen = &amber, &green
+	if res, err := cat.UpsertIndicators(admin, []*hub.Indicator{&ind}, false); err != nil || res.Updated != 1 {
+		t.Fatalf("set thresholds: %+v %v", res, err)
+	}
+	d := dataOf(t, api.Handler, token, "period=2022&indicator=child_directors")
+	items, _, vm := mapOf(t, d)
+	var labels []string
+	for _, p := range vm["pieces"].([]any) {
+		labels = append(labels, p.(map[string]any)["label"].(string))
+	}
+	if strings.Join(labels, "|") != "需关注 < 40|一般 40–65|良好 ≥ 65" || vm["text"].([]any)[0] != "阈值：指标目录设定" {
+		t.Errorf("legend %v", vm)
+	}
+	for _, it := range items {
+		if it.Name == "青州市" && !strings.Contains(strings.Join(it.Tip, " "), "评价：一般") {
+			t.Errorf("青州市 at 60.34 under green 65: %v", it.Tip)
+		}
+	}
+	conn := api.DB.OwnerConn(t)
+	if _, err := conn.Exec(context.Background(), `UPDATE indicators SET rag_amber = 70, rag_green = 50 WHERE key = 'child_directors'`); err == nil || !strings.Contains(err.Error(), "indicators_rag_thresholds") {
+		t.Errorf("inverted thresholds accepted: %v", err)
+	}
 }

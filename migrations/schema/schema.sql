@@ -1801,6 +1801,10 @@ GRANT UPDATE(lower_is_better) ON TABLE public.indicators TO hub_app;
 
 GRANT UPDATE(retired_at) ON TABLE public.indicators TO hub_app;
 
+GRANT UPDATE(rag_amber) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(rag_green) ON TABLE public.indicators TO hub_app;
+
 GRANT SELECT,INSERT ON TABLE public.publications TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.publications_id_seq TO hub_app;
