@@ -79,6 +79,9 @@ func TestChange_ArrowPercentAndDirection(t *testing.T) {
 			t.Errorf("%g vs %g (lower %v): %+v, want %q %s", c.cur, c.prev, c.lower, got, c.text, c.class)
 		}
 	}
+	if got := change("YoY", f(7041), f(6959), nil, nil, false, "en"); got.Text != "YoY ↑1.2% (+82)" {
+		t.Errorf("English: %+v", got)
+	}
 	if got := change("同比", f(1), nil, nil, nil, false, "zh"); got.Text != "同比 —" {
 		t.Errorf("without last year's figure: %+v", got)
 	}

@@ -284,3 +284,40 @@ func TestDashboard_ConfiguredThresholdsColourTheMap(t *testing.T) {
 		t.Errorf("inverted thresholds accepted: %v", err)
 	}
 }
+
+// The 大屏 keeps the view in its URL, bounds its refresh, links back to
+// the dashboard and in English, and sends the media office to /media.
+func TestScreen_StateInURLRefreshBoundsAndMedia(t *testing.T) {
+	api, token := setup(t)
+	rec := get(t, api.Handler, token, "/dashboard/screen?period=2022&indicator=hope_rooms&percap=1&refresh=30")
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, `<body class="screen" data-refresh="30">`) ||
+		!regexp.MustCompile(`<option value="hope_rooms" selected>`).MatchString(body) || !strings.Contains(body, `name="percap" value="1" checked`) {
+		t.Fatalf("screen %d:\n%s", rec.Code, body)
+	}
+	for _, want := range []string{`href="/dashboard?indicator=hope_rooms&amp;percap=1&amp;period=2022&amp;protection=GOVERNMENT"`,
+		`lang=en`, `id="map"`, `id="ranking" data-live="1"`, `src="/dashboard/assets/screen.js"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("screen lacks %s", want)
+		}
+	}
+	if regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]`).MatchString(body) {
+		t.Error("screen has an inline script")
+	}
+	if !strings.Contains(get(t, api.Handler, token, "/dashboard?period=2022").Body.String(), `href="/dashboard/screen?`) {
+		t.Error("the dashboard does not link to its 大屏")
+	}
+	for _, bad := range []string{"5", "x", "4000"} {
+		if rec := get(t, api.Handler, token, "/dashboard/screen?refresh="+bad); rec.Code != http.StatusBadRequest {
+			t.Errorf("refresh=%s: %d", bad, rec.Code)
+		}
+	}
+	district := get(t, api.Handler, token, "/dashboard/screen?period=2022&parent=370781").Body.String()
+	if !strings.Contains(district, `href="/dashboard/region/370781?`) || !strings.Contains(district, `id="nomap"`) {
+		t.Error("a district's 大屏 does not lead back to the district or say it has no map")
+	}
+	media := api.User(t, hub.NewUser{Name: "press", Role: hub.Media, Region: "370700"})
+	if rec := get(t, api.Handler, media, "/dashboard/screen"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/media" {
+		t.Errorf("media on the 大屏: %d %s", rec.Code, rec.Header().Get("Location"))
+	}
+}

@@ -115,11 +115,15 @@ func change(word string, cur, prev *float64, curQ, prevQ *hub.Qualifier, lowerIs
 	if d < 0 {
 		sign = "-"
 	}
+	open, shut := "（", "）"
+	if lang == "en" {
+		open, shut = " (", ")"
+	}
 	if *prev == 0 {
-		return &Change{Text: fmt.Sprintf("%s %s%s（%s%s）", word, arrow, approx, sign, abs), Class: class}
+		return &Change{Text: fmt.Sprintf("%s %s%s%s%s%s%s", word, arrow, approx, open, sign, abs, shut), Class: class}
 	}
 	pct := math.Abs(d) / math.Abs(*prev) * 100
-	return &Change{Text: fmt.Sprintf("%s %s%s%.1f%%（%s%s）", word, arrow, approx, pct, sign, abs), Class: class}
+	return &Change{Text: fmt.Sprintf("%s %s%s%.1f%%%s%s%s%s", word, arrow, approx, pct, open, sign, abs, shut), Class: class}
 }
 
 // kpis are the page's headline figures: the parent region's own totals

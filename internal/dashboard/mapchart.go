@@ -120,7 +120,7 @@ func (m *Model) mapOption() map[string]any {
 	mp.Validate()
 	o := mp.JSON()
 	o["series"] = []map[string]any{{"type": "map", "name": measureName, "map": m.Parent.Code, "roam": false,
-		"nameMap": nameMap, "data": data, "selectedMode": false, "layoutCenter": []string{"50%", "55%"}, "layoutSize": "88%",
+		"nameMap": nameMap, "data": data, "selectedMode": false, "showLegendSymbol": false, "layoutCenter": []string{"50%", "55%"}, "layoutSize": "88%",
 		"label": map[string]any{"show": true, "fontSize": 11}, "labelLayout": map[string]any{"hideOverlap": true}, "itemStyle": map[string]any{"areaColor": "#e6e9ee", "borderColor": "#fff"},
 		"emphasis": map[string]any{"label": map[string]any{"show": true}, "itemStyle": map[string]any{"areaColor": "#6fa8dc"}}}}
 	if judged {

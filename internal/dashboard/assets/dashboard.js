@@ -50,7 +50,7 @@
     var w = el.clientWidth;
     if (w >= 600) { return; }
     list(option.title).forEach(function (t) {
-      t.textStyle = Object.assign({}, t.textStyle, { fontSize: 14 });
+      t.textStyle = Object.assign({}, t.textStyle, { fontSize: 14, width: w - 60, overflow: 'truncate' });
       t.subtextStyle = Object.assign({}, t.subtextStyle, { fontSize: 11 });
     });
     list(option.legend).forEach(function (l) { l.bottom = 0; l.top = null; l.type = 'scroll'; });
