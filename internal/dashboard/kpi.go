@@ -174,9 +174,14 @@ func (m *Model) kpis(ctx context.Context, d *Dashboard, total int) error {
 		}
 		synthetic[k] = synthetic[k] || dv.Source == "synthetic" || m.Parent.Synthetic
 	}
-	inds, err := d.cfg.Catalogue.IndicatorsByKey(ctx, keys)
-	if err != nil {
-		return fmt.Errorf("dashboard headline indicators: %w", err)
+	// The catalogue the page read already has the cards' indicators.
+	inds := make([]*hub.Indicator, len(keys))
+	for i, k := range keys {
+		for _, ind := range m.all {
+			if ind.Key == k {
+				inds[i] = ind
+			}
+		}
 	}
 	var deptCodes []string
 	for _, ind := range inds {
