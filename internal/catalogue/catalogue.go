@@ -328,6 +328,15 @@ func Apply(stored *hub.Indicator, p hub.IndicatorPatch) *hub.Indicator {
 	set(&n.Publicity, p.Publicity)
 	set(&n.Sensitive, p.Sensitive)
 	set(&n.LowerIsBetter, p.LowerIsBetter)
+	if p.ClearRAG != nil && *p.ClearRAG {
+		n.RAGAmber, n.RAGGreen = nil, nil
+	}
+	if p.RAGAmber != nil {
+		n.RAGAmber = p.RAGAmber
+	}
+	if p.RAGGreen != nil {
+		n.RAGGreen = p.RAGGreen
+	}
 	for _, f := range []struct{ dst, src **string }{{&n.NameEn, &p.NameEn}, {&n.Formula, &p.Formula}, {&n.Description, &p.Description}} {
 		switch {
 		case *f.src == nil:

@@ -106,6 +106,10 @@ type IndicatorPatch struct {
 	Publicity       *bool
 	Sensitive       *bool
 	LowerIsBetter   *bool
+	// RAGAmber and RAGGreen replace the thresholds given; ClearRAG removes
+	// both.
+	RAGAmber, RAGGreen *float64
+	ClearRAG           *bool
 	// Formula "" removes the formula (the indicator is entered again).
 	Formula     *string
 	Description *string
