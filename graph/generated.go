@@ -183,6 +183,8 @@ type ComplexityRoot struct {
 		PeriodType      func(childComplexity int) int
 		Protection      func(childComplexity int) int
 		Publicity       func(childComplexity int) int
+		RAGAmber        func(childComplexity int) int
+		RAGGreen        func(childComplexity int) int
 		RetiredAt       func(childComplexity int) int
 		Sensitive       func(childComplexity int) int
 		Unit            func(childComplexity int) int
@@ -1048,6 +1050,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Publicity(childComplexity), true
+	case "Indicator.ragAmber":
+		if e.ComplexityRoot.Indicator.RAGAmber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.RAGAmber(childComplexity), true
+	case "Indicator.ragGreen":
+		if e.ComplexityRoot.Indicator.RAGGreen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.RAGGreen(childComplexity), true
 	case "Indicator.retiredAt":
 		if e.ComplexityRoot.Indicator.RetiredAt == nil {
 			break
@@ -2196,6 +2210,13 @@ type Indicator implements Node {
   sensitive: Boolean!
   "越少越好（案件数）：六大保护画像反向计分 / fewer is better (case counts): the protection profile scores it the other way"
   lowerIsBetter: Boolean!
+  """
+  驾驶舱红黄绿阈值（两者同有或同无；为空则按同级地区三分位）：越多越好时 ≥ ragGreen 为绿、≥ ragAmber 为黄，越少越好时 ≤ ragGreen 为绿、≤ ragAmber 为黄；计数按每万名未成年人。
+  / The dashboard's red-amber-green thresholds (both or neither; null: the peers' tertiles): green from ragGreen and amber from ragAmber, or for a lower-is-better indicator green up to ragGreen and amber up to ragAmber; per 10,000 minors for counts.
+  """
+  ragAmber: Float
+  "见 ragAmber / see ragAmber"
+  ragGreen: Float
   description: String
   "停用时间：历史数据保留，不再接收新数据；在用为空 / when the indicator was retired (its values stay, new ones are refused with RETIRED); null while active"
   retiredAt: Time
@@ -2220,6 +2241,9 @@ input IndicatorInput {
   publicity: Boolean = false
   sensitive: Boolean = false
   lowerIsBetter: Boolean = false
+  "红黄绿阈值，两者同有或同无（见 Indicator.ragAmber）/ red-amber-green thresholds, both or neither (see Indicator.ragAmber)"
+  ragAmber: Float
+  ragGreen: Float
   "计算指标的公式，如 child_directors / minors_total * 10000 / a derived indicator's formula over other indicators' keys"
   formula: String
   description: String
@@ -2238,6 +2262,10 @@ input IndicatorPatch {
   publicity: Boolean
   sensitive: Boolean
   lowerIsBetter: Boolean
+  "设定红黄绿阈值（给出者替换；clearRag 删除两者）/ set red-amber-green thresholds (given ones replace; clearRag removes both)"
+  ragAmber: Float
+  ragGreen: Float
+  clearRag: Boolean
   formula: String
   description: String
 }
@@ -2926,6 +2954,10 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_sensitive(ctx, field)
 	case "lowerIsBetter":
 		return ec.fieldContext_Indicator_lowerIsBetter(ctx, field)
+	case "ragAmber":
+		return ec.fieldContext_Indicator_ragAmber(ctx, field)
+	case "ragGreen":
+		return ec.fieldContext_Indicator_ragGreen(ctx, field)
 	case "description":
 		return ec.fieldContext_Indicator_description(ctx, field)
 	case "retiredAt":
@@ -6660,6 +6692,52 @@ func (ec *executionContext) _Indicator_lowerIsBetter(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Indicator_lowerIsBetter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Indicator_ragAmber(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_ragAmber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RAGAmber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_ragAmber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Indicator_ragGreen(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_ragGreen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RAGGreen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_ragGreen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Indicator_description(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
@@ -12454,7 +12532,7 @@ func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, ob
 		asMap["lowerIsBetter"] = false
 	}
 
-	fieldsInOrder := [...]string{"key", "name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "formula", "description"}
+	fieldsInOrder := [...]string{"key", "name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "ragAmber", "ragGreen", "formula", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12552,6 +12630,20 @@ func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, ob
 				return it, err
 			}
 			it.LowerIsBetter = data
+		case "ragAmber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragAmber"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGAmber = data
+		case "ragGreen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragGreen"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGGreen = data
 		case "formula":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formula"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -12594,7 +12686,7 @@ func (ec *executionContext) unmarshalInputIndicatorPatch(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "formula", "description"}
+	fieldsInOrder := [...]string{"name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "ragAmber", "ragGreen", "clearRag", "formula", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12685,6 +12777,27 @@ func (ec *executionContext) unmarshalInputIndicatorPatch(ctx context.Context, ob
 				return it, err
 			}
 			it.LowerIsBetter = data
+		case "ragAmber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragAmber"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGAmber = data
+		case "ragGreen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragGreen"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGGreen = data
+		case "clearRag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRag"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRAG = data
 		case "formula":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formula"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -13839,6 +13952,16 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 		case "lowerIsBetter":
 			out.Values[i] = ec._Indicator_lowerIsBetter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ragAmber":
+			out.Values[i] = ec._Indicator_ragAmber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ragGreen":
+			out.Values[i] = ec._Indicator_ragGreen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":

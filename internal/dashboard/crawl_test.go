@@ -175,7 +175,7 @@ func TestBrowser_EveryLinkReflectsItsParametersAtThreeWidths(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === 4`,
+			if ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === document.querySelectorAll('.chart').length`,
 				chromedp.WithPollingTimeout(30*time.Second))); err != nil || !ok {
 				t.Errorf("%s at %d px: charts did not finish: %v", start, w, err)
 			}

@@ -99,6 +99,7 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.Handle("POST /logout", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logout))))
 	mux.Handle("GET /dashboard", d.SignedIn(http.HandlerFunc(d.page)))
 	mux.Handle("GET /dashboard/region/{code}", d.SignedIn(http.HandlerFunc(d.page)))
+	mux.Handle("GET /dashboard/screen", d.SignedIn(http.HandlerFunc(d.screen)))
 	mux.Handle("GET /dashboard/data.json", d.SignedIn(http.HandlerFunc(d.data)))
 	mux.Handle("GET /export/{file}", d.SignedIn(http.HandlerFunc(d.export)))
 }

@@ -1226,6 +1226,8 @@ CREATE TABLE public.indicators (
     description text,
     lower_is_better boolean DEFAULT false NOT NULL,
     retired_at timestamp with time zone,
+    rag_amber numeric,
+    rag_green numeric,
     CONSTRAINT indicators_aggregation_check CHECK ((aggregation = ANY (ARRAY['SUM'::text, 'AVERAGE'::text, 'LAST'::text, 'NONE'::text]))),
     CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text, 'VILLAGE'::text]))),
     CONSTRAINT indicators_formula_check CHECK (((formula IS NULL) OR (btrim(formula) <> ''::text))),
@@ -1234,6 +1236,11 @@ CREATE TABLE public.indicators (
     CONSTRAINT indicators_name_check CHECK ((btrim(name) <> ''::text)),
     CONSTRAINT indicators_period_type_check CHECK ((period_type = ANY (ARRAY['YEAR'::text, 'QUARTER'::text, 'MONTH'::text]))),
     CONSTRAINT indicators_protection_check CHECK ((protection = ANY (ARRAY['FAMILY'::text, 'SCHOOL'::text, 'SOCIETY'::text, 'ONLINE'::text, 'GOVERNMENT'::text, 'JUDICIAL'::text, 'BASE'::text]))),
+    CONSTRAINT indicators_rag_thresholds CHECK ((((rag_amber IS NULL) AND (rag_green IS NULL)) OR ((rag_amber IS NOT NULL) AND (rag_green IS NOT NULL) AND
+CASE
+    WHEN lower_is_better THEN (rag_green <= rag_amber)
+    ELSE (rag_green >= rag_amber)
+END))),
     CONSTRAINT indicators_value_type_check CHECK ((value_type = ANY (ARRAY['COUNT'::text, 'AMOUNT'::text, 'PERCENT'::text, 'RATE'::text])))
 );
 
@@ -1817,6 +1824,10 @@ GRANT UPDATE(description) ON TABLE public.indicators TO hub_app;
 GRANT UPDATE(lower_is_better) ON TABLE public.indicators TO hub_app;
 
 GRANT UPDATE(retired_at) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(rag_amber) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(rag_green) ON TABLE public.indicators TO hub_app;
 
 GRANT SELECT,INSERT ON TABLE public.publications TO hub_app;
 
