@@ -81,7 +81,7 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer done()
-	users, err := auth.ListUsers(ctx)
+	users, err := auth.ListUsers(ctx, hub.UserFilter{})
 	if err != nil {
 		return err
 	}

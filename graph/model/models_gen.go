@@ -74,6 +74,15 @@ type DataValueInput struct {
 type Mutation struct {
 }
 
+// 新用户 / A user to create.
+type NewUserInput struct {
+	Name       string   `json:"name"`
+	Role       hub.Role `json:"role"`
+	Department *string  `json:"department,omitempty"`
+	Region     *string  `json:"region,omitempty"`
+	Service    *bool    `json:"service,omitempty"`
+}
+
 // Relay's page info, forward pagination (first/after). hasPreviousPage is true when the page follows
 // a cursor (after), that is when it is not the first page; startCursor and endCursor are the
 // cursors of the page's first and last edge (null when the page is empty).
