@@ -1,9 +1,11 @@
 package dashboard
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,7 +46,7 @@ func (d *Dashboard) SignedIn(next http.Handler) http.Handler {
 			return
 		}
 		if IsPage(r) && r.Method == http.MethodGet {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, loginURL(r, r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		d.cfg.Errors.Write(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
@@ -61,7 +63,7 @@ func IsPage(r *http.Request) bool {
 		return true
 	case r.Method != http.MethodGet:
 		return false
-	case r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/"):
+	case r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/") || r.URL.Path == "/account/tokens":
 		return true
 	}
 	return r.Header.Get("Sec-Fetch-Mode") == "navigate" && strings.Contains(r.Header.Get("Accept"), "text/html")
@@ -148,11 +150,52 @@ func landing(next string, p *hub.Principal) string {
 }
 
 type loginData struct {
-	L     labels
-	Lang  string
-	CSRF  string
-	Next  string
-	Error string
+	L    labels
+	Lang string
+	CSRF string
+	Next string
+	// Username is kept after a wrong password.
+	Username string
+	Error    string
+	// Expired: the browser came with a session that has ended.
+	Expired bool
+	// Switch is this page in the other language.
+	Switch template.URL
+	// SSO is the single sign-on button's link, when single sign-on is on.
+	SSO template.URL
+}
+
+// expiredKey marks a request whose session cookie named a session that
+// has ended (the HTTP edge sets it, the login page says so).
+type expiredKey struct{}
+
+// NewExpiredContext returns ctx marked as coming with an ended session.
+func NewExpiredContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, expiredKey{}, true)
+}
+
+func expired(r *http.Request) bool {
+	v, _ := r.Context().Value(expiredKey{}).(bool)
+	return v || r.URL.Query().Get("expired") == "1"
+}
+
+// loginURL is the login page that sends the browser on to next
+// afterwards, saying why when its session expired.
+func loginURL(r *http.Request, next string) string {
+	q := url.Values{}
+	if next != "" {
+		q.Set("next", next)
+	}
+	if expired(r) {
+		q.Set("expired", "1")
+	}
+	if langOf(r) == "en" {
+		q.Set("lang", "en")
+	}
+	if len(q) == 0 {
+		return "/login"
+	}
+	return "/login?" + q.Encode()
 }
 
 // loginPage shows the login form; a browser that has a session already
@@ -173,8 +216,25 @@ func (d *Dashboard) renderLogin(w http.ResponseWriter, r *http.Request, status i
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = d.tmpl.ExecuteTemplate(w, "login.html", loginData{L: labelsFor(lang), Lang: lang, CSRF: token,
-		Next: safeNext(r.FormValue("next")), Error: msg})
+	next := safeNext(r.FormValue("next"))
+	q := url.Values{}
+	if next != "" {
+		q.Set("next", next)
+	}
+	if lang != "en" {
+		q.Set("lang", "en")
+	}
+	data := loginData{L: labelsFor(lang), Lang: lang, CSRF: token, Next: next, Error: msg,
+		Username: r.PostFormValue("username"), Expired: msg == "" && expired(r),
+		Switch: template.URL("/login?" + q.Encode())}
+	if d.cfg.SSO != nil {
+		q := url.Values{}
+		if next != "" {
+			q.Set("next", next)
+		}
+		data.SSO = template.URL(d.cfg.SSO.StartPath + "?" + q.Encode())
+	}
+	_ = d.tmpl.ExecuteTemplate(w, "login.html", data)
 }
 
 // login checks the double-submitted CSRF token, then the password.
@@ -219,6 +279,22 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := d.cfg.Sessions.Logout(r.Context(), s.Token); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ClearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// logoutEverywhere ends every session of the signed-in user (needs the
+// session's CSRF token): every other browser is sent to the login page.
+func (d *Dashboard) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	s := hub.SessionFrom(r.Context())
+	if s == nil || !equal(s.CSRF, r.PostFormValue("csrf")) {
+		d.fail(w, r, hub.Errorf(hub.EFORBIDDEN, "CSRF 校验失败 / CSRF check failed"))
+		return
+	}
+	if _, err := d.cfg.Sessions.LogoutEverywhere(r.Context(), s.Token); err != nil {
 		d.fail(w, r, err)
 		return
 	}

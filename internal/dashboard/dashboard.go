@@ -36,6 +36,9 @@ type Config struct {
 	// Analytics gives the comparison, the radar and the trend: the same
 	// answers as the API's comparison, protectionProfile and trend.
 	Analytics hub.AnalyticsService
+	// Tokens lets a signed-in user manage their own API tokens
+	// (/account/tokens); nil: no such page.
+	Tokens hub.TokenService
 	// SecureCookies marks cookies Secure even without TLS on this hop
 	// (behind a TLS-terminating proxy).
 	SecureCookies bool
@@ -45,9 +48,17 @@ type Config struct {
 	// login back-off (the server's, which knows about trusted proxies);
 	// the host of RemoteAddr when nil.
 	ClientAddr func(*http.Request) string
+	// SSO, when set, adds single sign-on's button to the login page.
+	SSO *SSOButton
 	// Errors answers errors with the HTTP edge's code → status table and
 	// error body (internal/server); required.
 	Errors Errors
+}
+
+// SSOButton is single sign-on's entry on the login page.
+type SSOButton struct {
+	// StartPath starts the sign-on (it takes ?next=).
+	StartPath string
 }
 
 // Errors is how the dashboard answers an error: the HTTP edge's one table
@@ -97,6 +108,12 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.Handle("POST /login", d.crossOrigin(http.HandlerFunc(d.login)))
 	mux.Handle("POST /logout", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logout))))
+	if d.cfg.Tokens != nil {
+		mux.Handle("GET /account/tokens", d.SignedIn(http.HandlerFunc(d.tokensPage)))
+		mux.Handle("POST /account/tokens", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.createToken))))
+		mux.Handle("POST /account/tokens/{id}/revoke", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.revokeToken))))
+	}
+	mux.Handle("POST /logout/everywhere", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logoutEverywhere))))
 	mux.Handle("GET /dashboard", d.SignedIn(http.HandlerFunc(d.page)))
 	mux.Handle("GET /dashboard/region/{code}", d.SignedIn(http.HandlerFunc(d.page)))
 	mux.Handle("GET /dashboard/data.json", d.SignedIn(http.HandlerFunc(d.data)))

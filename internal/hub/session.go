@@ -25,6 +25,9 @@ type SessionService interface {
 	Session(ctx context.Context, token string) (*Session, error)
 	// Logout ends the session of token.
 	Logout(ctx context.Context, token string) error
+	// LogoutEverywhere ends every session of the user whose session token
+	// is, this one included, and returns how many it ended.
+	LogoutEverywhere(ctx context.Context, token string) (int, error)
 }
 
 // sessionKey carries the session a request came with; the HTTP edge puts

@@ -157,6 +157,16 @@ func (s *SessionService) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
+// LogoutEverywhere ends every session of the user of token: "sign out
+// everywhere" after a lost laptop or a shared computer.
+func (s *SessionService) LogoutEverywhere(ctx context.Context, token string) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = (SELECT user_id FROM sessions WHERE hash = $1)`, hashToken(token))
+	if err != nil {
+		return 0, fmt.Errorf("logout everywhere: %w", mapError(err))
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // SetPassword sets the password of user name; it runs on the owner's
 // connection (the CLI, the demo), as user management does.
 func (s *AuthService) SetPassword(ctx context.Context, name, password string) error {

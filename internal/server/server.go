@@ -104,7 +104,7 @@ func Handler(cfg Config) http.Handler {
 	signedIn := func(h http.Handler) http.Handler { return h }
 	if svc.Sessions != nil {
 		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Sessions: svc.Sessions, Catalogue: svc.Catalogue,
-			Values: svc.Values, Analytics: svc.Analytics, SecureCookies: cfg.SecureCookies, ClientAddr: e.addr,
+			Values: svc.Values, Analytics: svc.Analytics, Tokens: svc.Tokens, SecureCookies: cfg.SecureCookies, ClientAddr: e.addr,
 			Errors: errorWriter{log: cfg.Log}})
 		dash.Register(mux)
 		signedIn = dash.SignedIn
