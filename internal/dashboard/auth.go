@@ -59,7 +59,7 @@ func (d *Dashboard) SignedIn(next http.Handler) http.Handler {
 // browser navigation to an HTML page.
 func IsPage(r *http.Request) bool {
 	switch {
-	case r.URL.Path == "/login":
+	case r.URL.Path == "/login" || r.URL.Path == "/login/sso" || r.URL.Path == "/login/sso/callback":
 		return true
 	case r.Method != http.MethodGet:
 		return false
@@ -232,7 +232,7 @@ func (d *Dashboard) renderLogin(w http.ResponseWriter, r *http.Request, status i
 		if next != "" {
 			q.Set("next", next)
 		}
-		data.SSO = template.URL(d.cfg.SSO.StartPath + "?" + q.Encode())
+		data.SSO = template.URL("/login/sso?" + q.Encode())
 	}
 	_ = d.tmpl.ExecuteTemplate(w, "login.html", data)
 }
@@ -261,10 +261,42 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
+	d.signedIn(w, r, s, r.PostFormValue("next"))
+}
+
+// signedIn gives the browser its new session's cookie and sends it on:
+// the same for a password login and single sign-on.
+func (d *Dashboard) signedIn(w http.ResponseWriter, r *http.Request, s *hub.Session, next string) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: d.secure(r), Expires: s.Expires})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Path: "/login", MaxAge: -1})
-	http.Redirect(w, r, landing(r.PostFormValue("next"), s.Principal), http.StatusSeeOther)
+	http.Redirect(w, r, landing(next, s.Principal), http.StatusSeeOther)
+}
+
+// ssoBegin starts single sign-on.
+func (d *Dashboard) ssoBegin(w http.ResponseWriter, r *http.Request) {
+	d.cfg.SSO.Begin(w, r, safeNext(r.URL.Query().Get("next")))
+}
+
+// ssoCallback finishes single sign-on: the provider's answer checked
+// (internal/sso), then the session service's decision (mapped, enabled,
+// audited). A refusal is the login page again, saying why, in both
+// languages.
+func (d *Dashboard) ssoCallback(w http.ResponseWriter, r *http.Request) {
+	id, next, err := d.cfg.SSO.Complete(w, r)
+	if err == nil {
+		var s *hub.Session
+		if s, err = d.cfg.Sessions.SignOn(r.Context(), id, d.cfg.ClientAddr(r)); err == nil {
+			d.signedIn(w, r, s, next)
+			return
+		}
+	}
+	if hub.ErrorCode(err) == hub.EFORBIDDEN {
+		d.cfg.Log.Info("single sign-on refused", "error", err)
+		d.renderLogin(w, r, d.cfg.Errors.Status(w, err), hub.ErrorMessage(err))
+		return
+	}
+	d.fail(w, r, err)
 }
 
 func equal(a, b string) bool {

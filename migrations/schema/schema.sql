@@ -535,6 +535,46 @@ CREATE FUNCTION public.hub_shared_scopes() RETURNS public.ltree[]
   WHERE s.grantee_department = hub_department()
 $$;
 
+CREATE FUNCTION public.hub_sso_login(identity text, user_name text, user_role text, dept text, region text, session_hash bytea, session_csrf text, ttl interval, address text, OUT user_id bigint, OUT refusal text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  u users%ROWTYPE;
+BEGIN
+  PERFORM set_config('hub.channel', 'SSO', true), set_config('hub.user', coalesce(user_name, ''), true),
+          set_config('hub.role', coalesce(user_role, ''), true);
+  SELECT * INTO u FROM users WHERE sso_identity = identity;
+  IF user_role IS NULL THEN
+    refusal := 'unmapped';
+  ELSIF u.id IS NULL AND EXISTS (SELECT 1 FROM users WHERE name = user_name) THEN
+    refusal := 'name taken';
+  ELSIF u.disabled THEN
+    refusal := 'disabled';
+  ELSIF u.service THEN
+    refusal := 'service account';
+  END IF;
+  IF refusal IS NOT NULL THEN
+    INSERT INTO audit_log (actor, actor_role, channel, action, region_code, region_path, detail)
+    VALUES (coalesce(u.name, user_name, identity), coalesce(u.role, user_role, 'system'), 'SSO', 'login_failure',
+            coalesce(u.region_code, region), hub_region_path(coalesce(u.region_code, region)),
+            format('single sign-on refused (%s): %s, address %s', refusal, identity, address));
+    RETURN;
+  END IF;
+  IF u.id IS NULL THEN
+    INSERT INTO users (name, role, department_code, region_code, sso_identity)
+    VALUES (user_name, user_role, dept, region, identity) RETURNING * INTO u;
+  ELSIF (u.role, u.department_code, u.region_code) IS DISTINCT FROM (user_role, dept, region) THEN
+    UPDATE users SET role = user_role, department_code = dept, region_code = region WHERE id = u.id RETURNING * INTO u;
+  END IF;
+  INSERT INTO sessions (hash, user_id, csrf, expires_at) VALUES (session_hash, u.id, session_csrf, now() + ttl);
+  INSERT INTO audit_log (actor, actor_role, channel, action, region_code, region_path, detail)
+  VALUES (u.name, u.role, 'SSO', 'login', u.region_code, hub_region_path(u.region_code),
+          format('single sign-on %s, address %s', identity, address));
+  user_id := u.id;
+END
+$$;
+
 CREATE FUNCTION public.hub_status_readable(st text, dept text, key text, path public.ltree, role text, mydept text, shared_key boolean, shared public.ltree[]) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -1376,6 +1416,7 @@ CREATE TABLE public.users (
     disabled boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     service boolean DEFAULT false NOT NULL,
+    sso_identity text,
     CONSTRAINT users_check CHECK (((role <> 'analyst'::text) OR (department_code IS NOT NULL))),
     CONSTRAINT users_name_check CHECK ((name ~ '^[A-Za-z0-9_.@-]{1,64}$'::text)),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['analyst'::text, 'coordinator'::text, 'leader'::text, 'media'::text, 'admin'::text]))),
@@ -1384,6 +1425,8 @@ CREATE TABLE public.users (
 );
 
 COMMENT ON COLUMN public.users.service IS 'a machine identity of a department: tokens only, never a password';
+
+COMMENT ON COLUMN public.users.sso_identity IS 'issuer and subject of the OpenID Connect identity that signs this user on';
 
 ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.users_id_seq
@@ -1491,6 +1534,9 @@ ALTER TABLE ONLY public.users
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_sso_identity_key UNIQUE (sso_identity);
 
 ALTER TABLE ONLY public.validation_rules
     ADD CONSTRAINT validation_rules_name_key UNIQUE (name);
@@ -1763,6 +1809,9 @@ GRANT ALL ON FUNCTION public.hub_published_table(p_period text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_sso_login(identity text, user_name text, user_role text, dept text, region text, session_hash bytea, session_csrf text, ttl interval, address text, OUT user_id bigint, OUT refusal text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_sso_login(identity text, user_name text, user_role text, dept text, region text, session_hash bytea, session_csrf text, ttl interval, address text, OUT user_id bigint, OUT refusal text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_token_create(token_name text, token_hash bytea, lifetime interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_token_create(token_name text, token_hash bytea, lifetime interval) TO hub_app;
