@@ -182,20 +182,20 @@ func expired(r *http.Request) bool {
 // loginURL is the login page that sends the browser on to next
 // afterwards, saying why when its session expired.
 func loginURL(r *http.Request, next string) string {
-	q := url.Values{}
+	var q []string // next first, as it always was
 	if next != "" {
-		q.Set("next", next)
+		q = append(q, "next="+url.QueryEscape(next))
 	}
 	if expired(r) {
-		q.Set("expired", "1")
+		q = append(q, "expired=1")
 	}
 	if langOf(r) == "en" {
-		q.Set("lang", "en")
+		q = append(q, "lang=en")
 	}
 	if len(q) == 0 {
 		return "/login"
 	}
-	return "/login?" + q.Encode()
+	return "/login?" + strings.Join(q, "&")
 }
 
 // loginPage shows the login form; a browser that has a session already
