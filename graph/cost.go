@@ -51,6 +51,7 @@ var listSizes = map[string]int{
 	"Query.validationRules":     hub.MaxActiveRulesPerRegion * 2,
 	"Query.publications":        100,
 	"Query.shares":              100,
+	"Query.myTokens":            200, // the newest 200 (postgres.MyTokens)
 	"Publication.periods":       12,
 	"TrendSeries.points":        20,
 	"ProtectionProfile.scores":  7,

@@ -18,6 +18,11 @@ import (
 	"github.com/sixprot/hub/internal/media"
 )
 
+// ID is the resolver for the id field.
+func (r *apiTokenResolver) ID(ctx context.Context, obj *hub.Token) (string, error) {
+	return strconv.FormatInt(obj.ID, 10), nil
+}
+
 // Region is the batch resolver for the region field.
 func (r *comparisonRowResolver) Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error) {
 	return attachedRegions(ctx, objs, func(c *hub.ComparisonRow) *hub.Region { return c.Region },
@@ -178,6 +183,40 @@ func (r *mutationResolver) RetireDepartment(ctx context.Context, code string) (*
 	return r.Catalogue.RetireDepartment(ctx, code)
 }
 
+// CreateUser is the resolver for the createUser field.
+func (r *mutationResolver) CreateUser(ctx context.Context, input model.NewUserInput) (*hub.UserRecord, error) {
+	return r.Accounts.CreateUser(ctx, newUser(input))
+}
+
+// UpdateUser is the resolver for the updateUser field.
+func (r *mutationResolver) UpdateUser(ctx context.Context, name string, role *hub.Role, department *string, region *string) (*hub.UserRecord, error) {
+	return r.Accounts.UpdateUser(ctx, name, hub.UserChange{Role: role, Department: department, Region: region})
+}
+
+// DisableUser is the resolver for the disableUser field.
+func (r *mutationResolver) DisableUser(ctx context.Context, name string) (*hub.UserRecord, error) {
+	return r.Accounts.SetDisabled(ctx, name, true)
+}
+
+// EnableUser is the resolver for the enableUser field.
+func (r *mutationResolver) EnableUser(ctx context.Context, name string) (*hub.UserRecord, error) {
+	return r.Accounts.SetDisabled(ctx, name, false)
+}
+
+// CreateMyToken is the resolver for the createMyToken field.
+func (r *mutationResolver) CreateMyToken(ctx context.Context, name string, expiresInDays int) (*hub.NewToken, error) {
+	return r.Tokens.CreateMyToken(ctx, name, days(expiresInDays))
+}
+
+// RevokeMyToken is the resolver for the revokeMyToken field.
+func (r *mutationResolver) RevokeMyToken(ctx context.Context, id string) (*hub.Token, error) {
+	n, err := tokenID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Tokens.RevokeMyToken(ctx, n)
+}
+
 // Department is the resolver for the department field.
 func (r *principalResolver) Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error) {
 	if obj.Department == nil {
@@ -325,6 +364,16 @@ func (r *queryResolver) Publications(ctx context.Context) ([]*hub.Publication, e
 	return r.Media.Publications(ctx)
 }
 
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, role *hub.Role, region *string, first *int, after *string) ([]*hub.UserRecord, error) {
+	return r.Accounts.Users(ctx, userFilter(role, region, first, after))
+}
+
+// MyTokens is the resolver for the myTokens field.
+func (r *queryResolver) MyTokens(ctx context.Context) ([]*hub.Token, error) {
+	return r.Tokens.MyTokens(ctx)
+}
+
 // Shares is the resolver for the shares field.
 func (r *queryResolver) Shares(ctx context.Context, department *string) ([]*hub.Share, error) {
 	return r.Access.Shares(ctx, department)
@@ -412,6 +461,19 @@ func (r *trendSeriesResolver) Region(ctx context.Context, objs []*hub.TrendSerie
 	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(s *hub.TrendSeries) string { return s.RegionCode }))
 }
 
+// Department is the resolver for the department field.
+func (r *userResolver) Department(ctx context.Context, obj *hub.UserRecord) (*hub.Department, error) {
+	if obj.Department == nil {
+		return nil, nil
+	}
+	return loader.For(ctx).Department.Load(ctx, *obj.Department)()
+}
+
+// Region is the resolver for the region field.
+func (r *userResolver) Region(ctx context.Context, obj *hub.UserRecord) (*hub.Region, error) {
+	return loader.For(ctx).Region.Load(ctx, obj.Region)()
+}
+
 // Indicator is the batch resolver for the indicator field.
 func (r *validationFindingResolver) Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(f *hub.ValidationFinding) string {
@@ -434,6 +496,9 @@ func (r *validationRuleResolver) Region(ctx context.Context, obj *hub.Validation
 	}
 	return loader.For(ctx).Region.Load(ctx, *obj.Region)()
 }
+
+// ApiToken returns ApiTokenResolver implementation.
+func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
 
 // ComparisonRow returns ComparisonRowResolver implementation.
 func (r *Resolver) ComparisonRow() ComparisonRowResolver { return &comparisonRowResolver{r} }
@@ -473,6 +538,9 @@ func (r *Resolver) Share() ShareResolver { return &shareResolver{r} }
 // TrendSeries returns TrendSeriesResolver implementation.
 func (r *Resolver) TrendSeries() TrendSeriesResolver { return &trendSeriesResolver{r} }
 
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 // ValidationFinding returns ValidationFindingResolver implementation.
 func (r *Resolver) ValidationFinding() ValidationFindingResolver {
 	return &validationFindingResolver{r}
@@ -482,6 +550,7 @@ func (r *Resolver) ValidationFinding() ValidationFindingResolver {
 func (r *Resolver) ValidationRule() ValidationRuleResolver { return &validationRuleResolver{r} }
 
 type (
+	apiTokenResolver          struct{ *Resolver }
 	comparisonRowResolver     struct{ *Resolver }
 	dataValueResolver         struct{ *Resolver }
 	departmentResolver        struct{ *Resolver }
@@ -494,6 +563,7 @@ type (
 	regionResolver            struct{ *Resolver }
 	shareResolver             struct{ *Resolver }
 	trendSeriesResolver       struct{ *Resolver }
+	userResolver              struct{ *Resolver }
 	validationFindingResolver struct{ *Resolver }
 	validationRuleResolver    struct{ *Resolver }
 )

@@ -19,11 +19,13 @@ import (
 
 	"github.com/sixprot/hub/graph"
 
+	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/demo"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
+	"github.com/sixprot/hub/internal/sso"
 )
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -180,6 +182,8 @@ type serveConfig struct {
 	MaxBodyBytes     int64
 	MaxQueryBytes    int
 	Timeouts         server.Timeouts
+	// OIDCConfig is the single sign-on configuration file ("": off).
+	OIDCConfig string
 	// envErr is the first malformed environment variable bind met.
 	envErr error
 }
@@ -207,6 +211,7 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&sc.Timeouts.Write, "write-timeout", sc.envDuration("HUB_WRITE_TIMEOUT", d.Write), "time from the end of the request headers to the end of the response")
 	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", sc.envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", sc.envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
+	fs.StringVar(&sc.OIDCConfig, "oidc-config", os.Getenv("HUB_OIDC_CONFIG"), "single sign-on with OpenID Connect: a JSON file of issuer, client_id, redirect_url and claim rules (docs/operations.md); the client secret comes from HUB_OIDC_CLIENT_SECRET; empty: off")
 	sc.Timeouts.ReadHeader = d.ReadHeader
 }
 
@@ -326,7 +331,21 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		return nil
 	}
 	svc := postgres.NewServices(db, postgres.ServicesConfig{SuppressBelow: threshold, LoginBackoff: sc.LoginBackoff})
+	var signOn dashboard.SingleSignOn
+	if sc.OIDCConfig != "" {
+		oc, err := sso.LoadConfig(sc.OIDCConfig, os.Getenv("HUB_OIDC_CLIENT_SECRET"))
+		if err != nil {
+			return err
+		}
+		p, err := sso.New(ctx, oc)
+		if err != nil {
+			return err
+		}
+		signOn = p
+		log.Info("single sign-on", "issuer", oc.Issuer, "rules", len(oc.Rules))
+	}
 	h := server.Handler(server.Config{
+		SSO:      signOn,
 		Log:      log,
 		Services: svc,
 		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits}),

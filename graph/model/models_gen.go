@@ -74,6 +74,15 @@ type DataValueInput struct {
 type Mutation struct {
 }
 
+// 新用户 / A user to create.
+type NewUserInput struct {
+	Name       string   `json:"name"`
+	Role       hub.Role `json:"role"`
+	Department *string  `json:"department,omitempty"`
+	Region     *string  `json:"region,omitempty"`
+	Service    *bool    `json:"service,omitempty"`
+}
+
 // Relay's page info. Forward (first/after): hasNextPage says whether more edges follow, hasPreviousPage
 // is true when the page follows a cursor (after). Backward (last/before): hasPreviousPage says whether
 // more edges come before, hasNextPage is true when the page ends at a cursor (before). startCursor and

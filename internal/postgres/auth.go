@@ -127,10 +127,16 @@ func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User,
 		}
 		hash = &h
 	}
-	const q = `INSERT INTO users (name, role, department_code, region_code, password_hash, service) VALUES ($1, $2, $3, $4, $5, $6)
+	q := `INSERT INTO users (name, role, department_code, region_code, service, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id`
+	args := []any{u.Name, u.Role, u.Department, u.Region, u.Service, hash}
+	if hash == nil {
+		// hub_app may not write the password column at all (00057).
+		q = `INSERT INTO users (name, role, department_code, region_code, service) VALUES ($1, $2, $3, $4, $5) RETURNING id`
+		args = args[:5]
+	}
 	out := &hub.User{Name: u.Name, Role: u.Role, Department: u.Department, Region: u.Region, Service: u.Service}
-	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region, hash, u.Service).Scan(&out.ID)
+	err := s.run(ctx, func(db querier) error { return db.QueryRow(ctx, q, args...).Scan(&out.ID) })
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
@@ -145,7 +151,7 @@ RETURNING id`
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create user %s: %w", u.Name, err)
+		return nil, fmt.Errorf("create user %s: %w", u.Name, mapError(err))
 	}
 	return out, nil
 }
