@@ -60,7 +60,9 @@ func (s *AuthService) SetDisabled(ctx context.Context, name string, disabled boo
 ended AS (DELETE FROM sessions WHERE $2 AND user_id IN (SELECT id FROM u))
 SELECT count(*) FROM u`
 	var n int
-	if err := s.db.pool.QueryRow(ctx, q, name, disabled).Scan(&n); err != nil {
+	err := s.db.pool.QueryRow(ctx, q, name, disabled).Scan(&n)
+	s.forget()
+	if err != nil {
 		return fmt.Errorf("disable user %s: %w", name, err)
 	}
 	if n == 0 {
@@ -94,6 +96,7 @@ WHERE name = $1 RETURNING id, name, role, department_code, region_code, service`
 	var u hub.User
 	err := s.db.pool.QueryRow(ctx, q, name, c.Role, c.Department != nil, dept, c.Region).
 		Scan(&u.ID, &u.Name, &u.Role, &u.Department, &u.Region, &u.Service)
+	s.forget()
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
