@@ -318,3 +318,15 @@ func lostConnection(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
 }
+
+// QueryJSON runs one read-only statement that returns a single text or
+// json value, in the request's batch after the principal's settings, and
+// returns that value: the SQL floor of bench/peer (the whole GraphQL
+// answer built by PostgreSQL in one round trip), under the same policies.
+func (db *DB) QueryJSON(ctx context.Context, sql string, args ...any) ([]byte, error) {
+	var out []byte
+	err := db.read(ctx, func(b *pgx.Batch) {
+		b.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out) })
+	})
+	return out, err
+}
