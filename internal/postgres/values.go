@@ -21,12 +21,21 @@ var _ hub.ValueService = (*ValueService)(nil)
 const MaxPageSize = hub.MaxPageSize
 
 // visibleValues picks, for every key, the newest version the principal may
-// see: the policies let a department see its working copy and everybody
-// else the released version, so DISTINCT ON (key) ... version DESC gives
-// each reader the right one. $1–$5 filter, $6–$8 are the page cursor.
+// see. The policies let a reader see at most two versions of a key, the
+// head (a department's working copy, or a released head) and the released
+// version; the newest visible one is the head when the reader may see it,
+// else the released version. So a row is the reader's version of its key
+// when it is the head, or when it is released and no head of its key is
+// visible: the NOT EXISTS probe of the unique head index runs under the
+// same policies, and only for released rows behind a newer head (a few).
+// This replaced DISTINCT ON (key) ... version DESC, which sorted every
+// visible row of the filter with all its columns before the LIMIT and
+// before the count (issue 20: 8,175 rows of a city year, 25-28 ms per
+// statement); the rows now come in key order from the key index, and the
+// page stops after first + 1 of them. $1–$5 filter, $6–$8 are the page
+// cursor.
 const visibleValues = `
-SELECT DISTINCT ON (v.indicator_key, v.period, v.region_code)
-       v.id, v.indicator_key, v.region_code, v.period, v.value, v.qualifier, v.status, v.status_reason,
+SELECT v.id, v.indicator_key, v.region_code, v.period, v.value, v.qualifier, v.status, v.status_reason,
        v.version, v.comment, v.source, v.updated_at, v.updated_by
 FROM data_values v
 WHERE ($1::text[] IS NULL OR v.indicator_key = ANY($1))
@@ -35,15 +44,17 @@ WHERE ($1::text[] IS NULL OR v.indicator_key = ANY($1))
   AND ($4::text[] IS NULL OR v.department_code = ANY($4))
   AND ($5::text[] IS NULL OR v.indicator_key IN (SELECT key FROM indicators WHERE protection = ANY($5)))
   AND ($6::text IS NULL OR (v.indicator_key, v.period, v.region_code) > ($6, $7, $8))
-ORDER BY v.indicator_key, v.period, v.region_code, v.version DESC`
+  AND (v.is_head OR v.is_released AND NOT EXISTS (
+        SELECT 1 FROM data_values h
+        WHERE h.is_head AND h.indicator_key = v.indicator_key AND h.period = v.period AND h.region_code = v.region_code))`
 
 const (
-	pageValues = `SELECT * FROM (` + visibleValues + `) v
-WHERE ($9::text[] IS NULL OR v.status = ANY($9))
+	pageValues = visibleValues + `
+  AND ($9::text[] IS NULL OR v.status = ANY($9))
 ORDER BY v.indicator_key, v.period, v.region_code
 LIMIT $10`
-	countValues = `SELECT count(*) FROM (` + visibleValues + `) v
-WHERE ($9::text[] IS NULL OR v.status = ANY($9))`
+	countValues = `SELECT count(*) FROM (` + visibleValues + `
+  AND ($9::text[] IS NULL OR v.status = ANY($9))) v`
 )
 
 func scanValue(row pgx.CollectableRow) (*hub.DataValue, error) {
