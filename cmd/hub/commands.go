@@ -184,6 +184,13 @@ type serveConfig struct {
 	Timeouts         server.Timeouts
 	// OIDCConfig is the single sign-on configuration file ("": off).
 	OIDCConfig string
+	// ReadDatabaseURL is a streaming standby for read-only requests
+	// (empty: none); its user is replaced by hub_app like the primary's.
+	ReadDatabaseURL string
+	// ReadYourWritesWait bounds a writer's wait for the standby.
+	ReadYourWritesWait time.Duration
+	// TokenCacheTTL is how long a token's principal is kept (0: off).
+	TokenCacheTTL time.Duration
 	// envErr is the first malformed environment variable bind met.
 	envErr error
 }
@@ -195,6 +202,9 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.Float64Var(&sc.RateLimit.PerSecond, "rate-limit", sc.envFloat("HUB_RATE_LIMIT", server.DefaultRateLimit.PerSecond), "requests per second per token, session or anonymous IP (0 or negative: off)")
 	fs.IntVar(&sc.RateLimit.Burst, "rate-burst", int(sc.envFloat("HUB_RATE_BURST", float64(server.DefaultRateLimit.Burst))), "requests a client may send at once")
 	fs.IntVar(&sc.RateLimit.MaxClients, "rate-max-clients", int(sc.envFloat("HUB_RATE_MAX_CLIENTS", server.DefaultMaxClients)), "most clients the rate limiter tracks at once; beyond, new clients share one bucket")
+	fs.StringVar(&sc.ReadDatabaseURL, "read-database-url", os.Getenv("HUB_READ_DATABASE_URL"), "a streaming standby of the database (owner URL like --database-url; requests connect as hub_app): read-only requests go there, writes and a writer's reads right after go to the primary (docs/scaling.md)")
+	fs.DurationVar(&sc.ReadYourWritesWait, "read-your-writes-wait", sc.envDuration("HUB_READ_YOUR_WRITES_WAIT", time.Second), "how long a caller's read right after their own write waits for the standby to replay it before it runs on the primary")
+	fs.DurationVar(&sc.TokenCacheTTL, "token-cache-ttl", sc.envDuration("HUB_TOKEN_CACHE_TTL", 5*time.Second), "keep a bearer token's principal this long (revocations and disabled users clear it at once; 0: look every token up)")
 	sc.TrustedProxies = sc.envPrefixes("HUB_TRUSTED_PROXIES")
 	fs.Func("trusted-proxies", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none, the peer address is the client)", func(v string) error {
 		p, err := parsePrefixes(v)
@@ -303,7 +313,14 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
+	var readURL string
+	if sc.ReadDatabaseURL != "" {
+		if readURL, err = postgres.AppURL(sc.ReadDatabaseURL); err != nil {
+			return usagef("--read-database-url: %v", err)
+		}
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve",
+		ReadURL: readURL, ReadYourWritesWait: sc.ReadYourWritesWait})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
 	}
@@ -344,6 +361,11 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		signOn = p
 		log.Info("single sign-on", "issuer", oc.Issuer, "rules", len(oc.Rules))
 	}
+	auth := postgres.NewAuthService(db)
+	if err := auth.CacheTokens(ctx, sc.TokenCacheTTL, log); err != nil {
+		return err
+	}
+	svc.Auth = auth
 	h := server.Handler(server.Config{
 		SSO:      signOn,
 		Log:      log,
@@ -363,7 +385,8 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		return fmt.Errorf("listen on %s: %w (is another hub running? choose another --addr)", cfg.Addr, err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", postgres.Redact(appURL),
-		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr)
+		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr,
+		"read_database", postgres.Redact(readURL), "token_cache_ttl", sc.TokenCacheTTL.String())
 	if sc.MetricsAddr == "" {
 		return server.Serve(ctx, log, ln, h, sc.Timeouts)
 	}

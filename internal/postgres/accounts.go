@@ -132,6 +132,7 @@ func (s *AuthService) SetDisabled(ctx context.Context, name string, disabled boo
 		tag, err = db.Exec(ctx, `UPDATE users SET disabled = $2 WHERE name = $1`, name, disabled)
 		return err
 	})
+	s.forget()
 	if err != nil {
 		return fmt.Errorf("disable user %s: %w", name, mapError(err))
 	}
@@ -160,6 +161,7 @@ WHERE name = $1 RETURNING id, name, role, department_code, region_code, service`
 		return db.QueryRow(ctx, q, name, c.Role, c.Department != nil, dept, c.Region).
 			Scan(&u.ID, &u.Name, &u.Role, &u.Department, &u.Region, &u.Service)
 	})
+	s.forget()
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):

@@ -345,6 +345,16 @@ CREATE FUNCTION public.hub_audit_append(act text, dept text, ind text, code text
           hub_channel(), hub_file(), act, dept, ind, code, hub_region_path(code), what)
 $$;
 
+CREATE FUNCTION public.hub_auth_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+  PERFORM pg_notify('hub_auth', TG_TABLE_NAME);
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.hub_channel() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT coalesce(nullif(current_setting('hub.channel', true), ''), 'sql') $$;
@@ -1646,6 +1656,8 @@ CREATE TRIGGER indicators_guard BEFORE INSERT OR UPDATE ON public.indicators FOR
 
 CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH ROW EXECUTE FUNCTION public.publications_audit();
 
+CREATE TRIGGER regions_auth_changed AFTER DELETE OR UPDATE OF code, path ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
 
 CREATE TRIGGER regions_move_children AFTER UPDATE OF path, parent_code ON public.regions FOR EACH ROW WHEN (((old.path)::text IS DISTINCT FROM (new.path)::text)) EXECUTE FUNCTION public.regions_move_children();
@@ -1662,7 +1674,11 @@ CREATE TRIGGER tokens_audit AFTER INSERT OR DELETE ON public.tokens FOR EACH ROW
 
 CREATE TRIGGER tokens_audit_revoke AFTER UPDATE OF revoked_at ON public.tokens FOR EACH ROW WHEN ((old.revoked_at IS DISTINCT FROM new.revoked_at)) EXECUTE FUNCTION public.tokens_audit();
 
+CREATE TRIGGER tokens_auth_changed AFTER DELETE OR UPDATE OF hash, user_id, revoked_at, expires_at ON public.tokens FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
 CREATE TRIGGER users_audit AFTER INSERT OR DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.users_audit();
+
+CREATE TRIGGER users_auth_changed AFTER DELETE OR UPDATE OF name, role, department_code, region_code, disabled ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
 
 CREATE TRIGGER users_end_sessions AFTER UPDATE OF disabled ON public.users FOR EACH ROW WHEN ((new.disabled AND (NOT old.disabled))) EXECUTE FUNCTION public.users_end_sessions();
 
