@@ -64,7 +64,9 @@ func (m *Model) page() (*components.Page, chartData) {
 		// One series: a legend would only repeat the subtitle.
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
-		charts.WithGridOpts(opts.Grid{Bottom: "90", Left: "60", Right: "20"}))
+		// containLabel: the grid makes room for the rotated names (cut to
+		// a width by dashboard.js) instead of clipping them at the bottom.
+		charts.WithGridOpts(opts.Grid{Bottom: "40", Left: "20", Right: "20", ContainLabel: opts.Bool(true)}))
 	var names []string
 	var data []opts.BarData
 	var links []string
@@ -115,8 +117,12 @@ func (m *Model) page() (*components.Page, chartData) {
 	}
 
 	trend := charts.NewLine()
+	trendSub := indicatorName(m.Indicator, lang)
+	if m.TrendPerTenK {
+		trendSub += " · " + m.L["per10k"]
+	}
 	trend.SetGlobalOptions(initOpts(chartTrend), toolbox(),
-		charts.WithTitleOpts(opts.Title{Title: m.L["trend"], Subtitle: indicatorName(m.Indicator, lang)}),
+		charts.WithTitleOpts(opts.Title{Title: m.L["trend"], Subtitle: trendSub}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}))
 	trend.SetXAxis(m.Periods)
@@ -169,7 +175,7 @@ func (m *Model) page() (*components.Page, chartData) {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),
-		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "90", Right: "20"}),
+		charts.WithGridOpts(opts.Grid{Left: "10", Bottom: "40", Right: "20", ContainLabel: opts.Bool(true)}),
 		charts.WithVisualMapOpts(opts.VisualMap{Min: 0, Max: 100, Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false), Dimension: "2"}))
 	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
 

@@ -18,7 +18,7 @@ import (
 
 var funcs = template.FuncMap{
 	"value":       func(v *float64, q *hub.Qualifier, lang string) string { return formatValue(v, q, lang) },
-	"protections": func() []hub.Protection { return hub.Protections[:6] },
+	"protections": func() []hub.Protection { return hub.Protections },
 	"pname":       protectionName,
 	"iname":       indicatorName,
 	"selected": func(codes []string, code string) bool {

@@ -3,6 +3,7 @@
 // itself data-finished once ECharts has rendered it.
 (function () {
   'use strict';
+  filters(document.getElementById('filters'));
   var nodes = document.querySelectorAll('.chart[data-src]');
   if (!nodes.length || !window.echarts) { return; }
   // heatTip shows a heatmap cell's value as readers see it (万, ≥, ≈) and
@@ -29,6 +30,20 @@
       return out;
     };
   }
+  // fit cuts long axis names to a width at every size, so that a rotated
+  // name never runs out of the chart (the grid contains the labels).
+  function fit(el, option) {
+    if (el.clientWidth < 600) { return; }
+    var list = function (x) { return x ? (Array.isArray(x) ? x : [x]) : []; };
+    list(option.xAxis).forEach(function (a) {
+      if (a.axisLabel) { a.axisLabel = Object.assign({}, a.axisLabel, { width: 110, overflow: 'truncate' }); }
+    });
+    if (el.id === 'heatmap') {
+      list(option.yAxis).forEach(function (a) {
+        a.axisLabel = Object.assign({}, a.axisLabel, { width: Math.round(Math.min(260, el.clientWidth * 0.3)), overflow: 'truncate' });
+      });
+    }
+  }
   // narrow lays a chart out for a phone-width box: smaller titles, labels
   // cut to fit instead of running over each other, legends at the bottom.
   function narrow(el, option) {
@@ -54,6 +69,8 @@
     }
     list(option.toolbox).forEach(function (t) { t.itemSize = 12; });
   }
+  start();
+  function start() {
   fetch(nodes[0].getAttribute('data-src'), { credentials: 'same-origin' })
     .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
     .then(function (data) {
@@ -77,6 +94,7 @@
           (Array.isArray(option.tooltip) ? option.tooltip : [option.tooltip]).forEach(function (t) { t.formatter = shownTip(shown); });
         }
         if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); }
+        fit(el, option);
         narrow(el, option);
         (option.graphic || []).forEach(function (g) {
           if (g.style) { g.style.width = Math.max(120, el.clientWidth - 40); g.style.overflow = 'break'; g.style.align = 'center'; }
@@ -88,4 +106,42 @@
     .catch(function (e) {
       nodes.forEach(function (el) { el.textContent = String(e); el.setAttribute('data-error', '1'); });
     });
+  }
+  // filters makes the filter form apply each change at once (the 应用
+  // button stays for a browser without script): the protection narrows the
+  // indicator list from the options' data-protection at once, before the
+  // page is asked for; the region search narrows the checkboxes. The form
+  // submits by GET, so the view stays in the URL.
+  function filters(form) {
+    if (!form) { return; }
+    var apply = form.querySelector('.apply');
+    if (apply) { apply.hidden = true; }
+    var protection = form.elements.protection, indicator = form.elements.indicator;
+    function narrowIndicators() {
+      var first = null, keep = false;
+      Array.prototype.forEach.call(indicator.options, function (o) {
+        var mine = o.getAttribute('data-protection') === protection.value;
+        o.hidden = !mine;
+        if (mine && !first) { first = o; }
+        if (mine && o.selected) { keep = true; }
+      });
+      if (!keep && first) { first.selected = true; }
+    }
+    form.addEventListener('change', function (e) {
+      var t = e.target;
+      if (t.type === 'search') { return; }
+      if (t === protection) { narrowIndicators(); }
+      form.setAttribute('data-pending', '1');
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    });
+    var find = form.querySelector('input.find');
+    if (find) {
+      find.addEventListener('input', function () {
+        var w = find.value.trim().toLowerCase();
+        form.querySelectorAll('.boxes label').forEach(function (l) {
+          l.hidden = w !== '' && l.textContent.toLowerCase().indexOf(w) < 0;
+        });
+      });
+    }
+  }
 })();
