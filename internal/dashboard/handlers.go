@@ -71,7 +71,11 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg, _ := m.page()
-	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
+	scripts := make([]string, len(pg.JSAssets.Values))
+	for i, u := range pg.JSAssets.Values {
+		scripts[i] = d.assets.hashedURL(u)
+	}
+	data := pageData{Model: m, Scripts: scripts, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))

@@ -78,7 +78,12 @@
         var option = data.charts[el.id];
         if (!option) { return; }
         var chart = echarts.init(el, null, { renderer: 'canvas' });
-        chart.on('finished', function () { el.setAttribute('data-finished', '1'); });
+        chart.on('finished', function () {
+          // data-finished-at: milliseconds from the start of the page's
+          // navigation to the chart's first finished drawing.
+          if (!el.hasAttribute('data-finished')) { el.setAttribute('data-finished-at', String(Math.round(performance.now()))); }
+          el.setAttribute('data-finished', '1');
+        });
         var links = (data.links || {})[el.id];
         if (links) {
           chart.on('click', function (p) {
@@ -94,6 +99,10 @@
           (Array.isArray(option.tooltip) ? option.tooltip : [option.tooltip]).forEach(function (t) { t.formatter = shownTip(shown); });
         }
         if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); }
+        // A short entrance: the charts are read, not watched; ECharts'
+        // default second of animation is most of the time to a drawn page.
+        option.animationDuration = 300;
+        option.animationDurationUpdate = 300;
         fit(el, option);
         narrow(el, option);
         (option.graphic || []).forEach(function (g) {
