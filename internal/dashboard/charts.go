@@ -201,6 +201,11 @@ func subtitleRadar(m *Model) string {
 	if !m.HasAnalytics {
 		return m.L["noanalytic"]
 	}
+	for _, pr := range m.Profiles {
+		if pr.Basis == hub.PeerQuartilesBasis {
+			return m.View.Period + " · " + m.L["quartiles"]
+		}
+	}
 	return m.View.Period
 }
 

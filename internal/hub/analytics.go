@@ -42,7 +42,16 @@ type ProtectionScore struct {
 type ProtectionProfile struct {
 	RegionCode string
 	Scores     []ProtectionScore
+	// Basis says what the scores are measured against: "" for min–max
+	// across the peers, PeerQuartilesBasis for the peers' quartiles when
+	// the peers lie outside the caller's scope (docs/analytics.md).
+	Basis string
 }
+
+// PeerQuartilesBasis marks a profile scored against its peers' quartiles
+// (a county leader's profile against the city's counties), not their
+// values.
+const PeerQuartilesBasis = "PEER_QUARTILES"
 
 // TrendPoint is the value of one period of a trend.
 type TrendPoint struct {
