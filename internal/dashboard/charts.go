@@ -142,6 +142,10 @@ func (m *Model) page() (*components.Page, chartData) {
 	}
 
 	heat := charts.NewHeatMap()
+	heatSub := protectionName(m.View.Protection, lang)
+	if m.View.PerCapita && m.minorsKnown() {
+		heatSub += " · " + m.L["heatpercap"]
+	}
 	var xs, ys []string
 	for _, r := range m.Children {
 		xs = append(xs, regionName(r, lang))
@@ -149,29 +153,35 @@ func (m *Model) page() (*components.Page, chartData) {
 	var hd []opts.HeatMapData
 	for y, ind := range m.HeatIndicators {
 		ys = append(ys, indicatorName(ind, lang))
+		// With 每万名 on, counts are shaded per 10,000 minors of each
+		// region (heatValue), as the bar chart and the trend show them.
 		var max float64
-		for _, dv := range m.Heat[ind.Key] {
-			if dv.Value != nil && *dv.Value > max {
-				max = *dv.Value
+		for _, r := range m.Children {
+			if v := m.heatValue(ind, r.Code); v != nil && *v > max {
+				max = *v
 			}
 		}
 		for x, r := range m.Children {
 			dv := m.Heat[ind.Key][r.Code]
-			if dv == nil || dv.Value == nil || max == 0 {
+			v := m.heatValue(ind, r.Code)
+			if dv == nil || v == nil || max == 0 {
 				continue
 			}
 			// [x, y, scaled 0–100, the value as readers see it]; the tooltip
 			// of dashboard.js shows the last.
 			q := dv.Qualifier
-			s := formatValue(dv.Value, &q, lang)
+			s := formatValue(v, &q, lang)
+			if v != dv.Value {
+				s += " / " + m.L["per10k"]
+			}
 			if isSynthetic(r, dv) {
 				s += " " + m.L["simulated"]
 			}
-			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*dv.Value / max * 100), s}})
+			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*v / max * 100), s}})
 		}
 	}
 	heat.SetGlobalOptions(initOpts(chartHeatmap), toolbox(),
-		charts.WithTitleOpts(opts.Title{Title: m.L["heatmap"], Subtitle: protectionName(m.View.Protection, lang)}),
+		charts.WithTitleOpts(opts.Title{Title: m.L["heatmap"], Subtitle: heatSub}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),

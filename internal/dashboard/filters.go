@@ -122,3 +122,36 @@ func (m *Model) SelectedCodes() []string {
 	}
 	return out
 }
+
+// heatValue is the heatmap's figure of ind at a region: the value, or with
+// 每万名 on and a count compared per capita (analytics.PerCapita), the
+// value per 10,000 of the region's minors in the period. Only when every
+// region of the page has its minors: else the shading would mix rates and
+// raw counts (a district's towns often have no minors count), and the
+// figures stay raw.
+func (m *Model) heatValue(ind *hub.Indicator, region string) *float64 {
+	dv := m.Heat[ind.Key][region]
+	if dv == nil || dv.Value == nil {
+		return nil
+	}
+	if !m.View.PerCapita || !analytics.PerCapita(ind) || !m.minorsKnown() {
+		return dv.Value
+	}
+	x, ok := analytics.PerTenThousand(*dv.Value, *m.Heat[hub.MinorsKey][region].Value)
+	if !ok {
+		return nil
+	}
+	return &x
+}
+
+// minorsKnown reports whether every region of the page has a released
+// minors count in the period.
+func (m *Model) minorsKnown() bool {
+	for _, c := range m.Children {
+		mn := m.Heat[hub.MinorsKey][c.Code]
+		if mn == nil || mn.Value == nil || *mn.Value <= 0 {
+			return false
+		}
+	}
+	return len(m.Children) > 0
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -141,5 +142,47 @@ func TestDashboard_PerCapitaAppliesToTheTrend(t *testing.T) {
 	per, sub := point("/dashboard/data.json?period=2022&indicator=child_directors&regions=370781&percap=1")
 	if math.Abs(per-60.34) > 0.005 || !strings.Contains(sub, "每万名未成年人") {
 		t.Errorf("per-10,000 trend point %v (%q), want 60.34 under 每万名未成年人", per, sub)
+	}
+}
+
+// With 每万名未成年人 on, the heatmap shades counts per 10,000 minors too:
+// 青州市's child directors read 60.34 / 每万名未成年人 in the tooltip; raw,
+// 1080.
+func TestDashboard_PerCapitaAppliesToTheHeatmap(t *testing.T) {
+	api, token := setup(t)
+	cell := func(target string) (string, string) {
+		var all struct {
+			Charts map[string]json.RawMessage `json:"charts"`
+		}
+		if err := json.Unmarshal(get(t, api.Handler, token, target).Body.Bytes(), &all); err != nil {
+			t.Fatal(err)
+		}
+		var h struct {
+			Title struct {
+				Subtext string `json:"subtext"`
+			} `json:"title"`
+			XAxis  []struct{ Data []string } `json:"xAxis"`
+			YAxis  []struct{ Data []string } `json:"yAxis"`
+			Series []struct {
+				Data []struct{ Value []any }
+			} `json:"series"`
+		}
+		if err := json.Unmarshal(all.Charts["heatmap"], &h); err != nil {
+			t.Fatal(err)
+		}
+		x, y := slices.Index(h.XAxis[0].Data, "青州市"), slices.Index(h.YAxis[0].Data, "村（居）儿童主任数")
+		for _, d := range h.Series[0].Data {
+			if int(d.Value[0].(float64)) == x && int(d.Value[1].(float64)) == y {
+				return d.Value[3].(string), h.Title.Subtext
+			}
+		}
+		t.Fatalf("%s: no cell for 青州市's child directors", target)
+		return "", ""
+	}
+	if raw, sub := cell("/dashboard/data.json?period=2022&protection=GOVERNMENT"); raw != "1080" || strings.Contains(sub, "每万名") {
+		t.Errorf("raw heatmap cell %q (%q)", raw, sub)
+	}
+	if per, sub := cell("/dashboard/data.json?period=2022&protection=GOVERNMENT&percap=1"); per != "60.34 / 每万名未成年人" || !strings.Contains(sub, "每万名未成年人") {
+		t.Errorf("per-10,000 heatmap cell %q (%q)", per, sub)
 	}
 }
