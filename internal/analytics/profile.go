@@ -135,7 +135,7 @@ func Profile(in ProfileInput) ([]*hub.ProtectionProfile, error) {
 	}
 	out := make([]*hub.ProtectionProfile, len(in.Regions))
 	for i, c := range in.Regions {
-		pr := &hub.ProtectionProfile{RegionCode: c}
+		pr := &hub.ProtectionProfile{RegionCode: c, Basis: hub.PeersBasis}
 		if _, ok := quart[c]; ok {
 			pr.Basis = hub.PeerQuartilesBasis
 		}
