@@ -258,6 +258,7 @@ type ComplexityRoot struct {
 	}
 
 	ProtectionProfile struct {
+		Basis  func(childComplexity int) int
 		Region func(childComplexity int) int
 		Scores func(childComplexity int) int
 	}
@@ -279,16 +280,18 @@ type ComplexityRoot struct {
 	}
 
 	PublicityStat struct {
-		Aggregated func(childComplexity int) int
-		Indicator  func(childComplexity int) int
-		Period     func(childComplexity int) int
-		PublishAt  func(childComplexity int) int
-		Qualifier  func(childComplexity int) int
-		Region     func(childComplexity int) int
-		Suppressed func(childComplexity int) int
-		Synthetic  func(childComplexity int) int
-		Text       func(childComplexity int) int
-		Value      func(childComplexity int) int
+		Aggregated  func(childComplexity int) int
+		Indicator   func(childComplexity int) int
+		Period      func(childComplexity int) int
+		Protects    func(childComplexity int) int
+		PublishAt   func(childComplexity int) int
+		Qualifier   func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Suppressed  func(childComplexity int) int
+		Suppression func(childComplexity int) int
+		Synthetic   func(childComplexity int) int
+		Text        func(childComplexity int) int
+		Value       func(childComplexity int) int
 	}
 
 	Query struct {
@@ -464,6 +467,8 @@ type PublicityStatResolver interface {
 	Region(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Region, error)
 
 	Text(ctx context.Context, objs []*hub.PublicityStat) ([]string, error)
+	Suppression(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Suppression, error)
+	Protects(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Region, error)
 }
 type QueryResolver interface {
 	Me(ctx context.Context) (*hub.Principal, error)
@@ -1534,6 +1539,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Principal.Role(childComplexity), true
 
+	case "ProtectionProfile.basis":
+		if e.ComplexityRoot.ProtectionProfile.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProtectionProfile.Basis(childComplexity), true
 	case "ProtectionProfile.region":
 		if e.ComplexityRoot.ProtectionProfile.Region == nil {
 			break
@@ -1627,6 +1638,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicityStat.Period(childComplexity), true
+	case "PublicityStat.protects":
+		if e.ComplexityRoot.PublicityStat.Protects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Protects(childComplexity), true
 	case "PublicityStat.publishAt":
 		if e.ComplexityRoot.PublicityStat.PublishAt == nil {
 			break
@@ -1651,6 +1668,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicityStat.Suppressed(childComplexity), true
+	case "PublicityStat.suppression":
+		if e.ComplexityRoot.PublicityStat.Suppression == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Suppression(childComplexity), true
 	case "PublicityStat.synthetic":
 		if e.ComplexityRoot.PublicityStat.Synthetic == nil {
 			break
@@ -2633,7 +2656,24 @@ type ComparisonRow {
   qualifier: Qualifier
 }
 type ProtectionScore { protection: Protection! score: Float indicatorsUsed: Int! }
-type ProtectionProfile { region: Region! scores: [ProtectionScore!]! }
+type ProtectionProfile {
+  region: Region!
+  scores: [ProtectionScore!]!
+  "评分依据 / what the scores are measured against (docs/analytics.md)"
+  basis: ProfileBasis!
+}
+"""
+评分依据 / What a profile's scores are measured against: PEERS, min–max across the peers' values;
+PEER_QUARTILES, the peers' quartiles, when the peers lie outside the caller's scope (a county
+leader's profile against the city's counties, whose values it may not read).
+"""
+enum ProfileBasis { PEERS PEER_QUARTILES }
+"""
+隐藏原因 / Why a publicity figure is withheld: SMALL_COUNT, a small count of vulnerable children
+(小数保护); COMPLEMENTARY, withheld so that another withheld figure cannot be worked out by
+subtraction (互补隐藏).
+"""
+enum Suppression { SMALL_COUNT COMPLEMENTARY }
 """
 已发布的宣传统计 / A published figure for the media office. A suppressed figure has no value:
 a small count of vulnerable children, or one withheld so that such a count cannot be worked out.
@@ -2652,6 +2692,10 @@ type PublicityStat {
   publishAt: Time
   "新闻稿写法 / the figure as press copy writes it, e.g. 2万余份"
   text: String!
+  "隐藏原因 / why a suppressed figure is withheld; null when shown"
+  suppression: Suppression
+  "互补隐藏所保护的地区 / the region whose withheld figure a COMPLEMENTARY one protects"
+  protects: Region
 }
 
 "发布批次 / Values published together; the media office sees none of them before publishAt."
@@ -3345,6 +3389,8 @@ func (ec *executionContext) childFields_ProtectionProfile(ctx context.Context, f
 		return ec.fieldContext_ProtectionProfile_region(ctx, field)
 	case "scores":
 		return ec.fieldContext_ProtectionProfile_scores(ctx, field)
+	case "basis":
+		return ec.fieldContext_ProtectionProfile_basis(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProtectionProfile", field.Name)
 }
@@ -3403,6 +3449,10 @@ func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field
 		return ec.fieldContext_PublicityStat_publishAt(ctx, field)
 	case "text":
 		return ec.fieldContext_PublicityStat_text(ctx, field)
+	case "suppression":
+		return ec.fieldContext_PublicityStat_suppression(ctx, field)
+	case "protects":
+		return ec.fieldContext_PublicityStat_protects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublicityStat", field.Name)
 }
@@ -8942,6 +8992,29 @@ func (ec *executionContext) fieldContext_ProtectionProfile_scores(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _ProtectionProfile_basis(ctx context.Context, field graphql.CollectedField, obj *hub.ProtectionProfile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProtectionProfile_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.ProfileBasis) graphql.Marshaler {
+			return ec.marshalNProfileBasis2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProfileBasis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProtectionProfile_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProtectionProfile", field, false, false, "ProfileBasis")
+}
+
 func (ec *executionContext) _ProtectionScore_protection(ctx context.Context, field graphql.CollectedField, obj *hub.ProtectionScore) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9486,6 +9559,107 @@ func (ec *executionContext) resolveBatch_PublicityStat_text(ctx context.Context,
 		results,
 		err,
 		"PublicityStat.text",
+	)
+}
+
+func (ec *executionContext) _PublicityStat_suppression(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_suppression(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_PublicityStat_suppression(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Suppression) graphql.Marshaler {
+			return ec.marshalOSuppression2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSuppression(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_suppression(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, true, true, "Suppression")
+}
+func (ec *executionContext) resolveBatch_PublicityStat_suppression(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (any, error) {
+	resolver := ec.Resolvers.PublicityStat()
+	if batch, ok := graphql.BatchParentsFor[*hub.PublicityStat](ctx, "PublicityStat"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Suppression(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Suppression](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"PublicityStat.suppression",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Suppression(ctx, []*hub.PublicityStat{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Suppression](
+		ctx,
+		results,
+		err,
+		"PublicityStat.suppression",
+	)
+}
+
+func (ec *executionContext) _PublicityStat_protects(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_protects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_PublicityStat_protects(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_protects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicityStat",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_PublicityStat_protects(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (any, error) {
+	resolver := ec.Resolvers.PublicityStat()
+	if batch, ok := graphql.BatchParentsFor[*hub.PublicityStat](ctx, "PublicityStat"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Protects(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*hub.Region](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"PublicityStat.protects",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Protects(ctx, []*hub.PublicityStat{obj})
+	return graphql.ResolveBatchSingleResult[*hub.Region](
+		ctx,
+		results,
+		err,
+		"PublicityStat.protects",
 	)
 }
 
@@ -15778,6 +15952,11 @@ func (ec *executionContext) _ProtectionProfile(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "basis":
+			out.Values[i] = ec._ProtectionProfile_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15964,6 +16143,18 @@ func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.Selectio
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PublicityStat_text(ctx, field, obj)
+				})
+		case "suppression":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PublicityStat_suppression(ctx, field, obj)
+				})
+		case "protects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PublicityStat_protects(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17631,6 +17822,21 @@ func (ec *executionContext) marshalNPeriodType2githubᚗcomᚋsixprotᚋhubᚋin
 	return v
 }
 
+func (ec *executionContext) unmarshalNProfileBasis2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProfileBasis(ctx context.Context, v any) (hub.ProfileBasis, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := hub.ProfileBasis(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProfileBasis2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProfileBasis(ctx context.Context, sel ast.SelectionSet, v hub.ProfileBasis) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProfileBasis!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNProtection2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtection(ctx context.Context, v any) (hub.Protection, error) {
 	var res hub.Protection
 	err := res.UnmarshalGQL(v)
@@ -18661,6 +18867,25 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOSuppression2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSuppression(ctx context.Context, v any) (*hub.Suppression, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := hub.Suppression(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSuppression2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐSuppression(ctx context.Context, sel ast.SelectionSet, v *hub.Suppression) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 

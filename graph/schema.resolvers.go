@@ -258,6 +258,38 @@ func (r *publicityStatResolver) Text(ctx context.Context, objs []*hub.PublicityS
 	return out, nil
 }
 
+// Suppression is the batch resolver for the suppression field.
+func (r *publicityStatResolver) Suppression(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Suppression, error) {
+	out := make([]*hub.Suppression, len(objs))
+	for i, s := range objs {
+		if s.Suppression != "" {
+			out[i] = &s.Suppression
+		}
+	}
+	return out, nil
+}
+
+// Protects is the batch resolver for the protects field.
+func (r *publicityStatResolver) Protects(ctx context.Context, objs []*hub.PublicityStat) ([]*hub.Region, error) {
+	var with []*hub.PublicityStat
+	for _, s := range objs {
+		if s.Protects != "" {
+			with = append(with, s)
+		}
+	}
+	regions, err := loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(with, func(s *hub.PublicityStat) string { return s.Protects }))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*hub.Region, len(objs))
+	for i, j := 0, 0; i < len(objs); i++ {
+		if objs[i].Protects != "" {
+			out[i], j = regions[j], j+1
+		}
+	}
+	return out, nil
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*hub.Principal, error) {
 	return hub.PrincipalFrom(ctx), nil

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"math"
 	"sort"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -23,6 +24,21 @@ type ProfileInput struct {
 	Peers []*hub.Region
 	// Rollups are the peers' rollups for WithYears(Period).
 	Rollups []Rollup
+	// Quartiles are, for each asked region whose peers lie outside the
+	// caller's scope, the distribution of its peers' normalised values per
+	// indicator (hub_peer_quartiles: over at least 5 peers, no value of
+	// its own); such a region is scored against them (QuartileScore), not
+	// min–max across peers it cannot read. A row with no Indicator marks
+	// the region when no indicator has enough peers.
+	Quartiles []PeerQuartiles
+}
+
+// PeerQuartiles is the distribution of one indicator's values across a
+// region's peers: how many have one, and their quartiles.
+type PeerQuartiles struct {
+	Region, Indicator string
+	Peers             int
+	Q1, Median, Q3    float64
 }
 
 // Profile scores each region 0–100 on the six protections against its
@@ -87,9 +103,42 @@ func Profile(in ProfileInput) ([]*hub.ProtectionProfile, error) {
 			}
 		}
 	}
+	// Regions scored against their peers' quartiles: their own value
+	// placed in the distribution, since the peers' values are not theirs
+	// to read.
+	quart := map[string]map[string]PeerQuartiles{}
+	for _, q := range in.Quartiles {
+		if quart[q.Region] == nil {
+			quart[q.Region] = map[string]PeerQuartiles{}
+		}
+		if q.Indicator != "" {
+			quart[q.Region][q.Indicator] = q
+		}
+	}
+	for c, qs := range quart {
+		scaled[c] = map[hub.Protection][]*float64{}
+		for _, ind := range inds {
+			q, ok := qs[ind.Key]
+			if !ok || ind.Formula != nil || ind.Protection == hub.Base {
+				continue
+			}
+			v := bk.Normalised(ind, c, in.Period)
+			if v == nil {
+				continue
+			}
+			sc := QuartileScore(*v, q.Q1, q.Median, q.Q3)
+			if ind.LowerIsBetter {
+				sc = QuartileScore(-*v, -q.Q3, -q.Median, -q.Q1)
+			}
+			scaled[c][ind.Protection] = append(scaled[c][ind.Protection], &sc)
+		}
+	}
 	out := make([]*hub.ProtectionProfile, len(in.Regions))
 	for i, c := range in.Regions {
-		pr := &hub.ProtectionProfile{RegionCode: c}
+		pr := &hub.ProtectionProfile{RegionCode: c, Basis: hub.PeersBasis}
+		if _, ok := quart[c]; ok {
+			pr.Basis = hub.PeerQuartilesBasis
+		}
 		for _, prot := range profileProtections {
 			score, used := MeanScore(scaled[c][prot])
 			pr.Scores = append(pr.Scores, hub.ProtectionScore{Protection: prot, Score: score, IndicatorsUsed: used})
@@ -129,6 +178,42 @@ func ScaleScores(values []*float64) []*float64 {
 		out[i] = &s
 	}
 	return out
+}
+
+// QuartileScore places v in a distribution known only by its quartiles:
+// 25 at the lower quartile, 50 at the median, 75 at the upper quartile,
+// linear between them and on beyond each end with the slope of the nearest
+// half (so the interquartile spread sets the scale), clamped to 0–100. A
+// value equal to the median scores 50; with all three quartiles equal, a
+// value below scores 0 and above 100.
+func QuartileScore(v, q1, median, q3 float64) float64 {
+	clamp := func(x float64) float64 { return math.Max(0, math.Min(100, x)) }
+	switch {
+	case v == median:
+		return 50
+	case v < median:
+		if v >= q1 && median > q1 {
+			return 25 + 25*(v-q1)/(median-q1)
+		}
+		if median > q1 {
+			return clamp(25 - 25*(q1-v)/(median-q1))
+		}
+		if q3 > q1 { // q1 = median: the slope of the upper half
+			return clamp(50 - 25*(median-v)/(q3-median))
+		}
+		return 0
+	default:
+		if v <= q3 && q3 > median {
+			return 50 + 25*(v-median)/(q3-median)
+		}
+		if q3 > median {
+			return clamp(75 + 25*(v-q3)/(q3-median))
+		}
+		if median > q1 { // median = q3: the slope of the lower half
+			return clamp(50 + 25*(v-median)/(median-q1))
+		}
+		return 100
+	}
 }
 
 // MeanScore averages a region's scaled indicator scores, skipping missing

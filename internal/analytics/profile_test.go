@@ -1,6 +1,9 @@
 package analytics
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestProfileScoresScaleAcrossPeersAndSkipMissingValues(t *testing.T) {
 	// Two indicators per 10,000 minors for regions A, B, C; C lacks the second.
@@ -21,5 +24,19 @@ func TestProfileScoresScaleAcrossPeersAndSkipMissingValues(t *testing.T) {
 	}
 	if s := ScaleScores([]*float64{f(3), f(3)}); *s[0] != 100 || *s[1] != 100 {
 		t.Errorf("equal peers: %v %v, want 100", *s[0], *s[1])
+	}
+}
+
+func TestQuartileScore_PlacesAValueAmongQuartiles(t *testing.T) {
+	tests := []struct{ v, q1, m, q3, want float64 }{
+		{10, 10, 20, 30, 25}, {20, 10, 20, 30, 50}, {30, 10, 20, 30, 75}, {15, 10, 20, 30, 37.5},
+		{25, 10, 20, 30, 62.5}, {35, 10, 20, 30, 87.5}, {50, 10, 20, 30, 100}, {5, 10, 20, 30, 12.5}, {-10, 10, 20, 30, 0},
+		// ties: all equal, and a half of zero width
+		{7, 7, 7, 7, 50}, {6, 7, 7, 7, 0}, {8, 7, 7, 7, 100}, {5, 10, 10, 20, 37.5}, {25, 10, 20, 20, 62.5},
+	}
+	for _, tt := range tests {
+		if got := QuartileScore(tt.v, tt.q1, tt.m, tt.q3); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("QuartileScore(%v; %v %v %v) = %v, want %v", tt.v, tt.q1, tt.m, tt.q3, got, tt.want)
+		}
 	}
 }

@@ -70,7 +70,9 @@ func (m *Model) page() (*components.Page, chartData) {
 		// One series: a legend would only repeat the subtitle.
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
-		charts.WithGridOpts(opts.Grid{Bottom: "90", Left: "60", Right: "20"}))
+		// containLabel: the grid makes room for the rotated names (cut to
+		// a width by dashboard.js) instead of clipping them at the bottom.
+		charts.WithGridOpts(opts.Grid{Bottom: "40", Left: "20", Right: "20", ContainLabel: opts.Bool(true)}))
 	var names []string
 	var data []opts.BarData
 	var links []string
@@ -121,8 +123,12 @@ func (m *Model) page() (*components.Page, chartData) {
 	}
 
 	trend := charts.NewLine()
+	trendSub := indicatorName(m.Indicator, lang)
+	if m.TrendPerTenK {
+		trendSub += " · " + m.L["per10k"]
+	}
 	trend.SetGlobalOptions(initOpts(chartTrend), toolbox(),
-		charts.WithTitleOpts(opts.Title{Title: m.L["trend"], Subtitle: indicatorName(m.Indicator, lang)}),
+		charts.WithTitleOpts(opts.Title{Title: m.L["trend"], Subtitle: trendSub}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}))
 	trend.SetXAxis(m.Periods)
@@ -142,6 +148,10 @@ func (m *Model) page() (*components.Page, chartData) {
 	}
 
 	heat := charts.NewHeatMap()
+	heatSub := protectionName(m.View.Protection, lang)
+	if m.View.PerCapita && m.minorsKnown() {
+		heatSub += " · " + m.L["heatpercap"]
+	}
 	var xs, ys []string
 	for _, r := range m.Children {
 		xs = append(xs, regionName(r, lang))
@@ -158,11 +168,11 @@ func (m *Model) page() (*components.Page, chartData) {
 		}
 	}
 	heat.SetGlobalOptions(initOpts(chartHeatmap), toolbox(),
-		charts.WithTitleOpts(opts.Title{Title: m.L["heatmap"], Subtitle: protectionName(m.View.Protection, lang)}),
+		charts.WithTitleOpts(opts.Title{Title: m.L["heatmap"], Subtitle: heatSub}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),
-		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "120", Right: "20"}),
+		charts.WithGridOpts(opts.Grid{Left: "10", Bottom: "60", Right: "20", ContainLabel: opts.Bool(true)}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithVisualMapOpts(opts.VisualMap{Orient: "horizontal", Left: "center", Bottom: "0", Dimension: "2"}))
 	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
@@ -198,6 +208,11 @@ func emptyGraphic(reason string) []map[string]any {
 func subtitleRadar(m *Model) string {
 	if !m.HasAnalytics {
 		return m.L["noanalytic"]
+	}
+	for _, pr := range m.Profiles {
+		if pr.Basis == hub.PeerQuartilesBasis {
+			return m.View.Period + " · " + m.L["quartiles"]
+		}
 	}
 	return m.View.Period
 }

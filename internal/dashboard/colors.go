@@ -195,6 +195,11 @@ func (m *Model) heatRow(ind *hub.Indicator) []heatCell {
 		}
 		q := dv.Qualifier
 		cell := heatCell{x: x, class: ragNone, shown: formatValue(dv.Value, &q, lang), word: m.L["unjudged"]}
+		// With 每万名 on, the cell shows the figure per 10,000 minors
+		// (heatValue), as the bar chart and the trend do.
+		if hv := m.heatValue(ind, c.Code); hv != nil && hv != dv.Value {
+			cell.shown = formatValue(hv, &q, lang) + " / " + m.L["per10k"]
+		}
 		if isSynthetic(c, dv) {
 			cell.shown += " " + m.L["simulated"]
 		}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -77,10 +78,21 @@ type Errors interface {
 	Status(w http.ResponseWriter, err error) int
 }
 
+// embeddedAssets are the embedded assets hashed and compressed, once per
+// process: they are part of the binary and never change.
+var embeddedAssets = sync.OnceValues(func() (*assetSet, error) {
+	sub, err := fs.Sub(files, "assets")
+	if err != nil {
+		return nil, err
+	}
+	return loadAssets(sub)
+})
+
 // Dashboard serves the pages.
 type Dashboard struct {
-	cfg  Config
-	tmpl *template.Template
+	cfg    Config
+	tmpl   *template.Template
+	assets *assetSet
 }
 
 // New returns the dashboard.
@@ -100,16 +112,18 @@ func New(cfg Config) *Dashboard {
 			return host
 		}
 	}
-	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
-	return &Dashboard{cfg: cfg, tmpl: t}
+	assets, err := embeddedAssets()
+	if err != nil {
+		panic(err) // the embedded files are part of the binary
+	}
+	t := template.Must(template.New("").Funcs(funcs).Funcs(template.FuncMap{"asset": assets.URL}).ParseFS(files, "templates/*.html"))
+	return &Dashboard{cfg: cfg, tmpl: t, assets: assets}
 }
 
 // Register adds the dashboard's routes to mux. The security headers are
 // the HTTP edge's (internal/server), for these pages as for every other.
 func (d *Dashboard) Register(mux *http.ServeMux) {
-	assets, _ := fs.Sub(files, "assets")
-	static := http.StripPrefix(AssetsHost, http.FileServerFS(assets))
-	mux.Handle("GET "+AssetsHost, cacheFor(static))
+	mux.Handle("GET "+AssetsHost, d.assets)
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.Handle("POST /login", d.crossOrigin(http.HandlerFunc(d.login)))
 	mux.Handle("POST /logout", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logout))))
@@ -128,13 +142,6 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.Handle("GET /dashboard/screen", d.SignedIn(http.HandlerFunc(d.screen)))
 	mux.Handle("GET /dashboard/data.json", d.SignedIn(http.HandlerFunc(d.data)))
 	mux.Handle("GET /export/{file}", d.SignedIn(http.HandlerFunc(d.export)))
-}
-
-func cacheFor(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		next.ServeHTTP(w, r)
-	})
 }
 
 // crossOrigin refuses cross-origin unsafe requests (Sec-Fetch-Site /

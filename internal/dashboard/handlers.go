@@ -18,7 +18,7 @@ import (
 
 var funcs = template.FuncMap{
 	"value":       func(v *float64, q *hub.Qualifier, lang string) string { return formatValue(v, q, lang) },
-	"protections": func() []hub.Protection { return hub.Protections[:6] },
+	"protections": func() []hub.Protection { return hub.Protections },
 	"pname":       protectionName,
 	"iname":       indicatorName,
 	"selected": func(codes []string, code string) bool {
@@ -71,7 +71,11 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg, _ := m.page()
-	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
+	scripts := make([]string, len(pg.JSAssets.Values))
+	for i, u := range pg.JSAssets.Values {
+		scripts[i] = d.assets.hashedURL(u)
+	}
+	data := pageData{Model: m, Scripts: scripts, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))

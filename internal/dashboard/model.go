@@ -41,7 +41,11 @@ type Model struct {
 	Profiles       []*hub.ProtectionProfile
 	Trends         []*hub.TrendSeries
 	Periods        []string
-	HasAnalytics   bool
+	// PeriodChoices are the period list's options, latest first.
+	PeriodChoices []PeriodChoice
+	// TrendPerTenK says the trend shows values per 10,000 minors.
+	TrendPerTenK bool
+	HasAnalytics bool
 	// all is the whole catalogue; Indicators the ones the page offers.
 	all []*hub.Indicator
 	// released counts the children's released values of the period.
@@ -109,6 +113,11 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	}
 	m.offerCollected()
 	m.pickIndicator()
+	m.protectionOfIndicator()
+	if err := m.periodChoices(ctx, d.cfg.Analytics, d.cfg.Now().Year()); err != nil {
+		return nil, err
+	}
+	v = m.View
 	codes := make([]string, len(m.Children))
 	byCode := map[string]*hub.Region{}
 	for i, c := range m.Children {
@@ -183,6 +192,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 		if m.Trends, err = d.cfg.Analytics.Trend(ctx, m.Indicator.Key, sel, from, to); err != nil {
 			return nil, fmt.Errorf("dashboard trend: %w", err)
+		}
+		if err := m.trendPerTenK(ctx, d.cfg.Analytics, sel, from, to); err != nil {
+			return nil, err
 		}
 	}
 	m.explainEmpty()

@@ -24,6 +24,10 @@ type View struct {
 	// first few of the comparison.
 	Regions   []string
 	PerCapita bool
+	// ProtectionSet says the URL chose the protection; without it the
+	// protection is the indicator's own, so the indicator list it narrows
+	// holds the indicator shown.
+	ProtectionSet bool
 	// Parent is the region whose children are compared ("" = the viewer's scope).
 	Parent string
 }
@@ -35,20 +39,21 @@ func langOf(r *http.Request) string {
 	return "zh"
 }
 
-// DefaultPeriod is the period shown without a choice: the last one with
-// approved figures in the demo.
+// DefaultPeriod is the period shown without a choice when no period of the
+// page's indicator has released figures: the last one with approved
+// figures in the demo. With released figures, the latest of them is shown.
 const DefaultPeriod = "2022"
 
 func parseView(r *http.Request) (View, error) {
 	q := r.URL.Query()
 	v := View{Lang: langOf(r), Period: q.Get("period"), Indicator: q.Get("indicator"),
 		Protection: hub.Protection(strings.ToUpper(q.Get("protection"))), PerCapita: q.Get("percap") == "1",
-		Parent: r.PathValue("code")}
-	if v.Period == "" {
-		v.Period = DefaultPeriod
-	}
-	if _, err := hub.ParsePeriod(v.Period); err != nil {
-		return v, err
+		Parent: r.PathValue("code"), ProtectionSet: q.Get("protection") != ""}
+	// An empty period is chosen by build: the latest with released figures.
+	if v.Period != "" {
+		if _, err := hub.ParsePeriod(v.Period); err != nil {
+			return v, err
+		}
 	}
 	if v.Protection == "" {
 		v.Protection = hub.Government
@@ -139,6 +144,10 @@ var words = map[string][2]string{
 	"percap":     {"按每万名未成年人", "Per 10,000 minors"},
 	"raw":        {"原始数值", "Raw values"},
 	"apply":      {"应用", "Apply"},
+	"unreleased": {"无已审核数据", "no approved figures"},
+	"find":       {"查找地区", "Find a region"},
+	"heatpercap": {"计数按每万名未成年人", "counts per 10,000 minors"},
+	"quartiles":  {"按同级地区四分位评分", "scored against the peers' quartiles"},
 	"minors":     {"未成年人", "Minors"},
 	"directors":  {"儿童主任", "Child directors"},
 	"hope":       {"希望小屋", "Hope rooms"},

@@ -42,7 +42,22 @@ type ProtectionScore struct {
 type ProtectionProfile struct {
 	RegionCode string
 	Scores     []ProtectionScore
+	// Basis says what the scores are measured against (docs/analytics.md).
+	Basis ProfileBasis
 }
+
+// ProfileBasis is what a profile's scores are measured against.
+type ProfileBasis string
+
+// The bases of a profile.
+const (
+	// PeersBasis: min–max across the peers' values.
+	PeersBasis ProfileBasis = "PEERS"
+	// PeerQuartilesBasis: the peers' quartiles, when the peers lie
+	// outside the caller's scope (a county leader's profile against the
+	// city's counties), not their values.
+	PeerQuartilesBasis ProfileBasis = "PEER_QUARTILES"
+)
 
 // TrendPoint is the value of one period of a trend.
 type TrendPoint struct {

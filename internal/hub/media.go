@@ -16,6 +16,13 @@ type PublicityStat struct {
 	Value        *float64
 	Qualifier    Qualifier
 	Suppressed   bool
+	// Suppression says why a suppressed figure is withheld: SMALL_COUNT
+	// (小数保护) or COMPLEMENTARY (withheld so that another, named by
+	// Protects, cannot be worked out by subtraction); "" when shown.
+	Suppression Suppression
+	// Protects is the region code of the withheld figure a COMPLEMENTARY
+	// one protects (the same indicator and period); "" otherwise.
+	Protects string
 	// Aggregated marks a total computed from the published figures below.
 	Aggregated bool
 	// Synthetic marks generated demo data (模拟): the figure is, or a
@@ -23,6 +30,20 @@ type PublicityStat struct {
 	Synthetic bool
 	PublishAt *time.Time
 }
+
+// Suppression is why a publicity figure is withheld.
+type Suppression string
+
+// The reasons of suppression.
+const (
+	// SmallCount: a sensitive count between 1 and the threshold, which
+	// could identify children (primary suppression, 小数保护).
+	SmallCount Suppression = "SMALL_COUNT"
+	// Complementary: a figure withheld so that a small count in the same
+	// equation (a total and its parts) cannot be recovered by
+	// subtraction (互补隐藏).
+	Complementary Suppression = "COMPLEMENTARY"
+)
 
 // Publication is a batch of values published together; none of it
 // reaches the media office before PublishAt (the embargo).

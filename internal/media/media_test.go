@@ -30,6 +30,17 @@ func TestSuppress_SmallSensitiveCellAndItsComplement(t *testing.T) {
 	if towns[2].Suppressed || county.Suppressed {
 		t.Errorf("more suppressed than needed: %+v %+v", towns[2], county)
 	}
+	// Each says why: the 3 is a small count, the 12 is withheld to
+	// protect it.
+	if towns[0].Suppression != hub.SmallCount || towns[0].Protects != "" {
+		t.Errorf("the small count's reason: %q protects %q", towns[0].Suppression, towns[0].Protects)
+	}
+	if towns[1].Suppression != hub.Complementary || towns[1].Protects != "370781001" {
+		t.Errorf("the complement's reason: %q protects %q", towns[1].Suppression, towns[1].Protects)
+	}
+	if towns[2].Suppression != "" || county.Suppression != "" {
+		t.Errorf("a shown figure has a reason: %q %q", towns[2].Suppression, county.Suppression)
+	}
 }
 
 func TestSuppress_ZeroAndNonSensitiveShown(t *testing.T) {
@@ -56,9 +67,24 @@ func TestPressFigure(t *testing.T) {
 		want string
 	}{
 		{f(20000), hub.AtLeast, "copies", "2万余份"},
+		{f(25000), hub.AtLeast, "copies", "2.5万余份"},
+		{f(25000), hub.Exact, "copies", "2.5万份"},
 		{f(1080), hub.Exact, "persons", "1080人"},
 		{f(23), hub.Approx, "percent", "约23%"},
+		// Press copy rounds: one decimal of 万 below 10万, whole 万 above,
+		// never 2.1924万. Rounding down keeps 余 ("more than") true;
+		// an approximate figure rounds to the nearest and says 约.
+		{f(21924), hub.AtLeast, "copies", "2.1万余份"},
+		{f(21924), hub.Exact, "copies", "2.1万余份"},
+		{f(21924), hub.Approx, "copies", "约2.2万份"},
+		// Money is written to the yuan, as reports do (540.05万元).
 		{f(5400500), hub.Exact, "yuan", "540.05万元"},
+		{f(1081275), hub.Exact, "yuan", "108.1275万元"},
+		{f(1081275.5), hub.Exact, "yuan", "108万余元"},
+		{f(153842), hub.Approx, "persons", "约15万人"},
+		{f(123456789), hub.Exact, "persons", "1.2亿余人"},
+		{f(9999), hub.Exact, "copies", "9999份"},
+		{f(12.345), hub.Exact, "percent", "12.35%"},
 		{nil, hub.Exact, "persons", "—"},
 	}
 	for _, tt := range tests {

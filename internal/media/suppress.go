@@ -40,7 +40,7 @@ type Cell struct {
 func Suppress(cells []Cell, threshold float64) {
 	for _, c := range cells {
 		if c.Sensitive && c.Stat.Value != nil && *c.Stat.Value > 0 && *c.Stat.Value < threshold {
-			withhold(c.Stat)
+			withhold(c.Stat, hub.SmallCount, "")
 		}
 	}
 	type group struct{ indicator, period, parent string }
@@ -78,25 +78,30 @@ func Suppress(cells []Cell, threshold float64) {
 			}
 			terms := append([]*hub.PublicityStat{parent}, children[g]...)
 			hidden := 0
+			var lone *hub.PublicityStat
 			for _, t := range terms {
 				if t.Suppressed {
 					hidden++
+					lone = t
 				}
 			}
 			if hidden != 1 {
 				continue
 			}
 			if next := smallestShown(terms); next != nil {
-				withhold(next)
+				withhold(next, hub.Complementary, lone.RegionCode)
 				changed = true
 			}
 		}
 	}
 }
 
-func withhold(s *hub.PublicityStat) {
+// withhold withholds s for reason; protects names the region of the
+// withheld figure a complementary one protects.
+func withhold(s *hub.PublicityStat, reason hub.Suppression, protects string) {
 	s.Suppressed = true
 	s.Value = nil
+	s.Suppression, s.Protects = reason, protects
 }
 
 // smallestShown returns the shown term with the smallest value; the

@@ -75,6 +75,20 @@ WHERE r.period = ANY($1)
     WHERE EXISTS (SELECT 1 FROM regions q WHERE q.code = ANY($2)
                   AND q.level = s.level AND q.parent_code IS NOT DISTINCT FROM s.parent_code)))`
 
+	// peerQuartiles: for each of the regions $1 whose peers (the regions
+	// under its parent) lie outside the caller's scope, the quartiles of
+	// the peers' values per indicator in period $2 (hub_peer_quartiles,
+	// migration 00063: leaders and admins, over at least 5 peers, no
+	// values); one row without an indicator when none has enough peers.
+	peerQuartiles = `SELECT a.code, coalesce(q.indicator_key, ''), coalesce(q.peers, 0),
+       coalesce(q.q1, 0), coalesce(q.median, 0), coalesce(q.q3, 0)
+FROM regions a
+LEFT JOIN LATERAL hub_peer_quartiles(a.code, $2) q ON true
+WHERE a.code = ANY($1) AND nlevel(a.path) > 1
+  AND NOT (hub_scope_is_everything() OR subpath(a.path, 0, nlevel(a.path) - 1) <@ hub_scope())
+  AND hub_role() IN ('leader', 'admin')
+ORDER BY a.code, q.indicator_key`
+
 	// needsTreeCounts: whether a formula among the keys $1 and their
 	// inputs reads towns or villages; the counts are read only then.
 	needsTreeCounts = `EXISTS (SELECT 1 FROM indicators d WHERE d.key = ANY(ARRAY(` + neededIndicators + `))
@@ -96,6 +110,12 @@ func scanRollup(row pgx.CollectableRow) (analytics.Rollup, error) {
 	var r analytics.Rollup
 	err := row.Scan(&r.Indicator, &r.Region, &r.Period, &r.Value, &r.Qualifier, &r.Status)
 	return r, err
+}
+
+func scanQuartiles(row pgx.CollectableRow) (analytics.PeerQuartiles, error) {
+	var q analytics.PeerQuartiles
+	err := row.Scan(&q.Region, &q.Indicator, &q.Peers, &q.Q1, &q.Median, &q.Q3)
+	return q, err
 }
 
 func scanCount(row pgx.CollectableRow) (analytics.RegionCount, error) {
@@ -150,6 +170,7 @@ func (s *AnalyticsService) Profile(ctx context.Context, regions []string, period
 		collect(b, &in.Asked, scanRegion, regionsByCodes, regions)
 		collect(b, &in.Peers, scanRegion, peerRegions, regions)
 		collect(b, &in.Rollups, scanRollup, profileRollups, analytics.WithYears(period), regions)
+		collect(b, &in.Quartiles, scanQuartiles, peerQuartiles, regions, period)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("protection profile: %w", err)

@@ -127,12 +127,15 @@ func TestPublicityExports_MarkSyntheticFigures(t *testing.T) {
 	api := apitest.New(t, apitest.Options{})
 	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
 
-	rec := get(api, media, "/export/publicity.csv?period=2022")
+	rec := get(api, media, "/export/publicity.csv?period=2022&lang=en")
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\uFEFF"))).ReadAll()
 	if err != nil || len(rows) < 2 {
 		t.Fatalf("CSV %d: %v\n%s", rec.Code, err, rec.Body.String())
 	}
 	col := slices.Index(rows[0], "synthetic")
+	if zh := get(api, media, "/export/publicity.csv?period=2022"); !strings.Contains(strings.SplitN(zh.Body.String(), "\n", 2)[0], "模拟数据") {
+		t.Errorf("Chinese CSV header has no 模拟数据 column: %q", strings.SplitN(zh.Body.String(), "\n", 2)[0])
+	}
 	if col < 0 {
 		t.Fatalf("CSV header %v has no synthetic column", rows[0])
 	}

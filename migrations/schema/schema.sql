@@ -436,6 +436,51 @@ CREATE FUNCTION public.hub_login_wait(failures bigint, last_at timestamp with ti
   END
 $$;
 
+CREATE FUNCTION public.hub_peer_quartiles(p_region text, p_period text) RETURNS TABLE(indicator_key text, peers integer, q1 double precision, median double precision, q3 double precision)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  WITH asked AS (
+    SELECT r.code, r.level, r.parent_code
+    FROM regions r
+    WHERE r.code = p_region
+      AND hub_role() IN ('leader', 'admin')
+      AND (hub_scope_is_everything() OR r.path <@ hub_scope())
+  ), peers AS (
+    SELECT s.code
+    FROM regions s JOIN asked a ON s.level = a.level AND s.parent_code IS NOT DISTINCT FROM a.parent_code
+  ), minors AS (
+    SELECT m.region_code, m.period, m.value
+    FROM value_rollups m
+    WHERE m.indicator_key = 'minors_total' AND m.region_code IN (SELECT code FROM peers)
+      AND m.period IN (p_period, left(p_period, 4)) AND m.value > 0
+  ), normalised AS (
+    SELECT v.indicator_key,
+           CASE WHEN i.value_type IN ('COUNT', 'AMOUNT')
+                THEN v.value / coalesce(
+                       (SELECT n.value FROM minors n WHERE n.region_code = v.region_code AND n.period = p_period),
+                       (SELECT n.value FROM minors n WHERE n.region_code = v.region_code AND n.period = left(p_period, 4))) * 10000
+                ELSE v.value END AS x
+    FROM value_rollups v
+    JOIN indicators i ON i.key = v.indicator_key
+    WHERE v.period = p_period AND v.region_code IN (SELECT code FROM peers) AND v.value IS NOT NULL
+      AND i.formula IS NULL AND i.protection <> 'BASE' AND i.retired_at IS NULL
+  )
+  SELECT indicator_key, count(*)::integer,
+         percentile_cont(0.25) WITHIN GROUP (ORDER BY x),
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY x),
+         percentile_cont(0.75) WITHIN GROUP (ORDER BY x)
+  FROM normalised
+  WHERE x IS NOT NULL
+  GROUP BY indicator_key
+  HAVING count(*) >= hub_peer_quartiles_min_peers()
+  ORDER BY indicator_key
+$$;
+
+CREATE FUNCTION public.hub_peer_quartiles_min_peers() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT 5 $$;
+
 CREATE FUNCTION public.hub_period_type(p text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT CASE WHEN p LIKE '%Q%' THEN 'QUARTER' WHEN p LIKE '%-%' THEN 'MONTH' ELSE 'YEAR' END $$;
@@ -1850,6 +1895,9 @@ REVOKE ALL ON FUNCTION public.hub_login_attempt(user_name text, password text, a
 GRANT ALL ON FUNCTION public.hub_login_attempt(user_name text, password text, address text, max_failures integer, fail_window interval, base interval, OUT user_id bigint, OUT retry_after double precision) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_login_wait(failures bigint, last_at timestamp with time zone, max_failures integer, fail_window interval, base interval) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.hub_peer_quartiles(p_region text, p_period text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_peer_quartiles(p_region text, p_period text) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.hub_published_table(p_period text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_published_table(p_period text) TO hub_app;

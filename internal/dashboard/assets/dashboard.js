@@ -8,6 +8,7 @@
 // values are approved. It returns a promise.
 (function () {
   'use strict';
+  filters(document.getElementById('filters'));
   var nodes = document.querySelectorAll('.chart[data-src]');
   if (!nodes.length || !window.echarts) { return; }
   var screen = document.body.classList.contains('screen');
@@ -44,6 +45,19 @@
     };
   }
   var list = function (x) { return x ? (Array.isArray(x) ? x : [x]) : []; };
+  // fit cuts long axis names to a width at every size, so that a rotated
+  // name never runs out of the chart (the grid contains the labels).
+  function fit(el, option) {
+    if (el.clientWidth < 600) { return; }
+    list(option.xAxis).forEach(function (a) {
+      if (a.axisLabel) { a.axisLabel = Object.assign({}, a.axisLabel, { width: 110, overflow: 'truncate' }); }
+    });
+    if (el.id === 'heatmap') {
+      list(option.yAxis).forEach(function (a) {
+        a.axisLabel = Object.assign({}, a.axisLabel, { width: Math.round(Math.min(260, el.clientWidth * 0.3)), overflow: 'truncate' });
+      });
+    }
+  }
   // narrow lays a chart out for a phone-width box: smaller titles, labels
   // cut to fit instead of running over each other, legends at the bottom.
   function narrow(el, option) {
@@ -117,7 +131,12 @@
     var chart = echarts.getInstanceByDom(el);
     if (!chart) {
       chart = echarts.init(el, theme, { renderer: 'canvas' });
-      chart.on('finished', function () { el.setAttribute('data-finished', '1'); });
+      chart.on('finished', function () {
+        // data-finished-at: milliseconds from the start of the page's
+        // navigation to the chart's first finished drawing.
+        if (!el.hasAttribute('data-finished')) { el.setAttribute('data-finished-at', String(Math.round(performance.now()))); }
+        el.setAttribute('data-finished', '1');
+      });
       // Clicks read the latest data, so that a refresh keeps them true.
       chart.on('click', function (p) {
         var d = events[el.id] || {};
@@ -138,6 +157,11 @@
       list(option.tooltip).forEach(function (t) { t.formatter = shownTip(shown); });
     }
     if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); } else { el.removeAttribute('data-empty'); }
+    // A short entrance: the charts are read, not watched; ECharts'
+    // default second of animation is most of the time to a drawn page.
+    option.animationDuration = 300;
+    option.animationDurationUpdate = 300;
+    fit(el, option);
     narrow(el, option);
     if (screen) { big(el, option); }
     (option.graphic || []).forEach(function (g) {
@@ -208,4 +232,41 @@
   window.hubRefresh();
   var every = Number(document.body.getAttribute('data-refresh'));
   if (every > 0) { window.setInterval(window.hubRefresh, every * 1000); }
+  // filters makes the filter form apply each change at once (the 应用
+  // button stays for a browser without script): the protection narrows the
+  // indicator list from the options' data-protection at once, before the
+  // page is asked for; the region search narrows the checkboxes. The form
+  // submits by GET, so the view stays in the URL.
+  function filters(form) {
+    if (!form) { return; }
+    var apply = form.querySelector('.apply');
+    if (apply) { apply.hidden = true; }
+    var protection = form.elements.protection, indicator = form.elements.indicator;
+    function narrowIndicators() {
+      var first = null, keep = false;
+      Array.prototype.forEach.call(indicator.options, function (o) {
+        var mine = o.getAttribute('data-protection') === protection.value;
+        o.hidden = !mine;
+        if (mine && !first) { first = o; }
+        if (mine && o.selected) { keep = true; }
+      });
+      if (!keep && first) { first.selected = true; }
+    }
+    form.addEventListener('change', function (e) {
+      var t = e.target;
+      if (t.type === 'search') { return; }
+      if (t === protection) { narrowIndicators(); }
+      form.setAttribute('data-pending', '1');
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    });
+    var find = form.querySelector('input.find');
+    if (find) {
+      find.addEventListener('input', function () {
+        var w = find.value.trim().toLowerCase();
+        form.querySelectorAll('.boxes label').forEach(function (l) {
+          l.hidden = w !== '' && l.textContent.toLowerCase().indexOf(w) < 0;
+        });
+      });
+    }
+  }
 })();
