@@ -33,6 +33,10 @@ type ValueFilter struct {
 	Statuses    []Status
 	Departments []string
 	Protections []Protection
+	// Changed, when set, keeps only the keys (indicator, region, period)
+	// of these rows, and only of those the reader may read itself (live
+	// updates: a row the reader may not read tells it nothing).
+	Changed []int
 }
 
 // ValueKey identifies a value independently of its versions; it orders
