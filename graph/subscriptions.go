@@ -178,7 +178,8 @@ func (wsImplementation) Accept(w http.ResponseWriter, r *http.Request, opts tran
 func liveInit(auth hub.AuthService) transport.WebsocketInitFunc {
 	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		refuse := func(err error) (context.Context, *transport.InitPayload, error) {
-			return transport.WithWebsocketCloseCode(ctx, CloseUnauthorized), nil, errors.New(hub.ErrorMessage(err))
+			ctx = transport.AppendCloseReason(transport.WithWebsocketCloseCode(ctx, CloseUnauthorized), "Unauthorized")
+			return ctx, nil, errors.New(hub.ErrorMessage(err))
 		}
 		token := p.GetString("token")
 		if h := p.Authorization(); h != "" {

@@ -35,7 +35,7 @@ type API struct {
 	Handler http.Handler
 	// Live is the broker of subscriptions (Options.Live), else nil.
 	Live *live.Broker
-	auth    *postgres.AuthService
+	auth *postgres.AuthService
 }
 
 // Options change the API under test.
