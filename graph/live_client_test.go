@@ -18,6 +18,8 @@ type liveMsg struct {
 	ID      string          `json:"id,omitempty"`
 	Type    string          `json:"type"`
 	Payload json.RawMessage `json:"payload,omitempty"`
+	// at is when the client read it.
+	at time.Time
 }
 
 // liveClient is a graphql-transport-ws client over coder/websocket, as a
@@ -27,6 +29,8 @@ type liveClient struct {
 	conn *websocket.Conn
 	msgs chan liveMsg
 	err  chan error
+	// lastArrival is when the message nextValues returned last was read.
+	lastArrival time.Time
 }
 
 // wsURL is the WebSocket address of srv's /graphql.
@@ -66,7 +70,7 @@ func (c *liveClient) read() {
 			close(c.msgs)
 			return
 		}
-		var m liveMsg
+		m := liveMsg{at: time.Now()}
 		if err := json.Unmarshal(b, &m); err != nil {
 			c.err <- err
 			close(c.msgs)
@@ -143,6 +147,7 @@ type valuesEvent struct {
 func (c *liveClient) nextValues(id string) valuesEvent {
 	c.t.Helper()
 	m := c.mustNext()
+	c.lastArrival = m.at
 	if m.ID != id || m.Type != "next" {
 		c.t.Fatalf("want a next message of %s, got %s %s %s", id, m.ID, m.Type, m.Payload)
 	}
