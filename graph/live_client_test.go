@@ -34,7 +34,9 @@ type liveClient struct {
 }
 
 // wsURL is the WebSocket address of srv's /graphql.
-func wsURL(srv *httptest.Server) string { return "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql" }
+func wsURL(srv *httptest.Server) string {
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + "/graphql"
+}
 
 // dialLive connects and sends connection_init with payload; it returns
 // the client after connection_ack, or the close error.
