@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,9 +32,13 @@ type liveFixture struct {
 	analyst, coordinator string
 }
 
-func newLiveFixture(t *testing.T, limits live.Limits) *liveFixture {
+func newLiveFixture(t *testing.T, limits live.Limits, ping ...time.Duration) *liveFixture {
 	t.Helper()
-	api := apitest.New(t, apitest.Options{Live: &limits})
+	opts := apitest.Options{Live: &limits}
+	if len(ping) > 0 {
+		opts.LivePing = ping[0]
+	}
+	api := apitest.New(t, opts)
 	dept := "civil_affairs"
 	return &liveFixture{api: api,
 		analyst:     api.User(t, hub.NewUser{Name: "live-analyst", Role: hub.Analyst, Department: &dept, Region: "370700"}),
@@ -228,14 +235,22 @@ WHERE datname = $1 AND application_name = 'hub live'`, f.api.DB.Name).Scan(&n); 
 }
 
 // TestSubscriptions_SlowConsumerIsDroppedWith4504: a client that stops
-// reading is not buffered for without bound: once its queue is full it is
-// dropped, with close code 4504, and the broker forgets it.
+// reading is not buffered for without bound: once the sockets are full and
+// an event waits longer than SendTimeout, it is dropped, with close code
+// 4504, and the broker forgets it.
 func TestSubscriptions_SlowConsumerIsDroppedWith4504(t *testing.T) {
-	f := newLiveFixture(t, live.Limits{Buffer: 4})
+	// Pings far apart: this client answers none while it does not read.
+	f := newLiveFixture(t, live.Limits{SendTimeout: 200 * time.Millisecond}, time.Hour)
 	srv := serveLive(t, f.api.Handler)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	// A small receive buffer: the sockets fill after a few kilobytes, so
+	// the drop comes soon and the close frame follows little unread data.
+	dial := &net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+	}}
+	client := &http.Client{Transport: &http.Transport{DialContext: dial.DialContext}}
+	conn, _, err := websocket.Dial(ctx, wsURL(srv), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPClient: client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,17 +269,21 @@ func TestSubscriptions_SlowConsumerIsDroppedWith4504(t *testing.T) {
 	waitSubscriptions(t, f.api.Live, 1)
 	// The client reads nothing now; resync events need no database read,
 	// so the sockets' buffers fill quickly.
+	giveUp := time.Now().Add(3 * time.Minute) // a hung test, not a timing claim
 	for i := 0; f.api.Live.Len() > 0; i++ {
-		if i > 20_000_000 {
-			t.Fatal("a client that reads nothing was never dropped")
+		if i%10_000 == 0 && time.Now().After(giveUp) {
+			t.Fatalf("a client that reads nothing was never dropped (%d changes published)", i)
 		}
 		f.api.Live.Publish(hub.Change{Resync: true})
 	}
+	t.Logf("dropped after %s", time.Since(giveUp.Add(-3*time.Minute)))
 	// Now read what was sent, up to the close frame.
 	for {
-		if _, _, err = conn.Read(ctx); err != nil {
+		var r io.Reader
+		if _, r, err = conn.Reader(ctx); err != nil {
 			break
 		}
+		_, _ = io.Copy(io.Discard, r)
 	}
 	if closeCode(err) != graph.CloseSlowConsumer {
 		t.Fatalf("slow consumer: %v, want close %d", err, graph.CloseSlowConsumer)

@@ -8,7 +8,9 @@ package live
 
 import (
 	"context"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -20,19 +22,27 @@ type Limits struct {
 	PerPrincipal int
 	// Total is the most subscriptions of the process (default 2,000).
 	Total int
-	// Buffer is how many changes may wait for a subscriber; one more and
-	// it is dropped as too slow (default 256).
-	Buffer int
+	// Pending is how many changed rows may wait for one subscriber,
+	// merged; beyond it they become one "read again" (a resync), so a
+	// burst (an import) costs each subscriber one read, not one per
+	// statement, and bounded memory (default 10,000).
+	Pending int
+	// SendTimeout is how long a subscriber may take to accept an event
+	// (its client reading the socket); a slower one is dropped with
+	// ErrSlowConsumer rather than buffered for without bound (default
+	// 10 s).
+	SendTimeout time.Duration
 }
 
 // DefaultLimits are the limits a broker has unless configured.
-var DefaultLimits = Limits{PerPrincipal: 20, Total: 2000, Buffer: 256}
+var DefaultLimits = Limits{PerPrincipal: 20, Total: 2000, Pending: 10000, SendTimeout: 10 * time.Second}
 
 // Why a subscription ended, other than its own context.
 var (
-	// ErrSlowConsumer: changes came faster than the subscriber took
-	// them, and its queue was full. Transports close with their code for
-	// it (graphql-transport-ws: 4504) and the client subscribes again.
+	// ErrSlowConsumer: the subscriber did not take an event within
+	// Limits.SendTimeout (its client stopped reading). Transports close
+	// with their code for it (graphql-transport-ws: 4504) and the client
+	// subscribes again.
 	ErrSlowConsumer = hub.Errorf(hub.ERATELIMITED, "更新来得比客户端读取得快，订阅已断开，请重新订阅 / updates came faster than the client read them: the subscription was dropped, subscribe again")
 	// ErrShutdown: the process is shutting down (WebSocket close 1001).
 	ErrShutdown = hub.Errorf(hub.EUNAVAILABLE, "服务正在关闭，请重新连接 / the server is shutting down: reconnect")
@@ -60,20 +70,26 @@ func NewBroker(l Limits) *Broker {
 	if l.Total <= 0 {
 		l.Total = DefaultLimits.Total
 	}
-	if l.Buffer <= 0 {
-		l.Buffer = DefaultLimits.Buffer
+	if l.Pending <= 0 {
+		l.Pending = DefaultLimits.Pending
+	}
+	if l.SendTimeout <= 0 {
+		l.SendTimeout = DefaultLimits.SendTimeout
 	}
 	return &Broker{limits: l, subs: map[*Subscription]struct{}{}, perUser: map[int64]int{}, done: make(chan struct{})}
 }
 
-// Subscription is one subscriber's queue of changes.
+// Subscription is one subscriber's pending changes, merged.
 type Subscription struct {
-	b      *Broker
-	user   int64
-	ch     chan hub.Change
-	done   chan struct{}
-	err    error
-	closed bool
+	b    *Broker
+	user int64
+	// wake has a token when pending has changes (guarded by b.mu).
+	wake    chan struct{}
+	pending hub.Change
+	has     bool
+	done    chan struct{}
+	err     error
+	closed  bool
 }
 
 // Subscribe registers a subscriber for p, within the limits: beyond them
@@ -92,22 +108,24 @@ func (b *Broker) Subscribe(p *hub.Principal) (*Subscription, error) {
 	case b.perUser[p.UserID] >= b.limits.PerPrincipal:
 		return nil, hub.Errorf(hub.ERATELIMITED, "每个用户最多 %d 个订阅 / at most %d subscriptions per user", b.limits.PerPrincipal, b.limits.PerPrincipal)
 	}
-	s := &Subscription{b: b, user: p.UserID, ch: make(chan hub.Change, b.limits.Buffer), done: make(chan struct{})}
+	s := &Subscription{b: b, user: p.UserID, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	b.subs[s] = struct{}{}
 	b.perUser[p.UserID]++
 	return s, nil
 }
 
-// Publish queues c for every subscriber; a subscriber whose queue is full
-// is dropped with ErrSlowConsumer rather than buffered without bound.
+// Publish adds c to every subscriber's pending changes. It never blocks:
+// pending changes are merged, and beyond Limits.Pending rows they become
+// a resync.
 func (b *Broker) Publish(c hub.Change) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for s := range b.subs {
+		s.pending = merge(s.pending, c, b.limits.Pending)
+		s.has = true
 		select {
-		case s.ch <- c:
+		case s.wake <- struct{}{}:
 		default:
-			b.endLocked(s, ErrSlowConsumer)
 		}
 	}
 }
@@ -182,33 +200,49 @@ func (s *Subscription) Err() error {
 	return s.err
 }
 
-// next waits for the next change and takes every change queued behind it
-// too, merged into one (a burst of notifications becomes one read). ok is
-// false when the subscription ended or done was closed.
+// next waits for changes and takes all that are pending, merged into one
+// (a burst of notifications becomes one read). ok is false when the
+// subscription ended or done was closed.
 func (s *Subscription) next(done <-chan struct{}) (c hub.Change, ok bool) {
-	select {
-	case <-done:
-		return c, false
-	case <-s.done:
-		return c, false
-	case c = <-s.ch:
-	}
 	for {
-		select {
-		case more := <-s.ch:
-			c = merge(c, more)
-		default:
+		s.b.mu.Lock()
+		if s.has {
+			c, s.pending, s.has = s.pending, hub.Change{}, false
+			s.b.mu.Unlock()
 			return c, true
+		}
+		s.b.mu.Unlock()
+		select {
+		case <-done:
+			return c, false
+		case <-s.done:
+			return c, false
+		case <-s.wake:
 		}
 	}
 }
 
-// merge joins two changes into one that asks for at least as much.
-func merge(a, b hub.Change) hub.Change {
-	return hub.Change{
-		ValueIDs:   append(a.ValueIDs, b.ValueIDs...),
-		Indicators: append(a.Indicators, b.Indicators...),
-		Many:       a.Many || b.Many,
-		Resync:     a.Resync || b.Resync,
+// drop ends the subscription with err (ErrSlowConsumer).
+func (s *Subscription) drop(err error) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.b.endLocked(s, err)
+}
+
+// merge joins two changes into one that asks for at least as much; past
+// max rows it asks for a resync instead.
+func merge(a, b hub.Change, max int) hub.Change {
+	m := hub.Change{Many: a.Many || b.Many, Resync: a.Resync || b.Resync}
+	// A resync asks for everything: the ids it supersedes are not kept.
+	if len(a.ValueIDs)+len(b.ValueIDs) > max {
+		m.Resync = true
 	}
+	if !m.Resync {
+		m.ValueIDs = append(a.ValueIDs, b.ValueIDs...)
+		m.Indicators = append(a.Indicators, b.Indicators...)
+		// Keys repeat from one notification to the next: keep each once.
+		slices.Sort(m.Indicators)
+		m.Indicators = slices.Compact(m.Indicators)
+	}
+	return m
 }

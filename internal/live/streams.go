@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -48,15 +49,7 @@ func (b *Broker) Values(ctx context.Context, log *slog.Logger, values hub.ValueS
 	go func() {
 		defer close(out)
 		defer sub.Close()
-		send := func(ev ValuesEvent) bool {
-			select {
-			case out <- ev:
-				return true
-			case <-ctx.Done():
-			case <-sub.done:
-			}
-			return false
-		}
+		send := func(ev ValuesEvent) bool { return deliver(ctx, sub, out, ev) }
 		for {
 			c, ok := sub.next(ctx.Done())
 			if !ok {
@@ -93,6 +86,24 @@ func (b *Broker) Values(ctx context.Context, log *slog.Logger, values hub.ValueS
 		}
 	}()
 	return &Stream[ValuesEvent]{C: out, sub: sub}, nil
+}
+
+// deliver hands ev to the subscriber's transport, which takes it once it
+// has written the previous event to the client. A client that does not
+// read blocks that write; after Limits.SendTimeout the subscription is
+// dropped as a slow consumer. false: the stream ends.
+func deliver[T any](ctx context.Context, sub *Subscription, out chan<- T, ev T) bool {
+	t := time.NewTimer(sub.b.limits.SendTimeout)
+	defer t.Stop()
+	select {
+	case out <- ev:
+		return true
+	case <-ctx.Done():
+	case <-sub.done:
+	case <-t.C:
+		sub.drop(ErrSlowConsumer)
+	}
+	return false
 }
 
 // concerns says whether c may change values of the indicators keys (all
@@ -155,11 +166,7 @@ func (b *Broker) Comparison(ctx context.Context, log *slog.Logger, analytics hub
 				continue
 			}
 			last = rows
-			select {
-			case out <- rows:
-			case <-ctx.Done():
-				return
-			case <-sub.done:
+			if !deliver(ctx, sub, out, rows) {
 				return
 			}
 		}
