@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +34,12 @@ type Listener struct {
 	// Listening, when set, is called each time LISTEN is in place (tests
 	// wait for it before writing).
 	Listening func()
+	// Channels are further channels this one connection LISTENs on (for
+	// other concerns, e.g. token revocation), each with the function that
+	// receives its payloads on the listener's goroutine. After a
+	// reconnection each gets "" (notifications may have been missed).
+	// Set before Run.
+	Channels map[string]func(payload string)
 	// MaxBackoff bounds the wait between reconnection attempts (default 5 s).
 	MaxBackoff time.Duration
 }
@@ -84,13 +92,18 @@ func (l *Listener) listen(ctx context.Context, resync bool, connected func()) er
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+ValuesChannel); err != nil {
-		return err
+	for _, ch := range append([]string{ValuesChannel}, slices.Sorted(maps.Keys(l.Channels))...) {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return err
+		}
 	}
 	connected()
 	if resync {
 		l.Log.Info("live updates: LISTEN connection back, subscribers resync")
 		l.Change(hub.Change{Resync: true})
+		for _, fn := range l.Channels {
+			fn("")
+		}
 	}
 	if l.Listening != nil {
 		l.Listening()
@@ -99,6 +112,10 @@ func (l *Listener) listen(ctx context.Context, resync bool, connected func()) er
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if fn, ok := l.Channels[n.Channel]; ok {
+			fn(n.Payload)
+			continue
 		}
 		c, err := parseChange(n.Payload)
 		if err != nil {
