@@ -105,7 +105,7 @@ func run(dbURL string, nSubs, nOut, nApprovals int) error {
 	go func() { _ = l.Run(ctx) }()
 	<-listening
 	svc := postgres.NewServices(db, postgres.ServicesConfig{})
-	h := server.Handler(server.Config{Log: quiet, Services: svc, RateLimit: server.RateLimit{PerSecond: -1},
+	h := server.Handler(server.Config{Log: quiet, Services: svc, RateLimit: server.RateLimit{PerSecond: -1}, Live: true,
 		GraphQL: graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: quiet, Live: &graph.LiveConfig{Broker: broker}}),
 		Ready:   func(ctx context.Context) error { return db.Ping(ctx) }})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -353,6 +353,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		TrustedProxies:   sc.TrustedProxies,
 		MaxBodyBytes:     sc.MaxBodyBytes,
 		MaxUploadBytes:   limits.Upload,
+		Live:             true,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -92,6 +92,7 @@ func New(t testing.TB, opts Options) *API {
 		Services:       svc,
 		GraphQL:        graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait, Live: lc}),
 		MaxUploadBytes: graph.DefaultLimits.Upload,
+		Live:           opts.Live != nil,
 		Ready:          func(ctx context.Context) error { return db.App.Ping(ctx) },
 	})
 	return &API{DB: db, Handler: h, Live: broker, auth: postgres.NewAuthService(db.Owner)}

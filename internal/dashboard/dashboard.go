@@ -48,6 +48,9 @@ type Config struct {
 	// Errors answers errors with the HTTP edge's code → status table and
 	// error body (internal/server); required.
 	Errors Errors
+	// Live: the server serves subscriptions (docs/live.md), and the pages
+	// load live.js, which redraws them after a change.
+	Live bool
 }
 
 // Errors is how the dashboard answers an error: the HTTP edge's one table

@@ -38,6 +38,8 @@ type pageData struct {
 	DataURL string
 	// Path is the page's own path: its links that change the view keep it.
 	Path string
+	// Live loads live.js (Config.Live).
+	Live bool
 }
 
 func (d *Dashboard) model(w http.ResponseWriter, r *http.Request) (*Model, bool) {
@@ -71,7 +73,7 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg, _ := m.page()
-	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
+	data := pageData{Model: m, Scripts: pg.JSAssets.Values, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path, Live: d.cfg.Live}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))
