@@ -50,6 +50,7 @@ func (b *Broker) Values(ctx context.Context, log *slog.Logger, values hub.ValueS
 		defer close(out)
 		defer sub.Close()
 		send := func(ev ValuesEvent) bool { return deliver(ctx, sub, out, ev) }
+		sent := map[int]sentStamp{}
 		for {
 			c, ok := sub.next(ctx.Done())
 			if !ok {
@@ -78,7 +79,20 @@ func (b *Broker) Values(ctx context.Context, log *slog.Logger, values hub.ValueS
 				}
 				continue
 			}
-			for chunk := range slices.Chunk(conn.Values, MaxValuesPerEvent) {
+			// Two notifications read after the same commit find the same
+			// row: send each version of a value once.
+			fresh := conn.Values[:0]
+			for _, v := range conn.Values {
+				stamp := sentStamp{v.Version, v.Status, v.UpdatedAt.UnixNano()}
+				if sent[v.ID] != stamp {
+					sent[v.ID] = stamp
+					fresh = append(fresh, v)
+				}
+			}
+			if len(sent) > maxSent {
+				clear(sent)
+			}
+			for chunk := range slices.Chunk(fresh, MaxValuesPerEvent) {
 				if !send(ValuesEvent{Values: chunk}) {
 					return
 				}
@@ -105,6 +119,17 @@ func deliver[T any](ctx context.Context, sub *Subscription, out chan<- T, ev T) 
 	}
 	return false
 }
+
+// sentStamp is what a valuesChanged subscriber was last sent of a row.
+type sentStamp struct {
+	version int
+	status  hub.Status
+	at      int64
+}
+
+// maxSent bounds the rows a subscription remembers having sent; past it
+// it forgets them all (at worst a value is sent twice).
+const maxSent = 10000
 
 // concerns says whether c may change values of the indicators keys (all
 // when keys is empty).
