@@ -11,6 +11,7 @@ import (
 
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
+	"github.com/sixprot/hub/internal/live"
 )
 
 // The cost of an operation estimates the work and the size of its answer
@@ -44,7 +45,8 @@ var listSizes = map[string]int{
 	"Department.indicators": 10,
 	"Query.indicators":      100,
 	// One row per region at a level under a parent.
-	"Query.comparison": hub.MaxRegionsPerQuery,
+	"Query.comparison":               hub.MaxRegionsPerQuery,
+	"Subscription.comparisonChanged": hub.MaxRegionsPerQuery,
 	// Published figures of one period; findings of one period and subtree.
 	"Query.publicityStats":      500,
 	"Query.validationReport":    500,
@@ -65,7 +67,9 @@ var listSizes = map[string]int{
 	"SubmitResult.conflicts":  1,
 	"SubmitResult.warnings":   1,
 	"ImportSummary.conflicts": importer.MaxListedConflicts,
-	"ImportSummary.warnings":  importer.MaxListedConflicts,
+	// One event of a subscription (live.MaxValuesPerEvent).
+	"ValuesChange.values":    live.MaxValuesPerEvent,
+	"ImportSummary.warnings": importer.MaxListedConflicts,
 }
 
 // argumentLists name the argument whose length a list field's answer
@@ -104,7 +108,7 @@ func treeListSize(key string, args map[string]any) (int, bool) {
 		case level == string(hub.LevelTown):
 			return treeTowns, true
 		}
-	case "Query.comparison":
+	case "Query.comparison", "Subscription.comparisonChanged":
 		// Towns and villages: as many as a comparison may rank (more are
 		// refused with BAD_USER_INPUT before their rollups are read).
 		if level == string(hub.LevelVillage) || level == string(hub.LevelTown) {

@@ -17,6 +17,7 @@ import (
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
+	"github.com/sixprot/hub/internal/live"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -43,6 +44,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Region() RegionResolver
 	Share() ShareResolver
+	Subscription() SubscriptionResolver
 	TrendSeries() TrendSeriesResolver
 	User() UserResolver
 	ValidationFinding() ValidationFindingResolver
@@ -347,6 +349,11 @@ type ComplexityRoot struct {
 		Warnings  func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ComparisonChanged func(childComplexity int, indicator string, period string, parent *string, level *hub.RegionLevel) int
+		ValuesChanged     func(childComplexity int, filter *model.DataValueFilter) int
+	}
+
 	TrendPoint struct {
 		Period    func(childComplexity int) int
 		Qualifier func(childComplexity int) int
@@ -403,6 +410,11 @@ type ComplexityRoot struct {
 		Tolerance     func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 		UpdatedBy     func(childComplexity int) int
+	}
+
+	ValuesChange struct {
+		Resync func(childComplexity int) int
+		Values func(childComplexity int) int
 	}
 }
 
@@ -505,6 +517,10 @@ type ShareResolver interface {
 	Grantee(ctx context.Context, objs []*hub.Share) ([]*hub.Department, error)
 	Indicator(ctx context.Context, objs []*hub.Share) ([]*hub.Indicator, error)
 	Region(ctx context.Context, objs []*hub.Share) ([]*hub.Region, error)
+}
+type SubscriptionResolver interface {
+	ValuesChanged(ctx context.Context, filter *model.DataValueFilter) (<-chan *live.ValuesEvent, error)
+	ComparisonChanged(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) (<-chan []*hub.ComparisonRow, error)
 }
 type TrendSeriesResolver interface {
 	Indicator(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Indicator, error)
@@ -2024,6 +2040,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubmitResult.Warnings(childComplexity), true
 
+	case "Subscription.comparisonChanged":
+		if e.ComplexityRoot.Subscription.ComparisonChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_comparisonChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ComparisonChanged(childComplexity, args["indicator"].(string), args["period"].(string), args["parent"].(*string), args["level"].(*hub.RegionLevel)), true
+	case "Subscription.valuesChanged":
+		if e.ComplexityRoot.Subscription.ValuesChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_valuesChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ValuesChanged(childComplexity, args["filter"].(*model.DataValueFilter)), true
+
 	case "TrendPoint.period":
 		if e.ComplexityRoot.TrendPoint.Period == nil {
 			break
@@ -2287,6 +2326,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ValidationRule.UpdatedBy(childComplexity), true
 
+	case "ValuesChange.resync":
+		if e.ComplexityRoot.ValuesChange.Resync == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValuesChange.Resync(childComplexity), true
+	case "ValuesChange.values":
+		if e.ComplexityRoot.ValuesChange.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ValuesChange.Values(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2350,6 +2402,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -3019,6 +3088,28 @@ type NewApiToken {
   "令牌本身，只显示这一次 / the bearer token itself, shown this once only"
   secret: String!
 }
+
+"""
+实时更新 / live updates (docs/live.md), over WebSocket (graphql-transport-ws) or SSE at
+/graphql. Each event is read under the subscriber's own access rules: a change it may not
+read is never sent, not even as a notice that something changed.
+"""
+type Subscription {
+  """
+  数据变化 / values matching filter that were created, changed or changed status, as
+  dataValues would show them now (at most 100 per event).
+  """
+  valuesChanged(filter: DataValueFilter): ValuesChange!
+  "比较变化 / the new rows of this comparison each time a change (an approval) alters them."
+  comparisonChanged(indicator: ID!, period: String!, parent: ID, level: RegionLevel = COUNTY): [ComparisonRow!]!
+}
+
+"一次数据变化 / one event of valuesChanged."
+type ValuesChange {
+  values: [DataValue!]!
+  "需要重新查询 / changes may have been missed (the server reconnected to the database, or a bulk load): query again."
+  resync: Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3633,6 +3724,16 @@ func (ec *executionContext) childFields_ValidationRule(ctx context.Context, fiel
 		return ec.fieldContext_ValidationRule_updatedBy(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ValidationRule", field.Name)
+}
+
+func (ec *executionContext) childFields_ValuesChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "values":
+		return ec.fieldContext_ValuesChange_values(ctx, field)
+	case "resync":
+		return ec.fieldContext_ValuesChange_resync(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ValuesChange", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4692,6 +4793,58 @@ func (ec *executionContext) field_Query_validationRules_args(ctx context.Context
 		return nil, err
 	}
 	args["all"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_comparisonChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "indicator",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["indicator"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "parent",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parent"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (*hub.RegionLevel, error) {
+			return ec.unmarshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_valuesChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.DataValueFilter, error) {
+			return ec.unmarshalODataValueFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐDataValueFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -11333,6 +11486,94 @@ func (ec *executionContext) fieldContext_SubmitResult_warnings(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_valuesChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_valuesChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ValuesChanged(ctx, fc.Args["filter"].(*model.DataValueFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *live.ValuesEvent) graphql.Marshaler {
+			return ec.marshalNValuesChange2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋliveᚐValuesEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_valuesChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ValuesChange(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_valuesChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_comparisonChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_comparisonChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ComparisonChanged(ctx, fc.Args["indicator"].(string), fc.Args["period"].(string), fc.Args["parent"].(*string), fc.Args["level"].(*hub.RegionLevel))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.ComparisonRow) graphql.Marshaler {
+			return ec.marshalNComparisonRow2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_comparisonChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparisonRow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_comparisonChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TrendPoint_period(ctx context.Context, field graphql.CollectedField, obj *hub.TrendPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12493,6 +12734,61 @@ func (ec *executionContext) _ValidationRule_updatedBy(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_ValidationRule_updatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ValidationRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _ValuesChange_values(ctx context.Context, field graphql.CollectedField, obj *live.ValuesEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValuesChange_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.DataValue) graphql.Marshaler {
+			return ec.marshalNDataValue2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValuesChange_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ValuesChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ValuesChange_resync(ctx context.Context, field graphql.CollectedField, obj *live.ValuesEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ValuesChange_resync(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resync, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ValuesChange_resync(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ValuesChange", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -16540,6 +16836,28 @@ func (ec *executionContext) _SubmitResult(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "valuesChanged":
+		return ec._Subscription_valuesChanged(ctx, fields[0])
+	case "comparisonChanged":
+		return ec._Subscription_comparisonChanged(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
+}
+
 var trendPointImplementors = []string{"TrendPoint"}
 
 func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSet, obj *hub.TrendPoint) graphql.Marshaler {
@@ -16884,6 +17202,44 @@ func (ec *executionContext) _ValidationRule(ctx context.Context, sel ast.Selecti
 			out.Values[i] = ec._ValidationRule_updatedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var valuesChangeImplementors = []string{"ValuesChange"}
+
+func (ec *executionContext) _ValuesChange(ctx context.Context, sel ast.SelectionSet, obj *live.ValuesEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, valuesChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ValuesChange")
+		case "values":
+			out.Values[i] = ec._ValuesChange_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resync":
+			out.Values[i] = ec._ValuesChange_resync(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18258,6 +18614,14 @@ func (ec *executionContext) marshalNValueType2githubᚗcomᚋsixprotᚋhubᚋint
 	return v
 }
 
+func (ec *executionContext) marshalNValuesChange2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋliveᚐValuesEvent(ctx context.Context, sel ast.SelectionSet, v *live.ValuesEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ValuesChange!")
+		return graphql.Null
+	}
+	return ec._ValuesChange(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -18452,6 +18816,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODataValueFilter2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐDataValueFilter(ctx context.Context, v any) (*model.DataValueFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDataValueFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalODepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx context.Context, sel ast.SelectionSet, v *hub.Department) graphql.Marshaler {

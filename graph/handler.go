@@ -65,6 +65,9 @@ func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 		// Files above 8 MiB go to a temporary file, not the heap.
 		srv.AddTransport(uploadTransport{schema: es.Schema(), maxUpload: lim.Upload, maxMemory: 8 << 20, maxFiles: maxUploadFiles})
 	}
+	if res.Live != nil {
+		addLiveTransports(srv, log, *res.Live)
+	}
 	// Every other GET and POST (and a multipart one without uploads, which
 	// it refuses).
 	srv.AddTransport(httpTransport{})

@@ -24,6 +24,9 @@ type HTTPConfig struct {
 	// LoaderWait is how long dataloaders collect keys (zero:
 	// loader.DefaultWait).
 	LoaderWait time.Duration
+	// Live, when set, serves subscriptions over WebSocket and SSE
+	// (subscriptions.go).
+	Live *LiveConfig
 }
 
 // NewHTTPHandler returns the /graphql endpoint over the services: the
@@ -38,14 +41,23 @@ func NewHTTPHandler(svc hub.Services, cfg HTTPConfig) http.Handler {
 	if cfg.LoaderWait == 0 {
 		cfg.LoaderWait = loader.DefaultWait
 	}
+	if cfg.Live != nil && cfg.Live.Auth == nil {
+		lc := *cfg.Live
+		lc.Auth = svc.Auth
+		cfg.Live = &lc
+	}
 	res := &Resolver{Catalogue: svc.Catalogue, Values: svc.Values, Workflow: svc.Workflow, Audit: svc.Audit, Submit: svc.Submit,
 		Access: svc.Access, Media: svc.Media, Validation: svc.Validation, Analytics: svc.Analytics,
-		Accounts: svc.Users, Tokens: svc.Tokens}
+		Accounts: svc.Users, Tokens: svc.Tokens, Live: cfg.Live, Log: cfg.Log}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := svc.Submit.(hub.BulkSubmitService); ok {
 		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
 	}
 	srv := NewHandler(res, cfg.Log, cfg.Limits)
 	Instrument(srv, cfg.Log, cfg.Metrics)
-	return loader.Middleware(svc.Catalogue, cfg.LoaderWait, srv)
+	h := loader.Middleware(svc.Catalogue, cfg.LoaderWait, srv)
+	if cfg.Live != nil {
+		h = liveHandler(cfg.Live.Broker, h)
+	}
+	return h
 }

@@ -5,6 +5,8 @@ package graph
 //go:generate go tool gqlgen generate
 
 import (
+	"log/slog"
+
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
 )
@@ -24,4 +26,8 @@ type Resolver struct {
 	Tokens     hub.TokenService
 	// Import reads uploaded spreadsheets (importValues); nil disables it.
 	Import *importer.Importer
+	// Live serves subscriptions; nil: none (they answer UNAVAILABLE).
+	Live *LiveConfig
+	// Log receives what subscriptions report (nil: discarded).
+	Log *slog.Logger
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sixprot/hub/graph/model"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/importer"
+	"github.com/sixprot/hub/internal/live"
 	"github.com/sixprot/hub/internal/loader"
 	"github.com/sixprot/hub/internal/media"
 )
@@ -483,6 +484,20 @@ func (r *shareResolver) Region(ctx context.Context, objs []*hub.Share) ([]*hub.R
 	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(s *hub.Share) string { return s.Region }))
 }
 
+// ValuesChanged is the resolver for the valuesChanged field.
+func (r *subscriptionResolver) ValuesChanged(ctx context.Context, filter *model.DataValueFilter) (<-chan *live.ValuesEvent, error) {
+	return r.valuesChanged(ctx, filter)
+}
+
+// ComparisonChanged is the resolver for the comparisonChanged field.
+func (r *subscriptionResolver) ComparisonChanged(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) (<-chan []*hub.ComparisonRow, error) {
+	q := hub.ComparisonQuery{Indicator: indicator, Period: period, Parent: parent}
+	if level != nil {
+		q.Level = *level
+	}
+	return r.comparisonChanged(ctx, q)
+}
+
 // Indicator is the batch resolver for the indicator field.
 func (r *trendSeriesResolver) Indicator(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Indicator, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(s *hub.TrendSeries) string { return s.IndicatorKey }))
@@ -567,6 +582,9 @@ func (r *Resolver) Region() RegionResolver { return &regionResolver{r} }
 // Share returns ShareResolver implementation.
 func (r *Resolver) Share() ShareResolver { return &shareResolver{r} }
 
+// Subscription returns SubscriptionResolver implementation.
+func (r *Resolver) Subscription() SubscriptionResolver { return &subscriptionResolver{r} }
+
 // TrendSeries returns TrendSeriesResolver implementation.
 func (r *Resolver) TrendSeries() TrendSeriesResolver { return &trendSeriesResolver{r} }
 
@@ -594,6 +612,7 @@ type (
 	queryResolver             struct{ *Resolver }
 	regionResolver            struct{ *Resolver }
 	shareResolver             struct{ *Resolver }
+	subscriptionResolver      struct{ *Resolver }
 	trendSeriesResolver       struct{ *Resolver }
 	userResolver              struct{ *Resolver }
 	validationFindingResolver struct{ *Resolver }

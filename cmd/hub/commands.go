@@ -22,6 +22,7 @@ import (
 	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/demo"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/live"
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
@@ -366,12 +367,26 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		return err
 	}
 	svc.Auth = auth
+	// Live updates: one LISTEN connection per process feeds the broker
+	// (docs/live.md). On shutdown the broker closes every subscription
+	// (WebSocket 1001) at once, and serve waits for them after the HTTP
+	// server has stopped.
+	broker := live.NewBroker(live.DefaultLimits)
+	go func() { _ = db.Listener(log, broker.Publish).Run(ctx) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		broker.Shutdown(sctx)
+	}()
+	stopLive := context.AfterFunc(ctx, func() { broker.Shutdown(context.WithoutCancel(ctx)) })
+	defer stopLive()
 	h := server.Handler(server.Config{
 		SSO:      signOn,
 		Log:      log,
 		Services: svc,
-		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits}),
-		Ready:    ready,
+		GraphQL: graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits,
+			Live: &graph.LiveConfig{Broker: broker}}),
+		Ready: ready,
 
 		Metrics:          reg,
 		MetricsElsewhere: sc.MetricsAddr != "",
@@ -379,6 +394,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		TrustedProxies:   sc.TrustedProxies,
 		MaxBodyBytes:     sc.MaxBodyBytes,
 		MaxUploadBytes:   limits.Upload,
+		Live:             true,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

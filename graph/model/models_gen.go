@@ -97,6 +97,12 @@ type PageInfo struct {
 type Query struct {
 }
 
+// 实时更新 / live updates (docs/live.md), over WebSocket (graphql-transport-ws) or SSE at
+// /graphql. Each event is read under the subscriber's own access rules: a change it may not
+// read is never sent, not even as a notice that something changed.
+type Subscription struct {
+}
+
 type ValidationRuleInput struct {
 	Name          string             `json:"name"`
 	Left          string             `json:"left"`

@@ -23,6 +23,7 @@ import (
 	"github.com/sixprot/hub/graph"
 	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/live"
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
@@ -33,7 +34,9 @@ import (
 type API struct {
 	DB      *pgtest.DB
 	Handler http.Handler
-	auth    *postgres.AuthService
+	// Live is the broker of subscriptions (Options.Live), else nil.
+	Live *live.Broker
+	auth *postgres.AuthService
 }
 
 // Options change the API under test.
@@ -59,6 +62,12 @@ type Options struct {
 	// DB serves an existing database (pgtest.Existing) instead of a fresh
 	// copy of the demo.
 	DB *pgtest.DB
+	// Live, when set, serves subscriptions with these limits: New starts
+	// the hub's own LISTEN connection (stopped when the test ends) and
+	// returns once it listens.
+	Live *live.Limits
+	// LivePing overrides the keep-alive interval of live connections.
+	LivePing time.Duration
 }
 
 // New serves a hub over a fresh copy of the demo database.
@@ -72,17 +81,52 @@ func New(t testing.TB, opts Options) *API {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
+	var lc *graph.LiveConfig
+	var broker *live.Broker
+	if opts.Live != nil {
+		broker = live.NewBroker(*opts.Live)
+		lc = &graph.LiveConfig{Broker: broker, Ping: opts.LivePing}
+		startListener(t, db, opts.Log, broker)
+	}
 	h := server.Handler(server.Config{
 		Log:            opts.Log,
 		Metrics:        opts.Metrics,
 		RateLimit:      cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
 		Services:       svc,
-		GraphQL:        graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait}),
+		GraphQL:        graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait, Live: lc}),
 		MaxUploadBytes: graph.DefaultLimits.Upload,
+		Live:           opts.Live != nil,
 		Ready:          func(ctx context.Context) error { return db.App.Ping(ctx) },
 		SSO:            opts.SSO,
 	})
-	return &API{DB: db, Handler: h, auth: postgres.NewAuthService(db.Owner)}
+	return &API{DB: db, Handler: h, Live: broker, auth: postgres.NewAuthService(db.Owner)}
+}
+
+// startListener runs the hub's LISTEN connection for broker until the test
+// ends, and returns once it listens.
+func startListener(t testing.TB, db *pgtest.DB, log *slog.Logger, broker *live.Broker) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	listening := make(chan struct{}, 1)
+	l := db.App.Listener(log, broker.Publish)
+	l.Listening = func() {
+		select {
+		case listening <- struct{}{}:
+		default:
+		}
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = l.Run(ctx) }()
+	t.Cleanup(func() {
+		broker.Shutdown(context.Background())
+		cancel()
+		<-done
+	})
+	select {
+	case <-listening:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the live listener did not LISTEN within 30 s")
+	}
 }
 
 // User creates a user and returns a bearer token for it.

@@ -54,6 +54,9 @@ type Config struct {
 	// Errors answers errors with the HTTP edge's code → status table and
 	// error body (internal/server); required.
 	Errors Errors
+	// Live: the server serves subscriptions (docs/live.md), and the pages
+	// load live.js, which redraws them after a change.
+	Live bool
 }
 
 // SingleSignOn is a sign-on flow with an identity provider

@@ -38,6 +38,8 @@ type pageData struct {
 	DataURL string
 	// Path is the page's own path: its links that change the view keep it.
 	Path string
+	// Live loads live.js (Config.Live).
+	Live bool
 }
 
 func (d *Dashboard) model(w http.ResponseWriter, r *http.Request) (*Model, bool) {
@@ -71,11 +73,7 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg, _ := m.page()
-	scripts := make([]string, len(pg.JSAssets.Values))
-	for i, u := range pg.JSAssets.Values {
-		scripts[i] = d.assets.hashedURL(u)
-	}
-	data := pageData{Model: m, Scripts: scripts, DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path}
+	data := pageData{Model: m, Scripts: d.scripts(pg.JSAssets.Values), DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path, Live: d.cfg.Live}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))
@@ -312,4 +310,14 @@ func (d *Dashboard) export(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	_ = f.Write(w)
+}
+
+// scripts names the chart library's scripts by their hashed, long-cached
+// URLs (assets.go).
+func (d *Dashboard) scripts(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = d.assets.hashedURL(u)
+	}
+	return out
 }

@@ -34,8 +34,13 @@ type ValueFilter struct {
 	Departments []string
 	Protections []Protection
 	// IDs selects values by the id of a version (Relay's node(id:)): the
-	// version itself when the reader may see it, else nothing.
+	// version itself when it is the one the reader sees of its key, else
+	// nothing.
 	IDs []int
+	// Changed, when set, keeps only the keys (indicator, region, period)
+	// of these rows, and only of those the reader may read itself (live
+	// updates: a row the reader may not read tells it nothing).
+	Changed []int
 }
 
 // ValueKey identifies a value independently of its versions; it orders

@@ -37,8 +37,9 @@ const MaxPageSize = hub.MaxPageSize
 // without it the planner may turn the EXISTS into a hashed subplan that
 // reads every head of the table under the policies before the first row
 // (250-400 ms on the demo's ~30,000 rows, measured with bench/peer).
-// $1–$5 filter, $6–$8 and $9–$11 are the page's after and before cursors,
-// $12 the version ids (node(id:)).
+// $1–$6 filter ($6: the keys of changed rows the reader may read, for live
+// updates), $7–$9 and $10–$12 are the page's after and before cursors,
+// $13 the version ids (node(id:)).
 const visibleValues = `
 SELECT v.id, v.indicator_key, v.region_code, v.period, v.value, v.qualifier, v.status, v.status_reason,
        v.version, v.comment, v.source, v.updated_at, v.updated_by
@@ -55,21 +56,23 @@ WHERE ($1::text[] IS NULL OR v.indicator_key = ANY($1))
   AND ($3::text[] IS NULL OR v.period = ANY($3))
   AND ($4::text[] IS NULL OR v.department_code = ANY($4))
   AND ($5::text[] IS NULL OR v.indicator_key IN (SELECT key FROM indicators WHERE protection = ANY($5)))
-  AND ($6::text IS NULL OR (v.indicator_key, v.period, v.region_code) > ($6, $7, $8))
-  AND ($9::text IS NULL OR (v.indicator_key, v.period, v.region_code) < ($9, $10, $11))
-  AND ($12::bigint[] IS NULL OR v.id = ANY($12))`
+  AND ($6::bigint[] IS NULL OR (v.indicator_key, v.period, v.region_code) IN
+       (SELECT c.indicator_key, c.period, c.region_code FROM data_values c WHERE c.id = ANY($6)))
+  AND ($7::text IS NULL OR (v.indicator_key, v.period, v.region_code) > ($7, $8, $9))
+  AND ($10::text IS NULL OR (v.indicator_key, v.period, v.region_code) < ($10, $11, $12))
+  AND ($13::bigint[] IS NULL OR v.id = ANY($13))`
 
 const (
 	pageValues = visibleValues + `
-  AND ($13::text[] IS NULL OR v.status = ANY($13))
+  AND ($14::text[] IS NULL OR v.status = ANY($14))
 ORDER BY v.indicator_key, v.period, v.region_code
-LIMIT $14`
+LIMIT $15`
 	// pageValuesBackward is the page just before the before cursor: the
 	// last rows in key order, read from the end (FindValues reverses them).
 	pageValuesBackward = visibleValues + `
-  AND ($13::text[] IS NULL OR v.status = ANY($13))
+  AND ($14::text[] IS NULL OR v.status = ANY($14))
 ORDER BY v.indicator_key DESC, v.period DESC, v.region_code DESC
-LIMIT $14`
+LIMIT $15`
 	// countValues counts the same rows as visibleValues, by DISTINCT ON
 	// (key) ... version DESC over the key and status alone: the NOT EXISTS
 	// form above, right for a page that stops early, measured 3× slower
@@ -80,7 +83,7 @@ LIMIT $14`
 SELECT DISTINCT ON (v.indicator_key, v.period, v.region_code) v.status
 FROM data_values v` + valueFilter + `
 ORDER BY v.indicator_key, v.period, v.region_code, v.version DESC) v
-WHERE ($13::text[] IS NULL OR v.status = ANY($13))`
+WHERE ($14::text[] IS NULL OR v.status = ANY($14))`
 )
 
 func scanValue(row pgx.CollectableRow) (*hub.DataValue, error) {
@@ -88,6 +91,19 @@ func scanValue(row pgx.CollectableRow) (*hub.DataValue, error) {
 	err := row.Scan(&v.ID, &v.IndicatorKey, &v.RegionCode, &v.Period, &v.Value, &v.Qualifier, &v.Status,
 		&v.StatusReason, &v.Version, &v.Comment, &v.Source, &v.UpdatedAt, &v.UpdatedBy)
 	return &v, err
+}
+
+// int64s is an id list for SQL: nil (no filter) stays nil, an empty list
+// stays empty (matches nothing).
+func int64s(ids []int) []int64 {
+	if ids == nil {
+		return nil
+	}
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		out[i] = int64(id)
+	}
+	return out
 }
 
 func nilIfEmpty[T ~string](xs []T) []string {
@@ -116,15 +132,9 @@ func (s *ValueService) FindValues(ctx context.Context, f hub.ValueFilter, page h
 		}
 		return []any{k.Indicator, k.Period, k.Region}
 	}
-	var ids []int64
-	for _, id := range f.IDs {
-		ids = append(ids, int64(id))
-	}
-	if f.IDs != nil && ids == nil {
-		ids = []int64{}
-	}
+	ids := int64s(f.IDs)
 	filter := []any{nilIfEmpty(f.Indicators), nilIfEmpty(f.Regions), nilIfEmpty(f.Periods),
-		nilIfEmpty(f.Departments), nilIfEmpty(f.Protections)}
+		nilIfEmpty(f.Departments), nilIfEmpty(f.Protections), int64s(f.Changed)}
 	n, query := page.First, pageValues
 	if page.Last > 0 {
 		n, query = page.Last, pageValuesBackward

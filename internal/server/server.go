@@ -62,6 +62,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (clientAddress); empty: the peer address is the client.
 	TrustedProxies []netip.Prefix
+	// Live: GraphQL serves subscriptions (graph.LiveConfig), so the
+	// dashboard's pages subscribe to redraw themselves.
+	Live bool
 }
 
 // Handler returns the hub's HTTP handler. Every request passes, in order:
@@ -108,7 +111,7 @@ func Handler(cfg Config) http.Handler {
 	if svc.Sessions != nil {
 		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Sessions: svc.Sessions, Catalogue: svc.Catalogue,
 			Values: svc.Values, Analytics: svc.Analytics, Tokens: svc.Tokens, SecureCookies: cfg.SecureCookies, ClientAddr: e.addr, SSO: cfg.SSO,
-			Errors: errorWriter{log: cfg.Log}})
+			Errors: errorWriter{log: cfg.Log}, Live: cfg.Live})
 		dash.Register(mux)
 		signedIn = dash.SignedIn
 	}

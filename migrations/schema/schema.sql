@@ -203,6 +203,32 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.data_values_notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+  n bigint;
+  p record;
+BEGIN
+  SELECT count(*) INTO n FROM new_rows;
+  IF n = 0 THEN
+    RETURN NULL;
+  END IF;
+  IF n > 5000 THEN
+    PERFORM pg_notify('hub_values', json_build_object('i', (SELECT json_agg(DISTINCT indicator_key) FROM new_rows), 'many', true)::text);
+    RETURN NULL;
+  END IF;
+  FOR p IN
+    SELECT json_build_object('v', json_agg(id ORDER BY id), 'i', json_agg(DISTINCT indicator_key))::text AS payload
+    FROM (SELECT id, indicator_key, (row_number() OVER (ORDER BY id) - 1) / 80 AS chunk FROM new_rows) c
+    GROUP BY chunk
+  LOOP
+    PERFORM pg_notify('hub_values', p.payload);
+  END LOOP;
+  RETURN NULL;
+END $$;
+
 CREATE FUNCTION public.data_values_reason_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -1680,6 +1706,10 @@ CREATE TRIGGER data_values_audit AFTER UPDATE ON public.data_values FOR EACH ROW
 CREATE TRIGGER data_values_audit_inserts AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_audit_inserts();
 
 CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_media_guard();
+
+CREATE TRIGGER data_values_notify_insert AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_notify();
+
+CREATE TRIGGER data_values_notify_update AFTER UPDATE ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_notify();
 
 CREATE TRIGGER data_values_reason_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_reason_guard();
 

@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// ValuesChannel is the channel migration 00064's triggers notify.
+const ValuesChannel = "hub_values"
+
+// ListenApplication names the listener's connection in pg_stat_activity.
+const ListenApplication = "hub live"
+
+// Listener is a process's one LISTEN connection (live updates): it turns
+// the triggers' notifications into hub.Change values, and reconnects after
+// the connection is lost (a database restart, pg_terminate_backend),
+// reporting a hub.Change with Resync, because notifications sent while it
+// was away are lost.
+type Listener struct {
+	// URL connects (as hub_app: LISTEN needs no privilege).
+	URL string
+	Log *slog.Logger
+	// Change receives every change, in order, on the listener's goroutine.
+	Change func(hub.Change)
+	// Listening, when set, is called each time LISTEN is in place (tests
+	// wait for it before writing).
+	Listening func()
+	// Channels are further channels this one connection LISTENs on (for
+	// other concerns, e.g. token revocation), each with the function that
+	// receives its payloads on the listener's goroutine. After a
+	// reconnection each gets "" (notifications may have been missed).
+	// Set before Run.
+	Channels map[string]func(payload string)
+	// MaxBackoff bounds the wait between reconnection attempts (default 5 s).
+	MaxBackoff time.Duration
+}
+
+// Listener returns a listener over db's database that hands changes to
+// change; Run starts it.
+func (db *DB) Listener(log *slog.Logger, change func(hub.Change)) *Listener {
+	return &Listener{URL: db.url, Log: log, Change: change}
+}
+
+// Run listens until ctx ends; it returns ctx's error.
+func (l *Listener) Run(ctx context.Context) error {
+	backoff := 50 * time.Millisecond
+	maxBackoff := l.MaxBackoff
+	if maxBackoff <= 0 {
+		maxBackoff = 5 * time.Second
+	}
+	lost := false
+	for {
+		err := l.listen(ctx, lost, func() { backoff = 50 * time.Millisecond })
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !lost {
+			l.Log.Warn("live updates: lost the LISTEN connection, reconnecting", "error", err)
+		}
+		lost = true
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// listen connects, LISTENs and delivers notifications until the
+// connection fails. After a loss (resync), it reports a Resync change once
+// LISTEN is in place again, so that no change between the two is missed
+// by a subscriber that reads again.
+func (l *Listener) listen(ctx context.Context, resync bool, connected func()) error {
+	cfg, err := pgx.ParseConfig(l.URL)
+	if err != nil {
+		return err
+	}
+	cfg.RuntimeParams["application_name"] = ListenApplication
+	cfg.ConnectTimeout = 5 * time.Second
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	for _, ch := range append([]string{ValuesChannel}, slices.Sorted(maps.Keys(l.Channels))...) {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	connected()
+	if resync {
+		l.Log.Info("live updates: LISTEN connection back, subscribers resync")
+		l.Change(hub.Change{Resync: true})
+		for _, fn := range l.Channels {
+			fn("")
+		}
+	}
+	if l.Listening != nil {
+		l.Listening()
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if fn, ok := l.Channels[n.Channel]; ok {
+			fn(n.Payload)
+			continue
+		}
+		c, err := parseChange(n.Payload)
+		if err != nil {
+			l.Log.Warn("live updates: a notification that does not parse, dropped", "error", err)
+			continue
+		}
+		l.Change(c)
+	}
+}
+
+// parseChange reads a payload of migration 00064.
+func parseChange(payload string) (hub.Change, error) {
+	var p struct {
+		V    []int    `json:"v"`
+		I    []string `json:"i"`
+		Many bool     `json:"many"`
+	}
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return hub.Change{}, err
+	}
+	if len(p.V) == 0 && !p.Many {
+		return hub.Change{}, errors.New("no ids")
+	}
+	return hub.Change{ValueIDs: p.V, Indicators: p.I, Many: p.Many}, nil
+}
