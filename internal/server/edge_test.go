@@ -204,8 +204,8 @@ func TestSecurityHeaders_OneSetOnEveryResponse(t *testing.T) {
 		auth   string
 	}{
 		{"health", h, "/healthz", ""},
-		{"explorer script", h, "/graphql/explorer.js", ""},
-		{"explorer page", h, "/graphql", ""},
+		{"GraphiQL script", h, "/graphql/assets/graphiql.js", ""},
+		{"GraphiQL page", h, "/graphql", ""},
 		{"bad token on /graphql", h, "/graphql?query=%7B__typename%7D", "Bearer sph_bad"},
 		{"unknown path", h, "/nosuch", ""},
 		{"root redirect", h, "/", ""},
@@ -216,10 +216,10 @@ func TestSecurityHeaders_OneSetOnEveryResponse(t *testing.T) {
 		{"export error", h, "/export/publicity.csv?period=2022", "Bearer good"},
 		{"metrics 403", h, "/metrics", "Bearer good"},
 		{"pprof 401", h, "/debug/pprof/", ""},
-		{"rate limited", limited, "/graphql/explorer.js", ""},
+		{"rate limited", limited, "/graphql", ""},
 		{"panic", panics, "/graphql", ""},
 	}
-	limited.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/graphql/explorer.js", nil))
+	limited.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/graphql", nil))
 	for _, tc := range cases {
 		r := httptest.NewRequest(http.MethodGet, tc.target, nil)
 		r.Header.Set("Accept", "text/html")

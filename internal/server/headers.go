@@ -6,12 +6,13 @@ import (
 )
 
 // csp is the Content-Security-Policy of every response: scripts, styles,
-// images, fonts and connections from the hub only, no plugins, no framing,
-// forms posting only to the hub. Styles allow inline because the pages
-// (the GraphQL explorer, the release view) carry a <style> block and
-// ECharts writes style attributes into its tooltips; no page runs an
-// inline script (the explorer's script is /graphql/explorer.js, the
-// dashboard's are under /dashboard/assets/).
+// images, fonts, workers and connections from the hub only, no plugins,
+// no framing, forms posting only to the hub. Styles allow inline because
+// the pages (GraphiQL, the release view) carry a <style> block, and
+// ECharts and Monaco (GraphiQL's editor) write style attributes; no page
+// runs an inline script (GraphiQL's bundle, its Monaco workers and fonts
+// are files under /graphql/assets/, the dashboard's under
+// /dashboard/assets/).
 const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
