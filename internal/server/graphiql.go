@@ -154,6 +154,7 @@ var graphiqlPage = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <meta name="hub-csrf" content="{{.CSRF}}">
 <meta name="hub-role" content="{{.Role}}">
 <link rel="stylesheet" href="/graphql/assets/graphiql.css">
+<link rel="icon" href="/dashboard/assets/favicon.svg" type="image/svg+xml">
 <style>html,body,#graphiql{height:100%;margin:0}</style>
 </head><body>
 <div id="graphiql">正在加载 GraphiQL… / loading GraphiQL…</div>

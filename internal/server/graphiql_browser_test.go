@@ -1,0 +1,204 @@
+package server_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/hub"
+)
+
+// chromium starts Debian's chromium with a fresh profile (the flags of the
+// dashboard's browser tests), or skips outside CI when there is none.
+func chromium(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required under CI=true: %v", err)
+		}
+		t.Skip("no chromium installed (apt-get install chromium fonts-noto-cjk)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 180*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return tctx
+}
+
+// browserLog records every request the page (and its workers) makes and
+// every error it reports: exceptions, console.error, and the browser's own
+// error log (CSP violations, failed loads).
+type browserLog struct {
+	mu       sync.Mutex
+	requests []string
+	errors   []string
+}
+
+func (l *browserLog) listen(ev any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		l.requests = append(l.requests, ev.Request.URL)
+	case *runtime.EventExceptionThrown:
+		desc := ""
+		if ev.ExceptionDetails.Exception != nil {
+			desc = ev.ExceptionDetails.Exception.Description
+		}
+		l.errors = append(l.errors, "exception: "+ev.ExceptionDetails.Text+" "+desc)
+	case *runtime.EventConsoleAPICalled:
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			var parts []string
+			for _, a := range ev.Args {
+				parts = append(parts, string(a.Value)+a.Description)
+			}
+			l.errors = append(l.errors, "console.error: "+strings.Join(parts, " "))
+		}
+	case *log.EventEntryAdded:
+		if ev.Entry.Level == log.EntryLevelError {
+			l.errors = append(l.errors, "log: "+ev.Entry.Text+" "+ev.Entry.URL)
+		}
+	}
+}
+
+func (l *browserLog) snapshot() (requests, errors []string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.requests...), append([]string(nil), l.errors...)
+}
+
+// TestBrowser_GraphiQLWithTheSessionShowsTheSchemaAndRunsAQuery signs in
+// through /login, opens /graphql in Chromium, finds the schema's types in
+// the docs explorer, runs the leader's preloaded queries with the session
+// cookie (and the page's CSRF header) and sees their data; no request
+// leaves the hub, the page reports no error, and localStorage holds no
+// credential.
+func TestBrowser_GraphiQLWithTheSessionShowsTheSchemaAndRunsAQuery(t *testing.T) {
+	ctx := chromium(t)
+	api := apitest.New(t, apitest.Options{})
+	pw := "graphiql-browser-pw"
+	api.User(t, hub.NewUser{Name: "gq-browser-leader", Role: hub.Leader, Region: "370700", Password: &pw})
+	srv := httptest.NewServer(api.Handler)
+	defer srv.Close()
+
+	var bl browserLog
+	if err := chromedp.Listen(ctx, bl.listen); err != nil {
+		t.Fatal(err)
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/login?next=/graphql"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "gq-browser-leader"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), pw),
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container`)),
+	)
+	if err != nil {
+		t.Fatalf("log in and open GraphiQL: %v", err)
+	}
+
+	// The docs explorer lists the schema's types once the introspection
+	// query (sent with the session) has answered.
+	err = chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(`button[aria-label="Show Documentation Explorer"]`)),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Show Documentation Explorer"]`)),
+	)
+	if err != nil {
+		t.Fatalf("open the docs explorer: %v", err)
+	}
+	docs, err := chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+  var d = document.querySelector('.graphiql-doc-explorer');
+  var s = d ? d.innerText : '';
+  return s.indexOf('DataValue') >= 0 && s.indexOf('Region') >= 0 ? s : false;
+})()`, chromedp.WithPollingTimeout(30*time.Second)))
+	if err != nil {
+		_, errs := bl.snapshot()
+		t.Fatalf("the docs explorer shows no schema types: %v (page errors: %v)", err, errs)
+	}
+	for _, want := range []string{"Query", "Mutation", "DataValue", "Region", "Indicator"} {
+		if !strings.Contains(docs, want) {
+			t.Errorf("docs explorer lacks %s: %.300s", want, docs)
+		}
+	}
+
+	// The first tab is the leader's "Me"; run it with the session.
+	run := func(want string) string {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.graphiql-execute-button`))); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		out, err := chromedp.Run(ctx,
+			chromedp.Poll[string](`(function () {
+  var r = document.querySelector('.graphiql-response');
+  var s = r ? r.innerText : '';
+  return s.indexOf(`+"`"+want+"`"+`) >= 0 ? s : false;
+})()`, chromedp.WithPollingTimeout(30*time.Second)))
+		if err != nil {
+			_, errs := bl.snapshot()
+			got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('.graphiql-response') || {}).innerText || ''`))
+			t.Fatalf("no %q in the response: %v (page errors: %v): %.500s", want, err, errs, got)
+		}
+		return out
+	}
+	me := run("gq-browser-leader")
+	if !strings.Contains(me, "LEADER") {
+		t.Errorf("me: %s", me)
+	}
+	// The second tab, the leader's comparison of the districts.
+	tabs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(function () {
+  var b = document.querySelectorAll('.graphiql-tab-button');
+  if (b.length > 1) { b[1].click(); }
+  return b.length;
+})()`))
+	if err != nil || tabs < 3 {
+		t.Fatalf("the leader's page has %d tabs, want 3: %v", tabs, err)
+	}
+	if cmp := run("青州市"); !strings.Contains(cmp, "rank") {
+		t.Errorf("comparison: %s", cmp)
+	}
+
+	store, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, localStorage)) + ' ' + JSON.stringify(Object.assign({}, sessionStorage)) + ' ' + document.cookie`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('meta[name="hub-csrf"]').content`))
+	if err != nil || csrf == "" {
+		t.Fatalf("page CSRF: %q %v", csrf, err)
+	}
+	if strings.Contains(store, csrf) || strings.Contains(store, "sph_") || strings.Contains(store, "hub_session") {
+		t.Errorf("browser storage holds a credential: %.500s", store)
+	}
+	if !strings.Contains(store, "hub.graphiql.leader.") {
+		t.Errorf("GraphiQL saved nothing under the role's prefix (history, tabs): %.300s", store)
+	}
+
+	requests, errs := bl.snapshot()
+	for _, u := range requests {
+		if !strings.HasPrefix(u, srv.URL+"/") {
+			t.Errorf("a request left the hub: %s", u)
+		}
+	}
+	for _, e := range errs {
+		t.Errorf("page error: %s", e)
+	}
+	t.Logf("%d requests, all to the hub", len(requests))
+}
