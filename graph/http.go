@@ -9,6 +9,7 @@ import (
 	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/loader"
 	"github.com/sixprot/hub/internal/metrics"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 // HTTPConfig configures the GraphQL endpoint NewHTTPHandler returns.
@@ -24,6 +25,9 @@ type HTTPConfig struct {
 	// LoaderWait is how long dataloaders collect keys (zero:
 	// loader.DefaultWait).
 	LoaderWait time.Duration
+	// TrustedDocuments, when set, is the only documents callers other
+	// than admins may run (hub serve --trusted-documents; trustedDocuments).
+	TrustedDocuments *trusted.Documents
 }
 
 // NewHTTPHandler returns the /graphql endpoint over the services: the
@@ -44,7 +48,7 @@ func NewHTTPHandler(svc hub.Services, cfg HTTPConfig) http.Handler {
 	if bulk, ok := svc.Submit.(hub.BulkSubmitService); ok {
 		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
 	}
-	srv := NewHandler(res, cfg.Log, cfg.Limits)
+	srv := newHandler(res, cfg.Log, cfg.Limits, cfg.TrustedDocuments)
 	Instrument(srv, cfg.Log, cfg.Metrics)
 	return loader.Middleware(svc.Catalogue, cfg.LoaderWait, srv)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -180,6 +181,9 @@ type serveConfig struct {
 	MaxBodyBytes     int64
 	MaxQueryBytes    int
 	Timeouts         server.Timeouts
+	// TrustedDocuments is the manifest of the only operations callers
+	// other than admins may run ("": any).
+	TrustedDocuments string
 	// envErr is the first malformed environment variable bind met.
 	envErr error
 }
@@ -207,7 +211,23 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&sc.Timeouts.Write, "write-timeout", sc.envDuration("HUB_WRITE_TIMEOUT", d.Write), "time from the end of the request headers to the end of the response")
 	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", sc.envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", sc.envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
+	fs.StringVar(&sc.TrustedDocuments, "trusted-documents", os.Getenv("HUB_TRUSTED_DOCUMENTS"), "a manifest of the only GraphQL operations non-admins may run (Apollo's persisted query manifest or graphql-codegen's persisted-documents.json; docs/operations.md); empty: any operation")
 	sc.Timeouts.ReadHeader = d.ReadHeader
+}
+
+// trustedDocuments reads and checks --trusted-documents (nil when unset).
+func (sc serveConfig) trustedDocuments() (*trusted.Documents, error) {
+	if sc.TrustedDocuments == "" {
+		return nil, nil
+	}
+	docs, err := trusted.ReadFile(sc.TrustedDocuments)
+	if err == nil {
+		err = graph.CheckTrustedDocuments(docs)
+	}
+	if err != nil {
+		return nil, usagef("--trusted-documents / HUB_TRUSTED_DOCUMENTS: %v", err)
+	}
+	return docs, nil
 }
 
 // envDuration and envFloat read a flag's default from the environment;
@@ -298,6 +318,10 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	docs, err := sc.trustedDocuments()
+	if err != nil {
+		return err
+	}
 	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
@@ -329,7 +353,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	h := server.Handler(server.Config{
 		Log:      log,
 		Services: svc,
-		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits}),
+		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits, TrustedDocuments: docs}),
 		Ready:    ready,
 
 		Metrics:          reg,
@@ -342,6 +366,9 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another hub running? choose another --addr)", cfg.Addr, err)
+	}
+	if docs != nil {
+		log.Info("trusted documents only (admins excepted)", "file", sc.TrustedDocuments, "format", docs.Format(), "documents", docs.Len())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", postgres.Redact(appURL),
 		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr)

@@ -26,6 +26,7 @@ import (
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 // API is a hub served over a test database.
@@ -56,6 +57,9 @@ type Options struct {
 	// DB serves an existing database (pgtest.Existing) instead of a fresh
 	// copy of the demo.
 	DB *pgtest.DB
+	// TrustedDocuments restricts non-admins to these documents (hub serve
+	// --trusted-documents).
+	TrustedDocuments *trusted.Documents
 }
 
 // New serves a hub over a fresh copy of the demo database.
@@ -70,11 +74,12 @@ func New(t testing.TB, opts Options) *API {
 	}
 	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
 	h := server.Handler(server.Config{
-		Log:            opts.Log,
-		Metrics:        opts.Metrics,
-		RateLimit:      cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
-		Services:       svc,
-		GraphQL:        graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait}),
+		Log:       opts.Log,
+		Metrics:   opts.Metrics,
+		RateLimit: cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
+		Services:  svc,
+		GraphQL: graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait,
+			TrustedDocuments: opts.TrustedDocuments}),
 		MaxUploadBytes: graph.DefaultLimits.Upload,
 		Ready:          func(ctx context.Context) error { return db.App.Ping(ctx) },
 	})
@@ -129,6 +134,16 @@ func (a *API) DoOp(t testing.TB, token, query, operation string, vars map[string
 		payload["operationName"] = operation
 	}
 	body, _ := json.Marshal(payload)
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return a.send(t, token, req)
+}
+
+// DoParams sends a POST whose JSON body is params as given (query,
+// operationName, variables, extensions), with token (none when empty).
+func (a *API) DoParams(t testing.TB, token string, params map[string]any) *Response {
+	t.Helper()
+	body, _ := json.Marshal(params)
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return a.send(t, token, req)
