@@ -19,7 +19,7 @@ import (
 var wantStatus = map[string]int{
 	hub.EUNAUTHENTICATED: 401, hub.EFORBIDDEN: 403, hub.EINVALID: 400, hub.ENOTFOUND: 404,
 	hub.ECONFLICT: 409, hub.EVALIDATION: 422, hub.ETOOCOMPLEX: 400, hub.EUNAVAILABLE: 503,
-	hub.ERATELIMITED: 429, hub.ETOOLARGE: 413, hub.ERETIRED: 409, hub.EINTERNAL: 500,
+	hub.ERATELIMITED: 429, hub.ETOOLARGE: 413, hub.ERETIRED: 409, hub.ENOTTRUSTED: 403, hub.EINTERNAL: 500,
 }
 
 // stubs: a token "good" is a leader, every other token and every session
