@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/sixprot/hub/internal/apitest"
 	"github.com/sixprot/hub/internal/hub"
@@ -219,4 +222,77 @@ func TestBrowser_GraphiQLWithTheSessionShowsTheSchemaAndRunsAQuery(t *testing.T)
 		t.Errorf("page error: %s", e)
 	}
 	t.Logf("%d requests, all to the hub", len(requests))
+}
+
+// TestBrowser_GraphiQLWithAPastedTokenKeepsItInMemory opens /graphql
+// signed out, pastes a bearer token into the Headers tab as a person
+// would, runs the first tab and sees the token's user; the token reaches
+// neither localStorage nor sessionStorage, and no request leaves the hub.
+func TestBrowser_GraphiQLWithAPastedTokenKeepsItInMemory(t *testing.T) {
+	ctx := chromium(t)
+	api := apitest.New(t, apitest.Options{})
+	token := api.User(t, hub.NewUser{Name: "gq-token-leader", Role: hub.Leader, Region: "370700"})
+	srv := httptest.NewServer(api.Handler)
+	defer srv.Close()
+
+	var bl browserLog
+	if err := chromedp.Listen(ctx, bl.listen); err != nil {
+		t.Fatal(err)
+	}
+	headers := `.graphiql-editor-tool .graphiql-editor:not(.hidden) .monaco-editor`
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/graphql"),
+		chromedp.WaitVisible(chromedp.CSS(`.graphiql-container`)),
+		chromedp.WaitVisible(chromedp.CSS(headers)),
+		chromedp.Click(chromedp.CSS(headers)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(kb.Backspace),
+		// Pasted, as one insertion (typing it key by key meets Monaco's
+		// auto-closing quotes and braces).
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, input.InsertText, input.InsertTextParams{Text: `{"Authorization": "Bearer ` + token + `"}`})
+			return err
+		}),
+	)
+	if err != nil {
+		t.Fatalf("paste the token: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+  var s = (document.querySelector('.graphiql-editor-tool') || {}).innerText || '';
+  return s.indexOf('`+token[len(token)-6:]+`') >= 0 ? s : false;
+})()`, chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil {
+		t.Fatalf("the headers editor does not show the token: %v", err)
+	}
+	t.Logf("headers editor: %q", text)
+	var out string
+	for range 3 {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.graphiql-execute-button`))); err != nil {
+			t.Fatal(err)
+		}
+		out, err = chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+  var s = ((document.querySelector('.graphiql-response') || {}).innerText || '');
+  return s.indexOf('gq-token-leader') >= 0 || s.indexOf('"errors"') >= 0 ? s : false;
+})()`, chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil || strings.Contains(out, "gq-token-leader") {
+			break
+		}
+	}
+	if !strings.Contains(out, "gq-token-leader") {
+		t.Fatalf("the token's user is not in the response: %v %.500s", err, out)
+	}
+	store, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, localStorage)) + ' ' + JSON.stringify(Object.assign({}, sessionStorage))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(store, token) || strings.Contains(store, "sph_") || strings.Contains(store, "Bearer") {
+		t.Errorf("browser storage holds the token: %.800s", store)
+	}
+	requests, errs := bl.snapshot()
+	for _, u := range requests {
+		if !strings.HasPrefix(u, srv.URL+"/") {
+			t.Errorf("a request left the hub: %s", u)
+		}
+	}
+	t.Logf("page reports, signed out before the paste: %v", errs)
 }
