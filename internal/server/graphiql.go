@@ -119,11 +119,12 @@ query ValidationReport {
   validationReport(period: "2022") { kind severity message region { name } outlier { value median mad score } }
 }
 `}},
-	hub.Leader: {{Query: meExample}, {Query: `# 各区县比较（每万名未成年人）/ districts compared, per 10,000 minors
+	hub.Leader: {{Query: `# 各区县比较（每万名未成年人）/ districts compared, per 10,000 minors
 query Comparison {
+  me { name role region { name } }
   comparison(indicator: "child_directors", period: "2022") { region { name } value qualifier perTenThousandMinors rank }
 }
-`}, {Query: `# 六大保护画像 / six-protections profile
+`}, {Query: meExample}, {Query: `# 六大保护画像 / six-protections profile
 query ProtectionProfile {
   protectionProfile(regions: ["370781", "370705"], period: "2022") { region { name } scores { protection score indicatorsUsed } }
 }

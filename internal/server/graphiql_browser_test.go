@@ -20,6 +20,7 @@ import (
 
 	"github.com/sixprot/hub/internal/apitest"
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/server"
 )
 
 // chromium starts Debian's chromium with a fresh profile (the flags of the
@@ -143,59 +144,33 @@ func TestBrowser_GraphiQLWithTheSessionShowsTheSchemaAndRunsAQuery(t *testing.T)
 		}
 	}
 
-	// The first tab is the leader's "Me"; run it with the session.
-	// GraphiQL takes the operation's name from the editor a moment after a
-	// tab switch; a click before then sends the previous tab's name
-	// ("operation Me not found"), so a run is clicked again until the
-	// answer comes (at most three times).
-	run := func(want string) string {
-		t.Helper()
-		var out string
-		var err error
-		for range 3 {
-			if err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.graphiql-execute-button`))); err != nil {
-				t.Fatalf("run: %v", err)
-			}
-			out, err = chromedp.Run(ctx,
-				chromedp.Poll[string](`(function () {
-  var r = document.querySelector('.graphiql-response');
-  var s = r ? r.innerText : '';
-  return s.indexOf(`+"`"+want+"`"+`) >= 0 || s.indexOf('not found') >= 0 ? s : false;
-})()`, chromedp.WithPollingTimeout(30*time.Second)))
-			if err != nil || strings.Contains(out, want) {
-				break
-			}
+	// The first tab is the leader's comparison of the districts, with who
+	// is asking; run it with the session. (Only the tab open at load is
+	// run: GraphiQL takes the operation's name from the editor a moment
+	// after a tab switch, and a click before then sends the previous tab's.)
+	tabs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.graphiql-tab-button').length`))
+	if err != nil || tabs != len(server.GraphiQLExamples[hub.Leader]) {
+		t.Fatalf("the leader's page has %d tabs, want %d: %v", tabs, len(server.GraphiQLExamples[hub.Leader]), err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button.graphiql-execute-button`))); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	// Monaco renders the lines in view only: the top of the answer, who
+	// is asking and the first row of the ranking.
+	out, err := chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+  var s = ((document.querySelector('.graphiql-response') || {}).innerText || '').replace(/\s+/g, ' ');
+  return /"rank": 1\b/.test(s) || s.indexOf('"errors"') >= 0 ? s : false;
+})()`, chromedp.WithPollingTimeout(60*time.Second)))
+	if err != nil || !strings.Contains(out, `"rank": 1`) {
+		_, errs := bl.snapshot()
+		t.Fatalf("no comparison in the response: %v (page errors: %v): %.3000s", err, errs, out)
+	}
+	for _, want := range []string{`"name": "gq-browser-leader"`, `"role": "LEADER"`, `"comparison": [`, `"perTenThousandMinors":`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("response lacks %s: %.1000s", want, out)
 		}
-		if err == nil && !strings.Contains(out, want) {
-			t.Fatalf("no %q in the response: %.500s", want, out)
-		}
-		if err != nil {
-			_, errs := bl.snapshot()
-			got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('.graphiql-response') || {}).innerText || ''`))
-			t.Fatalf("no %q in the response: %v (page errors: %v): %.500s", want, err, errs, got)
-		}
-		return out
 	}
-	me := run("gq-browser-leader")
-	if !strings.Contains(me, "LEADER") {
-		t.Errorf("me: %s", me)
-	}
-	// The second tab, the leader's comparison of the districts.
-	tabs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(function () {
-  var b = document.querySelectorAll('.graphiql-tab-button');
-  if (b.length > 1) { b[1].click(); }
-  return b.length;
-})()`))
-	if err != nil || tabs < 3 {
-		t.Fatalf("the leader's page has %d tabs, want 3: %v", tabs, err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`/query\s+Comparison/.test((document.querySelector('.graphiql-query-editor') || {}).innerText || '')`,
-		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		t.Fatalf("the second tab does not show the comparison: %v", err)
-	}
-	if cmp := run("青州市"); !strings.Contains(cmp, "rank") {
-		t.Errorf("comparison: %s", cmp)
-	}
+	t.Logf("response: %.400s", out)
 
 	store, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, localStorage)) + ' ' + JSON.stringify(Object.assign({}, sessionStorage)) + ' ' + document.cookie`))
 	if err != nil {
