@@ -172,6 +172,34 @@ func TestBrowser_GraphiQLWithTheSessionShowsTheSchemaAndRunsAQuery(t *testing.T)
 	}
 	t.Logf("response: %.400s", out)
 
+	// The rest of GraphiQL is there: history, the explorer plugin,
+	// prettify; autocomplete suggests the schema's fields in a new tab.
+	tools, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`['Show History', 'Show GraphiQL Explorer'].map(function (l) {
+  return !!document.querySelector('button[aria-label="' + l + '"]');
+}).concat([!!document.querySelector('button[aria-label^="Prettify query"]')])`))
+	if err != nil || len(tools) != 3 || !tools[0] || !tools[1] || !tools[2] {
+		t.Errorf("history, explorer, prettify buttons: %v %v", tools, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button.graphiql-tab-add`)),
+		chromedp.Click(chromedp.CSS(`.graphiql-query-editor .monaco-editor`)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(kb.Backspace),
+		chromedp.KeyEvent("{ me { na"),
+	)
+	if err != nil {
+		t.Fatalf("type in a new tab: %v", err)
+	}
+	suggest, err := chromedp.Run(ctx, chromedp.Poll[string](`(function () {
+  var w = document.querySelector('.suggest-widget.visible');
+  return w && w.innerText.indexOf('name') >= 0 ? w.innerText : false;
+})()`, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		t.Errorf("autocomplete suggests nothing for { me { na: %v", err)
+	} else {
+		t.Logf("autocomplete: %q", suggest)
+	}
+
 	store, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify(Object.assign({}, localStorage)) + ' ' + JSON.stringify(Object.assign({}, sessionStorage)) + ' ' + document.cookie`))
 	if err != nil {
 		t.Fatal(err)

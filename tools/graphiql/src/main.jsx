@@ -6,7 +6,7 @@
 import 'graphiql/style.css';
 import '@graphiql/plugin-explorer/style.css';
 import { createRoot } from 'react-dom/client';
-import { GraphiQL } from 'graphiql';
+import { GraphiQL, HISTORY_PLUGIN } from 'graphiql';
 import { explorerPlugin } from '@graphiql/plugin-explorer';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 
@@ -83,7 +83,7 @@ function App() {
   return (
     <GraphiQL
       fetcher={fetcher}
-      plugins={[explorerPlugin()]}
+      plugins={[HISTORY_PLUGIN, explorerPlugin()]}
       storage={roleStorage(`hub.graphiql.${role}.`)}
       defaultTabs={defaultTabs.length ? defaultTabs : undefined}
       defaultHeaders={signedOutHeaders}
