@@ -12,7 +12,7 @@ import (
 // auditConnection maps a page of the trail, loading its indicators and
 // regions in one batch each; afterCursor: the page follows a cursor
 // (PageInfo.hasPreviousPage).
-func auditConnection(ctx context.Context, page *hub.AuditPage, afterCursor bool) (*model.AuditConnection, error) {
+func auditConnection(ctx context.Context, page *hub.AuditPage, after, before *string) (*model.AuditConnection, error) {
 	var indKeys, regKeys []string
 	for _, e := range page.Entries {
 		if e.IndicatorKey != nil {
@@ -30,7 +30,7 @@ func auditConnection(ctx context.Context, page *hub.AuditPage, afterCursor bool)
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.AuditConnection{PageInfo: &model.PageInfo{HasNextPage: page.HasNextPage, HasPreviousPage: afterCursor}, TotalCount: page.TotalCount}
+	conn := &model.AuditConnection{PageInfo: pageInfo(page.HasNextPage, page.HasPreviousPage, after != nil, before != nil), TotalCount: page.TotalCount}
 	for _, e := range page.Entries {
 		node := &model.AuditEntry{ID: strconv.FormatInt(e.ID, 10), At: e.At, Actor: e.Actor, ActorRole: e.ActorRole,
 			Channel: e.Channel, FileName: e.FileName, Action: e.Action, Period: e.Period, OldValue: e.OldValue, NewValue: e.NewValue,

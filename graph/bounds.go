@@ -22,6 +22,7 @@ var listBounds = map[string]int{
 	"Mutation.publish.ids":            hub.MaxIDsPerRequest,
 	"Mutation.setReleasable.ids":      hub.MaxIDsPerRequest,
 	"Mutation.submitValues.input":     hub.MaxSubmitValues,
+	"Query.nodes.ids":                 hub.MaxNodeIDs,
 }
 
 // inputBounds bound every list field of these input types, wherever they
@@ -91,6 +92,10 @@ func (w *boundWalker) selections(set ast.SelectionSet) *gqlerror.Error {
 
 func (w *boundWalker) field(f *ast.Field) *gqlerror.Error {
 	if f.Definition != nil && f.ObjectDefinition != nil && len(f.Definition.Arguments) > 0 {
+		if w.written(f, "first") && w.written(f, "last") {
+			return gqlerror.Errorf("参数 %s.first 与 %s.last 不能同时使用：向前翻页用 first/after，向后用 last/before / arguments %s.first and %s.last cannot be used together: page forward with first/after, backward with last/before",
+				f.Name, f.Name, f.Name, f.Name)
+		}
 		args := f.ArgumentMap(w.vars)
 		for _, def := range f.Definition.Arguments {
 			v, ok := args[def.Name]
@@ -113,6 +118,17 @@ func (w *boundWalker) field(f *ast.Field) *gqlerror.Error {
 		}
 	}
 	return w.selections(f.SelectionSet)
+}
+
+// written tells whether the operation gives f's argument name a value
+// (not null, and not a variable left out): a schema default is not written.
+func (w *boundWalker) written(f *ast.Field, name string) bool {
+	a := f.Arguments.ForName(name)
+	if a == nil || a.Value == nil {
+		return false
+	}
+	v, err := a.Value.Value(w.vars)
+	return err == nil && v != nil
 }
 
 // value checks v, of type t, at the argument path name (shown); bound is

@@ -27,10 +27,10 @@ func countsOf(cs []hub.TreeCounts, pick func(hub.TreeCounts) int) []int {
 
 // valueConnection is a page of values; afterCursor: the page follows a
 // cursor (PageInfo.hasPreviousPage).
-func valueConnection(c *hub.ValueConnection, afterCursor bool) *model.DataValueConnection {
+func valueConnection(c *hub.ValueConnection, afterCursor, beforeCursor bool) *model.DataValueConnection {
 	out := &model.DataValueConnection{
 		Edges:      make([]*model.DataValueEdge, len(c.Values)),
-		PageInfo:   &model.PageInfo{HasNextPage: c.HasNextPage, HasPreviousPage: afterCursor},
+		PageInfo:   pageInfo(c.HasNextPage, c.HasPreviousPage, afterCursor, beforeCursor),
 		TotalCount: c.TotalCount,
 	}
 	for i, v := range c.Values {

@@ -51,6 +51,7 @@ var listSizes = map[string]int{
 	"Query.validationRules":     hub.MaxActiveRulesPerRegion * 2,
 	"Query.publications":        100,
 	"Query.shares":              100,
+	"Query.myTokens":            200, // the newest 200 (postgres.MyTokens)
 	"Publication.periods":       12,
 	"TrendSeries.points":        20,
 	"ProtectionProfile.scores":  7,
@@ -74,6 +75,7 @@ var argumentLists = map[string]string{
 	"Query.protectionProfile": "regions",
 	"Mutation.transition":     "ids",
 	"Mutation.submitValues":   "input",
+	"Query.nodes":             "ids",
 }
 
 // Region lists whose size follows the level they ask for: a city holds
@@ -86,7 +88,8 @@ const (
 
 // treeListSize is the size of Query.regions and Query.comparison by their
 // arguments: a search answers at most hub.MaxRegionSearch, a parent's
-// children are few, and the village and town levels are large.
+// children are few, and the village and town levels are large; a
+// comparison ranks at most hub.MaxComparisonRows.
 func treeListSize(key string, args map[string]any) (int, bool) {
 	level, _ := args["level"].(string)
 	switch key {
@@ -102,13 +105,10 @@ func treeListSize(key string, args map[string]any) (int, bool) {
 			return treeTowns, true
 		}
 	case "Query.comparison":
-		switch {
-		case level == string(hub.LevelVillage) && args["parent"] != nil:
-			return 1200, true
-		case level == string(hub.LevelVillage):
-			return treeVillages, true
-		case level == string(hub.LevelTown):
-			return treeTowns, true
+		// Towns and villages: as many as a comparison may rank (more are
+		// refused with BAD_USER_INPUT before their rollups are read).
+		if level == string(hub.LevelVillage) || level == string(hub.LevelTown) {
+			return hub.MaxComparisonRows, true
 		}
 	}
 	return 0, false
@@ -208,7 +208,9 @@ func (c *coster) multiplier(f *ast.Field) int {
 	key := parent + "." + f.Name
 	if f.Definition.Arguments.ForName("first") != nil || f.Definition.Arguments.ForName("last") != nil {
 		args := f.ArgumentMap(c.vars)
-		for _, name := range []string{"first", "last"} {
+		// last first: first has a schema default, which does not apply
+		// when last is given (the two together are refused).
+		for _, name := range []string{"last", "first"} {
 			if n, ok := intValue(args[name]); ok {
 				return int(max(1, min(n, hub.MaxPageSize)))
 			}

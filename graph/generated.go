@@ -31,6 +31,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ApiToken() ApiTokenResolver
 	ComparisonRow() ComparisonRowResolver
 	DataValue() DataValueResolver
 	Department() DepartmentResolver
@@ -43,6 +44,7 @@ type ResolverRoot interface {
 	Region() RegionResolver
 	Share() ShareResolver
 	TrendSeries() TrendSeriesResolver
+	User() UserResolver
 	ValidationFinding() ValidationFindingResolver
 	ValidationRule() ValidationRuleResolver
 }
@@ -57,6 +59,15 @@ type ComplexityRoot struct {
 		ReadBlockedBy  func(childComplexity int) int
 		Rules          func(childComplexity int) int
 		WriteBlockedBy func(childComplexity int) int
+	}
+
+	ApiToken struct {
+		CreatedAt  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
 	}
 
 	AuditConnection struct {
@@ -140,6 +151,7 @@ type ComplexityRoot struct {
 
 	Department struct {
 		Code       func(childComplexity int) int
+		ID         func(childComplexity int) int
 		Indicators func(childComplexity int) int
 		Name       func(childComplexity int) int
 		NameEn     func(childComplexity int) int
@@ -174,6 +186,7 @@ type ComplexityRoot struct {
 		Department      func(childComplexity int) int
 		Description     func(childComplexity int) int
 		Formula         func(childComplexity int) int
+		ID              func(childComplexity int) int
 		Key             func(childComplexity int) int
 		LowerIsBetter   func(childComplexity int) int
 		Name            func(childComplexity int) int
@@ -181,6 +194,8 @@ type ComplexityRoot struct {
 		PeriodType      func(childComplexity int) int
 		Protection      func(childComplexity int) int
 		Publicity       func(childComplexity int) int
+		RAGAmber        func(childComplexity int) int
+		RAGGreen        func(childComplexity int) int
 		RetiredAt       func(childComplexity int) int
 		Sensitive       func(childComplexity int) int
 		Unit            func(childComplexity int) int
@@ -190,12 +205,17 @@ type ComplexityRoot struct {
 	Mutation struct {
 		CreateDepartment         func(childComplexity int, input hub.Department) int
 		CreateIndicator          func(childComplexity int, input hub.Indicator) int
+		CreateMyToken            func(childComplexity int, name string, expiresInDays int) int
+		CreateUser               func(childComplexity int, input model.NewUserInput) int
 		CreateValidationRule     func(childComplexity int, input model.ValidationRuleInput) int
 		DeactivateValidationRule func(childComplexity int, id string) int
+		DisableUser              func(childComplexity int, name string) int
+		EnableUser               func(childComplexity int, name string) int
 		ImportValues             func(childComplexity int, file graphql.Upload, dryRun *bool) int
 		Publish                  func(childComplexity int, ids []string, title string, publishAt *time.Time) int
 		RetireDepartment         func(childComplexity int, code string) int
 		RetireIndicator          func(childComplexity int, key string) int
+		RevokeMyToken            func(childComplexity int, id string) int
 		RevokeShare              func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string, region *string) int
 		SetReleasable            func(childComplexity int, ids []string, releasable bool) int
 		ShareIndicators          func(childComplexity int, withDepartment string, indicators []string, fromDepartment *string, region *string) int
@@ -203,8 +223,14 @@ type ComplexityRoot struct {
 		Transition               func(childComplexity int, ids []string, to hub.Status, reason *string, expectedVersions []int) int
 		UpdateDepartment         func(childComplexity int, code string, input hub.DepartmentPatch) int
 		UpdateIndicator          func(childComplexity int, key string, input hub.IndicatorPatch) int
+		UpdateUser               func(childComplexity int, name string, role *hub.Role, department *string, region *string) int
 		UpdateValidationRule     func(childComplexity int, id string, input model.ValidationRulePatch) int
 		UpsertIndicators         func(childComplexity int, input []*hub.Indicator, dryRun *bool) int
+	}
+
+	NewApiToken struct {
+		Secret func(childComplexity int) int
+		Token  func(childComplexity int) int
 	}
 
 	Outlier struct {
@@ -260,24 +286,29 @@ type ComplexityRoot struct {
 		Qualifier  func(childComplexity int) int
 		Region     func(childComplexity int) int
 		Suppressed func(childComplexity int) int
+		Synthetic  func(childComplexity int) int
 		Text       func(childComplexity int) int
 		Value      func(childComplexity int) int
 	}
 
 	Query struct {
-		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string) int
+		AuditLog          func(childComplexity int, filter *hub.AuditFilter, first *int, after *string, last *int, before *string) int
 		Comparison        func(childComplexity int, indicator string, period string, parent *string, level *hub.RegionLevel) int
-		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string) int
+		DataValues        func(childComplexity int, filter model.DataValueFilter, first *int, after *string, last *int, before *string) int
 		Departments       func(childComplexity int, includeRetired *bool) int
 		ExplainAccess     func(childComplexity int, indicator string, region string, period string) int
 		Indicators        func(childComplexity int, protection *hub.Protection, department *string, includeRetired *bool) int
 		Me                func(childComplexity int) int
+		MyTokens          func(childComplexity int) int
+		Node              func(childComplexity int, id string) int
+		Nodes             func(childComplexity int, ids []string) int
 		ProtectionProfile func(childComplexity int, regions []string, period string) int
 		Publications      func(childComplexity int) int
 		PublicityStats    func(childComplexity int, period string, region *string) int
 		Regions           func(childComplexity int, level *hub.RegionLevel, parent *string, search *string) int
 		Shares            func(childComplexity int, department *string) int
 		Trend             func(childComplexity int, indicator string, regions []string, from string, to string) int
+		Users             func(childComplexity int, role *hub.Role, region *string, first *int, after *string) int
 		ValidationReport  func(childComplexity int, period string, region *string) int
 		ValidationRules   func(childComplexity int, all *bool) int
 	}
@@ -285,6 +316,7 @@ type ComplexityRoot struct {
 	Region struct {
 		Children     func(childComplexity int) int
 		Code         func(childComplexity int) int
+		ID           func(childComplexity int) int
 		Level        func(childComplexity int) int
 		Name         func(childComplexity int) int
 		NameEn       func(childComplexity int) int
@@ -323,6 +355,17 @@ type ComplexityRoot struct {
 		Indicator func(childComplexity int) int
 		Points    func(childComplexity int) int
 		Region    func(childComplexity int) int
+	}
+
+	User struct {
+		CreatedAt   func(childComplexity int) int
+		Department  func(childComplexity int) int
+		Disabled    func(childComplexity int) int
+		HasPassword func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Role        func(childComplexity int) int
+		Service     func(childComplexity int) int
 	}
 
 	ValidationFinding struct {
@@ -364,6 +407,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ApiTokenResolver interface {
+	ID(ctx context.Context, obj *hub.Token) (string, error)
+}
 type ComparisonRowResolver interface {
 	Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error)
 }
@@ -372,9 +418,13 @@ type DataValueResolver interface {
 	Region(ctx context.Context, objs []*hub.DataValue) ([]*hub.Region, error)
 }
 type DepartmentResolver interface {
+	ID(ctx context.Context, objs []*hub.Department) ([]string, error)
+
 	Indicators(ctx context.Context, objs []*hub.Department) ([][]*hub.Indicator, error)
 }
 type IndicatorResolver interface {
+	ID(ctx context.Context, objs []*hub.Indicator) ([]string, error)
+
 	Department(ctx context.Context, objs []*hub.Indicator) ([]*hub.Department, error)
 }
 type MutationResolver interface {
@@ -395,6 +445,12 @@ type MutationResolver interface {
 	CreateDepartment(ctx context.Context, input hub.Department) (*hub.Department, error)
 	UpdateDepartment(ctx context.Context, code string, input hub.DepartmentPatch) (*hub.Department, error)
 	RetireDepartment(ctx context.Context, code string) (*hub.Department, error)
+	CreateUser(ctx context.Context, input model.NewUserInput) (*hub.UserRecord, error)
+	UpdateUser(ctx context.Context, name string, role *hub.Role, department *string, region *string) (*hub.UserRecord, error)
+	DisableUser(ctx context.Context, name string) (*hub.UserRecord, error)
+	EnableUser(ctx context.Context, name string) (*hub.UserRecord, error)
+	CreateMyToken(ctx context.Context, name string, expiresInDays int) (*hub.NewToken, error)
+	RevokeMyToken(ctx context.Context, id string) (*hub.Token, error)
 }
 type PrincipalResolver interface {
 	Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error)
@@ -414,7 +470,7 @@ type QueryResolver interface {
 	Regions(ctx context.Context, level *hub.RegionLevel, parent *string, search *string) ([]*hub.Region, error)
 	Departments(ctx context.Context, includeRetired *bool) ([]*hub.Department, error)
 	Indicators(ctx context.Context, protection *hub.Protection, department *string, includeRetired *bool) ([]*hub.Indicator, error)
-	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error)
+	DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string, last *int, before *string) (*model.DataValueConnection, error)
 	Comparison(ctx context.Context, indicator string, period string, parent *string, level *hub.RegionLevel) ([]*hub.ComparisonRow, error)
 	ProtectionProfile(ctx context.Context, regions []string, period string) ([]*hub.ProtectionProfile, error)
 	PublicityStats(ctx context.Context, period string, region *string) ([]*hub.PublicityStat, error)
@@ -422,11 +478,17 @@ type QueryResolver interface {
 	ExplainAccess(ctx context.Context, indicator string, region string, period string) (*hub.AccessExplanation, error)
 	ValidationReport(ctx context.Context, period string, region *string) ([]*hub.ValidationFinding, error)
 	ValidationRules(ctx context.Context, all *bool) ([]*hub.ValidationRule, error)
-	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error)
+	AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string, last *int, before *string) (*model.AuditConnection, error)
 	Publications(ctx context.Context) ([]*hub.Publication, error)
+	Users(ctx context.Context, role *hub.Role, region *string, first *int, after *string) ([]*hub.UserRecord, error)
+	MyTokens(ctx context.Context) ([]*hub.Token, error)
 	Shares(ctx context.Context, department *string) ([]*hub.Share, error)
+	Node(ctx context.Context, id string) (model.Node, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 }
 type RegionResolver interface {
+	ID(ctx context.Context, objs []*hub.Region) ([]string, error)
+
 	Parent(ctx context.Context, objs []*hub.Region) ([]*hub.Region, error)
 	Children(ctx context.Context, objs []*hub.Region) ([][]*hub.Region, error)
 
@@ -442,6 +504,10 @@ type ShareResolver interface {
 type TrendSeriesResolver interface {
 	Indicator(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Indicator, error)
 	Region(ctx context.Context, objs []*hub.TrendSeries) ([]*hub.Region, error)
+}
+type UserResolver interface {
+	Department(ctx context.Context, obj *hub.UserRecord) (*hub.Department, error)
+	Region(ctx context.Context, obj *hub.UserRecord) (*hub.Region, error)
 }
 type ValidationFindingResolver interface {
 	Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error)
@@ -499,6 +565,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccessExplanation.WriteBlockedBy(childComplexity), true
+
+	case "ApiToken.createdAt":
+		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.CreatedAt(childComplexity), true
+	case "ApiToken.expiresAt":
+		if e.ComplexityRoot.ApiToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ExpiresAt(childComplexity), true
+	case "ApiToken.id":
+		if e.ComplexityRoot.ApiToken.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ID(childComplexity), true
+	case "ApiToken.lastUsedAt":
+		if e.ComplexityRoot.ApiToken.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.LastUsedAt(childComplexity), true
+	case "ApiToken.name":
+		if e.ComplexityRoot.ApiToken.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Name(childComplexity), true
+	case "ApiToken.revokedAt":
+		if e.ComplexityRoot.ApiToken.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.RevokedAt(childComplexity), true
 
 	case "AuditConnection.edges":
 		if e.ComplexityRoot.AuditConnection.Edges == nil {
@@ -827,6 +930,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Department.Code(childComplexity), true
+	case "Department.id":
+		if e.ComplexityRoot.Department.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Department.ID(childComplexity), true
 	case "Department.indicators":
 		if e.ComplexityRoot.Department.Indicators == nil {
 			break
@@ -980,6 +1089,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Formula(childComplexity), true
+	case "Indicator.id":
+		if e.ComplexityRoot.Indicator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.ID(childComplexity), true
 	case "Indicator.key":
 		if e.ComplexityRoot.Indicator.Key == nil {
 			break
@@ -1022,6 +1137,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Publicity(childComplexity), true
+	case "Indicator.ragAmber":
+		if e.ComplexityRoot.Indicator.RAGAmber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.RAGAmber(childComplexity), true
+	case "Indicator.ragGreen":
+		if e.ComplexityRoot.Indicator.RAGGreen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.RAGGreen(childComplexity), true
 	case "Indicator.retiredAt":
 		if e.ComplexityRoot.Indicator.RetiredAt == nil {
 			break
@@ -1069,6 +1196,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateIndicator(childComplexity, args["input"].(hub.Indicator)), true
+	case "Mutation.createMyToken":
+		if e.ComplexityRoot.Mutation.CreateMyToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMyToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMyToken(childComplexity, args["name"].(string), args["expiresInDays"].(int)), true
+	case "Mutation.createUser":
+		if e.ComplexityRoot.Mutation.CreateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.NewUserInput)), true
 	case "Mutation.createValidationRule":
 		if e.ComplexityRoot.Mutation.CreateValidationRule == nil {
 			break
@@ -1091,6 +1240,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateValidationRule(childComplexity, args["id"].(string)), true
+	case "Mutation.disableUser":
+		if e.ComplexityRoot.Mutation.DisableUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableUser(childComplexity, args["name"].(string)), true
+	case "Mutation.enableUser":
+		if e.ComplexityRoot.Mutation.EnableUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enableUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnableUser(childComplexity, args["name"].(string)), true
 	case "Mutation.importValues":
 		if e.ComplexityRoot.Mutation.ImportValues == nil {
 			break
@@ -1135,6 +1306,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RetireIndicator(childComplexity, args["key"].(string)), true
+	case "Mutation.revokeMyToken":
+		if e.ComplexityRoot.Mutation.RevokeMyToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeMyToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeMyToken(childComplexity, args["id"].(string)), true
 	case "Mutation.revokeShare":
 		if e.ComplexityRoot.Mutation.RevokeShare == nil {
 			break
@@ -1212,6 +1394,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateIndicator(childComplexity, args["key"].(string), args["input"].(hub.IndicatorPatch)), true
+	case "Mutation.updateUser":
+		if e.ComplexityRoot.Mutation.UpdateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["name"].(string), args["role"].(*hub.Role), args["department"].(*string), args["region"].(*string)), true
 	case "Mutation.updateValidationRule":
 		if e.ComplexityRoot.Mutation.UpdateValidationRule == nil {
 			break
@@ -1234,6 +1427,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpsertIndicators(childComplexity, args["input"].([]*hub.Indicator), args["dryRun"].(*bool)), true
+
+	case "NewApiToken.secret":
+		if e.ComplexityRoot.NewApiToken.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewApiToken.Secret(childComplexity), true
+	case "NewApiToken.token":
+		if e.ComplexityRoot.NewApiToken.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NewApiToken.Token(childComplexity), true
 
 	case "Outlier.kind":
 		if e.ComplexityRoot.Outlier.Kind == nil {
@@ -1445,6 +1651,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicityStat.Suppressed(childComplexity), true
+	case "PublicityStat.synthetic":
+		if e.ComplexityRoot.PublicityStat.Synthetic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicityStat.Synthetic(childComplexity), true
 	case "PublicityStat.text":
 		if e.ComplexityRoot.PublicityStat.Text == nil {
 			break
@@ -1468,7 +1680,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*hub.AuditFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*hub.AuditFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.comparison":
 		if e.ComplexityRoot.Query.Comparison == nil {
 			break
@@ -1490,7 +1702,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.DataValues(childComplexity, args["filter"].(model.DataValueFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.DataValues(childComplexity, args["filter"].(model.DataValueFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.departments":
 		if e.ComplexityRoot.Query.Departments == nil {
 			break
@@ -1531,6 +1743,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.myTokens":
+		if e.ComplexityRoot.Query.MyTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyTokens(childComplexity), true
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.protectionProfile":
 		if e.ComplexityRoot.Query.ProtectionProfile == nil {
 			break
@@ -1592,6 +1832,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Trend(childComplexity, args["indicator"].(string), args["regions"].([]string), args["from"].(string), args["to"].(string)), true
+	case "Query.users":
+		if e.ComplexityRoot.Query.Users == nil {
+			break
+		}
+
+		args, err := ec.field_Query_users_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Users(childComplexity, args["role"].(*hub.Role), args["region"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.validationReport":
 		if e.ComplexityRoot.Query.ValidationReport == nil {
 			break
@@ -1627,6 +1878,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.Code(childComplexity), true
+	case "Region.id":
+		if e.ComplexityRoot.Region.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.ID(childComplexity), true
 	case "Region.level":
 		if e.ComplexityRoot.Region.Level == nil {
 			break
@@ -1787,6 +2044,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrendSeries.Region(childComplexity), true
+
+	case "User.createdAt":
+		if e.ComplexityRoot.User.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.department":
+		if e.ComplexityRoot.User.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Department(childComplexity), true
+	case "User.disabled":
+		if e.ComplexityRoot.User.Disabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Disabled(childComplexity), true
+	case "User.hasPassword":
+		if e.ComplexityRoot.User.HasPassword == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.HasPassword(childComplexity), true
+	case "User.name":
+		if e.ComplexityRoot.User.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Name(childComplexity), true
+	case "User.region":
+		if e.ComplexityRoot.User.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Region(childComplexity), true
+	case "User.role":
+		if e.ComplexityRoot.User.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Role(childComplexity), true
+	case "User.service":
+		if e.ComplexityRoot.User.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Service(childComplexity), true
 
 	case "ValidationFinding.indicator":
 		if e.ComplexityRoot.ValidationFinding.Indicator == nil {
@@ -1974,6 +2280,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DepartmentPatch", ec.unmarshalInputDepartmentPatch),
 			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
 			graphql.NewInputUnmarshaler("IndicatorPatch", ec.unmarshalInputIndicatorPatch),
+			graphql.NewInputUnmarshaler("NewUserInput", ec.unmarshalInputNewUserInput),
 			graphql.NewInputUnmarshaler("ValidationRuleInput", ec.unmarshalInputValidationRuleInput),
 			graphql.NewInputUnmarshaler("ValidationRulePatch", ec.unmarshalInputValidationRulePatch),
 		)
@@ -2075,8 +2382,20 @@ scalar Time
 "文件上传 / a file in a multipart request (GraphQL multipart request spec)."
 scalar Upload
 
+"""
+全局对象 / Relay's Node: an object clients cache by its global id, fetched again with node(id:) or
+nodes(ids:) under the same access rules as every other path. Region, Department and Indicator have
+opaque ids (never all digits); a DataValue's id is its version id as elsewhere (transition, publish).
+"""
+interface Node {
+  "全局 ID，不透明 / the global id; opaque, do not parse it"
+  id: ID!
+}
+
 "行政区划 / A region, identified by its GB/T 2260 style code."
-type Region {
+type Region implements Node {
+  "全局 ID（不是行政区划代码）/ the global id (not the region code)"
+  id: ID!
   code: ID!
   name: String!
   nameEn: String
@@ -2092,7 +2411,9 @@ type Region {
 }
 
 "成员单位 / A member department of the committee."
-type Department {
+type Department implements Node {
+  "全局 ID / the global id"
+  id: ID!
   code: ID!
   name: String!
   nameEn: String
@@ -2103,7 +2424,9 @@ type Department {
 }
 
 "指标 / An indicator departments report."
-type Indicator {
+type Indicator implements Node {
+  "全局 ID / the global id"
+  id: ID!
   key: ID!
   name: String!
   nameEn: String
@@ -2120,6 +2443,13 @@ type Indicator {
   sensitive: Boolean!
   "越少越好（案件数）：六大保护画像反向计分 / fewer is better (case counts): the protection profile scores it the other way"
   lowerIsBetter: Boolean!
+  """
+  驾驶舱红黄绿阈值（两者同有或同无；为空则按同级地区三分位）：越多越好时 ≥ ragGreen 为绿、≥ ragAmber 为黄，越少越好时 ≤ ragGreen 为绿、≤ ragAmber 为黄；计数按每万名未成年人。
+  / The dashboard's red-amber-green thresholds (both or neither; null: the peers' tertiles): green from ragGreen and amber from ragAmber, or for a lower-is-better indicator green up to ragGreen and amber up to ragAmber; per 10,000 minors for counts.
+  """
+  ragAmber: Float
+  "见 ragAmber / see ragAmber"
+  ragGreen: Float
   description: String
   "停用时间：历史数据保留，不再接收新数据；在用为空 / when the indicator was retired (its values stay, new ones are refused with RETIRED); null while active"
   retiredAt: Time
@@ -2144,6 +2474,9 @@ input IndicatorInput {
   publicity: Boolean = false
   sensitive: Boolean = false
   lowerIsBetter: Boolean = false
+  "红黄绿阈值，两者同有或同无（见 Indicator.ragAmber）/ red-amber-green thresholds, both or neither (see Indicator.ragAmber)"
+  ragAmber: Float
+  ragGreen: Float
   "计算指标的公式，如 child_directors / minors_total * 10000 / a derived indicator's formula over other indicators' keys"
   formula: String
   description: String
@@ -2162,6 +2495,10 @@ input IndicatorPatch {
   publicity: Boolean
   sensitive: Boolean
   lowerIsBetter: Boolean
+  "设定红黄绿阈值（给出者替换；clearRag 删除两者）/ set red-amber-green thresholds (given ones replace; clearRag removes both)"
+  ragAmber: Float
+  ragGreen: Float
+  clearRag: Boolean
   formula: String
   description: String
 }
@@ -2182,7 +2519,8 @@ type CatalogueResult {
 }
 
 "数据值 / The value of an indicator for a region and period, as the caller may see it."
-type DataValue {
+type DataValue implements Node {
+  "该版本的 ID（transition、publish 用它）/ the id of this version (transition and publish take it); also its global id"
   id: ID!
   indicator: Indicator!
   region: Region!
@@ -2202,9 +2540,10 @@ type DataValue {
 }
 
 """
-Relay's page info, forward pagination (first/after). hasPreviousPage is true when the page follows
-a cursor (after), that is when it is not the first page; startCursor and endCursor are the
-cursors of the page's first and last edge (null when the page is empty).
+Relay's page info. Forward (first/after): hasNextPage says whether more edges follow, hasPreviousPage
+is true when the page follows a cursor (after). Backward (last/before): hasPreviousPage says whether
+more edges come before, hasNextPage is true when the page ends at a cursor (before). startCursor and
+endCursor are the cursors of the page's first and last edge (null when the page is empty).
 """
 type PageInfo { hasNextPage: Boolean! endCursor: String hasPreviousPage: Boolean! startCursor: String }
 type DataValueEdge { node: DataValue! cursor: String! }
@@ -2308,6 +2647,8 @@ type PublicityStat {
   qualifier: Qualifier!
   "合计：由下级已发布数据计算 / a total computed from the published figures below"
   aggregated: Boolean!
+  "模拟：演示用的生成数据，非真实统计（合计含模拟数据时亦为 true）/ synthetic demo data, not a real figure (also true for a total that adds synthetic figures)"
+  synthetic: Boolean!
   publishAt: Time
   "新闻稿写法 / the figure as press copy writes it, e.g. 2万余份"
   text: String!
@@ -2487,8 +2828,12 @@ type Query {
   departments(includeRetired: Boolean = false): [Department!]!
   "includeRetired: 也列出已停用的指标 / retired indicators too"
   indicators(protection: Protection, department: ID, includeRetired: Boolean = false): [Indicator!]!
-  "first: 1–1000; after: the endCursor of the previous page."
-  dataValues(filter: DataValueFilter!, first: Int = 100, after: String): DataValueConnection!
+  """
+  first: 1–1000; after: the endCursor of the previous page. Backward: last (1–1000) with before, the
+  startCursor of the next page; first and last together are refused (BAD_USER_INPUT); with last,
+  first's default does not apply.
+  """
+  dataValues(filter: DataValueFilter!, first: Int = 100, after: String, last: Int, before: String): DataValueConnection!
   comparison(indicator: ID!, period: String!, parent: ID, level: RegionLevel = COUNTY): [ComparisonRow!]!
   protectionProfile(regions: [ID!]!, period: String!): [ProtectionProfile!]!
   publicityStats(period: String!, region: ID): [PublicityStat!]!
@@ -2498,11 +2843,23 @@ type Query {
   validationReport(period: String!, region: ID): [ValidationFinding!]!
   "校验规则 / the validation rules (inactive ones too with all: true). Admins and coordinators."
   validationRules(all: Boolean = false): [ValidationRule!]!
-  auditLog(filter: AuditFilter, first: Int = 100, after: String): AuditConnection!
+  "newest first; first/after and last/before as for dataValues."
+  auditLog(filter: AuditFilter, first: Int = 100, after: String, last: Int, before: String): AuditConnection!
   "发布批次 / publication batches, newest first."
   publications: [Publication!]!
+  """
+  用户 / the users of the caller's subtree, by name: a page of first after the name after.
+  role, region (its subtree) narrow it. Admins only; others FORBIDDEN.
+  """
+  users(role: Role, region: ID, first: Int = 100, after: String): [User!]!
+  "我的 API 令牌 / the caller's own API tokens, newest first (at most 200), never their secrets."
+  myTokens: [ApiToken!]!
   "共享协议 / sharing agreements, of one department (as owner or grantee) or all."
   shares(department: ID): [Share!]!
+  "按全局 ID 取对象 / the object with this global id; null when it does not exist or the caller may not read it (the two are not told apart)."
+  node(id: ID!): Node
+  "按全局 ID 批量取对象（最多 100 个）/ node for each id (at most 100), in their order."
+  nodes(ids: [ID!]!): [Node]!
 }
 
 type Mutation {
@@ -2560,6 +2917,63 @@ type Mutation {
   updateDepartment(code: ID!, input: DepartmentPatch!): Department!
   "停用部门；仍有在用指标时为 CONFLICT / retire a department (CONFLICT while it owns active indicators). Admins of the whole tree."
   retireDepartment(code: ID!): Department!
+  """
+  新建用户 / create a user in the caller's subtree (region default: the caller's), without a
+  password (set one with hub user password, or sign in with single sign-on). Admins only.
+  """
+  createUser(input: NewUserInput!): User!
+  """
+  修改用户 / change a user's role, department ("" removes it) or region; the user and the new
+  region must be in the caller's subtree. Admins only.
+  """
+  updateUser(name: ID!, role: Role, department: ID, region: ID): User!
+  "停用用户：其令牌与会话立即失效 / disable a user: their tokens and sessions stop at once. Admins only."
+  disableUser(name: ID!): User!
+  "启用用户 / enable a user again. Admins only."
+  enableUser(name: ID!): User!
+  "新建我的 API 令牌 / make a named API token for the caller; the secret is shown in this answer only."
+  createMyToken(name: String!, expiresInDays: Int! = 90): NewApiToken!
+  "吊销我的 API 令牌 / revoke one of the caller's tokens (another user's is NOT_FOUND)."
+  revokeMyToken(id: ID!): ApiToken!
+}
+
+"用户 / A user account as admins see it: never a password, only whether there is one."
+type User {
+  name: ID!
+  role: Role!
+  department: Department
+  region: Region!
+  "服务账号：部门的机器身份，只用令牌 / a department's machine identity: tokens only"
+  service: Boolean!
+  disabled: Boolean!
+  hasPassword: Boolean!
+  createdAt: Time!
+}
+
+"新用户 / A user to create."
+input NewUserInput {
+  name: ID!
+  role: Role!
+  department: ID
+  region: ID
+  service: Boolean = false
+}
+
+"API 令牌 / An API token: never its secret."
+type ApiToken {
+  id: ID!
+  name: String
+  createdAt: Time!
+  lastUsedAt: Time
+  expiresAt: Time
+  revokedAt: Time
+}
+
+"新令牌 / A token just made."
+type NewApiToken {
+  token: ApiToken!
+  "令牌本身，只显示这一次 / the bearer token itself, shown this once only"
+  secret: String!
 }
 `, BuiltIn: false},
 }
@@ -2583,6 +2997,24 @@ func (ec *executionContext) childFields_AccessExplanation(ctx context.Context, f
 		return ec.fieldContext_AccessExplanation_rules(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccessExplanation", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiToken_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiToken_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiToken_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiToken", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2745,6 +3177,8 @@ func (ec *executionContext) childFields_DataValueEdge(ctx context.Context, field
 
 func (ec *executionContext) childFields_Department(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Department_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Department_code(ctx, field)
 	case "name":
@@ -2805,6 +3239,8 @@ func (ec *executionContext) childFields_ImportSummary(ctx context.Context, field
 
 func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Indicator_id(ctx, field)
 	case "key":
 		return ec.fieldContext_Indicator_key(ctx, field)
 	case "name":
@@ -2833,12 +3269,26 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 		return ec.fieldContext_Indicator_sensitive(ctx, field)
 	case "lowerIsBetter":
 		return ec.fieldContext_Indicator_lowerIsBetter(ctx, field)
+	case "ragAmber":
+		return ec.fieldContext_Indicator_ragAmber(ctx, field)
+	case "ragGreen":
+		return ec.fieldContext_Indicator_ragGreen(ctx, field)
 	case "description":
 		return ec.fieldContext_Indicator_description(ctx, field)
 	case "retiredAt":
 		return ec.fieldContext_Indicator_retiredAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
+}
+
+func (ec *executionContext) childFields_NewApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_NewApiToken_token(ctx, field)
+	case "secret":
+		return ec.fieldContext_NewApiToken_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NewApiToken", field.Name)
 }
 
 func (ec *executionContext) childFields_Outlier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2947,6 +3397,8 @@ func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field
 		return ec.fieldContext_PublicityStat_qualifier(ctx, field)
 	case "aggregated":
 		return ec.fieldContext_PublicityStat_aggregated(ctx, field)
+	case "synthetic":
+		return ec.fieldContext_PublicityStat_synthetic(ctx, field)
 	case "publishAt":
 		return ec.fieldContext_PublicityStat_publishAt(ctx, field)
 	case "text":
@@ -2957,6 +3409,8 @@ func (ec *executionContext) childFields_PublicityStat(ctx context.Context, field
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Region_id(ctx, field)
 	case "code":
 		return ec.fieldContext_Region_code(ctx, field)
 	case "name":
@@ -3039,6 +3493,28 @@ func (ec *executionContext) childFields_TrendSeries(ctx context.Context, field g
 		return ec.fieldContext_TrendSeries_points(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrendSeries", field.Name)
+}
+
+func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_User_name(ctx, field)
+	case "role":
+		return ec.fieldContext_User_role(ctx, field)
+	case "department":
+		return ec.fieldContext_User_department(ctx, field)
+	case "region":
+		return ec.fieldContext_User_region(ctx, field)
+	case "service":
+		return ec.fieldContext_User_service(ctx, field)
+	case "disabled":
+		return ec.fieldContext_User_disabled(ctx, field)
+	case "hasPassword":
+		return ec.fieldContext_User_hasPassword(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_User_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
 
 func (ec *executionContext) childFields_ValidationFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3253,6 +3729,42 @@ func (ec *executionContext) field_Mutation_createIndicator_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createMyToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "expiresInDays",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["expiresInDays"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.NewUserInput, error) {
+			return ec.unmarshalNNewUserInput2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNewUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3278,6 +3790,34 @@ func (ec *executionContext) field_Mutation_deactivateValidationRule_args(ctx con
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disableUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enableUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
 	return args, nil
 }
 
@@ -3358,6 +3898,20 @@ func (ec *executionContext) field_Mutation_retireIndicator_args(ctx context.Cont
 		return nil, err
 	}
 	args["key"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeMyToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3563,6 +4117,44 @@ func (ec *executionContext) field_Mutation_updateIndicator_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (*hub.Role, error) {
+			return ec.unmarshalORole2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "department",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["department"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateValidationRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3648,6 +4240,22 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -3716,6 +4324,22 @@ func (ec *executionContext) field_Query_dataValues_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -3790,6 +4414,34 @@ func (ec *executionContext) field_Query_indicators_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["includeRetired"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -3916,6 +4568,44 @@ func (ec *executionContext) field_Query_trend_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["to"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (*hub.Role, error) {
+			return ec.unmarshalORole2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "region",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["region"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -4142,6 +4832,144 @@ func (ec *executionContext) _AccessExplanation_rules(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_AccessExplanation_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApiToken_id(ctx context.Context, field graphql.CollectedField, obj *hub.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApiToken().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, true, true, "ID")
+}
+
+func (ec *executionContext) _ApiToken_name(ctx context.Context, field graphql.CollectedField, obj *hub.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApiToken_createdAt(ctx context.Context, field graphql.CollectedField, obj *hub.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ApiToken_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ApiToken_expiresAt(ctx context.Context, field graphql.CollectedField, obj *hub.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ApiToken_revokedAt(ctx context.Context, field graphql.CollectedField, obj *hub.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApiToken_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApiToken", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AuditConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AuditConnection) (ret graphql.Marshaler) {
@@ -5526,6 +6354,52 @@ func (ec *executionContext) fieldContext_DataValueEdge_cursor(_ context.Context,
 	return graphql.NewScalarFieldContext("DataValueEdge", field, false, false, "String")
 }
 
+func (ec *executionContext) _Department_id(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Department_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Department_id(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Department_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Department", field, true, true, "ID")
+}
+func (ec *executionContext) resolveBatch_Department_id(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (any, error) {
+	resolver := ec.Resolvers.Department()
+	if batch, ok := graphql.BatchParentsFor[*hub.Department](ctx, "Department"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ID(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Department.id",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ID(ctx, []*hub.Department{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"Department.id",
+	)
+}
+
 func (ec *executionContext) _Department_code(ctx context.Context, field graphql.CollectedField, obj *hub.Department) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6059,6 +6933,52 @@ func (ec *executionContext) fieldContext_ImportSummary_warnings(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Indicator_id(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Indicator_id(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, true, true, "ID")
+}
+func (ec *executionContext) resolveBatch_Indicator_id(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (any, error) {
+	resolver := ec.Resolvers.Indicator()
+	if batch, ok := graphql.BatchParentsFor[*hub.Indicator](ctx, "Indicator"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ID(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Indicator.id",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ID(ctx, []*hub.Indicator{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"Indicator.id",
+	)
+}
+
 func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6411,6 +7331,52 @@ func (ec *executionContext) _Indicator_lowerIsBetter(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Indicator_lowerIsBetter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Indicator_ragAmber(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_ragAmber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RAGAmber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_ragAmber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Indicator_ragGreen(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_ragGreen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RAGGreen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_ragGreen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Indicator_description(ctx context.Context, field graphql.CollectedField, obj *hub.Indicator) (ret graphql.Marshaler) {
@@ -7205,6 +8171,325 @@ func (ec *executionContext) fieldContext_Mutation_retireDepartment(ctx context.C
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(model.NewUserInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.UserRecord) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["name"].(string), fc.Args["role"].(*hub.Role), fc.Args["department"].(*string), fc.Args["region"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.UserRecord) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableUser(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.UserRecord) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enableUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enableUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnableUser(ctx, fc.Args["name"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.UserRecord) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enableUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enableUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createMyToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createMyToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateMyToken(ctx, fc.Args["name"].(string), fc.Args["expiresInDays"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.NewToken) graphql.Marshaler {
+			return ec.marshalNNewApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐNewToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createMyToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NewApiToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createMyToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeMyToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeMyToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeMyToken(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Token) graphql.Marshaler {
+			return ec.marshalNApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeMyToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeMyToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NewApiToken_token(ctx context.Context, field graphql.CollectedField, obj *hub.NewToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewApiToken_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Token) graphql.Marshaler {
+			return ec.marshalNApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewApiToken_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NewApiToken",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NewApiToken_secret(ctx context.Context, field graphql.CollectedField, obj *hub.NewToken) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewApiToken_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewApiToken_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NewApiToken", field, false, false, "String")
 }
 
 func (ec *executionContext) _Outlier_kind(ctx context.Context, field graphql.CollectedField, obj *hub.Outlier) (ret graphql.Marshaler) {
@@ -8112,6 +9397,29 @@ func (ec *executionContext) fieldContext_PublicityStat_aggregated(_ context.Cont
 	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _PublicityStat_synthetic(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicityStat_synthetic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Synthetic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicityStat_synthetic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicityStat", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _PublicityStat_publishAt(ctx context.Context, field graphql.CollectedField, obj *hub.PublicityStat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8355,7 +9663,7 @@ func (ec *executionContext) _Query_dataValues(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().DataValues(ctx, fc.Args["filter"].(model.DataValueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().DataValues(ctx, fc.Args["filter"].(model.DataValueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.DataValueConnection) graphql.Marshaler {
@@ -8707,7 +10015,7 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*hub.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["filter"].(*hub.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
@@ -8773,6 +10081,82 @@ func (ec *executionContext) fieldContext_Query_publications(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_users(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Users(ctx, fc.Args["role"].(*hub.Role), fc.Args["region"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.UserRecord) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myTokens(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyTokens(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*hub.Token) graphql.Marshaler {
+			return ec.marshalNApiToken2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_shares(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8811,6 +10195,94 @@ func (ec *executionContext) fieldContext_Query_shares(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_shares_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8891,6 +10363,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Region_id(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, true, true, "ID")
+}
+func (ec *executionContext) resolveBatch_Region_id(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (any, error) {
+	resolver := ec.Resolvers.Region()
+	if batch, ok := graphql.BatchParentsFor[*hub.Region](ctx, "Region"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.ID(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[string](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Region.id",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.ID(ctx, []*hub.Region{obj})
+	return graphql.ResolveBatchSingleResult[string](
+		ctx,
+		results,
+		err,
+		"Region.id",
+	)
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *hub.Region) (ret graphql.Marshaler) {
@@ -9873,6 +11391,208 @@ func (ec *executionContext) fieldContext_TrendSeries_points(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _User_name(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+}
+
+func (ec *executionContext) _User_role(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v hub.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Role")
+}
+
+func (ec *executionContext) _User_department(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Department(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Department) graphql.Marshaler {
+			return ec.marshalODepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Department(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_region(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Region(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_service(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_service(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Service, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_service(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _User_disabled(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_disabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _User_hasPassword(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_hasPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasPassword, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_hasPassword(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *hub.UserRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
 func (ec *executionContext) _ValidationFinding_kind(ctx context.Context, field graphql.CollectedField, obj *hub.ValidationFinding) (ret graphql.Marshaler) {
@@ -12048,7 +13768,7 @@ func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, ob
 		asMap["lowerIsBetter"] = false
 	}
 
-	fieldsInOrder := [...]string{"key", "name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "formula", "description"}
+	fieldsInOrder := [...]string{"key", "name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "ragAmber", "ragGreen", "formula", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12146,6 +13866,20 @@ func (ec *executionContext) unmarshalInputIndicatorInput(ctx context.Context, ob
 				return it, err
 			}
 			it.LowerIsBetter = data
+		case "ragAmber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragAmber"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGAmber = data
+		case "ragGreen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragGreen"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGGreen = data
 		case "formula":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formula"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -12188,7 +13922,7 @@ func (ec *executionContext) unmarshalInputIndicatorPatch(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "formula", "description"}
+	fieldsInOrder := [...]string{"name", "nameEn", "protection", "unit", "department", "valueType", "aggregation", "periodType", "collectionLevel", "publicity", "sensitive", "lowerIsBetter", "ragAmber", "ragGreen", "clearRag", "formula", "description"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12279,6 +14013,27 @@ func (ec *executionContext) unmarshalInputIndicatorPatch(ctx context.Context, ob
 				return it, err
 			}
 			it.LowerIsBetter = data
+		case "ragAmber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragAmber"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGAmber = data
+		case "ragGreen":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ragGreen"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RAGGreen = data
+		case "clearRag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearRag"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearRAG = data
 		case "formula":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("formula"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -12307,6 +14062,80 @@ func (ec *executionContext) unmarshalInputIndicatorPatch(ctx context.Context, ob
 func UnmarshalIndicatorPatch(ctx context.Context, raw any) (hub.IndicatorPatch, error) {
 	var out hub.IndicatorPatch
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "IndicatorPatch", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNewUserInput(ctx context.Context, obj any) (model.NewUserInput, error) {
+	var it model.NewUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["service"]; !present {
+		asMap["service"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "role", "department", "region", "service"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNRole2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "service":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("service"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Service = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNewUserInput unmarshals raw into the NewUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNewUserInput(ctx context.Context, raw any) (model.NewUserInput, error) {
+	var out model.NewUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NewUserInput", raw, &out)
 	return out, err
 }
 
@@ -12538,6 +14367,47 @@ func UnmarshalValidationRulePatch(ctx context.Context, raw any) (model.Validatio
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case hub.Region:
+		return ec._Region(ctx, sel, &obj)
+	case *hub.Region:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Region(ctx, sel, obj)
+	case hub.Indicator:
+		return ec._Indicator(ctx, sel, &obj)
+	case *hub.Indicator:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Indicator(ctx, sel, obj)
+	case hub.Department:
+		return ec._Department(ctx, sel, &obj)
+	case *hub.Department:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Department(ctx, sel, obj)
+	case hub.DataValue:
+		return ec._DataValue(ctx, sel, &obj)
+	case *hub.DataValue:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DataValue(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
@@ -12577,6 +14447,65 @@ func (ec *executionContext) _AccessExplanation(ctx context.Context, sel ast.Sele
 			out.Values[i] = ec._AccessExplanation_rules(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var apiTokenImplementors = []string{"ApiToken"}
+
+func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet, obj *hub.Token) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, apiTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApiToken")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApiToken_id(ctx, field, obj)
+				})
+		case "name":
+			out.Values[i] = ec._ApiToken_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ApiToken_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._ApiToken_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._ApiToken_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._ApiToken_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12934,7 +14863,7 @@ func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var dataValueImplementors = []string{"DataValue"}
+var dataValueImplementors = []string{"DataValue", "Node"}
 
 func (ec *executionContext) _DataValue(ctx context.Context, sel ast.SelectionSet, obj *hub.DataValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataValueImplementors)
@@ -13110,7 +15039,7 @@ func (ec *executionContext) _DataValueEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var departmentImplementors = []string{"Department"}
+var departmentImplementors = []string{"Department", "Node"}
 
 func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSet, obj *hub.Department) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, departmentImplementors)
@@ -13121,6 +15050,12 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Department")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Department_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._Department_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13300,7 +15235,7 @@ func (ec *executionContext) _ImportSummary(ctx context.Context, sel ast.Selectio
 	return out
 }
 
-var indicatorImplementors = []string{"Indicator"}
+var indicatorImplementors = []string{"Indicator", "Node"}
 
 func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet, obj *hub.Indicator) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorImplementors)
@@ -13311,6 +15246,12 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Indicator")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Indicator_id(ctx, field, obj)
+				})
 		case "key":
 			out.Values[i] = ec._Indicator_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13380,6 +15321,16 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 		case "lowerIsBetter":
 			out.Values[i] = ec._Indicator_lowerIsBetter(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ragAmber":
+			out.Values[i] = ec._Indicator_ragAmber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ragGreen":
+			out.Values[i] = ec._Indicator_ragGreen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
@@ -13544,6 +15495,86 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retireDepartment(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disableUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enableUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enableUser(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createMyToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createMyToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeMyToken":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeMyToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var newApiTokenImplementors = []string{"NewApiToken"}
+
+func (ec *executionContext) _NewApiToken(ctx context.Context, sel ast.SelectionSet, obj *hub.NewToken) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, newApiTokenImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NewApiToken")
+		case "token":
+			out.Values[i] = ec._NewApiToken_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._NewApiToken_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -13918,6 +15949,11 @@ func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "synthetic":
+			out.Values[i] = ec._PublicityStat_synthetic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "publishAt":
 			out.Values[i] = ec._PublicityStat_publishAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -14049,11 +16085,35 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_publications(ctx, field)
 				})
+		case "users":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_users(ctx, field)
+				})
+		case "myTokens":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myTokens(ctx, field)
+				})
 		case "shares":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_shares(ctx, field)
+				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -14086,7 +16146,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var regionImplementors = []string{"Region"}
+var regionImplementors = []string{"Region", "Node"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *hub.Region) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
@@ -14097,6 +16157,12 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Region")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_id(ctx, field, obj)
+				})
 		case "code":
 			out.Values[i] = ec._Region_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -14356,6 +16422,76 @@ func (ec *executionContext) _TrendSeries(ctx context.Context, sel ast.SelectionS
 				})
 		case "points":
 			out.Values[i] = ec._TrendSeries_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userImplementors = []string{"User"}
+
+func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *hub.UserRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("User")
+		case "name":
+			out.Values[i] = ec._User_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.Values[i] = ec._User_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "department":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_department(ctx, field, obj)
+				})
+		case "region":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_region(ctx, field, obj)
+				})
+		case "service":
+			out.Values[i] = ec._User_service(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "disabled":
+			out.Values[i] = ec._User_disabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hasPassword":
+			out.Values[i] = ec._User_hasPassword(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -14955,6 +17091,30 @@ func (ec *executionContext) marshalNAggregation2githubᚗcomᚋsixprotᚋhubᚋi
 	return v
 }
 
+func (ec *executionContext) marshalNApiToken2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Token) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐToken(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐToken(ctx context.Context, sel ast.SelectionSet, v *hub.Token) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApiToken!")
+		return graphql.Null
+	}
+	return ec._ApiToken(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditConnection2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditConnection(ctx context.Context, sel ast.SelectionSet, v *model.AuditConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditConnection!")
@@ -15370,6 +17530,79 @@ func (ec *executionContext) marshalNMissingValues2githubᚗcomᚋsixprotᚋhub�
 	return v
 }
 
+func (ec *executionContext) marshalNNewApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐNewToken(ctx context.Context, sel ast.SelectionSet, v *hub.NewToken) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NewApiToken!")
+		return graphql.Null
+	}
+	return ec._NewApiToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNewUserInput2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNewUserInput(ctx context.Context, v any) (model.NewUserInput, error) {
+	res, err := ec.unmarshalInputNewUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	{
+		var batchItemsRegion []*hub.Region
+		batchIdxMapRegion := map[int]int{}
+		var batchItemsIndicator []*hub.Indicator
+		batchIdxMapIndicator := map[int]int{}
+		var batchItemsDepartment []*hub.Department
+		batchIdxMapDepartment := map[int]int{}
+		var batchItemsDataValue []*hub.DataValue
+		batchIdxMapDataValue := map[int]int{}
+		for i, item := range v {
+			switch concrete := item.(type) {
+			case hub.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, &concrete)
+			case *hub.Region:
+				batchIdxMapRegion[i] = len(batchItemsRegion)
+				batchItemsRegion = append(batchItemsRegion, concrete)
+			case hub.Indicator:
+				batchIdxMapIndicator[i] = len(batchItemsIndicator)
+				batchItemsIndicator = append(batchItemsIndicator, &concrete)
+			case *hub.Indicator:
+				batchIdxMapIndicator[i] = len(batchItemsIndicator)
+				batchItemsIndicator = append(batchItemsIndicator, concrete)
+			case hub.Department:
+				batchIdxMapDepartment[i] = len(batchItemsDepartment)
+				batchItemsDepartment = append(batchItemsDepartment, &concrete)
+			case *hub.Department:
+				batchIdxMapDepartment[i] = len(batchItemsDepartment)
+				batchItemsDepartment = append(batchItemsDepartment, concrete)
+			case hub.DataValue:
+				batchIdxMapDataValue[i] = len(batchItemsDataValue)
+				batchItemsDataValue = append(batchItemsDataValue, &concrete)
+			case *hub.DataValue:
+				batchIdxMapDataValue[i] = len(batchItemsDataValue)
+				batchItemsDataValue = append(batchItemsDataValue, concrete)
+			}
+		}
+		if len(batchItemsRegion) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Region", batchItemsRegion, batchIdxMapRegion)
+		}
+		if len(batchItemsIndicator) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Indicator", batchItemsIndicator, batchIdxMapIndicator)
+		}
+		if len(batchItemsDepartment) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "Department", batchItemsDepartment, batchIdxMapDepartment)
+		}
+		if len(batchItemsDataValue) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "DataValue", batchItemsDataValue, batchIdxMapDataValue)
+		}
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOutlierKind2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlierKind(ctx context.Context, v any) (hub.OutlierKind, error) {
 	var res hub.OutlierKind
 	err := res.UnmarshalGQL(v)
@@ -15714,6 +17947,30 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.UserRecord) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx context.Context, sel ast.SelectionSet, v *hub.UserRecord) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "User!")
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
@@ -16162,6 +18419,13 @@ func (ec *executionContext) marshalOMissingValues2ᚖgithubᚗcomᚋsixprotᚋhu
 	return v
 }
 
+func (ec *executionContext) marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOutlier2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐOutlier(ctx context.Context, sel ast.SelectionSet, v *hub.Outlier) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -16297,6 +18561,22 @@ func (ec *executionContext) unmarshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhu
 }
 
 func (ec *executionContext) marshalORegionLevel2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionLevel(ctx context.Context, sel ast.SelectionSet, v *hub.RegionLevel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRole(ctx context.Context, v any) (*hub.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(hub.Role)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRole(ctx context.Context, sel ast.SelectionSet, v *hub.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -43,7 +43,8 @@ func NewHTTPHandler(svc hub.Services, cfg HTTPConfig) http.Handler {
 		cfg.LoaderWait = loader.DefaultWait
 	}
 	res := &Resolver{Catalogue: svc.Catalogue, Values: svc.Values, Workflow: svc.Workflow, Audit: svc.Audit, Submit: svc.Submit,
-		Access: svc.Access, Media: svc.Media, Validation: svc.Validation, Analytics: svc.Analytics}
+		Access: svc.Access, Media: svc.Media, Validation: svc.Validation, Analytics: svc.Analytics,
+		Accounts: svc.Users, Tokens: svc.Tokens}
 	// Imports use the submit service's bulk path when it has one (postgres does).
 	if bulk, ok := svc.Submit.(hub.BulkSubmitService); ok {
 		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}

@@ -384,9 +384,17 @@ func TestCost_RegionListsCountTheirLevel(t *testing.T) {
 		fmt.Fprintf(&aliases, " a%d: regions { code }", i)
 	}
 	aliases.WriteString(" }")
+	// A comparison ranks at most hub.MaxComparisonRows regions: twelve
+	// aliases of a village comparison are 30,000 rows.
+	var comparisons strings.Builder
+	comparisons.WriteString("{")
+	for i := range 12 {
+		fmt.Fprintf(&comparisons, ` c%d: comparison(indicator: "x", period: "2022", parent: "370781", level: VILLAGE) { value }`, i)
+	}
+	comparisons.WriteString(" }")
 	for _, q := range []string{aliases.String(),
 		`{ a: regions(level: VILLAGE) { code name } b: regions(level: VILLAGE) { code name } }`,
-		`{ a: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } b: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } c: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } d: comparison(indicator: "x", period: "2022", level: VILLAGE) { value } }`} {
+		comparisons.String()} {
 		if got := postLimits(t, srv, leaderPrincipal, q, nil); got.code() != hub.ETOOCOMPLEX {
 			t.Errorf("%.60s…: %+v, want QUERY_TOO_COMPLEX", q, got.Errors)
 		}

@@ -20,6 +20,8 @@ type Resolver struct {
 	Media      hub.MediaService
 	Validation hub.ValidationService
 	Analytics  hub.AnalyticsService
+	Accounts   hub.UserService
+	Tokens     hub.TokenService
 	// Import reads uploaded spreadsheets (importValues); nil disables it.
 	Import *importer.Importer
 }

@@ -18,6 +18,11 @@ import (
 	"github.com/sixprot/hub/internal/media"
 )
 
+// ID is the resolver for the id field.
+func (r *apiTokenResolver) ID(ctx context.Context, obj *hub.Token) (string, error) {
+	return strconv.FormatInt(obj.ID, 10), nil
+}
+
 // Region is the batch resolver for the region field.
 func (r *comparisonRowResolver) Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error) {
 	return attachedRegions(ctx, objs, func(c *hub.ComparisonRow) *hub.Region { return c.Region },
@@ -34,9 +39,19 @@ func (r *dataValueResolver) Region(ctx context.Context, objs []*hub.DataValue) (
 	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(v *hub.DataValue) string { return v.RegionCode }))
 }
 
+// ID is the batch resolver for the id field.
+func (r *departmentResolver) ID(ctx context.Context, objs []*hub.Department) ([]string, error) {
+	return globalIDs(objs, nodeDepartment, func(d *hub.Department) string { return d.Code }), nil
+}
+
 // Indicators is the batch resolver for the indicators field.
 func (r *departmentResolver) Indicators(ctx context.Context, objs []*hub.Department) ([][]*hub.Indicator, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).DepartmentIndicators, keysOf(objs, func(d *hub.Department) string { return d.Code }))
+}
+
+// ID is the batch resolver for the id field.
+func (r *indicatorResolver) ID(ctx context.Context, objs []*hub.Indicator) ([]string, error) {
+	return globalIDs(objs, nodeIndicator, func(i *hub.Indicator) string { return i.Key }), nil
 }
 
 // Department is the batch resolver for the department field.
@@ -168,6 +183,40 @@ func (r *mutationResolver) RetireDepartment(ctx context.Context, code string) (*
 	return r.Catalogue.RetireDepartment(ctx, code)
 }
 
+// CreateUser is the resolver for the createUser field.
+func (r *mutationResolver) CreateUser(ctx context.Context, input model.NewUserInput) (*hub.UserRecord, error) {
+	return r.Accounts.CreateUser(ctx, newUser(input))
+}
+
+// UpdateUser is the resolver for the updateUser field.
+func (r *mutationResolver) UpdateUser(ctx context.Context, name string, role *hub.Role, department *string, region *string) (*hub.UserRecord, error) {
+	return r.Accounts.UpdateUser(ctx, name, hub.UserChange{Role: role, Department: department, Region: region})
+}
+
+// DisableUser is the resolver for the disableUser field.
+func (r *mutationResolver) DisableUser(ctx context.Context, name string) (*hub.UserRecord, error) {
+	return r.Accounts.SetDisabled(ctx, name, true)
+}
+
+// EnableUser is the resolver for the enableUser field.
+func (r *mutationResolver) EnableUser(ctx context.Context, name string) (*hub.UserRecord, error) {
+	return r.Accounts.SetDisabled(ctx, name, false)
+}
+
+// CreateMyToken is the resolver for the createMyToken field.
+func (r *mutationResolver) CreateMyToken(ctx context.Context, name string, expiresInDays int) (*hub.NewToken, error) {
+	return r.Tokens.CreateMyToken(ctx, name, days(expiresInDays))
+}
+
+// RevokeMyToken is the resolver for the revokeMyToken field.
+func (r *mutationResolver) RevokeMyToken(ctx context.Context, id string) (*hub.Token, error) {
+	n, err := tokenID(id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Tokens.RevokeMyToken(ctx, n)
+}
+
 // Department is the resolver for the department field.
 func (r *principalResolver) Department(ctx context.Context, obj *hub.Principal) (*hub.Department, error) {
 	if obj.Department == nil {
@@ -231,17 +280,10 @@ func (r *queryResolver) Indicators(ctx context.Context, protection *hub.Protecti
 }
 
 // DataValues is the resolver for the dataValues field.
-func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string) (*model.DataValueConnection, error) {
-	page := hub.ValuePage{First: 100}
-	if first != nil {
-		page.First = *first
-	}
-	if after != nil {
-		key, err := decodeCursor(*after)
-		if err != nil {
-			return nil, err
-		}
-		page.After = key
+func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFilter, first *int, after *string, last *int, before *string) (*model.DataValueConnection, error) {
+	page, err := valuePage(first, after, last, before)
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range filter.Periods {
 		if _, err := hub.ParsePeriod(p); err != nil {
@@ -257,7 +299,7 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 		return nil, err
 	}
 	prefetchValueFields(ctx, conn.Values)
-	return valueConnection(conn, after != nil), nil
+	return valueConnection(conn, after != nil, before != nil), nil
 }
 
 // Comparison is the resolver for the comparison field.
@@ -300,29 +342,21 @@ func (r *queryResolver) ValidationRules(ctx context.Context, all *bool) ([]*hub.
 }
 
 // AuditLog is the resolver for the auditLog field.
-func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string) (*model.AuditConnection, error) {
+func (r *queryResolver) AuditLog(ctx context.Context, filter *hub.AuditFilter, first *int, after *string, last *int, before *string) (*model.AuditConnection, error) {
 	var f hub.AuditFilter
 	if filter != nil {
 		f = hub.AuditFilter{Regions: filter.Regions, Indicators: filter.Indicators, Actors: filter.Actors,
 			Actions: filter.Actions, From: filter.From, To: filter.To}
 	}
-	n := 100
-	if first != nil {
-		n = *first
-	}
-	var before int64
-	if after != nil {
-		b, err := strconv.ParseInt(*after, 10, 64)
-		if err != nil {
-			return nil, hub.Errorf(hub.EINVALID, "无效的游标 / invalid cursor %q", *after)
-		}
-		before = b
-	}
-	page, err := r.Audit.FindAudit(ctx, f, n, before)
+	rng, err := auditRange(first, after, last, before)
 	if err != nil {
 		return nil, err
 	}
-	return auditConnection(ctx, page, after != nil)
+	page, err := r.Audit.FindAuditRange(ctx, f, rng)
+	if err != nil {
+		return nil, err
+	}
+	return auditConnection(ctx, page, after, before)
 }
 
 // Publications is the resolver for the publications field.
@@ -330,9 +364,38 @@ func (r *queryResolver) Publications(ctx context.Context) ([]*hub.Publication, e
 	return r.Media.Publications(ctx)
 }
 
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, role *hub.Role, region *string, first *int, after *string) ([]*hub.UserRecord, error) {
+	return r.Accounts.Users(ctx, userFilter(role, region, first, after))
+}
+
+// MyTokens is the resolver for the myTokens field.
+func (r *queryResolver) MyTokens(ctx context.Context) ([]*hub.Token, error) {
+	return r.Tokens.MyTokens(ctx)
+}
+
 // Shares is the resolver for the shares field.
 func (r *queryResolver) Shares(ctx context.Context, department *string) ([]*hub.Share, error) {
 	return r.Access.Shares(ctx, department)
+}
+
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
+	nodes, err := r.loadNodes(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return nodes[0], nil
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	return r.loadNodes(ctx, ids)
+}
+
+// ID is the batch resolver for the id field.
+func (r *regionResolver) ID(ctx context.Context, objs []*hub.Region) ([]string, error) {
+	return globalIDs(objs, nodeRegion, func(r *hub.Region) string { return r.Code }), nil
 }
 
 // Parent is the batch resolver for the parent field.
@@ -398,6 +461,19 @@ func (r *trendSeriesResolver) Region(ctx context.Context, objs []*hub.TrendSerie
 	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(s *hub.TrendSeries) string { return s.RegionCode }))
 }
 
+// Department is the resolver for the department field.
+func (r *userResolver) Department(ctx context.Context, obj *hub.UserRecord) (*hub.Department, error) {
+	if obj.Department == nil {
+		return nil, nil
+	}
+	return loader.For(ctx).Department.Load(ctx, *obj.Department)()
+}
+
+// Region is the resolver for the region field.
+func (r *userResolver) Region(ctx context.Context, obj *hub.UserRecord) (*hub.Region, error) {
+	return loader.For(ctx).Region.Load(ctx, obj.Region)()
+}
+
 // Indicator is the batch resolver for the indicator field.
 func (r *validationFindingResolver) Indicator(ctx context.Context, objs []*hub.ValidationFinding) ([]*hub.Indicator, error) {
 	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(f *hub.ValidationFinding) string {
@@ -420,6 +496,9 @@ func (r *validationRuleResolver) Region(ctx context.Context, obj *hub.Validation
 	}
 	return loader.For(ctx).Region.Load(ctx, *obj.Region)()
 }
+
+// ApiToken returns ApiTokenResolver implementation.
+func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
 
 // ComparisonRow returns ComparisonRowResolver implementation.
 func (r *Resolver) ComparisonRow() ComparisonRowResolver { return &comparisonRowResolver{r} }
@@ -459,6 +538,9 @@ func (r *Resolver) Share() ShareResolver { return &shareResolver{r} }
 // TrendSeries returns TrendSeriesResolver implementation.
 func (r *Resolver) TrendSeries() TrendSeriesResolver { return &trendSeriesResolver{r} }
 
+// User returns UserResolver implementation.
+func (r *Resolver) User() UserResolver { return &userResolver{r} }
+
 // ValidationFinding returns ValidationFindingResolver implementation.
 func (r *Resolver) ValidationFinding() ValidationFindingResolver {
 	return &validationFindingResolver{r}
@@ -468,6 +550,7 @@ func (r *Resolver) ValidationFinding() ValidationFindingResolver {
 func (r *Resolver) ValidationRule() ValidationRuleResolver { return &validationRuleResolver{r} }
 
 type (
+	apiTokenResolver          struct{ *Resolver }
 	comparisonRowResolver     struct{ *Resolver }
 	dataValueResolver         struct{ *Resolver }
 	departmentResolver        struct{ *Resolver }
@@ -480,6 +563,7 @@ type (
 	regionResolver            struct{ *Resolver }
 	shareResolver             struct{ *Resolver }
 	trendSeriesResolver       struct{ *Resolver }
+	userResolver              struct{ *Resolver }
 	validationFindingResolver struct{ *Resolver }
 	validationRuleResolver    struct{ *Resolver }
 )

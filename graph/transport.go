@@ -38,6 +38,9 @@ const (
 //     200 under application/json, as the spec asks;
 //   - a request without a query (nor a persisted query's hash) answers 400;
 //   - a mutation over GET answers 405 with Allow: POST;
+//   - an operation with @defer answers multipart/mixed to a client that
+//     accepts it, else one response with the deferred parts merged in
+//     (defer.go);
 //   - other methods answer 405 with Allow: GET, POST.
 type httpTransport struct{}
 
@@ -103,6 +106,13 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
+	if hasNext(resp) { // deferred fragments follow (defer.go)
+		if acceptsMultipartMixed(r.Header.Get("Accept")) {
+			writeIncremental(w, ctx, rc, resp, responses)
+			return
+		}
+		resp = mergeDeferred(ctx, resp, responses)
+	}
 	if media == mediaGraphQLResponse && resp.Data == nil {
 		// No data: the operation failed before execution (a limit, a
 		// refused persisted query); the spec asks for a 4xx.

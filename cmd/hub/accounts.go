@@ -81,7 +81,7 @@ func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer done()
-	users, err := auth.ListUsers(ctx)
+	users, err := auth.ListUsers(ctx, hub.UserFilter{})
 	if err != nil {
 		return err
 	}
@@ -195,9 +195,9 @@ func runTokenList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tUSER\tCREATED\tLAST USED\tEXPIRES\tREVOKED")
+	fmt.Fprintln(w, "ID\tUSER\tNAME\tCREATED\tLAST USED\tEXPIRES\tREVOKED")
 	for _, t := range tokens {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.User, t.CreatedAt.Format(time.DateTime),
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.User, orDash(t.Name), t.CreatedAt.Format(time.DateTime),
 			when(t.LastUsedAt, "never"), when(t.ExpiresAt, "never"), when(t.RevokedAt, "-"))
 	}
 	return w.Flush()

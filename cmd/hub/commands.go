@@ -19,12 +19,14 @@ import (
 
 	"github.com/sixprot/hub/graph"
 
+	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/demo"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
 	"github.com/sixprot/hub/internal/trusted"
+	"github.com/sixprot/hub/internal/sso"
 )
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -184,6 +186,15 @@ type serveConfig struct {
 	// TrustedDocuments is the manifest of the only operations callers
 	// other than admins may run ("": any).
 	TrustedDocuments string
+	// OIDCConfig is the single sign-on configuration file ("": off).
+	OIDCConfig string
+	// ReadDatabaseURL is a streaming standby for read-only requests
+	// (empty: none); its user is replaced by hub_app like the primary's.
+	ReadDatabaseURL string
+	// ReadYourWritesWait bounds a writer's wait for the standby.
+	ReadYourWritesWait time.Duration
+	// TokenCacheTTL is how long a token's principal is kept (0: off).
+	TokenCacheTTL time.Duration
 	// envErr is the first malformed environment variable bind met.
 	envErr error
 }
@@ -195,6 +206,9 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.Float64Var(&sc.RateLimit.PerSecond, "rate-limit", sc.envFloat("HUB_RATE_LIMIT", server.DefaultRateLimit.PerSecond), "requests per second per token, session or anonymous IP (0 or negative: off)")
 	fs.IntVar(&sc.RateLimit.Burst, "rate-burst", int(sc.envFloat("HUB_RATE_BURST", float64(server.DefaultRateLimit.Burst))), "requests a client may send at once")
 	fs.IntVar(&sc.RateLimit.MaxClients, "rate-max-clients", int(sc.envFloat("HUB_RATE_MAX_CLIENTS", server.DefaultMaxClients)), "most clients the rate limiter tracks at once; beyond, new clients share one bucket")
+	fs.StringVar(&sc.ReadDatabaseURL, "read-database-url", os.Getenv("HUB_READ_DATABASE_URL"), "a streaming standby of the database (owner URL like --database-url; requests connect as hub_app): read-only requests go there, writes and a writer's reads right after go to the primary (docs/scaling.md)")
+	fs.DurationVar(&sc.ReadYourWritesWait, "read-your-writes-wait", sc.envDuration("HUB_READ_YOUR_WRITES_WAIT", time.Second), "how long a caller's read right after their own write waits for the standby to replay it before it runs on the primary")
+	fs.DurationVar(&sc.TokenCacheTTL, "token-cache-ttl", sc.envDuration("HUB_TOKEN_CACHE_TTL", 5*time.Second), "keep a bearer token's principal this long (revocations and disabled users clear it at once; 0: look every token up)")
 	sc.TrustedProxies = sc.envPrefixes("HUB_TRUSTED_PROXIES")
 	fs.Func("trusted-proxies", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none, the peer address is the client)", func(v string) error {
 		p, err := parsePrefixes(v)
@@ -212,6 +226,7 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", sc.envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", sc.envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
 	fs.StringVar(&sc.TrustedDocuments, "trusted-documents", os.Getenv("HUB_TRUSTED_DOCUMENTS"), "a manifest of the only GraphQL operations non-admins may run (Apollo's persisted query manifest or graphql-codegen's persisted-documents.json; docs/operations.md); empty: any operation")
+	fs.StringVar(&sc.OIDCConfig, "oidc-config", os.Getenv("HUB_OIDC_CONFIG"), "single sign-on with OpenID Connect: a JSON file of issuer, client_id, redirect_url and claim rules (docs/operations.md); the client secret comes from HUB_OIDC_CLIENT_SECRET; empty: off")
 	sc.Timeouts.ReadHeader = d.ReadHeader
 }
 
@@ -322,7 +337,14 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve"})
+	var readURL string
+	if sc.ReadDatabaseURL != "" {
+		if readURL, err = postgres.AppURL(sc.ReadDatabaseURL); err != nil {
+			return usagef("--read-database-url: %v", err)
+		}
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: appURL, MaxConns: maxConns, StatementTimeout: sc.StatementTimeout, ApplicationName: "hub serve",
+		ReadURL: readURL, ReadYourWritesWait: sc.ReadYourWritesWait})
 	if err != nil {
 		return fmt.Errorf("%w\n  (requests connect as role %s; run `hub migrate` as the owner first, which creates it)", err, postgres.AppRole)
 	}
@@ -350,7 +372,26 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		return nil
 	}
 	svc := postgres.NewServices(db, postgres.ServicesConfig{SuppressBelow: threshold, LoginBackoff: sc.LoginBackoff})
+	var signOn dashboard.SingleSignOn
+	if sc.OIDCConfig != "" {
+		oc, err := sso.LoadConfig(sc.OIDCConfig, os.Getenv("HUB_OIDC_CLIENT_SECRET"))
+		if err != nil {
+			return err
+		}
+		p, err := sso.New(ctx, oc)
+		if err != nil {
+			return err
+		}
+		signOn = p
+		log.Info("single sign-on", "issuer", oc.Issuer, "rules", len(oc.Rules))
+	}
+	auth := postgres.NewAuthService(db)
+	if err := auth.CacheTokens(ctx, sc.TokenCacheTTL, log); err != nil {
+		return err
+	}
+	svc.Auth = auth
 	h := server.Handler(server.Config{
+		SSO:      signOn,
 		Log:      log,
 		Services: svc,
 		GraphQL:  graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits, TrustedDocuments: docs}),
@@ -371,7 +412,8 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		log.Info("trusted documents only (admins excepted)", "file", sc.TrustedDocuments, "format", docs.Format(), "documents", docs.Len())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", postgres.Redact(appURL),
-		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr)
+		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr,
+		"read_database", postgres.Redact(readURL), "token_cache_ttl", sc.TokenCacheTTL.String())
 	if sc.MetricsAddr == "" {
 		return server.Serve(ctx, log, ln, h, sc.Timeouts)
 	}
@@ -457,8 +499,8 @@ func loadProvince(ctx context.Context, db *postgres.DB, stdout, stderr io.Writer
 	if sum.Copied > 0 {
 		copied = fmt.Sprintf("%d copied", sum.Copied)
 	}
-	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns), %d indicators, %d shares, %d values (%s), rollups rebuilt for %d indicators, in %s; database size %.2f GB\n",
-		sum.Regions, sum.Counties, sum.Towns, sum.Indicators, sum.Shares, sum.Values, copied, sum.RollupsRebuilt,
+	fmt.Fprintf(stdout, "province data: %d regions (%d counties, %d towns, %d villages), %d indicators, %d shares, %d values (%s), rollups rebuilt for %d indicators, in %s; database size %.2f GB\n",
+		sum.Regions, sum.Counties, sum.Towns, sum.Villages, sum.Indicators, sum.Shares, sum.Values, copied, sum.RollupsRebuilt,
 		took.Round(time.Second), float64(size)/(1<<30))
 	return nil
 }

@@ -74,9 +74,19 @@ type DataValueInput struct {
 type Mutation struct {
 }
 
-// Relay's page info, forward pagination (first/after). hasPreviousPage is true when the page follows
-// a cursor (after), that is when it is not the first page; startCursor and endCursor are the
-// cursors of the page's first and last edge (null when the page is empty).
+// 新用户 / A user to create.
+type NewUserInput struct {
+	Name       string   `json:"name"`
+	Role       hub.Role `json:"role"`
+	Department *string  `json:"department,omitempty"`
+	Region     *string  `json:"region,omitempty"`
+	Service    *bool    `json:"service,omitempty"`
+}
+
+// Relay's page info. Forward (first/after): hasNextPage says whether more edges follow, hasPreviousPage
+// is true when the page follows a cursor (after). Backward (last/before): hasPreviousPage says whether
+// more edges come before, hasNextPage is true when the page ends at a cursor (before). startCursor and
+// endCursor are the cursors of the page's first and last edge (null when the page is empty).
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
 	EndCursor       *string `json:"endCursor,omitempty"`

@@ -303,3 +303,19 @@ func TemplateBlockedBy(p *hub.Principal) error {
 	}
 	return nil
 }
+
+// UserAdminBlockedBy returns FORBIDDEN unless p may administer the users
+// of the region at path (path "" asks whether p administers users at
+// all): admins whose scope holds that region. The row policies
+// users_insert and users_update (migration 00057) are the rule.
+func UserAdminBlockedBy(p *hub.Principal, region, path string) error {
+	switch {
+	case p == nil:
+		return hub.ErrNoPrincipal
+	case p.Role != hub.Admin:
+		return forbidden("只有管理员可以管理用户 / only admins administer users (you are %s)", p.Role)
+	case path != "" && !hub.Within(path, p.RegionPath):
+		return forbidden("%s 不在您的管辖范围（%s）内 / %s is outside your scope (%s)", region, p.Region, region, p.Region)
+	}
+	return nil
+}

@@ -32,7 +32,9 @@ type ComparisonInput struct {
 	Indicators []*hub.Indicator
 	// Parents is the region Query.Parent names, if it exists.
 	Parents []*hub.Region
-	// Regions are the regions at Query.Level under Query.Parent, by code.
+	// Regions are the regions at Query.Level under Query.Parent, by code:
+	// at most hub.MaxComparisonRows + 1 (the store stops reading there),
+	// more than the bound being refused.
 	Regions []*hub.Region
 	// Rollups are those of Inputs(Query.Indicator) and the formula inputs
 	// for WithYears(Query.Period) at Regions.
@@ -48,6 +50,10 @@ func Comparison(in ComparisonInput) ([]*hub.ComparisonRow, error) {
 	q := in.Query
 	if len(in.Parents) == 0 {
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", *q.Parent, *q.Parent)
+	}
+	if len(in.Regions) > hub.MaxComparisonRows {
+		return nil, hub.Errorf(hub.EINVALID, "比较的地区过多：%s 下的 %s 级地区超过 %d 个，请用 parent 指定县或镇街 / too many regions to compare: more than %d at level %s under %s; name a county or town as parent",
+			*q.Parent, q.Level, hub.MaxComparisonRows, hub.MaxComparisonRows, q.Level, *q.Parent)
 	}
 	bk, err := NewBook(in.Indicators, in.Rollups)
 	if err != nil {

@@ -130,3 +130,27 @@ func TestComparisonScope_DefaultsAndRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestComparison_RefusesMoreRegionsThanTheBound: the store hands over at
+// most hub.MaxComparisonRows + 1 regions; one more than the bound is a
+// user's mistake (BAD_USER_INPUT) naming the bound, the bound itself is
+// ranked.
+func TestComparison_RefusesMoreRegionsThanTheBound(t *testing.T) {
+	in := comparisonInput("child_directors")
+	many := func(n int) []*hub.Region {
+		out := make([]*hub.Region, n)
+		for i := range out {
+			out[i] = &hub.Region{Code: fmt.Sprintf("370781%06d", i), Level: hub.LevelVillage}
+		}
+		return out
+	}
+	in.Regions = many(hub.MaxComparisonRows + 1)
+	_, err := Comparison(in)
+	if hub.ErrorCode(err) != hub.EINVALID || !strings.Contains(err.Error(), fmt.Sprint(hub.MaxComparisonRows)) {
+		t.Errorf("%d regions: %v, want BAD_USER_INPUT naming the bound %d", len(in.Regions), err, hub.MaxComparisonRows)
+	}
+	in.Regions = many(hub.MaxComparisonRows)
+	if rows, err := Comparison(in); err != nil || len(rows) != hub.MaxComparisonRows {
+		t.Errorf("%d regions: %d rows, %v; want them ranked", hub.MaxComparisonRows, len(rows), err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sixprot/hub/graph"
+	"github.com/sixprot/hub/internal/dashboard"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/metrics"
 	"github.com/sixprot/hub/internal/pgtest"
@@ -54,6 +55,8 @@ type Options struct {
 	// RateLimit is the server's per-client rate limit; by default it is
 	// off, since tests send many requests as one client.
 	RateLimit server.RateLimit
+	// SSO offers single sign-on on the login page.
+	SSO dashboard.SingleSignOn
 	// DB serves an existing database (pgtest.Existing) instead of a fresh
 	// copy of the demo.
 	DB *pgtest.DB
@@ -82,6 +85,7 @@ func New(t testing.TB, opts Options) *API {
 			TrustedDocuments: opts.TrustedDocuments}),
 		MaxUploadBytes: graph.DefaultLimits.Upload,
 		Ready:          func(ctx context.Context) error { return db.App.Ping(ctx) },
+		SSO:            opts.SSO,
 	})
 	return &API{DB: db, Handler: h, auth: postgres.NewAuthService(db.Owner)}
 }

@@ -37,6 +37,7 @@ const (
 	FieldPeriodType      = "period_type"
 	FieldCollectionLevel = "collection_level"
 	FieldLowerIsBetter   = "lower_is_better"
+	FieldRAG             = "rag_green"
 	FieldFormula         = "formula"
 )
 
@@ -120,6 +121,12 @@ func CheckIndicator(ind *hub.Indicator, departments map[string]*hub.Department) 
 		return refuse(FieldCollectionLevel, "%s：无效的采集层级 %q（%s）/ %s: invalid collection level %q (%s)", ind.Key, ind.CollectionLevel, levels(), ind.Key, ind.CollectionLevel, levels())
 	case ind.LowerIsBetter && (ind.Protection == hub.Base || ind.Formula != nil):
 		return refuse(FieldLowerIsBetter, "%s：越少越好只适用于计入六大保护画像的录入指标（非 BASE、非计算指标）/ %s: lower_is_better applies to entered indicators the profile scores (not BASE, not derived)", ind.Key, ind.Key)
+	case (ind.RAGAmber == nil) != (ind.RAGGreen == nil):
+		return refuse(FieldRAG, "%s：红黄绿阈值须同时给出 rag_amber 与 rag_green / %s: give both rag_amber and rag_green, or neither", ind.Key, ind.Key)
+	case ind.RAGAmber != nil && !ind.LowerIsBetter && *ind.RAGGreen < *ind.RAGAmber:
+		return refuse(FieldRAG, "%s 越多越好：rag_green（%g）不能小于 rag_amber（%g）/ %s is higher-is-better: rag_green (%g) must not be below rag_amber (%g)", ind.Key, *ind.RAGGreen, *ind.RAGAmber, ind.Key, *ind.RAGGreen, *ind.RAGAmber)
+	case ind.RAGAmber != nil && ind.LowerIsBetter && *ind.RAGGreen > *ind.RAGAmber:
+		return refuse(FieldRAG, "%s 越少越好：rag_green（%g）不能大于 rag_amber（%g）/ %s is lower-is-better: rag_green (%g) must not be above rag_amber (%g)", ind.Key, *ind.RAGGreen, *ind.RAGAmber, ind.Key, *ind.RAGGreen, *ind.RAGAmber)
 	}
 	if ind.Formula == nil {
 		return nil
@@ -298,8 +305,11 @@ func Equal(a, b *hub.Indicator) bool {
 		a.Unit == b.Unit && a.DepartmentCode == b.DepartmentCode && a.ValueType == b.ValueType &&
 		a.Aggregation == b.Aggregation && a.PeriodType == b.PeriodType && a.CollectionLevel == b.CollectionLevel &&
 		a.Publicity == b.Publicity && a.Sensitive == b.Sensitive && a.LowerIsBetter == b.LowerIsBetter &&
+		feq(a.RAGAmber, b.RAGAmber) && feq(a.RAGGreen, b.RAGGreen) &&
 		eq(a.Formula, b.Formula) && eq(a.Description, b.Description)
 }
+
+func feq(a, b *float64) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 func eq(a, b *string) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
@@ -318,6 +328,15 @@ func Apply(stored *hub.Indicator, p hub.IndicatorPatch) *hub.Indicator {
 	set(&n.Publicity, p.Publicity)
 	set(&n.Sensitive, p.Sensitive)
 	set(&n.LowerIsBetter, p.LowerIsBetter)
+	if p.ClearRAG != nil && *p.ClearRAG {
+		n.RAGAmber, n.RAGGreen = nil, nil
+	}
+	if p.RAGAmber != nil {
+		n.RAGAmber = p.RAGAmber
+	}
+	if p.RAGGreen != nil {
+		n.RAGGreen = p.RAGGreen
+	}
 	for _, f := range []struct{ dst, src **string }{{&n.NameEn, &p.NameEn}, {&n.Formula, &p.Formula}, {&n.Description, &p.Description}} {
 		switch {
 		case *f.src == nil:

@@ -67,6 +67,11 @@ func TestCheckIndicator_EachRuleOfTheDefinition(t *testing.T) {
 		{"formula that does not parse", catalogue.FieldFormula, hub.EVALIDATION, derived("k", "a / (b")},
 		{"derived indicator summed", catalogue.FieldAggregation, hub.EINVALID, derived("k", "a / b", func(i *hub.Indicator) { i.ValueType, i.Aggregation = hub.Count, hub.Sum })},
 		{"sensitive and public", "", "", count("k", func(i *hub.Indicator) { i.Sensitive, i.Publicity = true, true })},
+		{"red-amber-green thresholds", "", "", count("k", func(i *hub.Indicator) { i.RAGAmber, i.RAGGreen = ptr(40.0), ptr(60.0) })},
+		{"only one threshold", catalogue.FieldRAG, hub.EINVALID, count("k", func(i *hub.Indicator) { i.RAGAmber = ptr(40.0) })},
+		{"green below amber, more is better", catalogue.FieldRAG, hub.EINVALID, count("k", func(i *hub.Indicator) { i.RAGAmber, i.RAGGreen = ptr(60.0), ptr(40.0) })},
+		{"green below amber, fewer is better", "", "", count("k", func(i *hub.Indicator) { i.LowerIsBetter, i.RAGAmber, i.RAGGreen = true, ptr(60.0), ptr(40.0) })},
+		{"green above amber, fewer is better", catalogue.FieldRAG, hub.EINVALID, count("k", func(i *hub.Indicator) { i.LowerIsBetter, i.RAGAmber, i.RAGGreen = true, ptr(40.0), ptr(60.0) })},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -285,6 +290,14 @@ func TestReadCSV_ColumnsAndConflictsByRow(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
+	// Thresholds are optional number columns.
+	rag, conflicts, err := catalogue.ReadCSV(strings.NewReader("key,name,protection,department,unit,value_type,aggregation,period_type,collection_level,rag_amber,rag_green\n" +
+		"a,甲,GOVERNMENT,civil_affairs,p,COUNT,SUM,YEAR,COUNTY,40,60.5\nb,乙,GOVERNMENT,civil_affairs,p,COUNT,SUM,YEAR,COUNTY,many,\n"))
+	if err != nil || len(rag) != 2 || rag[0].Indicator.RAGAmber == nil || *rag[0].Indicator.RAGGreen != 60.5 ||
+		len(conflicts) != 1 || conflicts[0].Column != "rag_amber" || conflicts[0].Row != 3 {
+		t.Fatalf("thresholds: %v %+v %+v", err, rag, conflicts)
+	}
+	v.RAGAmber, v.RAGGreen = rag[0].Indicator.RAGAmber, rag[0].Indicator.RAGGreen
 	// WriteCSV writes what ReadCSV reads.
 	var b strings.Builder
 	if err := catalogue.WriteCSV(&b, []*hub.Indicator{v}); err != nil {
@@ -295,3 +308,5 @@ func TestReadCSV_ColumnsAndConflictsByRow(t *testing.T) {
 		t.Fatalf("round trip: %v %+v", err, back)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

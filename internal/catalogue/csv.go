@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +17,8 @@ import (
 // writes them (docs/data-in.md, "The catalogue"). The first nine are
 // required; the others default to false or empty.
 var Columns = []string{"key", "name", "name_en", "protection", "department", "unit", "value_type", "aggregation",
-	"period_type", "collection_level", "publicity", "sensitive", "lower_is_better", "formula", "description"}
+	"period_type", "collection_level", "publicity", "sensitive", "lower_is_better", "formula", "description",
+	"rag_amber", "rag_green"}
 
 var requiredColumns = []string{"key", "name", "protection", "department", "unit", "value_type", "aggregation",
 	"period_type", "collection_level"}
@@ -112,6 +114,20 @@ func ReadCSV(r io.Reader) ([]Row, []hub.Conflict, error) {
 			Publicity:       flag("publicity"), Sensitive: flag("sensitive"), LowerIsBetter: flag("lower_is_better"),
 			Formula: optional(cell("formula")), Description: optional(cell("description")),
 		}
+		for _, f := range []struct {
+			col string
+			dst **float64
+		}{{"rag_amber", &ind.RAGAmber}, {"rag_green", &ind.RAGGreen}} {
+			if v := cell(f.col); v != "" {
+				x, err := strconv.ParseFloat(v, 64)
+				if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+					conflicts = append(conflicts, hub.Conflict{Row: n, Column: f.col, Field: hub.ValueField(f.col), Code: hub.EINVALID,
+						Message: fmt.Sprintf("%s 应为数字，不是 %q / %s must be a number, not %q", f.col, v, f.col, v)})
+					continue
+				}
+				*f.dst = &x
+			}
+		}
 		rows = append(rows, Row{Row: n, Indicator: ind})
 	}
 	return rows, conflicts, nil
@@ -127,7 +143,7 @@ func WriteCSV(w io.Writer, inds []*hub.Indicator) error {
 		rec := []string{i.Key, i.Name, deref(i.NameEn), string(i.Protection), i.DepartmentCode, i.Unit,
 			string(i.ValueType), string(i.Aggregation), string(i.PeriodType), string(i.CollectionLevel),
 			strconv.FormatBool(i.Publicity), strconv.FormatBool(i.Sensitive), strconv.FormatBool(i.LowerIsBetter),
-			deref(i.Formula), deref(i.Description)}
+			deref(i.Formula), deref(i.Description), fnum(i.RAGAmber), fnum(i.RAGGreen)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -148,4 +164,11 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func fnum(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
 }

@@ -1,9 +1,11 @@
 package dashboard
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,7 +46,7 @@ func (d *Dashboard) SignedIn(next http.Handler) http.Handler {
 			return
 		}
 		if IsPage(r) && r.Method == http.MethodGet {
-			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, loginURL(r, r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		d.cfg.Errors.Write(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
@@ -57,11 +59,11 @@ func (d *Dashboard) SignedIn(next http.Handler) http.Handler {
 // browser navigation to an HTML page.
 func IsPage(r *http.Request) bool {
 	switch {
-	case r.URL.Path == "/login":
+	case r.URL.Path == "/login" || r.URL.Path == "/login/sso" || r.URL.Path == "/login/sso/callback":
 		return true
 	case r.Method != http.MethodGet:
 		return false
-	case r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/"):
+	case r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/region/") || r.URL.Path == "/account/tokens":
 		return true
 	}
 	return r.Header.Get("Sec-Fetch-Mode") == "navigate" && strings.Contains(r.Header.Get("Accept"), "text/html")
@@ -148,11 +150,52 @@ func landing(next string, p *hub.Principal) string {
 }
 
 type loginData struct {
-	L     labels
-	Lang  string
-	CSRF  string
-	Next  string
-	Error string
+	L    labels
+	Lang string
+	CSRF string
+	Next string
+	// Username is kept after a wrong password.
+	Username string
+	Error    string
+	// Expired: the browser came with a session that has ended.
+	Expired bool
+	// Switch is this page in the other language.
+	Switch template.URL
+	// SSO is the single sign-on button's link, when single sign-on is on.
+	SSO template.URL
+}
+
+// expiredKey marks a request whose session cookie named a session that
+// has ended (the HTTP edge sets it, the login page says so).
+type expiredKey struct{}
+
+// NewExpiredContext returns ctx marked as coming with an ended session.
+func NewExpiredContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, expiredKey{}, true)
+}
+
+func expired(r *http.Request) bool {
+	v, _ := r.Context().Value(expiredKey{}).(bool)
+	return v || r.URL.Query().Get("expired") == "1"
+}
+
+// loginURL is the login page that sends the browser on to next
+// afterwards, saying why when its session expired.
+func loginURL(r *http.Request, next string) string {
+	var q []string // next first, as it always was
+	if next != "" {
+		q = append(q, "next="+url.QueryEscape(next))
+	}
+	if expired(r) {
+		q = append(q, "expired=1")
+	}
+	if langOf(r) == "en" {
+		q = append(q, "lang=en")
+	}
+	if len(q) == 0 {
+		return "/login"
+	}
+	return "/login?" + strings.Join(q, "&")
 }
 
 // loginPage shows the login form; a browser that has a session already
@@ -173,8 +216,25 @@ func (d *Dashboard) renderLogin(w http.ResponseWriter, r *http.Request, status i
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = d.tmpl.ExecuteTemplate(w, "login.html", loginData{L: labelsFor(lang), Lang: lang, CSRF: token,
-		Next: safeNext(r.FormValue("next")), Error: msg})
+	next := safeNext(r.FormValue("next"))
+	q := url.Values{}
+	if next != "" {
+		q.Set("next", next)
+	}
+	if lang != "en" {
+		q.Set("lang", "en")
+	}
+	data := loginData{L: labelsFor(lang), Lang: lang, CSRF: token, Next: next, Error: msg,
+		Username: r.PostFormValue("username"), Expired: msg == "" && expired(r),
+		Switch: template.URL("/login?" + q.Encode())}
+	if d.cfg.SSO != nil {
+		q := url.Values{}
+		if next != "" {
+			q.Set("next", next)
+		}
+		data.SSO = template.URL("/login/sso?" + q.Encode())
+	}
+	_ = d.tmpl.ExecuteTemplate(w, "login.html", data)
 }
 
 // login checks the double-submitted CSRF token, then the password.
@@ -201,10 +261,42 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
+	d.signedIn(w, r, s, r.PostFormValue("next"))
+}
+
+// signedIn gives the browser its new session's cookie and sends it on:
+// the same for a password login and single sign-on.
+func (d *Dashboard) signedIn(w http.ResponseWriter, r *http.Request, s *hub.Session, next string) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: s.Token, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: d.secure(r), Expires: s.Expires})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRF, Path: "/login", MaxAge: -1})
-	http.Redirect(w, r, landing(r.PostFormValue("next"), s.Principal), http.StatusSeeOther)
+	http.Redirect(w, r, landing(next, s.Principal), http.StatusSeeOther)
+}
+
+// ssoBegin starts single sign-on.
+func (d *Dashboard) ssoBegin(w http.ResponseWriter, r *http.Request) {
+	d.cfg.SSO.Begin(w, r, safeNext(r.URL.Query().Get("next")))
+}
+
+// ssoCallback finishes single sign-on: the provider's answer checked
+// (internal/sso), then the session service's decision (mapped, enabled,
+// audited). A refusal is the login page again, saying why, in both
+// languages.
+func (d *Dashboard) ssoCallback(w http.ResponseWriter, r *http.Request) {
+	id, next, err := d.cfg.SSO.Complete(w, r)
+	if err == nil {
+		var s *hub.Session
+		if s, err = d.cfg.Sessions.SignOn(r.Context(), id, d.cfg.ClientAddr(r)); err == nil {
+			d.signedIn(w, r, s, next)
+			return
+		}
+	}
+	if hub.ErrorCode(err) == hub.EFORBIDDEN {
+		d.cfg.Log.Info("single sign-on refused", "error", err)
+		d.renderLogin(w, r, d.cfg.Errors.Status(w, err), hub.ErrorMessage(err))
+		return
+	}
+	d.fail(w, r, err)
 }
 
 func equal(a, b string) bool {
@@ -219,6 +311,22 @@ func (d *Dashboard) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := d.cfg.Sessions.Logout(r.Context(), s.Token); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	ClearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// logoutEverywhere ends every session of the signed-in user (needs the
+// session's CSRF token): every other browser is sent to the login page.
+func (d *Dashboard) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	s := hub.SessionFrom(r.Context())
+	if s == nil || !equal(s.CSRF, r.PostFormValue("csrf")) {
+		d.fail(w, r, hub.Errorf(hub.EFORBIDDEN, "CSRF 校验失败 / CSRF check failed"))
+		return
+	}
+	if _, err := d.cfg.Sessions.LogoutEverywhere(r.Context(), s.Token); err != nil {
 		d.fail(w, r, err)
 		return
 	}

@@ -88,7 +88,7 @@ func TestBrowser_LeaderOpensDashboardChartsDrawAndBarsNavigate(t *testing.T) {
 		t.Fatal(err)
 	}
 	logIn(t, ctx, srv.URL+"/dashboard?period=2022")
-	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === 4 || !!document.querySelector('.chart[data-error]')`,
+	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === document.querySelectorAll('.chart').length || !!document.querySelector('.chart[data-error]')`,
 		chromedp.WithPollingTimeout(40*time.Second)))
 	if err != nil || !ok {
 		t.Fatalf("charts did not finish: %v", err)
@@ -109,7 +109,7 @@ func TestBrowser_LeaderOpensDashboardChartsDrawAndBarsNavigate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(states) != 4 {
+	if len(states) != 5 {
 		t.Fatalf("charts: %+v", states)
 	}
 	for _, s := range states {
@@ -168,7 +168,7 @@ func TestBrowser_LeaderOpensDashboardChartsDrawAndBarsNavigate(t *testing.T) {
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
 		t.Errorf("click on the first bar went to %s, want /dashboard/region/%s", loc, first)
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === 4`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === document.querySelectorAll('.chart').length`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Errorf("district page charts did not finish: %v", err)
 	}
 

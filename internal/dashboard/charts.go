@@ -18,7 +18,7 @@ const (
 	chartHeatmap = "heatmap"
 )
 
-var chartIDs = []string{chartBar, chartRadar, chartTrend, chartHeatmap}
+var chartIDs = []string{chartBar, chartRadar, chartTrend, chartHeatmap, chartMap}
 
 func initOpts(id string) charts.GlobalOpts {
 	return charts.WithInitializationOpts(opts.Initialization{ChartID: id, AssetsHost: AssetsHost, Width: "100%", Height: "360px"})
@@ -46,6 +46,12 @@ type chartData struct {
 	Links  map[string][]string       `json:"links"`
 	Shown  map[string][][]string     `json:"shown"`
 	Empty  map[string]string         `json:"empty"`
+	// Maps are the boundaries a map chart needs registered, by chart id.
+	Maps map[string]*mapInfo `json:"maps,omitempty"`
+	// KPIs are the headline cards and Ranking the ranking's rows, for a
+	// refresh without reloading.
+	KPIs    []KPI        `json:"kpis"`
+	Ranking []rankingRow `json:"ranking"`
 }
 
 func (m *Model) page() (*components.Page, chartData) {
@@ -143,25 +149,12 @@ func (m *Model) page() (*components.Page, chartData) {
 	var hd []opts.HeatMapData
 	for y, ind := range m.HeatIndicators {
 		ys = append(ys, indicatorName(ind, lang))
-		var max float64
-		for _, dv := range m.Heat[ind.Key] {
-			if dv.Value != nil && *dv.Value > max {
-				max = *dv.Value
-			}
-		}
-		for x, r := range m.Children {
-			dv := m.Heat[ind.Key][r.Code]
-			if dv == nil || dv.Value == nil || max == 0 {
-				continue
-			}
-			// [x, y, scaled 0–100, the value as readers see it]; the tooltip
-			// of dashboard.js shows the last.
-			q := dv.Qualifier
-			s := formatValue(dv.Value, &q, lang)
-			if isSynthetic(r, dv) {
-				s += " " + m.L["simulated"]
-			}
-			hd = append(hd, opts.HeatMapData{Value: [4]any{x, y, math.Round(*dv.Value / max * 100), s}})
+		for _, c := range m.heatRow(ind) {
+			// [x, y, red-amber-green class, the value as readers see it,
+			// share of the row's highest value in %, the class's word]: the
+			// visual map colours by the class, the tooltip of dashboard.js
+			// shows the rest.
+			hd = append(hd, opts.HeatMapData{Value: [6]any{c.x, y, int(c.class), c.shown, c.share, c.word}})
 		}
 	}
 	heat.SetGlobalOptions(initOpts(chartHeatmap), toolbox(),
@@ -169,20 +162,31 @@ func (m *Model) page() (*components.Page, chartData) {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xs, AxisLabel: &opts.AxisLabel{Rotate: 35, Interval: "0"}}),
 		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: ys, AxisLabel: &opts.AxisLabel{Interval: "0", FontSize: 11}}),
-		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "90", Right: "20"}),
-		charts.WithVisualMapOpts(opts.VisualMap{Min: 0, Max: 100, Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0", Show: opts.Bool(false), Dimension: "2"}))
+		charts.WithGridOpts(opts.Grid{Left: "260", Bottom: "120", Right: "20"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithVisualMapOpts(opts.VisualMap{Orient: "horizontal", Left: "center", Bottom: "0", Dimension: "2"}))
 	heat.AddSeries(protectionName(m.View.Protection, lang), hd)
 
 	page.AddCharts(bar, radar, trend, heat)
 	page.Validate()
-	out := map[string]map[string]any{chartBar: bar.JSON(), chartRadar: radar.JSON(), chartTrend: trend.JSON(), chartHeatmap: heat.JSON()}
+	heatOpt := heat.JSON()
+	// The legend: one piece per class, each row judged by thresholds of
+	// its own (colors.go).
+	heatOpt["visualMap"] = []map[string]any{{"type": "piecewise", "dimension": 2, "orient": "horizontal", "left": "center", "bottom": 0,
+		"pieces": append(classLegend(lang), map[string]any{"value": int(ragNone), "label": m.L["unjudged"], "color": "#c8ced6"})}}
+	out := map[string]map[string]any{chartBar: bar.JSON(), chartRadar: radar.JSON(), chartTrend: trend.JSON(), chartHeatmap: heatOpt}
+	var maps map[string]*mapInfo
+	if m.HasMap {
+		out[chartMap] = m.mapOption()
+		maps = map[string]*mapInfo{chartMap: m.mapInfoOf()}
+	}
 	for id, reason := range m.Empty {
 		if o := out[id]; o != nil {
 			o["graphic"] = emptyGraphic(reason)
 		}
 	}
 	return page, chartData{Charts: out, Links: map[string][]string{chartBar: links},
-		Shown: map[string][][]string{chartBar: {shown}, chartTrend: trendShown}, Empty: m.Empty}
+		Shown: map[string][][]string{chartBar: {shown}, chartTrend: trendShown}, Empty: m.Empty, Maps: maps, KPIs: m.KPIs, Ranking: m.rankingRows()}
 }
 
 // emptyGraphic writes reason across the middle of an empty chart.

@@ -36,6 +36,9 @@ type Config struct {
 	// Analytics gives the comparison, the radar and the trend: the same
 	// answers as the API's comparison, protectionProfile and trend.
 	Analytics hub.AnalyticsService
+	// Tokens lets a signed-in user manage their own API tokens
+	// (/account/tokens); nil: no such page.
+	Tokens hub.TokenService
 	// SecureCookies marks cookies Secure even without TLS on this hop
 	// (behind a TLS-terminating proxy).
 	SecureCookies bool
@@ -45,9 +48,22 @@ type Config struct {
 	// login back-off (the server's, which knows about trusted proxies);
 	// the host of RemoteAddr when nil.
 	ClientAddr func(*http.Request) string
+	// SSO, when set, adds single sign-on to the login page (/login/sso).
+	SSO SingleSignOn
 	// Errors answers errors with the HTTP edge's code → status table and
 	// error body (internal/server); required.
 	Errors Errors
+}
+
+// SingleSignOn is a sign-on flow with an identity provider
+// (internal/sso): it says who a person is, the session service starts
+// their session.
+type SingleSignOn interface {
+	// Begin sends the browser to the provider; next is where to go after.
+	Begin(w http.ResponseWriter, r *http.Request, next string)
+	// Complete checks the provider's callback and returns the person and
+	// next, or FORBIDDEN saying why not.
+	Complete(w http.ResponseWriter, r *http.Request) (hub.SSOIdentity, string, error)
 }
 
 // Errors is how the dashboard answers an error: the HTTP edge's one table
@@ -97,8 +113,19 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.Handle("POST /login", d.crossOrigin(http.HandlerFunc(d.login)))
 	mux.Handle("POST /logout", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logout))))
+	if d.cfg.Tokens != nil {
+		mux.Handle("GET /account/tokens", d.SignedIn(http.HandlerFunc(d.tokensPage)))
+		mux.Handle("POST /account/tokens", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.createToken))))
+		mux.Handle("POST /account/tokens/{id}/revoke", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.revokeToken))))
+	}
+	if d.cfg.SSO != nil {
+		mux.HandleFunc("GET /login/sso", d.ssoBegin)
+		mux.HandleFunc("GET /login/sso/callback", d.ssoCallback)
+	}
+	mux.Handle("POST /logout/everywhere", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logoutEverywhere))))
 	mux.Handle("GET /dashboard", d.SignedIn(http.HandlerFunc(d.page)))
 	mux.Handle("GET /dashboard/region/{code}", d.SignedIn(http.HandlerFunc(d.page)))
+	mux.Handle("GET /dashboard/screen", d.SignedIn(http.HandlerFunc(d.screen)))
 	mux.Handle("GET /dashboard/data.json", d.SignedIn(http.HandlerFunc(d.data)))
 	mux.Handle("GET /export/{file}", d.SignedIn(http.HandlerFunc(d.export)))
 }

@@ -341,7 +341,7 @@ func TestDashboard_KPIsAreTheRegionsOwnTotals(t *testing.T) {
 			t.Fatalf("%s: status %d", target, rec.Code)
 		}
 		var out []string
-		for _, m := range regexp.MustCompile(`<div class="figure">([^<]*)</div><div class="note">([^<]*)</div>`).FindAllStringSubmatch(rec.Body.String(), -1) {
+		for _, m := range regexp.MustCompile(`<div class="figure"[^>]*>([^<]*)</div><div class="note">([^<]*)</div>`).FindAllStringSubmatch(rec.Body.String(), -1) {
 			out = append(out, m[1]+" | "+m[2])
 		}
 		if len(out) != 4 {

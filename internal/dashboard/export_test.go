@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,6 +93,61 @@ func TestExport_TypedCellsLanguageAndNames(t *testing.T) {
 		}
 		if lang == "zh" && recs[0][0] != "指标" || lang == "en" && recs[0][0] != "Indicator" {
 			t.Errorf("%s heatmap header %v", lang, recs[0])
+		}
+	}
+}
+
+// TestExports_EveryTableMarksSyntheticFigures: each table export, CSV and
+// XLSX, has a 模拟数据 column that marks the generated figures and leaves
+// the seed's real ones (青州市's 1,080 child directors in 2022) unmarked.
+func TestExports_EveryTableMarksSyntheticFigures(t *testing.T) {
+	api, token := setup(t)
+	for _, path := range []string{
+		"/export/ranking.csv?period=2022&indicator=child_directors",
+		"/export/ranking.xlsx?period=2022&indicator=child_directors",
+		"/export/heatmap.csv?period=2022&protection=GOVERNMENT",
+		"/export/heatmap.xlsx?period=2022&protection=GOVERNMENT",
+	} {
+		rec := get(t, api.Handler, token, path)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", path, rec.Code)
+		}
+		var rows [][]string
+		if strings.Contains(path, ".csv") {
+			var err error
+			rows, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(rec.Body.Bytes(), []byte("\ufeff")))).ReadAll()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		} else {
+			f, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			rows, _ = f.GetRows(f.GetSheetName(0))
+		}
+		col := len(rows[0]) - 1
+		if rows[0][col] != "模拟数据" {
+			t.Fatalf("%s: last column %q, want 模拟数据", path, rows[0][col])
+		}
+		marked, seedUnmarked := 0, false
+		for _, r := range rows[1:] {
+			mark := ""
+			if len(r) > col {
+				mark = r[col]
+			}
+			if mark != "" && mark != "模拟" {
+				t.Errorf("%s: mark %q", path, mark)
+			}
+			if mark == "模拟" {
+				marked++
+			}
+			if slices.Contains(r, "370781") && (slices.Contains(r, "1080") || slices.Contains(r, "1,080")) {
+				seedUnmarked = mark == ""
+			}
+		}
+		if marked == 0 || !seedUnmarked {
+			t.Errorf("%s: %d rows marked 模拟, seed figure unmarked: %v", path, marked, seedUnmarked)
 		}
 	}
 }

@@ -24,11 +24,6 @@ type Row struct {
 	Shown string
 }
 
-// KPI is a headline figure.
-type KPI struct {
-	Label, Value, Note string
-}
-
 // Model is everything a page shows.
 type Model struct {
 	View       View
@@ -66,6 +61,10 @@ type Model struct {
 	// include generated demo values (source synthetic): the page says so,
 	// the region names being real.
 	Synthetic bool
+	// HasMap is set when the parent has boundaries for its children (the
+	// district map); NoBoundary names the children without one.
+	HasMap     bool
+	NoBoundary []string
 }
 
 var released = []hub.Status{hub.Approved, hub.Published}
@@ -131,7 +130,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		byKey[dv.IndicatorKey][dv.RegionCode] = dv
 	}
 	m.released = total
-	if err := m.kpis(ctx, d.cfg.Analytics, total); err != nil {
+	if err := m.kpis(ctx, d, total); err != nil {
 		return nil, err
 	}
 	if err := m.comparison(ctx, d.cfg.Analytics, byCode, byKey[m.Indicator.Key]); err != nil {
@@ -187,6 +186,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 	}
 	m.explainEmpty()
+	m.prepareMap()
 	for _, t := range m.Trends {
 		if len(t.Points) > len(m.Periods) {
 			m.Periods = m.Periods[:0]
@@ -316,32 +316,6 @@ func (d *Dashboard) allValues(ctx context.Context, f hub.ValueFilter) ([]*hub.Da
 		k := conn.Values[len(conn.Values)-1].Key()
 		page.After, page.SkipCount = &k, true
 	}
-}
-
-// kpis are the page's headline figures: the parent region's own totals
-// from the analytics service (the rollups the API's trend and comparison
-// read, aggregated up the tree and over time, with their qualifier), so a
-// district page shows its county-level figures and a city page its
-// town-level ones; and how many released values the children have.
-func (m *Model) kpis(ctx context.Context, a hub.AnalyticsService, total int) error {
-	note := m.Parent.Name + " " + m.View.Period
-	if m.View.Lang == "en" && m.Parent.NameEn != nil {
-		note = *m.Parent.NameEn + " " + m.View.Period
-	}
-	for _, k := range []struct{ key, label string }{{hub.MinorsKey, "minors"}, {directorsKey, "directors"}, {hopeKey, "hope"}} {
-		series, err := a.Trend(ctx, k.key, []string{m.Parent.Code}, m.View.Period, m.View.Period)
-		if err != nil {
-			return fmt.Errorf("dashboard headline %s: %w", k.key, err)
-		}
-		kpi := KPI{Label: m.L[k.label], Value: formatValue(nil, nil, m.View.Lang), Note: note}
-		if len(series) == 1 && len(series[0].Points) == 1 {
-			pt := series[0].Points[0]
-			kpi.Value = formatValue(pt.Value, pt.Qualifier, m.View.Lang)
-		}
-		m.KPIs = append(m.KPIs, kpi)
-	}
-	m.KPIs = append(m.KPIs, KPI{Label: m.L["approved"], Value: formatNumber(float64(total), m.View.Lang), Note: m.View.Period})
-	return nil
 }
 
 // comparison fills the ranking from the analytics service: the same

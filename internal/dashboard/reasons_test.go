@@ -15,6 +15,10 @@ type dataJSON struct {
 	Links  map[string][]string       `json:"links"`
 	Shown  map[string][][]string     `json:"shown"`
 	Empty  map[string]string         `json:"empty"`
+	Maps   map[string]struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	} `json:"maps"`
 }
 
 func dataOf(t *testing.T, h http.Handler, token, query string) dataJSON {

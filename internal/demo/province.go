@@ -11,10 +11,15 @@ import (
 )
 
 // The province-scale data set, for benchmarks and load tests: a synthetic
-// province with 16 cities, about 150 counties and 2,000 towns, the demo
-// catalogue plus generated indicators across the six protections (about
-// 300 in all), monthly values over five years: more than 10 million
-// values. Everything is generated from the region's and indicator's
+// province with 16 cities, about 150 counties, 2,000 towns and 120,000
+// villages and residents' committees, the demo catalogue plus generated
+// indicators across the six protections (about 300 in all), monthly values
+// over five years: more than 10 million values. Each town has the
+// villages of one of Weifang's real towns (picked by its position): as
+// many, with the same 12-digit code suffixes (001–199 residents'
+// committees 社区, 200–499 villages 村), so counts per town and codes look
+// like the statistics bureau's. Only the village-level indicators (the
+// catalogue's children_homes) get village values: about 600,000, yearly. Everything is generated from the region's and indicator's
 // position, so two runs produce the same rows. Every region and value is
 // marked synthetic, like the city demo's generated part.
 
@@ -58,7 +63,7 @@ type LoadProgress struct {
 
 // ProvinceSummary says what a province load did.
 type ProvinceSummary struct {
-	Regions, Counties, Towns, Indicators, Shares int
+	Regions, Counties, Towns, Villages, Indicators, Shares int
 	// Values is how many values the data set has; Copied how many this
 	// run wrote (0 when the database already held them).
 	Values, Copied int64
@@ -72,7 +77,9 @@ type province struct {
 	regions    []*hub.Region
 	counties   []*hub.Region
 	towns      []*hub.Region
+	villages   []*hub.Region
 	townsOf    map[string]int // county → number of towns
+	villagesOf map[string]int // town and county → number of villages
 	minors     map[string]float64
 	indicators []*hub.Indicator
 	periods    map[hub.PeriodType][]string
@@ -110,17 +117,58 @@ var protectionDepartments = map[hub.Protection][]string{
 	"JUDICIAL":   {"court", "procuratorate", "justice", "public_security"},
 }
 
-func newProvince() (*province, error) {
+// provinceShape is how big a generated province is: the full one for
+// benchmarks, a small one for tests of its shape.
+type provinceShape struct {
+	cities, generated int
+}
+
+var fullProvince = provinceShape{cities: provinceCities, generated: provinceGenerated}
+
+func newProvince() (*province, error) { return generateProvince(fullProvince) }
+
+// realTowns returns, for each of Weifang's real towns in file order, the
+// last three digits of its villages' codes.
+func realTowns() ([][]int, error) {
+	tree, err := Regions()
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]int{}
+	var out [][]int
+	for _, r := range tree {
+		switch r.Level {
+		case hub.LevelTown:
+			at[r.Code] = len(out)
+			out = append(out, nil)
+		case hub.LevelVillage:
+			i, ok := at[*r.ParentCode]
+			if !ok || len(r.Code) != 12 {
+				return nil, fmt.Errorf("%s: village %s is not under a town", Divisions, r.Code)
+			}
+			var suffix int
+			fmt.Sscanf(r.Code[9:], "%03d", &suffix)
+			out[i] = append(out[i], suffix)
+		}
+	}
+	return out, nil
+}
+
+func generateProvince(shape provinceShape) (*province, error) {
 	inds, err := Indicators()
 	if err != nil {
 		return nil, err
 	}
-	p := &province{townsOf: map[string]int{}, minors: map[string]float64{}}
+	real, err := realTowns()
+	if err != nil {
+		return nil, err
+	}
+	p := &province{townsOf: map[string]int{}, villagesOf: map[string]int{}, minors: map[string]float64{}}
 	en := func(s string) *string { return &s }
 	root := &hub.Region{Code: ProvinceCode, Level: hub.LevelProvince, Name: "模拟省（模拟）",
 		NameEn: en("Synthetic province"), Synthetic: true}
 	p.regions = append(p.regions, root)
-	for c := 1; c <= provinceCities; c++ {
+	for c := 1; c <= shape.cities; c++ {
 		parent := ProvinceCode
 		city := &hub.Region{Code: fmt.Sprintf("37%02d00", c), ParentCode: &parent, Level: hub.LevelCity,
 			Name: fmt.Sprintf("第%d市（模拟）", c), NameEn: en(fmt.Sprintf("City %d (synthetic)", c)), Synthetic: true}
@@ -139,16 +187,33 @@ func newProvince() (*province, error) {
 			p.townsOf[county.Code] = nTowns
 			for t := 1; t <= nTowns; t++ {
 				countyCode := county.Code
-				p.towns = append(p.towns, &hub.Region{Code: fmt.Sprintf("%s%03d", county.Code, t), ParentCode: &countyCode,
+				town := &hub.Region{Code: fmt.Sprintf("%s%03d", county.Code, t), ParentCode: &countyCode,
 					Level: hub.LevelTown, Name: fmt.Sprintf("%s第%d镇街", strings.TrimSuffix(county.Name, "（模拟）"), t) + "（模拟）",
-					NameEn: en(fmt.Sprintf("Town %d-%d-%d (synthetic)", c, k, t)), Synthetic: true})
+					NameEn: en(fmt.Sprintf("Town %d-%d-%d (synthetic)", c, k, t)), Synthetic: true}
+				p.towns = append(p.towns, town)
+				// the villages of a real town: as many, same code suffixes
+				model := real[int(mix(4, uint64(c), uint64(k), uint64(t))*float64(len(real)))]
+				p.villagesOf[town.Code] = len(model)
+				p.villagesOf[county.Code] += len(model)
+				townName := strings.TrimSuffix(town.Name, "（模拟）")
+				for _, suffix := range model {
+					townCode := town.Code
+					kind, kindEn := "村", "village"
+					if suffix < 200 {
+						kind, kindEn = "社区", "community"
+					}
+					p.villages = append(p.villages, &hub.Region{Code: fmt.Sprintf("%s%03d", town.Code, suffix), ParentCode: &townCode,
+						Level: hub.LevelVillage, Name: fmt.Sprintf("%s第%03d%s（模拟）", townName, suffix, kind),
+						NameEn: en(fmt.Sprintf("%s %d-%d-%d-%03d (synthetic)", kindEn, c, k, t, suffix)), Synthetic: true})
+				}
 			}
 		}
 	}
 	p.regions = append(p.regions, p.towns...)
+	p.regions = append(p.regions, p.villages...)
 
 	p.indicators = append(p.indicators, inds...)
-	for i := 0; i < provinceGenerated; i++ {
+	for i := 0; i < shape.generated; i++ {
 		pr := protections[i%len(protections)]
 		depts := protectionDepartments[pr]
 		ind := &hub.Indicator{
@@ -198,11 +263,7 @@ func (p *province) size() int64 {
 		if ind.Formula != nil {
 			continue
 		}
-		regions := len(p.counties)
-		if ind.CollectionLevel == hub.LevelTown {
-			regions = len(p.towns)
-		}
-		n += int64(regions * len(p.periods[ind.PeriodType]))
+		n += int64(len(p.enteredIn(ind)) * len(p.periods[ind.PeriodType]))
 	}
 	return n
 }
@@ -262,7 +323,7 @@ func (p *province) values() iter.Seq[hub.ValueRecord] {
 	return func(yield func(hub.ValueRecord) bool) {
 		v := new(float64)
 		for ii, ind := range p.indicators {
-			regions := enteredIn(ind, p.counties, p.towns)
+			regions := p.enteredIn(ind)
 			if len(regions) == 0 {
 				continue
 			}
@@ -275,11 +336,7 @@ func (p *province) values() iter.Seq[hub.ValueRecord] {
 				latest := year == ProvinceLastYear
 				for ri, r := range regions {
 					n := mix(uint64(ii), uint64(pi), uint64(ri))
-					minors := p.minors[r.Code]
-					if r.Level == hub.LevelTown {
-						minors = p.minors[*r.ParentCode] / float64(p.townsOf[*r.ParentCode])
-					}
-					*v = p.value(ind, rate, level, minors, perYear, year, n)
+					*v = p.value(ind, r, rate, level, perYear, year, n)
 					rec := hub.ValueRecord{Indicator: ind.Key, Region: r.Code, Period: period, Value: v,
 						Qualifier: hub.Exact, Comment: &comment, Source: "synthetic"}
 					switch s := mix(40, uint64(ii), uint64(ri), uint64(pi)); {
@@ -308,11 +365,36 @@ func (p *province) values() iter.Seq[hub.ValueRecord] {
 	}
 }
 
-// value is the synthetic figure of an indicator for a region (with minors
-// minors) in a period of year; n is the value's noise in [0, 1).
-func (p *province) value(ind *hub.Indicator, rate, level, minors, perYear float64, year int, n float64) float64 {
+// regionMinors is a region's minors: a county's own, a town's equal part
+// of its county's, a village's equal part of its town's.
+func (p *province) regionMinors(r *hub.Region) float64 {
+	switch r.Level {
+	case hub.LevelTown:
+		return p.minors[*r.ParentCode] / float64(p.townsOf[*r.ParentCode])
+	case hub.LevelVillage:
+		town := *r.ParentCode
+		county := town[:6]
+		return p.minors[county] / float64(p.townsOf[county]) / float64(p.villagesOf[town])
+	}
+	return p.minors[r.Code]
+}
+
+// value is the synthetic figure of an indicator for a region in a period
+// of year; n is the value's noise in [0, 1).
+func (p *province) value(ind *hub.Indicator, r *hub.Region, rate, level, perYear float64, year int, n float64) float64 {
 	growth := 1 + 0.05*float64(year-ProvinceFirstYear)
+	minors := p.regionMinors(r)
 	switch {
+	case ind.Key == "children_homes":
+		// a village has one or not yet, more of them every year
+		if n < 0.75+0.05*float64(year-ProvinceFirstYear) {
+			return 1
+		}
+		return 0
+	case ind.Key == "child_directors" && r.Level == hub.LevelCounty:
+		// one per village, coverage rising to (nearly) every village
+		cover := math.Min(1, 0.85+0.04*float64(year-ProvinceFirstYear)+0.06*n)
+		return math.Round(cover * float64(p.villagesOf[r.Code]))
 	case ind.Key == hub.MinorsKey:
 		return math.Round(minors * (1 - 0.01*float64(year-ProvinceFirstYear)))
 	case ind.Key == "population_total":
@@ -339,7 +421,7 @@ func LoadProvince(ctx context.Context, st ProvinceStore, progress LoadProgress) 
 	if err != nil {
 		return nil, err
 	}
-	sum := &ProvinceSummary{Regions: len(p.regions), Counties: len(p.counties), Towns: len(p.towns),
+	sum := &ProvinceSummary{Regions: len(p.regions), Counties: len(p.counties), Towns: len(p.towns), Villages: len(p.villages),
 		Indicators: len(p.indicators), Values: p.size()}
 	existing, err := st.CountValues(ctx)
 	if err != nil {
@@ -384,15 +466,16 @@ func LoadProvince(ctx context.Context, st ProvinceStore, progress LoadProgress) 
 }
 
 // enteredIn returns the regions values of ind are entered for in the
-// province: none for a derived indicator or a village-level one (the
-// province generator has no villages), the towns for a town-level one,
-// else the counties.
-func enteredIn(ind *hub.Indicator, counties, towns []*hub.Region) []*hub.Region {
+// province: none for a derived indicator, else the regions of its
+// collection level (villages only for village-level indicators).
+func (p *province) enteredIn(ind *hub.Indicator) []*hub.Region {
 	switch {
-	case ind.Formula != nil, ind.CollectionLevel == hub.LevelVillage:
+	case ind.Formula != nil:
 		return nil
+	case ind.CollectionLevel == hub.LevelVillage:
+		return p.villages
 	case ind.CollectionLevel == hub.LevelTown:
-		return towns
+		return p.towns
 	}
-	return counties
+	return p.counties
 }

@@ -39,9 +39,13 @@ type AuditFilter struct {
 
 // AuditPage is a page of the trail, newest first.
 type AuditPage struct {
-	Entries     []*AuditRecord
-	HasNextPage bool
-	TotalCount  int
+	Entries []*AuditRecord
+	// HasNextPage: older entries follow the page (reading from the
+	// newest); HasPreviousPage: newer entries come before it (reading from
+	// the oldest, AuditRange.FromOldest).
+	HasNextPage     bool
+	HasPreviousPage bool
+	TotalCount      int
 }
 
 // AuditService reads the audit trail under the read rules of what each
@@ -52,4 +56,15 @@ type AuditPage struct {
 type AuditService interface {
 	// FindAudit returns at most first entries with ids below before (0: from the newest).
 	FindAudit(ctx context.Context, f AuditFilter, first int, before int64) (*AuditPage, error)
+	// FindAuditRange returns at most r.N entries with ids between r.Above
+	// and r.Below (exclusive; 0: unbounded): the newest of them, or the
+	// oldest with r.FromOldest (Relay's last/before); newest first either way.
+	FindAuditRange(ctx context.Context, f AuditFilter, r AuditRange) (*AuditPage, error)
+}
+
+// AuditRange is a page of the trail between two entries' ids.
+type AuditRange struct {
+	N            int
+	Below, Above int64
+	FromOldest   bool
 }

@@ -60,6 +60,12 @@ type Indicator struct {
 	// LowerIsBetter marks indicators where fewer is better (case counts of
 	// crimes and disputes): the protection profile scores them the other way.
 	LowerIsBetter bool
+	// RAGAmber and RAGGreen are the dashboard's red-amber-green thresholds
+	// (both or neither; nil: from the peers' distribution). For a
+	// higher-is-better indicator a figure ≥ RAGGreen is green and ≥ RAGAmber
+	// amber; for a lower-is-better one ≤ RAGGreen is green and ≤ RAGAmber
+	// amber. They apply per 10,000 minors for counts.
+	RAGAmber, RAGGreen *float64
 	// Formula is set for derived indicators, computed from others.
 	Formula     *string
 	Description *string
@@ -100,6 +106,10 @@ type IndicatorPatch struct {
 	Publicity       *bool
 	Sensitive       *bool
 	LowerIsBetter   *bool
+	// RAGAmber and RAGGreen replace the thresholds given; ClearRAG removes
+	// both.
+	RAGAmber, RAGGreen *float64
+	ClearRAG           *bool
 	// Formula "" removes the formula (the indicator is entered again).
 	Formula     *string
 	Description *string

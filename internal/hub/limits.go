@@ -12,6 +12,12 @@ const (
 	// protectionProfile: every region is a series (a chart shows a few;
 	// a province has about 140 counties).
 	MaxRegionsPerQuery = 200
+	// MaxComparisonRows bounds the regions one comparison ranks: every
+	// town of a province (2,119 in the generated one) or the villages of a
+	// county (青州市 1,080) fit; the villages of a city (Weifang 7,060) or
+	// of a province (~125,000) do not, and are refused before their
+	// rollups are read: compare them under a county or a town.
+	MaxComparisonRows = 2500
 	// MaxIDsPerRequest bounds the value ids of one transition, publish or
 	// setReleasable.
 	MaxIDsPerRequest = 1000
@@ -24,6 +30,8 @@ const (
 	MaxSubmitValues = 5000
 	// MaxListArgument bounds any other list argument of the API.
 	MaxListArgument = 1000
+	// MaxNodeIDs bounds the global ids of one nodes(ids:) (Relay).
+	MaxNodeIDs = 100
 )
 
 // Bounds of validation rules: what a coordinator can write is evaluated

@@ -18,7 +18,10 @@ type PublicityStat struct {
 	Suppressed   bool
 	// Aggregated marks a total computed from the published figures below.
 	Aggregated bool
-	PublishAt  *time.Time
+	// Synthetic marks generated demo data (模拟): the figure is, or a
+	// figure the total adds up is, of source SourceSynthetic.
+	Synthetic bool
+	PublishAt *time.Time
 }
 
 // Publication is a batch of values published together; none of it

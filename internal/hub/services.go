@@ -14,4 +14,6 @@ type Services struct {
 	Access     AccessService
 	Media      MediaService
 	Analytics  AnalyticsService
+	Users      UserService
+	Tokens     TokenService
 }

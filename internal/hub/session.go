@@ -25,6 +25,28 @@ type SessionService interface {
 	Session(ctx context.Context, token string) (*Session, error)
 	// Logout ends the session of token.
 	Logout(ctx context.Context, token string) error
+	// LogoutEverywhere ends every session of the user whose session token
+	// is, this one included, and returns how many it ended.
+	LogoutEverywhere(ctx context.Context, token string) (int, error)
+	// SignOn starts the session of a person single sign-on vouches for:
+	// the user of id.Identity, created on first sign-on, with the role,
+	// department and region id maps to. An unmapped identity (Role nil),
+	// a disabled user, a service account or a name taken by another
+	// account is FORBIDDEN, saying which. Every attempt is audited.
+	SignOn(ctx context.Context, id SSOIdentity, address string) (*Session, error)
+}
+
+// SSOIdentity is a person single sign-on vouches for, in the hub's terms.
+type SSOIdentity struct {
+	// Identity is the provider's issuer and subject: who it is.
+	Identity string
+	// Name is the user name the provider gives (its username claim).
+	Name string
+	// Role, Department and Region are what the operator's mapping gives
+	// the person's claims; Role nil: no rule of the mapping matched.
+	Role       *Role
+	Department *string
+	Region     string
 }
 
 // sessionKey carries the session a request came with; the HTTP edge puts

@@ -33,6 +33,9 @@ type ValueFilter struct {
 	Statuses    []Status
 	Departments []string
 	Protections []Protection
+	// IDs selects values by the id of a version (Relay's node(id:)): the
+	// version itself when the reader may see it, else nothing.
+	IDs []int
 }
 
 // ValueKey identifies a value independently of its versions; it orders
@@ -43,10 +46,15 @@ type ValueKey struct {
 	Region    string
 }
 
-// ValuePage asks for at most First values after the key After.
+// ValuePage asks for at most First values after the key After or, when
+// Last is set (First is then 0), the Last values just before the key
+// Before (the last ones of all without Before); either way After and
+// Before bound the range and the page is in key order.
 type ValuePage struct {
-	First int
-	After *ValueKey
+	First  int
+	After  *ValueKey
+	Last   int
+	Before *ValueKey
 	// SkipCount leaves TotalCount 0: counting is a second pass over every
 	// matching value, which a caller that does not show it should not pay.
 	SkipCount bool
@@ -54,9 +62,12 @@ type ValuePage struct {
 
 // ValueConnection is one page of values.
 type ValueConnection struct {
-	Values      []*DataValue
-	HasNextPage bool
-	TotalCount  int
+	Values []*DataValue
+	// HasNextPage: more values follow the page (forward pages);
+	// HasPreviousPage: more values come before it (backward pages).
+	HasNextPage     bool
+	HasPreviousPage bool
+	TotalCount      int
 }
 
 // Key returns the value's key.
@@ -82,6 +93,10 @@ type ValueRecord struct {
 	Status    Status
 	// StatusReason is why a RETURNED value went back.
 	StatusReason *string
-	// Source is "seed", "synthetic", "import" or "api".
+	// Source is "seed", "synthetic" (SourceSynthetic), "import" or "api".
 	Source string
 }
+
+// SourceSynthetic is the source of generated demo values: every view of
+// such a value marks it (模拟).
+const SourceSynthetic = "synthetic"

@@ -119,6 +119,7 @@ func Totals(figures []Figure, tree []Region) []Cell {
 				order = append(order, k)
 			}
 			*t.Stat.Value += *f.Stat.Value
+			t.Stat.Synthetic = t.Stat.Synthetic || f.Stat.Synthetic
 			t.Stat.Qualifier = Combine(t.Stat.Qualifier, f.Stat.Qualifier)
 			if f.Stat.PublishAt != nil && (t.Stat.PublishAt == nil || f.Stat.PublishAt.After(*t.Stat.PublishAt)) {
 				t.Stat.PublishAt = f.Stat.PublishAt

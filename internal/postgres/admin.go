@@ -152,3 +152,19 @@ func ListDatabases(ctx context.Context, rawURL, pattern string) ([]string, error
 	}
 	return names, nil
 }
+
+// BackendPIDs returns the process ids of the server's backends connected
+// to db's database under application_name name (bench/peer reads their
+// CPU time in /proc). It needs a role that sees other sessions (the
+// owner, or pg_read_all_stats).
+func BackendPIDs(ctx context.Context, db *DB, name string) ([]int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, name)
+	if err != nil {
+		return nil, fmt.Errorf("list backends: %w", err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, fmt.Errorf("list backends: %w", err)
+	}
+	return pids, nil
+}

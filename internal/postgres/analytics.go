@@ -51,13 +51,17 @@ const (
 	formulaIndicators = `SELECT ` + indicatorColumns + ` FROM indicators WHERE key = ANY($1) OR formula IS NOT NULL`
 	regionsByCodes    = `SELECT ` + regionColumns + ` FROM regions WHERE code = ANY($1)`
 
+	// The regions of a comparison, and the rollups and tree counts read
+	// for them, stop at the bound + 1 (the last argument): a comparison
+	// over the bound (hub.MaxComparisonRows) is refused without reading
+	// the rest of a city's or province's villages.
 	comparisonRegions = `SELECT ` + regionColumns + ` FROM regions
 WHERE level = $1 AND path <@ (SELECT path FROM regions WHERE code = $2)
-ORDER BY code`
+ORDER BY code LIMIT $3`
 	comparisonRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
 WHERE r.period = ANY($2)
   AND r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
-  AND r.region_code = ANY(ARRAY(SELECT code FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4)))`
+  AND r.region_code = ANY(ARRAY(SELECT code FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4) LIMIT $5))`
 
 	// peerRegions are the regions at the level of, and under the parent
 	// of, any of $1: the peers a profile is scaled across.
@@ -76,7 +80,8 @@ WHERE r.period = ANY($1)
 	needsTreeCounts = `EXISTS (SELECT 1 FROM indicators d WHERE d.key = ANY(ARRAY(` + neededIndicators + `))
   AND d.formula ~ '\m(towns|villages)\M')`
 	comparisonCounts = countsOfRegions + `
-WHERE a.level = $2 AND a.path <@ (SELECT path FROM regions WHERE code = $3) AND ` + needsTreeCounts + `
+WHERE a.code = ANY(ARRAY(SELECT code FROM regions WHERE level = $2 AND path <@ (SELECT path FROM regions WHERE code = $3) LIMIT $4))
+  AND ` + needsTreeCounts + `
 GROUP BY a.code`
 	trendCounts = countsOfRegions + `
 WHERE a.code = ANY($2) AND ` + needsTreeCounts + `
@@ -110,13 +115,14 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 		return nil, err
 	}
 	in := analytics.ComparisonInput{Query: q}
+	limit := hub.MaxComparisonRows + 1
 	err = s.db.read(ctx, func(b *pgx.Batch) {
 		b.Queue(genericPlans)
 		collect(b, &in.Indicators, scanIndicator, formulaIndicators, []string{q.Indicator})
 		collect(b, &in.Parents, scanRegion, regionsByCodes, []string{*q.Parent})
-		collect(b, &in.Regions, scanRegion, comparisonRegions, q.Level, *q.Parent)
-		collect(b, &in.Rollups, scanRollup, comparisonRollups, analytics.Inputs(q.Indicator), analytics.WithYears(q.Period), q.Level, *q.Parent)
-		collect(b, &in.Counts, scanCount, comparisonCounts, []string{q.Indicator}, q.Level, *q.Parent)
+		collect(b, &in.Regions, scanRegion, comparisonRegions, q.Level, *q.Parent, limit)
+		collect(b, &in.Rollups, scanRollup, comparisonRollups, analytics.Inputs(q.Indicator), analytics.WithYears(q.Period), q.Level, *q.Parent, limit)
+		collect(b, &in.Counts, scanCount, comparisonCounts, []string{q.Indicator}, q.Level, *q.Parent, limit)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("comparison: %w", err)

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -32,20 +33,38 @@ const (
 	pageAudit = `SELECT a.id, a.at, a.actor, a.actor_role, a.channel, a.file_name, a.action, a.indicator_key, a.region_code,
        a.period, a.old_value, a.new_value, a.old_status, a.new_status, a.detail` + auditWhere + `
   AND ($7::bigint = 0 OR a.id < $7)
+  AND ($9::bigint = 0 OR a.id > $9)
 ORDER BY a.id DESC
+LIMIT $8`
+	// pageAuditOldest reads the range from its oldest end (Relay's last).
+	pageAuditOldest = `SELECT a.id, a.at, a.actor, a.actor_role, a.channel, a.file_name, a.action, a.indicator_key, a.region_code,
+       a.period, a.old_value, a.new_value, a.old_status, a.new_status, a.detail` + auditWhere + `
+  AND ($7::bigint = 0 OR a.id < $7)
+  AND ($9::bigint = 0 OR a.id > $9)
+ORDER BY a.id
 LIMIT $8`
 	countAudit = `SELECT count(*)` + auditWhere
 )
 
 // FindAudit returns a page of the trail, newest first.
 func (s *AuditService) FindAudit(ctx context.Context, f hub.AuditFilter, first int, before int64) (*hub.AuditPage, error) {
+	return s.FindAuditRange(ctx, f, hub.AuditRange{N: first, Below: before})
+}
+
+// FindAuditRange returns a page of the trail between two ids, newest first.
+func (s *AuditService) FindAuditRange(ctx context.Context, f hub.AuditFilter, r hub.AuditRange) (*hub.AuditPage, error) {
+	first := r.N
 	if first <= 0 || first > MaxPageSize {
 		first = MaxPageSize
+	}
+	query := pageAudit
+	if r.FromOldest {
+		query = pageAuditOldest
 	}
 	args := []any{nilIfEmpty(f.Regions), nilIfEmpty(f.Indicators), nilIfEmpty(f.Actors), nilIfEmpty(f.Actions), f.From, f.To}
 	page := &hub.AuditPage{}
 	err := s.db.read(ctx, func(b *pgx.Batch) {
-		b.Queue(pageAudit, append(args, before, first+1)...).Query(func(rows pgx.Rows) error {
+		b.Queue(query, append(args, r.Below, first+1, r.Above)...).Query(func(rows pgx.Rows) error {
 			var err error
 			page.Entries, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (*hub.AuditRecord, error) {
 				var e hub.AuditRecord
@@ -59,8 +78,15 @@ func (s *AuditService) FindAudit(ctx context.Context, f hub.AuditFilter, first i
 	if err != nil {
 		return nil, fmt.Errorf("find audit entries: %w", err)
 	}
-	if len(page.Entries) > first {
-		page.Entries, page.HasNextPage = page.Entries[:first], true
+	more := len(page.Entries) > first
+	if more {
+		page.Entries = page.Entries[:first]
+	}
+	if r.FromOldest {
+		slices.Reverse(page.Entries)
+		page.HasPreviousPage = more
+	} else {
+		page.HasNextPage = more
 	}
 	return page, nil
 }

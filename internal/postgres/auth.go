@@ -19,7 +19,10 @@ import (
 // AuthService authenticates bearer tokens and manages users and tokens.
 // User and token management runs on the owner's connection (the CLI);
 // Authenticate runs on the app's.
-type AuthService struct{ db *DB }
+type AuthService struct {
+	db    *DB
+	cache *tokenCache // nil: every request looks its token up (CacheTokens)
+}
 
 // NewAuthService returns an AuthService over db.
 func NewAuthService(db *DB) *AuthService { return &AuthService{db: db} }
@@ -77,7 +80,8 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*hub.Prin
 	// once a minute per token (TouchInterval): most requests write nothing.
 	const q = `WITH t AS (
   SELECT t.id, u.id AS user_id, u.name, u.role, u.department_code, u.region_code, r.path::text AS path,
-         coalesce(t.expires_at <= now(), false) AS expired, t.last_used_at
+         coalesce(t.expires_at <= now(), false) AS expired, t.last_used_at,
+         extract(epoch FROM t.expires_at - now()) AS expires_in
   FROM tokens t JOIN users u ON u.id = t.user_id JOIN regions r ON r.code = u.region_code
   WHERE t.hash = $1 AND t.revoked_at IS NULL AND NOT u.disabled
 ), touch AS (
@@ -85,13 +89,24 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*hub.Prin
   WHERE id = (SELECT id FROM t WHERE NOT expired AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 second'))
     AND (last_used_at IS NULL OR last_used_at < now() - $2 * interval '1 second')
 )
-SELECT user_id, name, role, department_code, region_code, path, expired FROM t`
+SELECT user_id, name, role, department_code, region_code, path, expired, expires_in FROM t`
 	if !wellFormed(token, tokenPrefix) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效 / invalid token")
 	}
+	key := sha256.Sum256([]byte(token))
+	start := time.Now()
+	var gen uint64
+	if s.cache != nil {
+		var p *hub.Principal
+		var ok bool
+		if p, gen, ok = s.cache.get(key, start); ok {
+			return p, nil
+		}
+	}
 	var p hub.Principal
 	var expired bool
-	err := s.db.pool.QueryRow(ctx, q, hashToken(token), TouchInterval.Seconds()).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath, &expired)
+	var expiresIn *float64
+	err := s.db.pool.QueryRow(ctx, q, key[:], TouchInterval.Seconds()).Scan(&p.UserID, &p.Name, &p.Role, &p.Department, &p.Region, &p.RegionPath, &expired, &expiresIn)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌无效或已吊销 / invalid or revoked token")
 	}
@@ -100,6 +115,15 @@ SELECT user_id, name, role, department_code, region_code, path, expired FROM t`
 	}
 	if expired {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌已过期 / token expired")
+	}
+	if s.cache != nil {
+		until := start.Add(s.cache.ttl)
+		if expiresIn != nil {
+			if exp := start.Add(time.Duration(*expiresIn * float64(time.Second))); exp.Before(until) {
+				until = exp
+			}
+		}
+		s.cache.put(key, gen, &p, until)
 	}
 	return &p, nil
 }
@@ -127,10 +151,16 @@ func (s *AuthService) CreateUser(ctx context.Context, u hub.NewUser) (*hub.User,
 		}
 		hash = &h
 	}
-	const q = `INSERT INTO users (name, role, department_code, region_code, password_hash, service) VALUES ($1, $2, $3, $4, $5, $6)
+	q := `INSERT INTO users (name, role, department_code, region_code, service, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id`
+	args := []any{u.Name, u.Role, u.Department, u.Region, u.Service, hash}
+	if hash == nil {
+		// hub_app may not write the password column at all (00057).
+		q = `INSERT INTO users (name, role, department_code, region_code, service) VALUES ($1, $2, $3, $4, $5) RETURNING id`
+		args = args[:5]
+	}
 	out := &hub.User{Name: u.Name, Role: u.Role, Department: u.Department, Region: u.Region, Service: u.Service}
-	err := s.db.pool.QueryRow(ctx, q, u.Name, u.Role, u.Department, u.Region, hash, u.Service).Scan(&out.ID)
+	err := s.run(ctx, func(db querier) error { return db.QueryRow(ctx, q, args...).Scan(&out.ID) })
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
@@ -145,7 +175,7 @@ RETURNING id`
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create user %s: %w", u.Name, err)
+		return nil, fmt.Errorf("create user %s: %w", u.Name, mapError(err))
 	}
 	return out, nil
 }
@@ -223,6 +253,7 @@ RETURNING id, expires_at`, u.ID, hashToken(out.Token), ttlArg).Scan(&out.ID, &ou
 // stderr); revoking a revoked token changes nothing.
 func (s *AuthService) RevokeToken(ctx context.Context, id int64) error {
 	tag, err := s.db.pool.Exec(ctx, `UPDATE tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1`, id)
+	s.forget()
 	if err != nil {
 		return fmt.Errorf("revoke token %d: %w", id, err)
 	}

@@ -46,13 +46,14 @@ func scanDepartment(row pgx.CollectableRow) (*hub.Department, error) {
 }
 
 const indicatorColumns = `key, name, name_en, protection, unit, department_code, value_type, aggregation,
-       period_type, collection_level, publicity, sensitive, formula, description, lower_is_better, retired_at`
+       period_type, collection_level, publicity, sensitive, formula, description, lower_is_better, retired_at,
+       rag_amber::float8, rag_green::float8`
 
 func scanIndicator(row pgx.CollectableRow) (*hub.Indicator, error) {
 	var i hub.Indicator
 	err := row.Scan(&i.Key, &i.Name, &i.NameEn, &i.Protection, &i.Unit, &i.DepartmentCode, &i.ValueType,
 		&i.Aggregation, &i.PeriodType, &i.CollectionLevel, &i.Publicity, &i.Sensitive, &i.Formula, &i.Description,
-		&i.LowerIsBetter, &i.RetiredAt)
+		&i.LowerIsBetter, &i.RetiredAt, &i.RAGAmber, &i.RAGGreen)
 	return &i, err
 }
 

@@ -22,12 +22,12 @@ const catalogueLock = `SELECT pg_advisory_xact_lock(hashtext('hub.catalogue'))`
 
 const (
 	insertIndicator = `INSERT INTO indicators (key, name, name_en, protection, unit, department_code, value_type,
-  aggregation, period_type, collection_level, publicity, sensitive, formula, description, lower_is_better)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+  aggregation, period_type, collection_level, publicity, sensitive, formula, description, lower_is_better, rag_amber, rag_green)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 RETURNING ` + indicatorColumns
 	updateIndicator = `UPDATE indicators SET name = $2, name_en = $3, protection = $4, unit = $5, department_code = $6,
   value_type = $7, aggregation = $8, period_type = $9, collection_level = $10, publicity = $11, sensitive = $12,
-  formula = $13, description = $14, lower_is_better = $15
+  formula = $13, description = $14, lower_is_better = $15, rag_amber = $16, rag_green = $17
 WHERE key = $1
 RETURNING ` + indicatorColumns
 	// keysWithValues: which of the keys have stored values (any version).
@@ -187,7 +187,7 @@ func writeIndicators(ctx context.Context, tx pgx.Tx, defs []*hub.Indicator, stor
 			q = updateIndicator
 		}
 		b.Queue(q, i.Key, i.Name, i.NameEn, i.Protection, i.Unit, i.DepartmentCode, i.ValueType, i.Aggregation,
-			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description, i.LowerIsBetter).
+			i.PeriodType, i.CollectionLevel, i.Publicity, i.Sensitive, i.Formula, i.Description, i.LowerIsBetter, i.RAGAmber, i.RAGGreen).
 			Query(func(rows pgx.Rows) error {
 				got, err := pgx.CollectRows(rows, scanIndicator)
 				if err != nil {

@@ -52,18 +52,46 @@ type Config struct {
 	// the pool refilled (default 5 s); dead connections left by a
 	// database restart are dropped at the latest then.
 	HealthCheckPeriod time.Duration
+	// ReadURL, when set, is a streaming standby of URL's database (same
+	// role): read-only requests run there (see Replica). Empty: every
+	// request runs on URL.
+	ReadURL string
+	// ReadYourWritesWait bounds how long a read by a caller who wrote in
+	// the last minute waits for the standby to replay that write before
+	// it runs on the primary instead (default 1 s).
+	ReadYourWritesWait time.Duration
 }
 
-// DB is a pool of connections to the hub's database.
+// DB is a pool of connections to the hub's database, and optionally a
+// second pool to a standby for reads.
 type DB struct {
 	pool *pgxpool.Pool
 	url  string
+	// replica is nil without Config.ReadURL.
+	replica *replica
 }
 
 // Open connects to PostgreSQL and checks that it answers. The error says
 // which URL was tried and how to start a server.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	pc, err := pgxpool.ParseConfig(cfg.URL)
+	pool, err := openPool(ctx, cfg.URL, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{pool: pool, url: cfg.URL}
+	if cfg.ReadURL != "" {
+		standby, err := openPool(ctx, cfg.ReadURL, cfg)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("read replica: %w", err)
+		}
+		db.replica = newReplica(standby, cmp.Or(cfg.ReadYourWritesWait, time.Second))
+	}
+	return db, nil
+}
+
+func openPool(ctx context.Context, rawURL string, cfg Config) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL %s: %w", Redact(cfg.URL), err)
 	}
@@ -83,13 +111,13 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", Redact(cfg.URL), err)
+		return nil, fmt.Errorf("connect to %s: %w", Redact(rawURL), err)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, Unreachable(cfg.URL, err)
+		return nil, Unreachable(rawURL, err)
 	}
-	return &DB{pool: pool, url: cfg.URL}, nil
+	return pool, nil
 }
 
 // Unreachable wraps a connection error with the URL tried and what to do.
@@ -98,8 +126,13 @@ func Unreachable(rawURL string, err error) error {
 		"  start a server (Debian: pg_ctlcluster 15 main start) or set DATABASE_URL / --database-url", Redact(rawURL), err)
 }
 
-// Close closes the pool.
-func (db *DB) Close() { db.pool.Close() }
+// Close closes the pools.
+func (db *DB) Close() {
+	db.pool.Close()
+	if db.replica != nil {
+		db.replica.pool.Close()
+	}
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
@@ -177,7 +210,14 @@ func (db *DB) read(ctx context.Context, fn func(b *pgx.Batch)) error {
 	sql, args := PrincipalSettings(ctx)
 	b.Queue(sql, args...)
 	fn(b)
-	return mapError(db.pool.SendBatch(ctx, b).Close())
+	pool := db.readPool(ctx)
+	err := pool.SendBatch(ctx, b).Close()
+	if err != nil && pool != db.pool && standbyDown(err) {
+		// The standby cannot be reached and nothing ran: the primary answers.
+		db.replica.primaryReads.Add(1)
+		err = db.pool.SendBatch(ctx, b).Close()
+	}
+	return mapError(err)
 }
 
 // tx runs fn in a transaction as the principal of ctx; fn's error rolls
@@ -190,6 +230,9 @@ func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		}
 		return fn(tx)
 	})
+	if err == nil && db.replica != nil {
+		db.replica.wrote(ctx, db.pool)
+	}
 	return mapError(err)
 }
 
@@ -274,4 +317,16 @@ func lostConnection(err error) bool {
 	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err)
+}
+
+// QueryJSON runs one read-only statement that returns a single text or
+// json value, in the request's batch after the principal's settings, and
+// returns that value: the SQL floor of bench/peer (the whole GraphQL
+// answer built by PostgreSQL in one round trip), under the same policies.
+func (db *DB) QueryJSON(ctx context.Context, sql string, args ...any) ([]byte, error) {
+	var out []byte
+	err := db.read(ctx, func(b *pgx.Batch) {
+		b.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(&out) })
+	})
+	return out, err
 }

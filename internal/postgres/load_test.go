@@ -3,7 +3,10 @@ package postgres_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sixprot/hub/internal/demo"
 	"github.com/sixprot/hub/internal/hub"
@@ -85,5 +88,79 @@ func TestCopyValues_BulkLoadIsConsistent(t *testing.T) {
 	}
 	if n, err := l.CountValues(ctx); err != nil || n != 4 {
 		t.Errorf("CountValues = %d, %v; want 4", n, err)
+	}
+}
+
+// TestDemoLoad_AuditTrailAndRollupsAsRowByRow: inserts are audited once
+// per statement (migration 00056), and the demo load with a new version
+// of three values writes exactly the audit rows and rollups the per-row
+// trigger wrote before: the same database loaded with the old trigger put
+// back gives the same rows, in the same order.
+func TestDemoLoad_AuditTrailAndRollupsAsRowByRow(t *testing.T) {
+	ctx := context.Background()
+	load := func(rowByRow bool) (audit, rollups []string) {
+		db := pgtest.New(t, pgtest.Options{})
+		owner := db.OwnerConn(t)
+		if rowByRow {
+			for _, q := range []string{`DROP TRIGGER data_values_audit_inserts ON data_values`,
+				`CREATE TRIGGER data_values_audit_insert_rows AFTER INSERT ON data_values FOR EACH ROW EXECUTE FUNCTION data_values_audit()`} {
+				if _, err := owner.Exec(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := demo.Load(ctx, postgres.NewLoader(db.Owner)); err != nil {
+			t.Fatal(err)
+		}
+		// New versions of three released values, in one statement.
+		if _, err := owner.Exec(ctx, `WITH old AS (
+  UPDATE data_values SET is_head = false
+  WHERE id IN (SELECT id FROM data_values WHERE is_released ORDER BY id LIMIT 3) RETURNING *)
+INSERT INTO data_values (indicator_key, department_code, region_code, region_path, period, value, qualifier, comment,
+  status, version, source, updated_by)
+SELECT indicator_key, department_code, region_code, region_path, period, value + 1, 'APPROX', comment,
+  'DRAFT', version + 1, 'api', 'test' FROM old`); err != nil {
+			t.Fatal(err)
+		}
+		read := func(q string) []string {
+			rows, _ := owner.Query(ctx, q)
+			out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		// Times differ between the two loads; everything else must not.
+		return read(`SELECT concat_ws('|', actor, actor_role, channel, file_name, action, value_id, indicator_key,
+  department_code, region_code, region_path, period, old_value, new_value, old_qualifier, new_qualifier,
+  old_status, new_status, regexp_replace(detail, '\d{4}-\d\d-\d\d[ T][0-9:.+]+', 'T', 'g'))
+FROM audit_log ORDER BY id`),
+			read(`SELECT concat_ws('|', indicator_key, region_code, period, value, qualifier, status, publish_at IS NULL,
+  releasable, values_used, regions_expected) FROM value_rollups ORDER BY indicator_key, region_code, period`)
+	}
+	audit, rollups := load(false)
+	wantAudit, wantRollups := load(true)
+	if len(audit) < 19_000 {
+		t.Fatalf("%d audit rows, want one per loaded value", len(audit))
+	}
+	if !slices.Equal(audit, wantAudit) {
+		for i := range min(len(audit), len(wantAudit)) {
+			if audit[i] != wantAudit[i] {
+				t.Fatalf("audit row %d differs:\n per statement %s\n per row       %s", i, audit[i], wantAudit[i])
+			}
+		}
+		t.Fatalf("%d audit rows per statement, %d per row", len(audit), len(wantAudit))
+	}
+	updates := 0
+	for _, a := range audit {
+		if strings.Contains(a, "|update|") && strings.Contains(a, "|APPROX|") {
+			updates++
+		}
+	}
+	if updates != 3 {
+		t.Errorf("%d 'update' rows for the new versions, want 3", updates)
+	}
+	if !slices.Equal(rollups, wantRollups) {
+		t.Errorf("rollups differ: %d vs %d rows", len(rollups), len(wantRollups))
 	}
 }

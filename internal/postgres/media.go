@@ -33,7 +33,7 @@ var _ hub.MediaService = (*MediaService)(nil)
 // everywhere else; it is the one door through which a sensitive figure
 // reaches the media office, and it only leads here, to suppression.
 const publishedTable = `SELECT indicator_key, region_code, parent_code, region_path, period, value, qualifier,
-       publish_at, sensitive, aggregation, collection_level
+       publish_at, sensitive, aggregation, collection_level, source = $2
 FROM hub_published_table($1::text)`
 
 // regionTree is the region tree down to towns (the deepest collection
@@ -59,9 +59,9 @@ func (s *MediaService) PublicityStats(ctx context.Context, period string, region
 			var f media.Figure
 			st := &f.Stat
 			err := row.Scan(&st.IndicatorKey, &st.RegionCode, &f.Parent, &f.Path, &st.Period, &st.Value, &st.Qualifier,
-				&st.PublishAt, &f.Sensitive, &f.Aggregation, &f.CollectionLevel)
+				&st.PublishAt, &f.Sensitive, &f.Aggregation, &f.CollectionLevel, &st.Synthetic)
 			return f, err
-		}, publishedTable, period)
+		}, publishedTable, period, hub.SourceSynthetic)
 		collect(b, &in.Tree, func(row pgx.CollectableRow) (media.Region, error) {
 			var r media.Region
 			err := row.Scan(&r.Code, &r.Parent, &r.Path, &r.Level)

@@ -28,5 +28,7 @@ func NewServices(db *DB, cfg ServicesConfig) hub.Services {
 		Access:     NewAccessService(db),
 		Media:      NewMediaService(db, cfg.SuppressBelow),
 		Analytics:  NewAnalyticsService(db),
+		Users:      NewUserService(db),
+		Tokens:     NewAuthService(db),
 	}
 }

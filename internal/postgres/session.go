@@ -157,6 +157,52 @@ func (s *SessionService) Logout(ctx context.Context, token string) error {
 	return nil
 }
 
+// LogoutEverywhere ends every session of the user of token: "sign out
+// everywhere" after a lost laptop or a shared computer.
+func (s *SessionService) LogoutEverywhere(ctx context.Context, token string) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = (SELECT user_id FROM sessions WHERE hash = $1)`, hashToken(token))
+	if err != nil {
+		return 0, fmt.Errorf("logout everywhere: %w", mapError(err))
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// ssoRefusals word hub_sso_login's refusals (00058).
+var ssoRefusals = map[string]string{
+	"unmapped":        "您的统一身份认证账号没有对应的角色，请联系管理员 / your single sign-on account maps to no role of the hub: ask an administrator",
+	"disabled":        "您的账号已停用，请联系管理员 / your account is disabled: ask an administrator",
+	"service account": "服务账号不能登录 / service accounts cannot sign in",
+	"name taken":      "用户名已被本地账号使用，请联系管理员 / your user name is taken by a local account: ask an administrator",
+}
+
+// SignOn starts the session of a person single sign-on vouches for, in
+// one statement (hub_sso_login, 00058), which also audits it.
+func (s *SessionService) SignOn(ctx context.Context, id hub.SSOIdentity, address string) (*hub.Session, error) {
+	token, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	var uid *int64
+	var refusal *string
+	err = s.db.pool.QueryRow(ctx, `SELECT user_id, refusal FROM hub_sso_login($1, $2, $3, $4, $5, $6, $7, $8::interval, $9)`,
+		id.Identity, id.Name, id.Role, id.Department, id.Region, hashToken(token), csrf, SessionTTL.String(), address).Scan(&uid, &refusal)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "23514" || pgErr.Code == "23502") {
+		return nil, hub.Errorf(hub.EFORBIDDEN, "统一身份认证给出的用户名 %q 无效（只可用字母、数字和 _.@-）/ the user name %q from single sign-on is not valid here", id.Name, id.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("single sign-on: %w", mapError(err))
+	}
+	if refusal != nil {
+		return nil, hub.Errorf(hub.EFORBIDDEN, "%s", ssoRefusals[*refusal])
+	}
+	return s.Session(ctx, token)
+}
+
 // SetPassword sets the password of user name; it runs on the owner's
 // connection (the CLI, the demo), as user management does.
 func (s *AuthService) SetPassword(ctx context.Context, name, password string) error {

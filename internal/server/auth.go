@@ -106,6 +106,7 @@ func (e *edge) authenticate(next http.Handler) http.Handler {
 		if c.err != nil && c.cookie {
 			dashboard.ClearSessionCookie(w)
 		}
+		ctx := r.Context()
 		switch {
 		case c.err == nil:
 		case hub.ErrorCode(c.err) != hub.EUNAUTHENTICATED:
@@ -113,12 +114,15 @@ func (e *edge) authenticate(next http.Handler) http.Handler {
 				"暂时无法验证登录凭据，请稍后再试 / cannot check the credential right now, try again shortly"), c.err))
 			return
 		case dashboard.IsPage(r):
+			if c.cookie {
+				// The login page says the session expired.
+				ctx = dashboard.NewExpiredContext(ctx)
+			}
 			c = credential{}
 		default:
 			writeError(w, r, e.log, c.err)
 			return
 		}
-		ctx := r.Context()
 		if c.principal != nil {
 			ctx = hub.NewContext(ctx, c.principal)
 		}

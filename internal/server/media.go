@@ -22,7 +22,8 @@ func mediaRoutes(mux *http.ServeMux, cfg Config, authed func(http.Handler) http.
 }
 
 // record is an SDMX-style observation: indicator, region, period, value,
-// qualifier, unit, status.
+// qualifier, unit, status; synthetic marks generated demo data (模拟), so
+// that no export passes it off as a real figure.
 type record struct {
 	Indicator  string   `json:"indicator"`
 	Region     string   `json:"region"`
@@ -34,6 +35,7 @@ type record struct {
 	Suppressed bool     `json:"suppressed"`
 	Aggregated bool     `json:"aggregated"`
 	Text       string   `json:"text"`
+	Synthetic  bool     `json:"synthetic"`
 }
 
 func publicityRecords(r *http.Request, cfg Config) ([]record, error) {
@@ -64,7 +66,8 @@ func publicityRecords(r *http.Request, cfg Config) ([]record, error) {
 	for i, s := range stats {
 		out[i] = record{Indicator: s.IndicatorKey, Region: s.RegionCode, Period: s.Period, Value: s.Value,
 			Qualifier: string(s.Qualifier), Unit: inds[i].Unit, Status: string(hub.Published),
-			Suppressed: s.Suppressed, Aggregated: s.Aggregated, Text: media.PressFigure(s.Value, s.Qualifier, inds[i].Unit)}
+			Suppressed: s.Suppressed, Aggregated: s.Aggregated, Text: media.PressFigure(s.Value, s.Qualifier, inds[i].Unit),
+			Synthetic: s.Synthetic}
 	}
 	return out, nil
 }
@@ -84,14 +87,14 @@ func publicityExport(cfg Config, format string) http.Handler {
 		w.Header().Set("Content-Disposition", `attachment; filename="publicity-`+r.URL.Query().Get("period")+`.csv"`)
 		_, _ = w.Write([]byte("\uFEFF")) // Excel opens UTF-8 CSV with a BOM correctly
 		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"indicator", "region", "period", "value", "qualifier", "unit", "status", "suppressed", "text"})
+		_ = cw.Write([]string{"indicator", "region", "period", "value", "qualifier", "unit", "status", "suppressed", "text", "synthetic"})
 		for _, rec := range recs {
 			v := ""
 			if rec.Value != nil {
 				v = strconv.FormatFloat(*rec.Value, 'f', -1, 64)
 			}
 			_ = cw.Write([]string{rec.Indicator, rec.Region, rec.Period, v, rec.Qualifier, rec.Unit, rec.Status,
-				strconv.FormatBool(rec.Suppressed), rec.Text})
+				strconv.FormatBool(rec.Suppressed), rec.Text, strconv.FormatBool(rec.Synthetic)})
 		}
 		cw.Flush()
 	})

@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/sixprot/hub/internal/apitest"
 	"github.com/sixprot/hub/internal/hub"
@@ -109,5 +115,92 @@ func TestReleaseView_MediaLogsInWithABrowser(t *testing.T) {
 	api.Handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusUnauthorized {
 		t.Errorf("forged session cookie: %d, want 401", rec.Code)
+	}
+}
+
+// TestPublicityExports_MarkSyntheticFigures: /export/publicity.csv has a
+// synthetic column and .json a synthetic field, like GraphQL's
+// publicityStats: true for a generated figure and for a total that adds
+// one, false for the seed's real figures; template.xlsx, which shows the
+// current values, keeps their synthetic comment.
+func TestPublicityExports_MarkSyntheticFigures(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	media := api.User(t, hub.NewUser{Name: "media", Role: hub.Media, Region: "370700"})
+
+	rec := get(api, media, "/export/publicity.csv?period=2022")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(rec.Body.String(), "\uFEFF"))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("CSV %d: %v\n%s", rec.Code, err, rec.Body.String())
+	}
+	col := slices.Index(rows[0], "synthetic")
+	if col < 0 {
+		t.Fatalf("CSV header %v has no synthetic column", rows[0])
+	}
+	csvMarks := map[string]string{}
+	for _, r := range rows[1:] {
+		csvMarks[r[0]+"/"+r[1]] = r[col]
+	}
+	var js struct {
+		Observations []struct {
+			Indicator, Region string
+			Aggregated        bool
+			Synthetic         *bool
+		}
+	}
+	if err := json.Unmarshal(get(api, media, "/export/publicity.json?period=2022").Body.Bytes(), &js); err != nil {
+		t.Fatal(err)
+	}
+	var gql struct {
+		PublicityStats []struct {
+			Indicator struct{ Key string }
+			Region    struct{ Code string }
+			Synthetic bool
+		}
+	}
+	api.Query(t, media, `{ publicityStats(period: "2022") { indicator { key } region { code } synthetic } }`, nil, &gql)
+	gqlMarks := map[string]bool{}
+	for _, s := range gql.PublicityStats {
+		gqlMarks[s.Indicator.Key+"/"+s.Region.Code] = s.Synthetic
+	}
+	var real, synthetic, totals int
+	for _, o := range js.Observations {
+		k := o.Indicator + "/" + o.Region
+		if o.Synthetic == nil {
+			t.Fatalf("%s: no synthetic field", k)
+		}
+		if csvMarks[k] != strconv.FormatBool(*o.Synthetic) || gqlMarks[k] != *o.Synthetic {
+			t.Errorf("%s: JSON %v, CSV %q, GraphQL %v", k, *o.Synthetic, csvMarks[k], gqlMarks[k])
+		}
+		switch {
+		case k == "brochures_distributed/370705" && *o.Synthetic:
+			t.Errorf("%s is a seed figure, marked synthetic", k)
+		case o.Aggregated && *o.Synthetic:
+			totals++
+		case *o.Synthetic:
+			synthetic++
+		default:
+			real++
+		}
+	}
+	if real == 0 || synthetic == 0 || totals == 0 {
+		t.Errorf("%d real, %d synthetic figures, %d synthetic totals; want some of each", real, synthetic, totals)
+	}
+
+	dept := "civil_affairs"
+	analyst := api.User(t, hub.NewUser{Name: "a", Role: hub.Analyst, Department: &dept, Region: "370700"})
+	tpl := get(api, analyst, "/export/template.xlsx?period=2021")
+	f, err := excelize.OpenReader(bytes.NewReader(tpl.Body.Bytes()))
+	if err != nil {
+		t.Fatalf("template %d: %v", tpl.Code, err)
+	}
+	sheet, _ := f.GetRows(f.GetSheetName(0))
+	marked := 0
+	for _, r := range sheet[1:] {
+		if len(r) > 5 && r[5] != "" && len(r) > 9 && strings.HasPrefix(r[9], "模拟数据") {
+			marked++
+		}
+	}
+	if marked == 0 {
+		t.Error("template.xlsx shows no current synthetic value with its 模拟数据 comment")
 	}
 }

@@ -47,6 +47,9 @@ type Config struct {
 	MaxUploadBytes int64
 	// SecureCookies marks session cookies Secure behind a TLS proxy.
 	SecureCookies bool
+	// SSO, when set, offers single sign-on on the login page
+	// (internal/sso); its sessions are checked here like any other.
+	SSO dashboard.SingleSignOn
 	// Metrics counts requests, operations and errors; with it, /metrics
 	// is served to admins (bearer token) unless MetricsElsewhere.
 	Metrics *metrics.Registry
@@ -105,7 +108,7 @@ func Handler(cfg Config) http.Handler {
 	signedIn := func(h http.Handler) http.Handler { return h }
 	if svc.Sessions != nil {
 		dash := dashboard.New(dashboard.Config{Log: cfg.Log, Sessions: svc.Sessions, Catalogue: svc.Catalogue,
-			Values: svc.Values, Analytics: svc.Analytics, SecureCookies: cfg.SecureCookies, ClientAddr: e.addr,
+			Values: svc.Values, Analytics: svc.Analytics, Tokens: svc.Tokens, SecureCookies: cfg.SecureCookies, ClientAddr: e.addr, SSO: cfg.SSO,
 			Errors: errorWriter{log: cfg.Log}})
 		dash.Register(mux)
 		signedIn = dash.SignedIn

@@ -168,6 +168,26 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION public.data_values_audit_inserts() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  INSERT INTO audit_log (actor, actor_role, channel, file_name, action, value_id, indicator_key, department_code,
+                         region_code, region_path, period, old_value, new_value, old_qualifier,
+                         new_qualifier, old_status, new_status, detail)
+  SELECT coalesce(nullif(hub_user(), ''), session_user), coalesce(nullif(hub_role(), ''), 'system'),
+         hub_channel(), hub_file(), CASE WHEN n.version > 1 THEN 'update' ELSE 'create' END, n.id, n.indicator_key,
+         n.department_code, n.region_code, n.region_path, n.period, p.value, n.value, p.qualifier, n.qualifier,
+         p.status, n.status, n.status_reason
+  FROM new_rows n
+  LEFT JOIN data_values p ON n.version > 1 AND p.indicator_key = n.indicator_key AND p.period = n.period
+                         AND p.region_code = n.region_code AND p.version = n.version - 1
+  ORDER BY n.id;
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.data_values_media_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -325,6 +345,16 @@ CREATE FUNCTION public.hub_audit_append(act text, dept text, ind text, code text
           hub_channel(), hub_file(), act, dept, ind, code, hub_region_path(code), what)
 $$;
 
+CREATE FUNCTION public.hub_auth_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+  PERFORM pg_notify('hub_auth', TG_TABLE_NAME);
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.hub_channel() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT coalesce(nullif(current_setting('hub.channel', true), ''), 'sql') $$;
@@ -446,12 +476,12 @@ CREATE FUNCTION public.hub_periods_within(p text) RETURNS text[]
   END
 $$;
 
-CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint)
+CREATE FUNCTION public.hub_published_table(p_period text) RETURNS TABLE(indicator_key text, region_code text, parent_code text, region_path text, period text, value double precision, qualifier text, publish_at timestamp with time zone, sensitive boolean, aggregation text, collection_level text, publication_id bigint, source text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
     AS $$
   SELECT v.indicator_key, v.region_code, coalesce(r.parent_code, ''), r.path::text, v.period,
-         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id
+         v.value, v.qualifier, v.publish_at, i.sensitive, i.aggregation, i.collection_level, v.publication_id, v.source
   FROM data_values v
   JOIN indicators i ON i.key = v.indicator_key
   JOIN regions r ON r.code = v.region_code
@@ -535,6 +565,46 @@ CREATE FUNCTION public.hub_shared_scopes() RETURNS public.ltree[]
   WHERE s.grantee_department = hub_department()
 $$;
 
+CREATE FUNCTION public.hub_sso_login(identity text, user_name text, user_role text, dept text, region text, session_hash bytea, session_csrf text, ttl interval, address text, OUT user_id bigint, OUT refusal text) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+  u users%ROWTYPE;
+BEGIN
+  PERFORM set_config('hub.channel', 'SSO', true), set_config('hub.user', coalesce(user_name, ''), true),
+          set_config('hub.role', coalesce(user_role, ''), true);
+  SELECT * INTO u FROM users WHERE sso_identity = identity;
+  IF user_role IS NULL THEN
+    refusal := 'unmapped';
+  ELSIF u.id IS NULL AND EXISTS (SELECT 1 FROM users WHERE name = user_name) THEN
+    refusal := 'name taken';
+  ELSIF u.disabled THEN
+    refusal := 'disabled';
+  ELSIF u.service THEN
+    refusal := 'service account';
+  END IF;
+  IF refusal IS NOT NULL THEN
+    INSERT INTO audit_log (actor, actor_role, channel, action, region_code, region_path, detail)
+    VALUES (coalesce(u.name, user_name, identity), coalesce(u.role, user_role, 'system'), 'SSO', 'login_failure',
+            coalesce(u.region_code, region), hub_region_path(coalesce(u.region_code, region)),
+            format('single sign-on refused (%s): %s, address %s', refusal, identity, address));
+    RETURN;
+  END IF;
+  IF u.id IS NULL THEN
+    INSERT INTO users (name, role, department_code, region_code, sso_identity)
+    VALUES (user_name, user_role, dept, region, identity) RETURNING * INTO u;
+  ELSIF (u.role, u.department_code, u.region_code) IS DISTINCT FROM (user_role, dept, region) THEN
+    UPDATE users SET role = user_role, department_code = dept, region_code = region WHERE id = u.id RETURNING * INTO u;
+  END IF;
+  INSERT INTO sessions (hash, user_id, csrf, expires_at) VALUES (session_hash, u.id, session_csrf, now() + ttl);
+  INSERT INTO audit_log (actor, actor_role, channel, action, region_code, region_path, detail)
+  VALUES (u.name, u.role, 'SSO', 'login', u.region_code, hub_region_path(u.region_code),
+          format('single sign-on %s, address %s', identity, address));
+  user_id := u.id;
+END
+$$;
+
 CREATE FUNCTION public.hub_status_readable(st text, dept text, key text, path public.ltree, role text, mydept text, shared_key boolean, shared public.ltree[]) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
@@ -549,9 +619,43 @@ CREATE FUNCTION public.hub_status_readable(st text, dept text, key text, path pu
   END, false)
 $$;
 
+CREATE FUNCTION public.hub_token_create(token_name text, token_hash bytea, lifetime interval) RETURNS TABLE(id bigint, created_at timestamp with time zone, expires_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  IF lifetime IS NULL OR lifetime <= interval '0' THEN
+    RAISE EXCEPTION '令牌须有有效期 / a token needs a lifetime' USING ERRCODE = '22023';
+  END IF;
+  RETURN QUERY
+  INSERT INTO tokens AS t (user_id, hash, name, expires_at)
+  SELECT u.id, token_hash, token_name, now() + lifetime FROM users u
+  WHERE u.name = hub_user() AND hub_user() <> '' AND NOT u.disabled
+  RETURNING t.id, t.created_at, t.expires_at;
+END
+$$;
+
+CREATE FUNCTION public.hub_token_revoke(token_id bigint) RETURNS boolean
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  WITH r AS (
+    UPDATE tokens SET revoked_at = coalesce(revoked_at, now())
+    WHERE id = token_id AND user_id = (SELECT u.id FROM users u WHERE u.name = hub_user() AND hub_user() <> '')
+    RETURNING 1
+  ) SELECT EXISTS (SELECT 1 FROM r)
+$$;
+
 CREATE FUNCTION public.hub_user() RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$ SELECT coalesce(current_setting('hub.user', true), '') $$;
+
+CREATE FUNCTION public.hub_user_has_password(uid bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+  SELECT password_hash IS NOT NULL FROM users WHERE id = uid AND hub_role() = 'admin'
+$$;
 
 CREATE FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) RETURNS TABLE(head_status text, released boolean, released_status text, publish_at timestamp with time zone, releasable boolean)
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -802,6 +906,16 @@ BEGIN
   END IF;
   PERFORM hub_audit_append('user', u.department_code, NULL, u.region_code,
     format('用户 / user %s: %s', u.name, array_to_string(changes, '; ')));
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.users_end_sessions() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+  DELETE FROM sessions WHERE user_id = NEW.id;
   RETURN NULL;
 END
 $$;
@@ -1206,6 +1320,8 @@ CREATE TABLE public.indicators (
     description text,
     lower_is_better boolean DEFAULT false NOT NULL,
     retired_at timestamp with time zone,
+    rag_amber numeric,
+    rag_green numeric,
     CONSTRAINT indicators_aggregation_check CHECK ((aggregation = ANY (ARRAY['SUM'::text, 'AVERAGE'::text, 'LAST'::text, 'NONE'::text]))),
     CONSTRAINT indicators_collection_level_check CHECK ((collection_level = ANY (ARRAY['COUNTY'::text, 'TOWN'::text, 'VILLAGE'::text]))),
     CONSTRAINT indicators_formula_check CHECK (((formula IS NULL) OR (btrim(formula) <> ''::text))),
@@ -1214,6 +1330,11 @@ CREATE TABLE public.indicators (
     CONSTRAINT indicators_name_check CHECK ((btrim(name) <> ''::text)),
     CONSTRAINT indicators_period_type_check CHECK ((period_type = ANY (ARRAY['YEAR'::text, 'QUARTER'::text, 'MONTH'::text]))),
     CONSTRAINT indicators_protection_check CHECK ((protection = ANY (ARRAY['FAMILY'::text, 'SCHOOL'::text, 'SOCIETY'::text, 'ONLINE'::text, 'GOVERNMENT'::text, 'JUDICIAL'::text, 'BASE'::text]))),
+    CONSTRAINT indicators_rag_thresholds CHECK ((((rag_amber IS NULL) AND (rag_green IS NULL)) OR ((rag_amber IS NOT NULL) AND (rag_green IS NOT NULL) AND
+CASE
+    WHEN lower_is_better THEN (rag_green <= rag_amber)
+    ELSE (rag_green >= rag_amber)
+END))),
     CONSTRAINT indicators_value_type_check CHECK ((value_type = ANY (ARRAY['COUNT'::text, 'AMOUNT'::text, 'PERCENT'::text, 'RATE'::text])))
 );
 
@@ -1307,8 +1428,10 @@ CREATE TABLE public.tokens (
     last_used_at timestamp with time zone,
     revoked_at timestamp with time zone,
     expires_at timestamp with time zone,
+    name text,
     CONSTRAINT tokens_expiry_after_creation CHECK (((expires_at IS NULL) OR (expires_at > created_at))),
-    CONSTRAINT tokens_hash_check CHECK ((length(hash) = 32))
+    CONSTRAINT tokens_hash_check CHECK ((length(hash) = 32)),
+    CONSTRAINT tokens_name_check CHECK (((name IS NULL) OR ((length(name) >= 1) AND (length(name) <= 100))))
 );
 
 ALTER TABLE public.tokens ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -1330,6 +1453,7 @@ CREATE TABLE public.users (
     disabled boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     service boolean DEFAULT false NOT NULL,
+    sso_identity text,
     CONSTRAINT users_check CHECK (((role <> 'analyst'::text) OR (department_code IS NOT NULL))),
     CONSTRAINT users_name_check CHECK ((name ~ '^[A-Za-z0-9_.@-]{1,64}$'::text)),
     CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['analyst'::text, 'coordinator'::text, 'leader'::text, 'media'::text, 'admin'::text]))),
@@ -1338,6 +1462,8 @@ CREATE TABLE public.users (
 );
 
 COMMENT ON COLUMN public.users.service IS 'a machine identity of a department: tokens only, never a password';
+
+COMMENT ON COLUMN public.users.sso_identity IS 'issuer and subject of the OpenID Connect identity that signs this user on';
 
 ALTER TABLE public.users ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.users_id_seq
@@ -1446,6 +1572,9 @@ ALTER TABLE ONLY public.users
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_sso_identity_key UNIQUE (sso_identity);
+
 ALTER TABLE ONLY public.validation_rules
     ADD CONSTRAINT validation_rules_name_key UNIQUE (name);
 
@@ -1501,7 +1630,9 @@ CREATE INDEX value_rollups_region_period ON public.value_rollups USING btree (re
 
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION public.audit_log_append_only();
 
-CREATE TRIGGER data_values_audit AFTER INSERT OR UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_audit();
+CREATE TRIGGER data_values_audit AFTER UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_audit();
+
+CREATE TRIGGER data_values_audit_inserts AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_audit_inserts();
 
 CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_media_guard();
 
@@ -1525,6 +1656,8 @@ CREATE TRIGGER indicators_guard BEFORE INSERT OR UPDATE ON public.indicators FOR
 
 CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH ROW EXECUTE FUNCTION public.publications_audit();
 
+CREATE TRIGGER regions_auth_changed AFTER DELETE OR UPDATE OF code, path ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
 
 CREATE TRIGGER regions_move_children AFTER UPDATE OF path, parent_code ON public.regions FOR EACH ROW WHEN (((old.path)::text IS DISTINCT FROM (new.path)::text)) EXECUTE FUNCTION public.regions_move_children();
@@ -1541,7 +1674,13 @@ CREATE TRIGGER tokens_audit AFTER INSERT OR DELETE ON public.tokens FOR EACH ROW
 
 CREATE TRIGGER tokens_audit_revoke AFTER UPDATE OF revoked_at ON public.tokens FOR EACH ROW WHEN ((old.revoked_at IS DISTINCT FROM new.revoked_at)) EXECUTE FUNCTION public.tokens_audit();
 
+CREATE TRIGGER tokens_auth_changed AFTER DELETE OR UPDATE OF hash, user_id, revoked_at, expires_at ON public.tokens FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
 CREATE TRIGGER users_audit AFTER INSERT OR DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.users_audit();
+
+CREATE TRIGGER users_auth_changed AFTER DELETE OR UPDATE OF name, role, department_code, region_code, disabled ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
+CREATE TRIGGER users_end_sessions AFTER UPDATE OF disabled ON public.users FOR EACH ROW WHEN ((new.disabled AND (NOT old.disabled))) EXECUTE FUNCTION public.users_end_sessions();
 
 CREATE TRIGGER validation_rules_audit AFTER INSERT OR UPDATE ON public.validation_rules FOR EACH ROW EXECUTE FUNCTION public.validation_rules_audit();
 
@@ -1653,6 +1792,14 @@ CREATE POLICY shares_insert ON public.shares FOR INSERT TO hub_app WITH CHECK ((
 
 CREATE POLICY shares_read ON public.shares FOR SELECT TO hub_app USING (true);
 
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY users_insert ON public.users FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND (public.hub_region_path(region_code) OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)) AND (password_hash IS NULL) AND (NOT disabled)));
+
+CREATE POLICY users_read ON public.users FOR SELECT TO hub_app USING (true);
+
+CREATE POLICY users_update ON public.users FOR UPDATE TO hub_app USING (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND (public.hub_region_path(region_code) OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope)))) WITH CHECK (((( SELECT public.hub_role() AS hub_role) = 'admin'::text) AND (public.hub_region_path(region_code) OPERATOR(public.<@) ( SELECT public.hub_scope() AS hub_scope))));
+
 ALTER TABLE public.validation_rules ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY validation_rules_insert ON public.validation_rules FOR INSERT TO hub_app WITH CHECK (((( SELECT public.hub_role() AS hub_role) = ANY (ARRAY['admin'::text, 'coordinator'::text])) AND public.hub_rule_in_scope(region_code) AND (created_by = ( SELECT public.hub_user() AS hub_user)) AND (updated_by = ( SELECT public.hub_user() AS hub_user))));
@@ -1686,6 +1833,8 @@ GRANT ALL ON FUNCTION public.active_validation_rules(keys text[]) TO hub_app;
 
 REVOKE ALL ON FUNCTION public.catalogue_audit() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION public.data_values_audit_inserts() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION public.data_values_release() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.data_values_retired_guard() FROM PUBLIC;
@@ -1708,6 +1857,18 @@ GRANT ALL ON FUNCTION public.hub_published_table(p_period text) TO hub_app;
 REVOKE ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.hub_record_login_failure(user_name text, address text) TO hub_app;
 
+REVOKE ALL ON FUNCTION public.hub_sso_login(identity text, user_name text, user_role text, dept text, region text, session_hash bytea, session_csrf text, ttl interval, address text, OUT user_id bigint, OUT refusal text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_sso_login(identity text, user_name text, user_role text, dept text, region text, session_hash bytea, session_csrf text, ttl interval, address text, OUT user_id bigint, OUT refusal text) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_token_create(token_name text, token_hash bytea, lifetime interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_token_create(token_name text, token_hash bytea, lifetime interval) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_token_revoke(token_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_token_revoke(token_id bigint) TO hub_app;
+
+REVOKE ALL ON FUNCTION public.hub_user_has_password(uid bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hub_user_has_password(uid bigint) TO hub_app;
+
 REVOKE ALL ON FUNCTION public.hub_value_facts(p_indicator text, p_region text, p_period text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.indicators_guard() FROM PUBLIC;
@@ -1727,6 +1888,8 @@ REVOKE ALL ON FUNCTION public.tokens_audit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION public.unrelease_previous(ind text, per text, reg text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.users_audit() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.users_end_sessions() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.value_rollups_after_delete() FROM PUBLIC;
 
@@ -1794,6 +1957,10 @@ GRANT UPDATE(lower_is_better) ON TABLE public.indicators TO hub_app;
 
 GRANT UPDATE(retired_at) ON TABLE public.indicators TO hub_app;
 
+GRANT UPDATE(rag_amber) ON TABLE public.indicators TO hub_app;
+
+GRANT UPDATE(rag_green) ON TABLE public.indicators TO hub_app;
+
 GRANT SELECT,INSERT ON TABLE public.publications TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.publications_id_seq TO hub_app;
@@ -1820,23 +1987,25 @@ GRANT SELECT(revoked_at) ON TABLE public.tokens TO hub_app;
 
 GRANT SELECT(expires_at) ON TABLE public.tokens TO hub_app;
 
+GRANT SELECT(name) ON TABLE public.tokens TO hub_app;
+
 GRANT USAGE ON SEQUENCE public.tokens_id_seq TO hub_app;
 
 GRANT SELECT(id) ON TABLE public.users TO hub_app;
 
-GRANT SELECT(name) ON TABLE public.users TO hub_app;
+GRANT SELECT(name),INSERT(name) ON TABLE public.users TO hub_app;
 
-GRANT SELECT(role) ON TABLE public.users TO hub_app;
+GRANT SELECT(role),INSERT(role),UPDATE(role) ON TABLE public.users TO hub_app;
 
-GRANT SELECT(department_code) ON TABLE public.users TO hub_app;
+GRANT SELECT(department_code),INSERT(department_code),UPDATE(department_code) ON TABLE public.users TO hub_app;
 
-GRANT SELECT(region_code) ON TABLE public.users TO hub_app;
+GRANT SELECT(region_code),INSERT(region_code),UPDATE(region_code) ON TABLE public.users TO hub_app;
 
-GRANT SELECT(disabled) ON TABLE public.users TO hub_app;
+GRANT SELECT(disabled),UPDATE(disabled) ON TABLE public.users TO hub_app;
 
 GRANT SELECT(created_at) ON TABLE public.users TO hub_app;
 
-GRANT SELECT(service) ON TABLE public.users TO hub_app;
+GRANT SELECT(service),INSERT(service) ON TABLE public.users TO hub_app;
 
 GRANT USAGE ON SEQUENCE public.users_id_seq TO hub_app;
 

@@ -1,18 +1,32 @@
 // Draws the dashboard's charts from the options the hub serves as JSON
 // (data-src), so that the page needs no inline script. Each chart marks
 // itself data-finished once ECharts has rendered it.
+//
+// window.hubRefresh() fetches data.json again and redraws every chart and
+// headline card from it, without reloading the page: the 大屏 calls it
+// every data-refresh seconds, and live updates may call it whenever new
+// values are approved. It returns a promise.
 (function () {
   'use strict';
   var nodes = document.querySelectorAll('.chart[data-src]');
   if (!nodes.length || !window.echarts) { return; }
-  // heatTip shows a heatmap cell's value as readers see it (万, ≥, ≈) and
-  // its scaled share of the indicator's highest value.
+  var screen = document.body.classList.contains('screen');
+  var theme = screen ? 'dark' : null;
+  // heatTip shows a heatmap cell's value as readers see it (万, ≥, ≈), its
+  // share of the row's highest figure and its red-amber-green rating.
   function heatTip(option) {
     var xs = option.xAxis[0].data, ys = option.yAxis[0].data, enc = echarts.format.encodeHTML;
     return function (p) {
       var v = p.value;
-      return enc(ys[v[1]]) + '<br>' + enc(xs[v[0]]) + '：' + enc(String(v[3])) + '（' + v[2] + '%）';
+      return enc(ys[v[1]]) + '<br>' + enc(xs[v[0]]) + '：' + enc(String(v[3])) + '（' + v[4] + '%）<br>' + enc(String(v[5]));
     };
+  }
+  // itemTip shows the lines the hub wrote for a map region (value with
+  // ≥/≈, rank, status, rating, 模拟).
+  function itemTip(p) {
+    var enc = echarts.format.encodeHTML;
+    if (!p.data || !p.data.tip) { return enc(String(p.name)); }
+    return p.data.tip.map(function (l) { return enc(String(l)); }).join('<br>');
   }
   // shownTip shows an axis tooltip's values as the hub wrote them (≥, ≈,
   // 万, 模拟) instead of the bare numbers the chart draws.
@@ -29,14 +43,14 @@
       return out;
     };
   }
+  var list = function (x) { return x ? (Array.isArray(x) ? x : [x]) : []; };
   // narrow lays a chart out for a phone-width box: smaller titles, labels
   // cut to fit instead of running over each other, legends at the bottom.
   function narrow(el, option) {
     var w = el.clientWidth;
     if (w >= 600) { return; }
-    var list = function (x) { return x ? (Array.isArray(x) ? x : [x]) : []; };
     list(option.title).forEach(function (t) {
-      t.textStyle = Object.assign({}, t.textStyle, { fontSize: 14 });
+      t.textStyle = Object.assign({}, t.textStyle, { fontSize: 14, width: w - 60, overflow: 'truncate' });
       t.subtextStyle = Object.assign({}, t.subtextStyle, { fontSize: 11 });
     });
     list(option.legend).forEach(function (l) { l.bottom = 0; l.top = null; l.type = 'scroll'; });
@@ -52,40 +66,146 @@
     if (el.id === 'radar') {
       list(option.radar).forEach(function (r) { r.radius = '52%'; r.center = ['50%', '52%']; r.axisName = { fontSize: 11 }; });
     }
+    if (el.id === 'map') {
+      list(option.series).forEach(function (s) { s.label = Object.assign({}, s.label, { fontSize: 9 }); s.layoutCenter = ['50%', '45%']; s.layoutSize = '80%'; });
+      list(option.visualMap).forEach(function (v) { v.itemWidth = 12; v.itemHeight = 10; v.textStyle = { fontSize: 10 }; });
+    }
     list(option.toolbox).forEach(function (t) { t.itemSize = 12; });
   }
-  fetch(nodes[0].getAttribute('data-src'), { credentials: 'same-origin' })
-    .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
-    .then(function (data) {
-      nodes.forEach(function (el) {
-        var option = data.charts[el.id];
-        if (!option) { return; }
-        var chart = echarts.init(el, null, { renderer: 'canvas' });
-        chart.on('finished', function () { el.setAttribute('data-finished', '1'); });
-        var links = (data.links || {})[el.id];
-        if (links) {
-          chart.on('click', function (p) {
-            var href = links[p.dataIndex];
-            if (href) { window.location.href = href; }
-          });
-        }
-        if (el.id === 'heatmap' && option.tooltip) {
-          option.tooltip.formatter = heatTip(option);
-        }
-        var shown = (data.shown || {})[el.id];
-        if (shown && option.tooltip) {
-          (Array.isArray(option.tooltip) ? option.tooltip : [option.tooltip]).forEach(function (t) { t.formatter = shownTip(shown); });
-        }
-        if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); }
-        narrow(el, option);
-        (option.graphic || []).forEach(function (g) {
-          if (g.style) { g.style.width = Math.max(120, el.clientWidth - 40); g.style.overflow = 'break'; g.style.align = 'center'; }
-        });
-        chart.setOption(option);
-        window.addEventListener('resize', function () { chart.resize(); });
-      });
-    })
-    .catch(function (e) {
-      nodes.forEach(function (el) { el.textContent = String(e); el.setAttribute('data-error', '1'); });
+  // big lays a chart out for the 大屏: type readable across a room, no
+  // toolbox, transparent over the dark page.
+  function big(el, option) {
+    option.backgroundColor = 'transparent';
+    var fs = function (o, size) { return Object.assign({}, o, { fontSize: size }); };
+    list(option.title).forEach(function (t) { t.textStyle = fs(t.textStyle, 24); t.subtextStyle = fs(t.subtextStyle, 16); });
+    list(option.legend).forEach(function (l) { l.textStyle = fs(l.textStyle, 16); l.itemWidth = 28; l.itemHeight = 16; });
+    list(option.xAxis).concat(list(option.yAxis)).forEach(function (a) { a.axisLabel = fs(a.axisLabel, 15); });
+    list(option.tooltip).forEach(function (t) { t.textStyle = fs(t.textStyle, 18); });
+    list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 16); v.itemWidth = 24; v.itemHeight = 16; });
+    list(option.radar).forEach(function (r) { r.axisName = { fontSize: 16 }; });
+    if (el.id === 'map') { list(option.series).forEach(function (s) { s.label = fs(s.label, 15); }); }
+    var cut = function (a, size, width) { return Object.assign({}, a, { fontSize: size, width: width, overflow: 'truncate' }); };
+    if (el.id === 'heatmap') {
+      list(option.grid).forEach(function (g) { g.left = 200; g.bottom = 110; g.top = 70; });
+      list(option.yAxis).forEach(function (a) { a.axisLabel = cut(a.axisLabel, 12, 185); });
+      list(option.xAxis).forEach(function (a) { a.axisLabel = cut(Object.assign({}, a.axisLabel, { rotate: 45 }), 13, 80); });
+      list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 14); v.itemWidth = 18; v.itemHeight = 12; });
+    }
+    if (el.id === 'bar') {
+      list(option.xAxis).forEach(function (a) { a.axisLabel = cut(Object.assign({}, a.axisLabel, { rotate: 40 }), 14, 90); });
+      list(option.grid).forEach(function (g) { g.bottom = 90; });
+    }
+    if (el.id === 'radar') { list(option.radar).forEach(function (r) { r.radius = '58%'; r.center = ['50%', '50%']; }); }
+    option.toolbox = { show: false };
+  }
+  // maps registers the boundaries the charts need (from the hub).
+  function maps(data) {
+    var wait = [];
+    Object.keys(data.maps || {}).forEach(function (id) {
+      var m = data.maps[id];
+      if (!m || echarts.getMap(m.name)) { return; }
+      wait.push(fetch(m.url, { credentials: 'same-origin' })
+        .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status + ' ' + m.url); } return r.json(); })
+        .then(function (geo) { echarts.registerMap(m.name, geo); }));
     });
+    return Promise.all(wait);
+  }
+  var events = {};
+  function draw(el, data) {
+    var option = data.charts[el.id];
+    if (!option) { return; }
+    var chart = echarts.getInstanceByDom(el);
+    if (!chart) {
+      chart = echarts.init(el, theme, { renderer: 'canvas' });
+      chart.on('finished', function () { el.setAttribute('data-finished', '1'); });
+      // Clicks read the latest data, so that a refresh keeps them true.
+      chart.on('click', function (p) {
+        var d = events[el.id] || {};
+        var href = (p.data && p.data.link) || (d.links || [])[p.dataIndex];
+        if (href) { window.location.href = href; }
+      });
+      window.addEventListener('resize', function () { chart.resize(); });
+    }
+    events[el.id] = { links: (data.links || {})[el.id] };
+    if (el.id === 'heatmap' && option.tooltip) {
+      option.tooltip.formatter = heatTip(option);
+    }
+    if (el.id === 'map') {
+      list(option.tooltip).forEach(function (t) { t.formatter = itemTip; });
+    }
+    var shown = (data.shown || {})[el.id];
+    if (shown && option.tooltip) {
+      list(option.tooltip).forEach(function (t) { t.formatter = shownTip(shown); });
+    }
+    if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); } else { el.removeAttribute('data-empty'); }
+    narrow(el, option);
+    if (screen) { big(el, option); }
+    (option.graphic || []).forEach(function (g) {
+      if (g.style) { g.style.width = Math.max(120, el.clientWidth - 40); g.style.overflow = 'break'; g.style.align = 'center'; }
+    });
+    chart.setOption(option, true);
+  }
+  // cards writes the headline cards from data.json's kpis.
+  function cards(kpis) {
+    document.querySelectorAll('.kpi[data-kpi]').forEach(function (el) {
+      var k = (kpis || [])[Number(el.getAttribute('data-kpi'))];
+      if (!k) { return; }
+      el.querySelectorAll('[data-field]').forEach(function (f) {
+        var name = f.getAttribute('data-field'), v = k[name];
+        if (name === 'YoY' || name === 'MoM') {
+          var c = v || {};
+          f.textContent = c.Text || '';
+          f.className = 'change ' + (c.Class || '');
+          return;
+        }
+        f.textContent = v === undefined || v === null ? '' : String(v);
+      });
+    });
+  }
+  // rows rewrites a live ranking table (data-live) from data.json's ranking.
+  function rows(ranking) {
+    var table = document.querySelector('table[data-live]');
+    if (!table || !ranking) { return; }
+    var body = document.createElement('tbody');
+    ranking.forEach(function (r) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-region', r.code);
+      [r.rank ? String(r.rank) : '—', r.name, r.shown, r.perTenK].forEach(function (text, i) {
+        var td = document.createElement('td');
+        td.textContent = text;
+        if (i >= 2) { td.className = 'num'; }
+        if (i === 2 && r.synthetic) {
+          var s = document.createElement('span');
+          s.className = 'sim';
+          s.textContent = table.getAttribute('data-sim') || '模拟';
+          td.appendChild(document.createTextNode(' '));
+          td.appendChild(s);
+        }
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    table.replaceChild(body, table.tBodies[0]);
+  }
+  var src = nodes[0].getAttribute('data-src');
+  window.hubRefresh = function () {
+    return fetch(src, { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
+      .then(function (data) { return maps(data).then(function () { return data; }); })
+      .then(function (data) {
+        nodes.forEach(function (el) { el.removeAttribute('data-error'); draw(el, data); });
+        cards(data.kpis);
+        rows(data.ranking);
+        document.body.setAttribute('data-refreshed', new Date().toISOString());
+      })
+      .catch(function (e) {
+        nodes.forEach(function (el) {
+          if (!echarts.getInstanceByDom(el)) { el.textContent = String(e); }
+          el.setAttribute('data-error', String(e));
+        });
+      });
+  };
+  window.hubRefresh();
+  var every = Number(document.body.getAttribute('data-refresh'));
+  if (every > 0) { window.setInterval(window.hubRefresh, every * 1000); }
 })();

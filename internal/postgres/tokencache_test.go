@@ -1,0 +1,184 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/pgtest"
+	"github.com/sixprot/hub/internal/postgres"
+)
+
+// eventually calls ok until it holds, for at most 10 s (the hub_auth
+// notification arrives well within a millisecond here; the bound only
+// keeps a broken build from hanging).
+func eventually(t *testing.T, what string, ok func() bool) int {
+	t.Helper()
+	for tries := 1; ; tries++ {
+		if ok() {
+			return tries
+		}
+		if tries > 1000 {
+			t.Fatalf("%s: still not after 10 s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTokenCache_RevocationAndDisableClearItAtOnce: with the cache on, a
+// token's principal is served without reading the tokens table again
+// (proved by revoking behind the cache's back with the notification
+// trigger off: the cached token still works); a revocation, a disabled
+// user or a changed scope made by another process (the CLI: another
+// AuthService, another pool) stops the token as soon as its notification
+// arrives, and one made through the caching service stops it before the
+// call returns.
+func TestTokenCache_RevocationAndDisableClearItAtOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner) // another process: hub token revoke, hub user disable
+	for _, name := range []string{"cache-a", "cache-b", "cache-c"} {
+		if _, err := cli.CreateUser(ctx, hub.NewUser{Name: name, Role: hub.Leader, Region: "370700"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	issue := func(user string) *postgres.IssuedToken {
+		t.Helper()
+		tok, err := cli.IssueToken(ctx, user, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	a1, a2, b, c := issue("cache-a"), issue("cache-a"), issue("cache-b"), issue("cache-c")
+
+	app := postgres.NewAuthService(db.App)
+	if err := app.CacheTokens(ctx, time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
+	works := func(s *postgres.AuthService, tok *postgres.IssuedToken) bool {
+		_, err := s.Authenticate(ctx, tok.Token)
+		if err != nil && hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	for _, tok := range []*postgres.IssuedToken{a1, a2, b, c} {
+		if !works(app, tok) {
+			t.Fatalf("token %d refused before any change", tok.ID)
+		}
+	}
+
+	// The cache serves: a revocation nobody is told about goes unseen.
+	conn := db.OwnerConn(t)
+	if _, err := conn.Exec(ctx, `ALTER TABLE tokens DISABLE TRIGGER tokens_auth_changed`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE tokens SET revoked_at = now() WHERE id = $1`, a1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !works(app, a1) {
+		t.Fatal("a cached token was looked up again: the cache serves nothing")
+	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE tokens ENABLE TRIGGER tokens_auth_changed`); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another process revokes: the notification clears the cache (a1's
+	// silent revocation is seen with it).
+	if err := cli.RevokeToken(ctx, a2.ID); err != nil {
+		t.Fatal(err)
+	}
+	tries := eventually(t, "revoked token still accepted", func() bool { return !works(app, a2) })
+	t.Logf("revoked token refused after %d tries", tries)
+	if works(app, a1) {
+		t.Error("the silently revoked token survived the clear")
+	}
+
+	// Another process disables a user.
+	if err := cli.SetDisabled(ctx, "cache-b", true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "disabled user's token still accepted", func() bool { return !works(app, b) })
+
+	// Another process narrows a scope: the next principal has it.
+	county := "370781"
+	if _, err := cli.UpdateUser(ctx, "cache-c", postgres.UserChange{Region: &county}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "old scope still served", func() bool {
+		p, err := app.Authenticate(ctx, c.Token)
+		return err == nil && p.Region == county
+	})
+
+	// Through the caching service itself: refused before the call returns.
+	own := postgres.NewAuthService(db.Owner)
+	if err := own.CacheTokens(ctx, time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
+	d := issue("cache-c")
+	if !works(own, d) {
+		t.Fatal("new token refused")
+	}
+	if err := own.RevokeToken(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if works(own, d) {
+		t.Error("a token revoked through the caching service still works right after")
+	}
+}
+
+// TestTokenCache_OffWhileItsListenerIsDown: when the listening connection
+// dies, the cache stops serving (a missed notification cannot leave a
+// revoked token working), and comes back once it reconnects.
+func TestTokenCache_OffWhileItsListenerIsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "cache-l", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "cache-l", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	if err := app.CacheTokens(ctx, time.Hour, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	conn := db.OwnerConn(t)
+	// A revocation the listener will never hear of (trigger off), then the
+	// listener's connection dies.
+	if _, err := conn.Exec(ctx, `ALTER TABLE tokens DISABLE TRIGGER tokens_auth_changed`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE tokens SET revoked_at = now() WHERE id = $1`, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal("precondition: the cached token should still be served", err)
+	}
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = 'hub token cache'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("terminated %d listeners (%v), want 1", n, err)
+	}
+	eventually(t, "cache still served with its listener gone", func() bool {
+		_, err := app.Authenticate(ctx, tok.Token)
+		return hub.ErrorCode(err) == hub.EUNAUTHENTICATED
+	})
+	eventually(t, "listener did not reconnect", func() bool {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = 'hub token cache'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	})
+}
