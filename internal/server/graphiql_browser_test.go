@@ -217,7 +217,7 @@ func TestBrowser_GraphiQLWithTheSessionShowsTheSchemaAndRunsAQuery(t *testing.T)
 
 	requests, errs := bl.snapshot()
 	for _, u := range requests {
-		if !strings.HasPrefix(u, srv.URL+"/") {
+		if !strings.HasPrefix(u, srv.URL+"/") && !strings.HasPrefix(u, "data:") { // data: is drawn in the page (Monaco's squiggles)
 			t.Errorf("a request left the hub: %s", u)
 		}
 	}
@@ -301,7 +301,7 @@ func TestBrowser_GraphiQLWithAPastedTokenKeepsItInMemory(t *testing.T) {
 	}
 	requests, errs := bl.snapshot()
 	for _, u := range requests {
-		if !strings.HasPrefix(u, srv.URL+"/") {
+		if !strings.HasPrefix(u, srv.URL+"/") && !strings.HasPrefix(u, "data:") { // data: is drawn in the page (Monaco's squiggles)
 			t.Errorf("a request left the hub: %s", u)
 		}
 	}
