@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 // Limits bound what one GraphQL request may ask.
@@ -51,6 +52,12 @@ const maxDefinitions = 100
 // parsed-query cache, the limits of lim, error presenter, and
 // authentication of every root field but __typename.
 func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
+	return newHandler(res, log, lim, nil)
+}
+
+// newHandler is NewHandler with the operator's list of trusted documents
+// (nil: any document).
+func newHandler(res *Resolver, log *slog.Logger, lim Limits, docs *trusted.Documents) *handler.Server {
 	// Documents are always bounded: a zero means the default, not "none".
 	if lim.Fields <= 0 {
 		lim.Fields = DefaultLimits.Fields
@@ -73,6 +80,12 @@ func NewHandler(res *Resolver, log *slog.Logger, lim Limits) *handler.Server {
 	srv.AddTransport(httpTransport{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetParserTokenLimit(lim.Tokens)
+	if docs != nil {
+		// First: an operation that is not on the list is refused before
+		// anything reads it, and a listed hash becomes its text for the
+		// limits below.
+		srv.Use(trustedDocuments{docs: docs})
+	}
 	// Order matters: the text and the document are bounded before gqlgen
 	// parses and validates them; list arguments before the cost, which
 	// multiplies by their lengths.

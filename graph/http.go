@@ -9,6 +9,7 @@ import (
 	"github.com/sixprot/hub/internal/importer"
 	"github.com/sixprot/hub/internal/loader"
 	"github.com/sixprot/hub/internal/metrics"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 // HTTPConfig configures the GraphQL endpoint NewHTTPHandler returns.
@@ -27,6 +28,9 @@ type HTTPConfig struct {
 	// Live, when set, serves subscriptions over WebSocket and SSE
 	// (subscriptions.go).
 	Live *LiveConfig
+	// TrustedDocuments, when set, is the only documents callers other
+	// than admins may run (hub serve --trusted-documents; trustedDocuments).
+	TrustedDocuments *trusted.Documents
 }
 
 // NewHTTPHandler returns the /graphql endpoint over the services: the
@@ -53,7 +57,7 @@ func NewHTTPHandler(svc hub.Services, cfg HTTPConfig) http.Handler {
 	if bulk, ok := svc.Submit.(hub.BulkSubmitService); ok {
 		res.Import = &importer.Importer{Submit: bulk, Limits: cfg.ImportLimits}
 	}
-	srv := NewHandler(res, cfg.Log, cfg.Limits)
+	srv := newHandler(res, cfg.Log, cfg.Limits, cfg.TrustedDocuments)
 	Instrument(srv, cfg.Log, cfg.Metrics)
 	h := loader.Middleware(svc.Catalogue, cfg.LoaderWait, srv)
 	if cfg.Live != nil {

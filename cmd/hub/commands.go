@@ -27,6 +27,7 @@ import (
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
 	"github.com/sixprot/hub/internal/sso"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -183,6 +184,9 @@ type serveConfig struct {
 	MaxBodyBytes     int64
 	MaxQueryBytes    int
 	Timeouts         server.Timeouts
+	// TrustedDocuments is the manifest of the only operations callers
+	// other than admins may run ("": any).
+	TrustedDocuments string
 	// OIDCConfig is the single sign-on configuration file ("": off).
 	OIDCConfig string
 	// ReadDatabaseURL is a streaming standby for read-only requests
@@ -222,8 +226,24 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&sc.Timeouts.Write, "write-timeout", sc.envDuration("HUB_WRITE_TIMEOUT", d.Write), "time from the end of the request headers to the end of the response")
 	fs.DurationVar(&sc.Timeouts.Idle, "idle-timeout", sc.envDuration("HUB_IDLE_TIMEOUT", d.Idle), "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&sc.Timeouts.Shutdown, "shutdown-timeout", sc.envDuration("HUB_SHUTDOWN_TIMEOUT", d.Shutdown), "how long requests in flight may finish after SIGTERM")
+	fs.StringVar(&sc.TrustedDocuments, "trusted-documents", os.Getenv("HUB_TRUSTED_DOCUMENTS"), "a manifest of the only GraphQL operations non-admins may run (Apollo's persisted query manifest or graphql-codegen's persisted-documents.json; docs/operations.md); empty: any operation")
 	fs.StringVar(&sc.OIDCConfig, "oidc-config", os.Getenv("HUB_OIDC_CONFIG"), "single sign-on with OpenID Connect: a JSON file of issuer, client_id, redirect_url and claim rules (docs/operations.md); the client secret comes from HUB_OIDC_CLIENT_SECRET; empty: off")
 	sc.Timeouts.ReadHeader = d.ReadHeader
+}
+
+// trustedDocuments reads and checks --trusted-documents (nil when unset).
+func (sc serveConfig) trustedDocuments() (*trusted.Documents, error) {
+	if sc.TrustedDocuments == "" {
+		return nil, nil
+	}
+	docs, err := trusted.ReadFile(sc.TrustedDocuments)
+	if err == nil {
+		err = graph.CheckTrustedDocuments(docs)
+	}
+	if err != nil {
+		return nil, usagef("--trusted-documents / HUB_TRUSTED_DOCUMENTS: %v", err)
+	}
+	return docs, nil
 }
 
 // envDuration and envFloat read a flag's default from the environment;
@@ -314,6 +334,10 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
+	docs, err := sc.trustedDocuments()
+	if err != nil {
+		return err
+	}
 	var readURL string
 	if sc.ReadDatabaseURL != "" {
 		if readURL, err = postgres.AppURL(sc.ReadDatabaseURL); err != nil {
@@ -385,7 +409,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		Log:      log,
 		Services: svc,
 		GraphQL: graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: log, Limits: limits, Metrics: reg, ImportLimits: importLimits,
-			Live: &graph.LiveConfig{Broker: broker}}),
+			Live: &graph.LiveConfig{Broker: broker}, TrustedDocuments: docs}),
 		Ready: ready,
 
 		Metrics:          reg,
@@ -399,6 +423,9 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another hub running? choose another --addr)", cfg.Addr, err)
+	}
+	if docs != nil {
+		log.Info("trusted documents only (admins excepted)", "file", sc.TrustedDocuments, "format", docs.Format(), "documents", docs.Len())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", postgres.Redact(appURL),
 		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr,

@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +75,31 @@ func TestServe_RefusesBadLoginBackoffAndTrustedProxies(t *testing.T) {
 	got, err := parsePrefixes(" 10.0.0.0/8, 192.0.2.1 ,::ffff:198.51.100.1")
 	if err != nil || len(got) != 3 || got[1].String() != "192.0.2.1/32" || got[2].String() != "198.51.100.1/32" {
 		t.Errorf("parsePrefixes: %v, %v", got, err)
+	}
+}
+
+// A trusted documents manifest that is missing, malformed or made for
+// another schema stops serve before it connects, naming the setting and
+// the reason.
+func TestServe_RefusesABadTrustedDocumentsFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for file, want := range map[string]string{
+		filepath.Join(dir, "missing.json"):                           "no such file",
+		write("list.json", `["query Me { me { name } }"]`):           "not a JSON object",
+		write("other.json", `{"a": "query Me { me { shoeSize } }"}`): "shoeSize",
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"serve", "--trusted-documents", file, "--database-url", "postgres://nowhere.invalid/x"}, &out, &out)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(ue.msg, "--trusted-documents") || !strings.Contains(ue.msg, want) {
+			t.Errorf("%s: want a usage error with %q, got %v", filepath.Base(file), want, err)
+		}
 	}
 }

@@ -58,7 +58,7 @@ serve and demo also take (see docs/operations.md):
   --metrics-addr, --statement-timeout, --rate-limit, --rate-burst, --rate-max-clients,
   --trusted-proxies, --login-max-failures, --login-failure-window, --login-backoff,
   --max-body-bytes, --max-query-bytes, --read-timeout, --write-timeout, --idle-timeout,
-  --shutdown-timeout
+  --shutdown-timeout, --trusted-documents FILE (only these operations for non-admins)
 `
 
 func main() {

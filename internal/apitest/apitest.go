@@ -28,6 +28,7 @@ import (
 	"github.com/sixprot/hub/internal/pgtest"
 	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
+	"github.com/sixprot/hub/internal/trusted"
 )
 
 // API is a hub served over a test database.
@@ -68,6 +69,9 @@ type Options struct {
 	Live *live.Limits
 	// LivePing overrides the keep-alive interval of live connections.
 	LivePing time.Duration
+	// TrustedDocuments restricts non-admins to these documents (hub serve
+	// --trusted-documents).
+	TrustedDocuments *trusted.Documents
 }
 
 // New serves a hub over a fresh copy of the demo database.
@@ -89,11 +93,12 @@ func New(t testing.TB, opts Options) *API {
 		startListener(t, db, opts.Log, broker)
 	}
 	h := server.Handler(server.Config{
-		Log:            opts.Log,
-		Metrics:        opts.Metrics,
-		RateLimit:      cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
-		Services:       svc,
-		GraphQL:        graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait, Live: lc}),
+		Log:       opts.Log,
+		Metrics:   opts.Metrics,
+		RateLimit: cmp.Or(opts.RateLimit, server.RateLimit{PerSecond: -1}),
+		Services:  svc,
+		GraphQL: graph.NewHTTPHandler(svc, graph.HTTPConfig{Log: opts.Log, Metrics: opts.Metrics, LoaderWait: opts.LoaderWait, Live: lc,
+			TrustedDocuments: opts.TrustedDocuments}),
 		MaxUploadBytes: graph.DefaultLimits.Upload,
 		Live:           opts.Live != nil,
 		Ready:          func(ctx context.Context) error { return db.App.Ping(ctx) },
@@ -177,6 +182,16 @@ func (a *API) DoOp(t testing.TB, token, query, operation string, vars map[string
 		payload["operationName"] = operation
 	}
 	body, _ := json.Marshal(payload)
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return a.send(t, token, req)
+}
+
+// DoParams sends a POST whose JSON body is params as given (query,
+// operationName, variables, extensions), with token (none when empty).
+func (a *API) DoParams(t testing.TB, token string, params map[string]any) *Response {
+	t.Helper()
+	body, _ := json.Marshal(params)
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return a.send(t, token, req)

@@ -26,11 +26,16 @@ const (
 // retired department): the catalogue no longer takes it.
 const ERETIRED = "RETIRED"
 
+// ENOTTRUSTED refuses an operation that is not on the operator's list of
+// trusted documents (hub serve --trusted-documents) to a caller who is not
+// an admin. The name is the one Apollo's and GraphOS's routers use.
+const ENOTTRUSTED = "PERSISTED_QUERY_NOT_ALLOWED"
+
 // Codes lists every application code, for the transports' tables (the HTTP
 // status table in internal/server, the GraphQL error presenter in graph)
 // and the tests that check those tables cover each one.
 var Codes = []string{EUNAUTHENTICATED, EFORBIDDEN, EINVALID, ENOTFOUND, ECONFLICT, EVALIDATION,
-	ETOOCOMPLEX, EUNAVAILABLE, ERATELIMITED, ETOOLARGE, ERETIRED, EINTERNAL}
+	ETOOCOMPLEX, EUNAVAILABLE, ERATELIMITED, ETOOLARGE, ERETIRED, ENOTTRUSTED, EINTERNAL}
 
 // Error is an error a user may see: a code and a message meant for people.
 // Anything else is internal and shown only as "internal error".

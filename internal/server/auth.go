@@ -20,7 +20,8 @@ import (
 // context: the token's principal (hub.NewContext) or the session
 // (hub.NewSessionContext). Handlers that need a signed-in user check the
 // context; a session's principal counts only on the routes that accept
-// sessions (dashboard.SignedIn), never on /graphql, /metrics or pprof.
+// sessions (dashboard.SignedIn, and /graphql with the session's CSRF
+// header: graphQLSessions), never on /metrics or pprof.
 type edge struct {
 	log      *slog.Logger
 	auth     hub.AuthService
@@ -77,9 +78,10 @@ func (e *edge) resolve(r *http.Request) credential {
 
 // public routes read no credential and are never rate limited: health and
 // readiness (a probe must see an overloaded hub) and the dashboard's
-// static assets.
+// static assets and GraphiQL's.
 func public(r *http.Request) bool {
-	return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, dashboard.AssetsHost)
+	return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, dashboard.AssetsHost) ||
+		strings.HasPrefix(r.URL.Path, graphiqlAssets)
 }
 
 // authenticate is the middleware. A bad credential (malformed, unknown,

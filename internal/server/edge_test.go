@@ -19,7 +19,7 @@ import (
 var wantStatus = map[string]int{
 	hub.EUNAUTHENTICATED: 401, hub.EFORBIDDEN: 403, hub.EINVALID: 400, hub.ENOTFOUND: 404,
 	hub.ECONFLICT: 409, hub.EVALIDATION: 422, hub.ETOOCOMPLEX: 400, hub.EUNAVAILABLE: 503,
-	hub.ERATELIMITED: 429, hub.ETOOLARGE: 413, hub.ERETIRED: 409, hub.EINTERNAL: 500,
+	hub.ERATELIMITED: 429, hub.ETOOLARGE: 413, hub.ERETIRED: 409, hub.ENOTTRUSTED: 403, hub.EINTERNAL: 500,
 }
 
 // stubs: a token "good" is a leader, every other token and every session
@@ -204,8 +204,8 @@ func TestSecurityHeaders_OneSetOnEveryResponse(t *testing.T) {
 		auth   string
 	}{
 		{"health", h, "/healthz", ""},
-		{"explorer script", h, "/graphql/explorer.js", ""},
-		{"explorer page", h, "/graphql", ""},
+		{"GraphiQL script", h, "/graphql/assets/graphiql.js", ""},
+		{"GraphiQL page", h, "/graphql", ""},
 		{"bad token on /graphql", h, "/graphql?query=%7B__typename%7D", "Bearer sph_bad"},
 		{"unknown path", h, "/nosuch", ""},
 		{"root redirect", h, "/", ""},
@@ -216,10 +216,10 @@ func TestSecurityHeaders_OneSetOnEveryResponse(t *testing.T) {
 		{"export error", h, "/export/publicity.csv?period=2022", "Bearer good"},
 		{"metrics 403", h, "/metrics", "Bearer good"},
 		{"pprof 401", h, "/debug/pprof/", ""},
-		{"rate limited", limited, "/graphql/explorer.js", ""},
+		{"rate limited", limited, "/graphql", ""},
 		{"panic", panics, "/graphql", ""},
 	}
-	limited.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/graphql/explorer.js", nil))
+	limited.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/graphql", nil))
 	for _, tc := range cases {
 		r := httptest.NewRequest(http.MethodGet, tc.target, nil)
 		r.Header.Set("Accept", "text/html")
@@ -231,6 +231,9 @@ func TestSecurityHeaders_OneSetOnEveryResponse(t *testing.T) {
 		want := csp
 		if strings.HasPrefix(tc.target, "/dashboard") {
 			want = dashboardCSP
+		}
+		if strings.HasPrefix(tc.target, "/graphql") && !strings.HasPrefix(tc.target, "/graphql/") {
+			want = graphiqlCSP // every GET of /graphql: the page, or the API's answer
 		}
 		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
 			"Referrer-Policy": "same-origin", "Content-Security-Policy": want} {

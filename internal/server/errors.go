@@ -29,6 +29,7 @@ var statuses = map[string]int{
 	hub.ERATELIMITED:     http.StatusTooManyRequests,
 	hub.ETOOLARGE:        http.StatusRequestEntityTooLarge,
 	hub.ERETIRED:         http.StatusConflict,
+	hub.ENOTTRUSTED:      http.StatusForbidden,
 	hub.EINTERNAL:        http.StatusInternalServerError,
 }
 

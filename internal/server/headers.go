@@ -6,18 +6,24 @@ import (
 )
 
 // csp is the Content-Security-Policy of every response: scripts, styles,
-// images, fonts and connections from the hub only, no plugins, no framing,
-// forms posting only to the hub. Styles allow inline because the pages
-// (the GraphQL explorer, the release view) carry a <style> block and
-// ECharts writes style attributes into its tooltips; no page runs an
-// inline script (the explorer's script is /graphql/explorer.js, the
-// dashboard's are under /dashboard/assets/).
+// images, fonts, workers and connections from the hub only, no plugins,
+// no framing, forms posting only to the hub. Styles allow inline because
+// the pages (GraphiQL, the release view) carry a <style> block, and
+// ECharts and Monaco (GraphiQL's editor) write style attributes; no page
+// runs an inline script (GraphiQL's bundle, its Monaco workers and fonts
+// are files under /graphql/assets/, the dashboard's under
+// /dashboard/assets/).
 const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // dashboardCSP adds, for the dashboard's pages only, images from data: and
 // blob: URLs, which ECharts makes when a chart is saved as a picture.
 const dashboardCSP = csp + "; img-src 'self' data: blob:"
+
+// graphiqlCSP adds, for the GraphiQL page only, images from data: URLs:
+// Monaco draws its error and warning squiggles with SVG data: URLs it
+// writes into style rules at run time (the bundle's own CSS has none).
+const graphiqlCSP = csp + "; img-src 'self' data:"
 
 // securityHeaders is the one place that sets the security headers, on
 // every response: no type sniffing, no framing, no URL of the hub sent to
@@ -31,9 +37,12 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		if r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/") {
+		switch {
+		case r.URL.Path == "/dashboard" || strings.HasPrefix(r.URL.Path, "/dashboard/"):
 			h.Set("Content-Security-Policy", dashboardCSP)
-		} else {
+		case r.URL.Path == "/graphql" && r.Method == http.MethodGet:
+			h.Set("Content-Security-Policy", graphiqlCSP)
+		default:
 			h.Set("Content-Security-Policy", csp)
 		}
 		next.ServeHTTP(w, r)

@@ -91,7 +91,8 @@ func TestRateLimitAnswers429WithRetryAfterPerClient(t *testing.T) {
 	reg := metrics.New()
 	h := withGraphQL(Config{Log: quietLog(), Metrics: reg, MetricsElsewhere: true, RateLimit: RateLimit{PerSecond: 0.5, Burst: 3}}, graph.Limits{})
 	get := func(auth, ip string) *httptest.ResponseRecorder {
-		r := httptest.NewRequest(http.MethodGet, "/graphql/explorer.js", nil)
+		r := httptest.NewRequest(http.MethodGet, "/graphql", nil) // the GraphiQL page
+		r.Header.Set("Accept", "text/html")
 		r.RemoteAddr = ip + ":40000"
 		if auth != "" {
 			r.Header.Set("Authorization", auth)

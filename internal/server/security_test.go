@@ -12,7 +12,7 @@ import (
 
 func TestResponsesCarrySecurityHeadersAndNoCORS(t *testing.T) {
 	h := withGraphQL(Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, graph.Limits{})
-	for _, path := range []string{"/healthz", "/graphql/explorer.js"} {
+	for _, path := range []string{"/healthz", "/graphql/assets/graphiql.js"} {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
 		r.Header.Set("Origin", "https://evil.example")
 		w := httptest.NewRecorder()

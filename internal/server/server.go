@@ -87,9 +87,10 @@ func Handler(cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	if cfg.GraphQL != nil {
-		mux.Handle("POST /graphql", bodyLimit(cfg.GraphQL, cfg.MaxBodyBytes, cfg.MaxUploadBytes))
-		mux.Handle("GET /graphql", graphiQLOr(cfg.GraphQL))
-		mux.HandleFunc("GET /graphql/explorer.js", serveExplorerScript)
+		gql := graphQLSessions(cfg.Log, cfg.GraphQL)
+		mux.Handle("POST /graphql", bodyLimit(gql, cfg.MaxBodyBytes, cfg.MaxUploadBytes))
+		mux.Handle("GET /graphql", graphiQLOr(gql))
+		mux.Handle("GET "+graphiqlAssets, graphiqlAssetsHandler())
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
