@@ -32,26 +32,30 @@ type assetSet struct {
 }
 
 // compressible are the types worth gzipping (an SVG is text too).
-var compressible = map[string]bool{".js": true, ".css": true, ".svg": true, ".md": true}
+var compressible = map[string]bool{".js": true, ".css": true, ".svg": true, ".md": true, ".geojson": true, ".json": true}
 
 // loadAssets reads the assets of fsys, hashes and compresses them.
 func loadAssets(fsys fs.FS) (*assetSet, error) {
 	set := &assetSet{byName: map[string]*asset{}, byHashed: map[string]*asset{}}
-	entries, err := fs.ReadDir(fsys, ".")
+	// Every file, in subfolders too (maps/: the boundaries of the map).
+	var names []string
+	err := fs.WalkDir(fsys, ".", func(name string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			names = append(names, name)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("dashboard assets: %w", err)
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make([]error, len(entries))
-	for i, e := range entries {
-		if e.IsDir() {
-			continue
-		}
+	errs := make([]error, len(names))
+	for i, name := range names {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := newAsset(fsys, e.Name())
+			a, err := newAsset(fsys, name)
 			if err != nil {
 				errs[i] = err
 				return
@@ -83,6 +87,9 @@ func newAsset(fsys fs.FS, name string) (*asset, error) {
 	}
 	a := &asset{name: name, hashed: strings.TrimSuffix(name, ext) + "." + h + ext, etag: `"` + h + `"`,
 		contentType: mime.TypeByExtension(path.Ext(name)), plain: b}
+	if path.Ext(name) == ".geojson" {
+		a.contentType = "application/geo+json"
+	}
 	if a.contentType == "" {
 		a.contentType = "application/octet-stream"
 	}

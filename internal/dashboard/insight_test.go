@@ -295,8 +295,8 @@ func TestScreen_StateInURLRefreshBoundsAndMedia(t *testing.T) {
 		!regexp.MustCompile(`<option value="hope_rooms" selected>`).MatchString(body) || !strings.Contains(body, `name="percap" value="1" checked`) {
 		t.Fatalf("screen %d:\n%s", rec.Code, body)
 	}
-	for _, want := range []string{`href="/dashboard?indicator=hope_rooms&amp;percap=1&amp;period=2022&amp;protection=GOVERNMENT"`,
-		`lang=en`, `id="map"`, `id="ranking" data-live="1"`, `src="/dashboard/assets/screen.js"`} {
+	for _, want := range []string{`href="/dashboard?indicator=hope_rooms&amp;percap=1&amp;period=2022&amp;protection=SOCIETY"`,
+		`lang=en`, `id="map"`, `id="ranking" data-live="1"`, `src="/dashboard/assets/screen.`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("screen lacks %s", want)
 		}

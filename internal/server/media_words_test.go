@@ -65,7 +65,7 @@ func TestPublicityExport_NamesUnitsAndWhyACellIsWithheld(t *testing.T) {
 	}
 
 	en := read("/export/publicity.csv?period=2022&lang=en")
-	if got := strings.Join(en[0], ","); got != "indicator,region,period,value,qualifier,unit,status,suppressed,text,indicator_name,region_name,unit_name,suppression,suppression_note" {
+	if got := strings.Join(en[0], ","); got != "indicator,region,period,value,qualifier,unit,status,suppressed,text,indicator_name,region_name,unit_name,suppression,suppression_note,synthetic" {
 		t.Errorf("English header: %s", got)
 	}
 	if r := find(en, "brochures_distributed", "370705"); r[9] != "Brochures distributed" || r[10] != "Kuiwen District" || r[11] != "copies" {

@@ -157,9 +157,11 @@
       list(option.tooltip).forEach(function (t) { t.formatter = shownTip(shown); });
     }
     if ((data.empty || {})[el.id]) { el.setAttribute('data-empty', data.empty[el.id]); } else { el.removeAttribute('data-empty'); }
-    // A short entrance: the charts are read, not watched; ECharts'
-    // default second of animation is most of the time to a drawn page.
-    option.animationDuration = 300;
+    // No entrance animation: the charts are read, not watched, and ECharts'
+    // animation (a second by default, 300 ms tried) was most of the time to
+    // a drawn page on a warm load. Redraws after a refresh move for 300 ms.
+    option.animation = true;
+    option.animationDuration = 0;
     option.animationDurationUpdate = 300;
     fit(el, option);
     narrow(el, option);
