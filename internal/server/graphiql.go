@@ -61,6 +61,14 @@ func graphQLSessions(log *slog.Logger, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// A browser cannot put a header on a WebSocket handshake; the live
+		// endpoint accepts the session there only when the Origin is the
+		// hub's own (graph/subscriptions.go refuses any other with 403),
+		// which is the CSRF check for that path.
+		if strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+			next.ServeHTTP(w, r)
+			return
+		}
 		got := r.Header.Get(CSRFHeader)
 		if s.CSRF == "" || subtle.ConstantTimeCompare([]byte(got), []byte(s.CSRF)) != 1 {
 			writeError(w, r, log, hub.Errorf(hub.EFORBIDDEN,

@@ -41,7 +41,7 @@ func TestPublicityExport_NamesUnitsAndWhyACellIsWithheld(t *testing.T) {
 	}
 
 	zh := read("/export/publicity.csv?period=2022")
-	if got := strings.Join(zh[0], ","); got != "指标代码,地区代码,期间,数值,限定,单位代码,状态,已隐藏,新闻稿写法,指标,地区,单位,隐藏原因,说明" {
+	if got := strings.Join(zh[0], ","); got != "指标代码,地区代码,期间,数值,限定,单位代码,状态,已隐藏,新闻稿写法,指标,地区,单位,隐藏原因,说明,模拟数据" {
 		t.Errorf("Chinese header: %s", got)
 	}
 	if r := find(zh, "brochures_distributed", "370705"); r[8] != "2万余份" || r[9] == "" || r[9] == r[0] || r[10] != "奎文区" || r[11] != "份" || r[12] != "" {
