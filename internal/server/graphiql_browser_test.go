@@ -3,8 +3,6 @@ package server_test
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -16,9 +14,11 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/browsertest"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/server"
 )
@@ -26,26 +26,7 @@ import (
 // chromium starts Debian's chromium with a fresh profile (the flags of the
 // dashboard's browser tests), or skips outside CI when there is none.
 func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required under CI=true: %v", err)
-		}
-		t.Skip("no chromium installed (apt-get install chromium fonts-noto-cjk)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1000),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	tctx, cancelTimeout := context.WithTimeout(ctx, 180*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	return tctx
+	return browsertest.Chromium(t, 1400, 1000, 180*time.Second)
 }
 
 // browserLog records every request the page (and its workers) makes and

@@ -11,17 +11,17 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/browsertest"
 	"github.com/sixprot/hub/internal/hub"
 	"github.com/sixprot/hub/internal/sso"
 )
@@ -335,24 +335,5 @@ func (r *rewriteFlow) Cookies(u *url.URL) []*http.Cookie { return r.jar.Cookies(
 // browser starts Debian's chromium with a fresh profile, or skips outside
 // CI when there is none (flags as internal/dashboard's browser tests).
 func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is required under CI=true: %v", err)
-		}
-		t.Skip("no chromium installed (apt-get install chromium fonts-noto-cjk)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	tctx, cancelTimeout := context.WithTimeout(ctx, 180*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	return tctx
+	return browsertest.Chromium(t, 1366, 900, 180*time.Second)
 }
