@@ -17,6 +17,7 @@ import (
 
 // controlState is what a landed page's filter form and charts show.
 type controlState struct {
+	Path       string   `json:"path"`
 	Search     string   `json:"search"`
 	Period     string   `json:"period"`
 	Periods    []string `json:"periods"`
@@ -43,7 +44,7 @@ const readControls = `(function () {
   var to = trend ? trend.getOption() : { series: [], title: [{}] };
   var grid = function (c) { return !!(c && c.getOption().grid[0].containLabel); };
   return {
-    search: location.search,
+    path: location.pathname, search: location.search,
     period: el.period.value,
     periods: Array.from(el.period.options).map(function (o) { return o.value; }),
     protection: el.protection.value, indicator: el.indicator.value,
@@ -62,11 +63,30 @@ const readControls = `(function () {
 // form) and waits for the page the form submits.
 func act(t *testing.T, ctx context.Context, what string, action chromedp.Action[chromedp.Void]) controlState {
 	t.Helper()
+	settle(t, ctx, what, action)
+	st, err := chromedp.Run(ctx, chromedp.Evaluate[controlState](readControls))
+	if err != nil {
+		t.Fatalf("%s: read: %v", what, err)
+	}
+	return st
+}
+
+// settle marks the page stale, runs action on it (a change that submits
+// a form, or a navigation) and waits for the new page's charts.
+func settle(t *testing.T, ctx context.Context, what string, action chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	settleFor(t, ctx, what, `document.querySelectorAll('.chart').length > 0 && document.querySelectorAll('.chart[data-finished]').length === document.querySelectorAll('.chart').length`, action)
+}
+
+// settleFor marks the page stale, runs action on it and waits for a new
+// page on which ready is true.
+func settleFor(t *testing.T, ctx context.Context, what, ready string, action chromedp.Action[chromedp.Void]) {
+	t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Steps(js(`window.__stale = true`), action))
 	// The submitted page replaces the one polled: a poll cut off by the
 	// navigation is asked again on the new page.
 	for deadline := time.Now().Add(30 * time.Second); err == nil; {
-		done, perr := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__stale && document.readyState === 'complete' && document.querySelectorAll('.chart').length > 0 && document.querySelectorAll('.chart[data-finished]').length === document.querySelectorAll('.chart').length`))
+		done, perr := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__stale && document.readyState === 'complete' && (`+ready+`)`))
 		if perr == nil && done {
 			break
 		}
@@ -78,11 +98,6 @@ func act(t *testing.T, ctx context.Context, what string, action chromedp.Action[
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	st, err := chromedp.Run(ctx, chromedp.Evaluate[controlState](readControls))
-	if err != nil {
-		t.Fatalf("%s: read: %v", what, err)
-	}
-	return st
 }
 
 // js runs a script whose value does not matter.
@@ -111,51 +126,100 @@ func choose(name, value string, visible *[]string) chromedp.Action[chromedp.Void
 }
 
 // Every control of the filter form applies at once, at 390, 1366 and 1920
-// px: each period of the list, each protection (which narrows the
+// px, on the city page, on a district page (青州市) and on the 大屏: on the
+// city page each period of the list, each protection (which narrows the
 // indicators before the page is asked for), an indicator, every region
 // checkbox (on, then off) and the per-10,000 toggle land on a page whose
 // URL, form and charts show the choice; the 应用 button is hidden with
 // script; the region search narrows the checkboxes; the bar and heatmap
-// grids contain their axis labels.
+// grids contain their axis labels. The district page has the same form
+// and script as the city's, so it is worked with a representative subset
+// (one other period, its two protections with indicators, the last
+// indicator, one checkbox, per 10,000, the search), each landing on the
+// district page; the 大屏's own form (period, indicator, per 10,000) and
+// its links are worked too. Then, in the same browser, the token page
+// (create a token, its secret shown once and working, revoke it) and
+// /media (navigation, the downloads in both languages, 退出) — see
+// accountAndMedia.
 func TestBrowser_EveryControlAppliesAtOnceAtThreeWidths(t *testing.T) {
 	api, _ := setup(t)
 	srv := httptest.NewServer(api.Handler)
 	defer srv.Close()
-	start := srv.URL + "/dashboard?period=2021&indicator=hope_rooms"
 	for _, w := range []int64{390, 1366, 1920} {
-		t.Run(fmt.Sprint(w), func(t *testing.T) { controlsAt(t, srv.URL, start, w) })
+		t.Run(fmt.Sprint(w), func(t *testing.T) { controlsAt(t, srv.URL, w) })
 	}
 }
 
-// controlsAt clicks the controls of start at width w, in a browser of its
-// own (each width has the browser's whole time budget).
-func controlsAt(t *testing.T, hub, start string, w int64) {
+// filterWalk is a page whose filter form is worked: full walks every
+// period, protection and (at 1366 px) region box; otherwise a subset.
+type filterWalk struct {
+	start       string
+	full        bool
+	protections []string
+	find, found string // a search of the region boxes and the one box it leaves
+}
+
+// controlsAt works the controls of every page at width w, in one browser
+// of its own (each width has the browser's whole time budget).
+func controlsAt(t *testing.T, hub string, w int64) {
+	began := time.Now()
 	ctx := browser(t)
 	logIn(t, ctx, hub+"/login")
+	h := map[int64]int64{390: 844, 1366: 768, 1920: 1080}[w]
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h)); err != nil {
+		t.Fatal(err)
+	}
+	for _, wk := range []filterWalk{
+		{start: hub + "/dashboard?period=2021&indicator=hope_rooms", full: true,
+			protections: []string{"FAMILY", "SCHOOL", "ONLINE", "GOVERNMENT", "JUDICIAL", "BASE", "SOCIETY"}, find: "青州", found: "青州市"},
+		// 青州市's page offers the indicators collected at town level:
+		// government (its default) and family protection.
+		{start: hub + "/dashboard/region/370781?period=2022", protections: []string{"FAMILY", "GOVERNMENT"}, find: "弥河", found: "弥河镇"},
+	} {
+		workFilters(t, ctx, wk, w)
+	}
+	screenControls(t, ctx, hub, w)
+	accountAndMedia(t, ctx, hub, w)
+	t.Logf("%d px: all pages worked in %s", w, time.Since(began).Round(100*time.Millisecond))
+}
+
+// workFilters works the filter form of wk.start at width w.
+func workFilters(t *testing.T, ctx context.Context, wk filterWalk, w int64) {
+	t.Helper()
 	query := func(st controlState) url.Values {
 		q, _ := url.ParseQuery(strings.TrimPrefix(st.Search, "?"))
 		return q
 	}
+	su, _ := url.Parse(wk.start)
+	// step acts and checks that the page stayed where it started.
+	step := func(what string, action chromedp.Action[chromedp.Void]) controlState {
+		t.Helper()
+		st := act(t, ctx, what, action)
+		if st.Path != su.Path {
+			t.Errorf("%d px: %s: %s landed on %s", w, su.Path, what, st.Path)
+		}
+		return st
+	}
 	{
-		h := map[int64]int64{390: 844, 1366: 768, 1920: 1080}[w]
-		st := act(t, ctx, "open", chromedp.Steps(chromedp.EmulateViewport(w, h), chromedp.Navigate(start)))
-		if !st.ApplyHidden || !st.Contained || st.Protection != "SOCIETY" || len(st.Periods) < 2 {
+		st := step("open", chromedp.Navigate(wk.start))
+		if !st.ApplyHidden || !st.Contained || st.Protection != wk.protections[len(wk.protections)-1] || len(st.Periods) < 2 {
 			t.Errorf("%d px: opened %+v", w, st)
 		}
 
-		for _, p := range st.Periods {
-			if p == st.Period {
-				continue
-			}
-			got := act(t, ctx, "period "+p, choose("period", p, nil))
-			if got.Period != p || query(got).Get("period") != p || query(got).Get("indicator") != "hope_rooms" {
+		periods, indicator := slices.DeleteFunc(slices.Clone(st.Periods), func(p string) bool { return p == st.Period }), st.Indicator
+		if !wk.full {
+			periods = periods[:1]
+		}
+		for _, p := range periods {
+			got := step("period "+p, choose("period", p, nil))
+			if got.Period != p || query(got).Get("period") != p || query(got).Get("indicator") != indicator {
 				t.Errorf("%d px: period %s landed on %s (%s)", w, p, got.Period, got.Search)
 			}
 		}
 
-		for _, p := range []string{"FAMILY", "SCHOOL", "ONLINE", "GOVERNMENT", "JUDICIAL", "BASE", "SOCIETY"} {
+		for _, p := range wk.protections {
 			var narrowed []string
-			st = act(t, ctx, "protection "+p, choose("protection", p, &narrowed))
+			st = step("protection "+p, choose("protection", p, &narrowed))
 			// The list narrowed at once, before the page was asked for.
 			if len(narrowed) == 0 {
 				t.Errorf("%d px: protection %s left no indicator", w, p)
@@ -179,23 +243,29 @@ func controlsAt(t *testing.T, hub, start string, w int64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st = act(t, ctx, "indicator "+ind, choose("indicator", ind, nil)); st.Indicator != ind || query(st).Get("indicator") != ind {
+		if st = step("indicator "+ind, choose("indicator", ind, nil)); st.Indicator != ind || query(st).Get("indicator") != ind {
 			t.Errorf("%d px: indicator %s landed on %s (%s)", w, ind, st.Indicator, st.Search)
 		}
-		st = act(t, ctx, "child directors", choose("indicator", "child_directors", nil))
+		if wk.full {
+			st = step("child directors", choose("indicator", "child_directors", nil))
+		}
 
-		// Region checkboxes, each toggled and back: every one at 1366 px;
-		// at the other widths the first, a ticked one and the last. The
-		// radar and trend show the ticked regions.
+		// Region checkboxes, each toggled and back: on the city page every
+		// one at 1366 px, at the other widths the first, a ticked one and
+		// the last; elsewhere the first. The radar and trend show the
+		// ticked regions.
 		boxes := st.Boxes
-		if w != 1366 && len(boxes) > 2 {
+		switch {
+		case !wk.full && len(boxes) > 0:
+			boxes = boxes[:1]
+		case w != 1366 && len(boxes) > 2:
 			boxes = []string{boxes[0], st.Checked[0], boxes[len(boxes)-1]}
 		}
 		for _, code := range boxes {
 			box := js(`document.querySelector('#filters input[name=regions][value="` + code + `"]').click()`)
 			was := st.Checked
 			for _, tick := range []bool{!slices.Contains(was, code), slices.Contains(was, code)} {
-				st = act(t, ctx, fmt.Sprintf("box %s to %v", code, tick), box)
+				st = step(fmt.Sprintf("box %s to %v", code, tick), box)
 				regions := strings.Join(query(st)["regions"], ",")
 				if slices.Contains(st.Checked, code) != tick || strings.Contains(regions, code) != tick {
 					t.Errorf("%d px: box %s to %v landed with %v (%s)", w, code, tick, st.Checked, st.Search)
@@ -207,23 +277,23 @@ func controlsAt(t *testing.T, hub, start string, w int64) {
 		}
 
 		pc := chromedp.Click(chromedp.CSS(`input[name=percap]`))
-		if st = act(t, ctx, "per 10,000 on", pc); !st.PerCap || query(st).Get("percap") != "1" || !strings.Contains(st.TrendSub, "每万名未成年人") {
+		if st = step("per 10,000 on", pc); !st.PerCap || query(st).Get("percap") != "1" || !strings.Contains(st.TrendSub, "每万名未成年人") {
 			t.Errorf("%d px: per 10,000 on landed on %+v", w, st)
 		}
-		if st = act(t, ctx, "per 10,000 off", pc); st.PerCap || query(st).Has("percap") || strings.Contains(st.TrendSub, "每万名未成年人") {
+		if st = step("per 10,000 off", pc); st.PerCap || query(st).Has("percap") || strings.Contains(st.TrendSub, "每万名未成年人") {
 			t.Errorf("%d px: per 10,000 off landed on %+v", w, st)
 		}
 
 		// The region search narrows the checkboxes, in place.
-		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input.find`), "青州")); err != nil {
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`input.find`), wk.find)); err != nil {
 			t.Fatal(err)
 		}
 		shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#filters .boxes label')).filter(function (l) { return !l.hidden; }).map(function (l) { return l.textContent.trim(); })`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(shown) != 1 || shown[0] != "青州市" {
-			t.Errorf("%d px: search 青州 shows %v", w, shown)
+		if len(shown) != 1 || shown[0] != wk.found {
+			t.Errorf("%d px: search %s shows %v, want %s", w, wk.find, shown, wk.found)
 		}
 		if sizes, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`)); err != nil || sizes[0] > sizes[1] {
 			t.Errorf("%d px: document %v wider than the window (%v)", w, sizes, err)

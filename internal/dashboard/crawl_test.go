@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http/httptest"
@@ -82,6 +83,21 @@ func checkLink(t *testing.T, ctx context.Context, from, href string, names map[s
 		if strings.ContainsAny(k, "=&%") {
 			t.Errorf("%s: link %s has a mangled parameter %q", from, href, k)
 		}
+	}
+	if u.Path == "/media" {
+		// The release view: it lands, and a fragment names a part of it.
+		if err := chromedp.Do(ctx, chromedp.Navigate(href), chromedp.WaitVisible(chromedp.ID("nav"))); err != nil {
+			t.Errorf("%s: follow %s: %v", from, href, err)
+			return
+		}
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`location.pathname === '/media' && (%q === '' || !!document.getElementById(%q))`, u.Fragment, u.Fragment))); err != nil || !ok {
+			t.Errorf("%s: %s did not land on /media or its part %q (%v)", from, href, u.Fragment, err)
+		}
+		return
+	}
+	if u.Path == "/export/publicity.csv" || u.Path == "/export/publicity.json" {
+		checkPublicity(t, ctx, from, href, u)
+		return
 	}
 	if u.Path == "/account/tokens" {
 		// The account page: it lands, in the link's language.
@@ -164,6 +180,61 @@ func checkLink(t *testing.T, ctx context.Context, from, href string, names map[s
 		(q.Has("protection") && st.Protection != q.Get("protection")) {
 		t.Errorf("%s: link %s landed on %+v", from, href, st)
 	}
+}
+
+// checkPublicity downloads a publicity export of /media as its link
+// would: the CSV is saved as publicity-<period>.csv, has a BOM and headers
+// in the link's language, and every row (CSV) or observation (JSON) is of
+// the link's period, with the indicator's name beside its code.
+func checkPublicity(t *testing.T, ctx context.Context, from, href string, u *url.URL) {
+	t.Helper()
+	q := u.Query()
+	d, err := chromedp.Run(ctx, chromedp.Evaluate[download](fmt.Sprintf(fetchAs, href), chromedp.EvalAwaitPromise))
+	if err != nil || d.Status != 200 {
+		t.Errorf("%s: export %s: %d %v", from, href, d.Status, err)
+		return
+	}
+	body, _ := base64.StdEncoding.DecodeString(d.Body)
+	period := q.Get("period")
+	if strings.HasSuffix(u.Path, ".json") {
+		var out struct {
+			Observations []struct{ Period, Indicator, IndicatorName string }
+		}
+		if err := json.Unmarshal(body, &out); err != nil || len(out.Observations) == 0 {
+			t.Errorf("%s: %s: %d observations, %v", from, href, len(out.Observations), err)
+			return
+		}
+		for _, o := range out.Observations {
+			if o.Period != period || o.IndicatorName == "" || o.IndicatorName == o.Indicator {
+				t.Errorf("%s: %s holds %+v", from, href, o)
+				break
+			}
+		}
+		t.Logf("%s → %d observations", href, len(out.Observations))
+		return
+	}
+	_, params, _ := mime.ParseMediaType(d.Disposition)
+	if want := "publicity-" + period + ".csv"; params["filename"] != want {
+		t.Errorf("%s: %s saves as %q, want %q", from, href, params["filename"], want)
+	}
+	if !bytes.HasPrefix(body, []byte("\ufeff")) {
+		t.Errorf("%s: %s has no UTF-8 BOM", from, href)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Errorf("%s: %s: %d rows, %v", from, href, len(rows), err)
+		return
+	}
+	if want := map[bool]string{true: "indicator", false: "指标代码"}[q.Get("lang") == "en"]; rows[0][0] != want || rows[0][2] == "" {
+		t.Errorf("%s: %s: header %v, want it to start with %q", from, href, rows[0], want)
+	}
+	for _, r := range rows[1:] {
+		if r[2] != period || r[9] == "" || r[9] == r[0] {
+			t.Errorf("%s: %s holds the row %v", from, href, r)
+			break
+		}
+	}
+	t.Logf("%s → %s (%d rows, header %s…)", href, params["filename"], len(rows), rows[0][0])
 }
 
 // Every link of the city page and of a district page works: each lands

@@ -57,6 +57,11 @@
         a.axisLabel = Object.assign({}, a.axisLabel, { width: Math.round(Math.min(260, el.clientWidth * 0.3)), overflow: 'truncate' });
       });
     }
+    // ECharts' default radius (75%) puts the bottom axis name (网络保护)
+    // on the legend in a 360-px box; 60% leaves it a line of its own.
+    if (el.id === 'radar') {
+      list(option.radar).forEach(function (r) { r.radius = '60%'; r.center = ['50%', '50%']; });
+    }
   }
   // narrow lays a chart out for a phone-width box: smaller titles, labels
   // cut to fit instead of running over each other, legends at the bottom.
@@ -72,7 +77,10 @@
       if (a.axisLabel) { a.axisLabel = Object.assign({}, a.axisLabel, { rotate: 60, fontSize: 10, width: 70, overflow: 'truncate' }); }
     });
     if (el.id === 'heatmap') {
-      list(option.grid).forEach(function (g) { g.left = Math.round(w * 0.38); g.right = 8; });
+      // The grid contains its labels (containLabel): a left margin as
+      // wide as the labels would count them twice and squeeze the cells
+      // (and the region names under them) into a quarter of the box.
+      list(option.grid).forEach(function (g) { g.left = 4; g.right = 8; });
       list(option.yAxis).forEach(function (a) {
         a.axisLabel = Object.assign({}, a.axisLabel, { width: Math.round(w * 0.36), overflow: 'truncate', fontSize: 10 });
       });
@@ -100,8 +108,12 @@
     if (el.id === 'map') { list(option.series).forEach(function (s) { s.label = fs(s.label, 15); }); }
     var cut = function (a, size, width) { return Object.assign({}, a, { fontSize: size, width: width, overflow: 'truncate' }); };
     if (el.id === 'heatmap') {
-      list(option.grid).forEach(function (g) { g.left = 200; g.bottom = 110; g.top = 70; });
-      list(option.yAxis).forEach(function (a) { a.axisLabel = cut(a.axisLabel, 12, 185); });
+      // containLabel already makes room for the labels: margins as wide
+      // as them squeezed the cells into a corner of the tile. Two dozen
+      // rows do not all fit a tile's height: the names that would overlap
+      // are left out (the tooltip names every cell).
+      list(option.grid).forEach(function (g) { g.left = 8; g.bottom = 40; g.top = 64; });
+      list(option.yAxis).forEach(function (a) { a.axisLabel = Object.assign(cut(a.axisLabel, 12, 185), { interval: 'auto' }); });
       list(option.xAxis).forEach(function (a) { a.axisLabel = cut(Object.assign({}, a.axisLabel, { rotate: 45 }), 13, 80); });
       list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 14); v.itemWidth = 18; v.itemHeight = 12; });
     }
