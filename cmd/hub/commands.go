@@ -196,6 +196,8 @@ type serveConfig struct {
 	ReadYourWritesWait time.Duration
 	// TokenCacheTTL is how long a token's principal is kept (0: off).
 	TokenCacheTTL time.Duration
+	// CacheTTL bounds the catalogue and count caches (0: off).
+	CacheTTL time.Duration
 	// envErr is the first malformed environment variable bind met.
 	envErr error
 }
@@ -209,6 +211,7 @@ func (sc *serveConfig) bind(fs *flag.FlagSet) {
 	fs.IntVar(&sc.RateLimit.MaxClients, "rate-max-clients", int(sc.envFloat("HUB_RATE_MAX_CLIENTS", server.DefaultMaxClients)), "most clients the rate limiter tracks at once; beyond, new clients share one bucket")
 	fs.StringVar(&sc.ReadDatabaseURL, "read-database-url", os.Getenv("HUB_READ_DATABASE_URL"), "a streaming standby of the database (owner URL like --database-url; requests connect as hub_app): read-only requests go there, writes and a writer's reads right after go to the primary (docs/scaling.md)")
 	fs.DurationVar(&sc.ReadYourWritesWait, "read-your-writes-wait", sc.envDuration("HUB_READ_YOUR_WRITES_WAIT", time.Second), "how long a caller's read right after their own write waits for the standby to replay it before it runs on the primary")
+	fs.DurationVar(&sc.CacheTTL, "cache-ttl", sc.envDuration("HUB_CACHE_TTL", postgres.DefaultCacheTTL), "keep the catalogue and each principal's value counts at most this long (every change clears them at once by notification; off with a read replica; 0: off)")
 	fs.DurationVar(&sc.TokenCacheTTL, "token-cache-ttl", sc.envDuration("HUB_TOKEN_CACHE_TTL", 5*time.Second), "keep a bearer token's principal this long (revocations and disabled users clear it at once; 0: look every token up)")
 	sc.TrustedProxies = sc.envPrefixes("HUB_TRUSTED_PROXIES")
 	fs.Func("trusted-proxies", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (default: none, the peer address is the client)", func(v string) error {
@@ -396,7 +399,9 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	// (WebSocket 1001) at once, and serve waits for them after the HTTP
 	// server has stopped.
 	broker := live.NewBroker(live.DefaultLimits)
-	go func() { _ = db.Listener(log, broker.Publish).Run(ctx) }()
+	listener := db.Listener(log, broker.Publish)
+	db.Cache(listener, sc.CacheTTL)
+	go func() { _ = listener.Run(ctx) }()
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -429,7 +434,7 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "database", postgres.Redact(appURL),
 		"statement_timeout", sc.StatementTimeout.String(), "metrics_addr", sc.MetricsAddr,
-		"read_database", postgres.Redact(readURL), "token_cache_ttl", sc.TokenCacheTTL.String())
+		"read_database", postgres.Redact(readURL), "token_cache_ttl", sc.TokenCacheTTL.String(), "cache_ttl", sc.CacheTTL.String())
 	if sc.MetricsAddr == "" {
 		return server.Serve(ctx, log, ln, h, sc.Timeouts)
 	}

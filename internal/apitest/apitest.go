@@ -67,6 +67,10 @@ type Options struct {
 	// the hub's own LISTEN connection (stopped when the test ends) and
 	// returns once it listens.
 	Live *live.Limits
+	// Cache turns on the process caches of hub serve (postgres.DB.Cache:
+	// catalogue and value counts, cleared by notifications) with this
+	// TTL; New then starts the hub's LISTEN connection as for Live.
+	Cache time.Duration
 	// LivePing overrides the keep-alive interval of live connections.
 	LivePing time.Duration
 	// TrustedDocuments restricts non-admins to these documents (hub serve
@@ -90,7 +94,9 @@ func New(t testing.TB, opts Options) *API {
 	if opts.Live != nil {
 		broker = live.NewBroker(*opts.Live)
 		lc = &graph.LiveConfig{Broker: broker, Ping: opts.LivePing}
-		startListener(t, db, opts.Log, broker)
+	}
+	if opts.Live != nil || opts.Cache > 0 {
+		startListener(t, db, opts.Log, broker, opts.Cache)
 	}
 	h := server.Handler(server.Config{
 		Log:       opts.Log,
@@ -109,11 +115,16 @@ func New(t testing.TB, opts Options) *API {
 
 // startListener runs the hub's LISTEN connection for broker until the test
 // ends, and returns once it listens.
-func startListener(t testing.TB, db *pgtest.DB, log *slog.Logger, broker *live.Broker) {
+func startListener(t testing.TB, db *pgtest.DB, log *slog.Logger, broker *live.Broker, cache time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan struct{}, 1)
-	l := db.App.Listener(log, broker.Publish)
+	var publish func(hub.Change)
+	if broker != nil {
+		publish = broker.Publish
+	}
+	l := db.App.Listener(log, publish)
+	db.App.Cache(l, cache)
 	l.Listening = func() {
 		select {
 		case listening <- struct{}{}:
@@ -123,7 +134,9 @@ func startListener(t testing.TB, db *pgtest.DB, log *slog.Logger, broker *live.B
 	done := make(chan struct{})
 	go func() { defer close(done); _ = l.Run(ctx) }()
 	t.Cleanup(func() {
-		broker.Shutdown(context.Background())
+		if broker != nil {
+			broker.Shutdown(context.Background())
+		}
 		cancel()
 		<-done
 	})

@@ -141,11 +141,14 @@ func groupByKey[T any](keys []string, items []T, key func(T) string) [][]T {
 
 // RegionsByCode returns the regions with the given codes, in their order.
 func (s *CatalogueService) RegionsByCode(ctx context.Context, codes []string) ([]*hub.Region, error) {
-	rs, err := list(ctx, s.db, scanRegion, `SELECT `+regionColumns+` FROM regions WHERE code = ANY($1)`, codes)
+	rs, err := byKeyCached(s.db.caches.regionCache(), codes, func(r *hub.Region) string { return r.Code }, func(codes []string) ([]*hub.Region, error) {
+		rs, err := list(ctx, s.db, scanRegion, `SELECT `+regionColumns+` FROM regions WHERE code = ANY($1)`, codes)
+		return byKey(codes, rs, func(r *hub.Region) string { return r.Code }), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("regions by code: %w", err)
 	}
-	return byKey(codes, rs, func(r *hub.Region) string { return r.Code }), nil
+	return rs, nil
 }
 
 // RegionChildren returns the children of each parent, ordered by code.
@@ -160,20 +163,26 @@ func (s *CatalogueService) RegionChildren(ctx context.Context, parents []string)
 
 // DepartmentsByCode returns the departments with the given codes, in their order.
 func (s *CatalogueService) DepartmentsByCode(ctx context.Context, codes []string) ([]*hub.Department, error) {
-	ds, err := list(ctx, s.db, scanDepartment, `SELECT `+departmentColumns+` FROM departments WHERE code = ANY($1)`, codes)
+	ds, err := byKeyCached(s.db.caches.departmentCache(), codes, func(d *hub.Department) string { return d.Code }, func(codes []string) ([]*hub.Department, error) {
+		ds, err := list(ctx, s.db, scanDepartment, `SELECT `+departmentColumns+` FROM departments WHERE code = ANY($1)`, codes)
+		return byKey(codes, ds, func(d *hub.Department) string { return d.Code }), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("departments by code: %w", err)
 	}
-	return byKey(codes, ds, func(d *hub.Department) string { return d.Code }), nil
+	return ds, nil
 }
 
 // IndicatorsByKey returns the indicators with the given keys, in their order.
 func (s *CatalogueService) IndicatorsByKey(ctx context.Context, keys []string) ([]*hub.Indicator, error) {
-	is, err := list(ctx, s.db, scanIndicator, `SELECT `+indicatorColumns+` FROM indicators WHERE key = ANY($1)`, keys)
+	is, err := byKeyCached(s.db.caches.indicatorCache(), keys, func(i *hub.Indicator) string { return i.Key }, func(keys []string) ([]*hub.Indicator, error) {
+		is, err := list(ctx, s.db, scanIndicator, `SELECT `+indicatorColumns+` FROM indicators WHERE key = ANY($1)`, keys)
+		return byKey(keys, is, func(i *hub.Indicator) string { return i.Key }), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("indicators by key: %w", err)
 	}
-	return byKey(keys, is, func(i *hub.Indicator) string { return i.Key }), nil
+	return is, nil
 }
 
 // IndicatorsByDepartment returns each department's active indicators,

@@ -69,6 +69,8 @@ type DB struct {
 	url  string
 	// replica is nil without Config.ReadURL.
 	replica *replica
+	// caches is nil unless Cache was called.
+	caches *caches
 }
 
 // Open connects to PostgreSQL and checks that it answers. The error says
@@ -230,8 +232,11 @@ func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 		}
 		return fn(tx)
 	})
-	if err == nil && db.replica != nil {
-		db.replica.wrote(ctx, db.pool)
+	if err == nil {
+		db.caches.wrote()
+		if db.replica != nil {
+			db.replica.wrote(ctx, db.pool)
+		}
 	}
 	return mapError(err)
 }

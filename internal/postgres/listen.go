@@ -42,6 +42,13 @@ type Listener struct {
 	Channels map[string]func(payload string)
 	// MaxBackoff bounds the wait between reconnection attempts (default 5 s).
 	MaxBackoff time.Duration
+
+	watches []watch // caches cleared by notifications (DB.Cache)
+}
+
+// watch has w told about channels; call before Run.
+func (l *Listener) watch(w watcher, channels ...string) {
+	l.watches = append(l.watches, watch{channels: channels, w: w})
 }
 
 // Listener returns a listener over db's database that hands changes to
@@ -92,15 +99,32 @@ func (l *Listener) listen(ctx context.Context, resync bool, connected func()) er
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, ch := range append([]string{ValuesChannel}, slices.Sorted(maps.Keys(l.Channels))...) {
+	channels := append([]string{ValuesChannel}, slices.Sorted(maps.Keys(l.Channels))...)
+	for _, w := range l.watches {
+		channels = append(channels, w.channels...)
+	}
+	slices.Sort(channels)
+	for _, ch := range slices.Compact(channels) {
 		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{ch}.Sanitize()); err != nil {
 			return err
 		}
 	}
+	// From here until the connection fails the caches may serve; they
+	// stop as soon as it does, before any reconnection attempt.
+	for _, w := range l.watches {
+		w.w.listening(true)
+	}
+	defer func() {
+		for _, w := range l.watches {
+			w.w.listening(false)
+		}
+	}()
 	connected()
 	if resync {
 		l.Log.Info("live updates: LISTEN connection back, subscribers resync")
-		l.Change(hub.Change{Resync: true})
+		if l.Change != nil {
+			l.Change(hub.Change{Resync: true})
+		}
 		for _, fn := range l.Channels {
 			fn("")
 		}
@@ -113,9 +137,17 @@ func (l *Listener) listen(ctx context.Context, resync bool, connected func()) er
 		if err != nil {
 			return err
 		}
+		for _, w := range l.watches {
+			if slices.Contains(w.channels, n.Channel) {
+				w.w.notified(n.Channel)
+			}
+		}
 		if fn, ok := l.Channels[n.Channel]; ok {
 			fn(n.Payload)
 			continue
+		}
+		if n.Channel != ValuesChannel || l.Change == nil {
+			continue // a cache's channel only
 		}
 		c, err := parseChange(n.Payload)
 		if err != nil {

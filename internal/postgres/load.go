@@ -132,8 +132,21 @@ ON CONFLICT (indicator_key, period, region_code) WHERE is_head DO NOTHING`)
 	if err != nil {
 		return 0, fmt.Errorf("insert values: %w", err)
 	}
+	// Statistics for the planner now rather than when autovacuum comes
+	// by: right after the demo's load the tables had none, and the first
+	// minutes' plans sorted a whole year for a page of 50 (30 ms against
+	// 0.9 ms once analysed, issue 20).
+	if n >= analyzeAfterRows {
+		if _, err := l.db.pool.Exec(ctx, `ANALYZE data_values, value_rollups`); err != nil {
+			return n, fmt.Errorf("analyze values: %w", err)
+		}
+	}
 	return n, nil
 }
+
+// analyzeAfterRows is how many rows InsertValues adds before it analyses
+// the tables it filled.
+const analyzeAfterRows = 1000
 
 // PublishPeriod publishes the released publicity values of period as one
 // publication batch titled title, unless a batch of that title exists.

@@ -229,6 +229,16 @@ BEGIN
   RETURN NULL;
 END $$;
 
+CREATE FUNCTION public.data_values_notify_removed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+  PERFORM pg_notify('hub_values', '{"many": true}');
+  RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.data_values_reason_guard() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -377,6 +387,16 @@ CREATE FUNCTION public.hub_auth_changed() RETURNS trigger
     AS $$
 BEGIN
   PERFORM pg_notify('hub_auth', TG_TABLE_NAME);
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION public.hub_catalogue_changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+  PERFORM pg_notify('hub_catalogue', TG_TABLE_NAME);
   RETURN NULL;
 END
 $$;
@@ -1709,6 +1729,8 @@ CREATE TRIGGER data_values_media_guard BEFORE UPDATE ON public.data_values FOR E
 
 CREATE TRIGGER data_values_notify_insert AFTER INSERT ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_notify();
 
+CREATE TRIGGER data_values_notify_removed AFTER DELETE OR TRUNCATE ON public.data_values FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_notify_removed();
+
 CREATE TRIGGER data_values_notify_update AFTER UPDATE ON public.data_values REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_values_notify();
 
 CREATE TRIGGER data_values_reason_guard BEFORE UPDATE ON public.data_values FOR EACH ROW EXECUTE FUNCTION public.data_values_reason_guard();
@@ -1723,15 +1745,23 @@ CREATE TRIGGER data_values_workflow_release BEFORE UPDATE OF status ON public.da
 
 CREATE TRIGGER departments_audit AFTER INSERT OR UPDATE ON public.departments FOR EACH ROW EXECUTE FUNCTION public.catalogue_audit();
 
+CREATE TRIGGER departments_catalogue_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.departments FOR EACH STATEMENT EXECUTE FUNCTION public.hub_catalogue_changed();
+
 CREATE TRIGGER departments_guard BEFORE INSERT OR UPDATE ON public.departments FOR EACH ROW EXECUTE FUNCTION public.departments_guard();
 
 CREATE TRIGGER indicators_audit AFTER INSERT OR UPDATE ON public.indicators FOR EACH ROW EXECUTE FUNCTION public.catalogue_audit();
+
+CREATE TRIGGER indicators_catalogue_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.indicators FOR EACH STATEMENT EXECUTE FUNCTION public.hub_catalogue_changed();
 
 CREATE TRIGGER indicators_guard BEFORE INSERT OR UPDATE ON public.indicators FOR EACH ROW EXECUTE FUNCTION public.indicators_guard();
 
 CREATE TRIGGER publications_audit AFTER INSERT ON public.publications FOR EACH ROW EXECUTE FUNCTION public.publications_audit();
 
+CREATE TRIGGER publications_catalogue_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.publications FOR EACH STATEMENT EXECUTE FUNCTION public.hub_catalogue_changed();
+
 CREATE TRIGGER regions_auth_changed AFTER DELETE OR UPDATE OF code, path ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
+CREATE TRIGGER regions_catalogue_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_catalogue_changed();
 
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
 
@@ -1742,6 +1772,8 @@ CREATE TRIGGER regions_rollups_insert AFTER INSERT ON public.regions REFERENCING
 CREATE TRIGGER regions_rollups_update AFTER UPDATE ON public.regions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.regions_rollups_after_update();
 
 CREATE TRIGGER shares_audit AFTER INSERT OR DELETE ON public.shares FOR EACH ROW EXECUTE FUNCTION public.shares_audit();
+
+CREATE TRIGGER shares_catalogue_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.shares FOR EACH STATEMENT EXECUTE FUNCTION public.hub_catalogue_changed();
 
 CREATE TRIGGER shares_fill_region BEFORE INSERT ON public.shares FOR EACH ROW EXECUTE FUNCTION public.shares_fill_region();
 
