@@ -1,0 +1,240 @@
+package postgres_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/pgtest"
+	"github.com/sixprot/hub/internal/postgres"
+)
+
+// cached returns db's App pool with the process caches on (as hub serve
+// runs) and a second pool over the same database without them, which
+// says what the answer should be; it returns once the listener listens.
+func cached(t *testing.T, db *pgtest.DB) (fresh *postgres.DB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	l := db.App.Listener(slog.New(slog.DiscardHandler), nil)
+	listening := make(chan struct{}, 1)
+	l.Listening = func() {
+		select {
+		case listening <- struct{}{}:
+		default:
+		}
+	}
+	db.App.Cache(l, time.Hour)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = l.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-listening:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the listener did not LISTEN within 30 s")
+	}
+	fresh, err := postgres.Open(ctx, postgres.Config{URL: db.AppURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fresh.Close)
+	return fresh
+}
+
+func asIn(role hub.Role, dept, region string) context.Context {
+	p := &hub.Principal{Name: "c-" + string(role) + "-" + region, Role: role, Region: region, RegionPath: region}
+	if dept != "" {
+		p.Department = &dept
+	}
+	return hub.NewContext(context.Background(), p)
+}
+
+// TestCaches_CountsFollowEveryChangeThatDecidesThem: with the caches on,
+// each principal's totalCount is its own (a city leader, a county leader
+// and an analyst whose department reads another's figures by agreement
+// get what an uncached pool gives them), the cache serves (a change
+// nobody is told about stays unseen), and a value written, a sharing
+// agreement withdrawn or a value removed by another process is counted
+// as soon as its notification arrives. It fails if the cache is keyed
+// without the principal, or if a notification does not empty it.
+func TestCaches_CountsFollowEveryChangeThatDecidesThem(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	fresh := cached(t, db)
+	values, truth := postgres.NewValueService(db.App), postgres.NewValueService(fresh)
+	year := hub.ValueFilter{Periods: []string{"2022", "2023"}}
+	shared := hub.ValueFilter{Indicators: []string{hub.MinorsKey}}
+	readers := []struct {
+		name string
+		ctx  context.Context
+		f    hub.ValueFilter
+	}{
+		{"city leader", asIn(hub.Leader, "", "370700"), year},
+		{"青州市 leader", asIn(hub.Leader, "", "370700.370781"), year},
+		{"education analyst, minors by agreement", asIn(hub.Analyst, "education", "370700"), shared},
+		{"civil affairs analyst", asIn(hub.Analyst, "civil_affairs", "370700"), shared},
+	}
+	count := func(s *postgres.ValueService, ctx context.Context, f hub.ValueFilter) int {
+		t.Helper()
+		conn, err := s.FindValues(ctx, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	agree := func(when string) {
+		t.Helper()
+		for _, r := range readers {
+			eventually(t, when+": "+r.name, func() bool { return count(values, r.ctx, r.f) == count(truth, r.ctx, r.f) })
+		}
+	}
+	seen := map[int]bool{}
+	for _, r := range readers {
+		c := count(values, r.ctx, r.f) // fills the cache
+		if want := count(truth, r.ctx, r.f); c != want || c == 0 {
+			t.Fatalf("%s: count %d, uncached %d", r.name, c, want)
+		}
+		seen[c] = true
+	}
+	if len(seen) < 3 {
+		t.Fatalf("precondition: the readers' counts should differ, got %v", seen)
+	}
+
+	owner := db.OwnerConn(t)
+	ctx := context.Background()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := owner.Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	leader := readers[0]
+	before := count(values, leader.ctx, leader.f)
+
+	// The cache serves: an approval nobody is told about goes unseen.
+	exec(`ALTER TABLE data_values DISABLE TRIGGER data_values_notify_update`)
+	exec(`UPDATE data_values SET status = 'APPROVED', is_released = true
+WHERE id = (SELECT id FROM data_values WHERE period = '2023' AND is_head AND status = 'SUBMITTED' AND NOT is_released
+            AND region_path <@ '370700' ORDER BY id LIMIT 1)`)
+	exec(`ALTER TABLE data_values ENABLE TRIGGER data_values_notify_update`)
+	if got, want := count(values, leader.ctx, leader.f), count(truth, leader.ctx, leader.f); got != before || want != before+1 {
+		t.Fatalf("precondition: cached %d (before %d), uncached %d: the cache should serve the old count", got, before, want)
+	}
+
+	// Another process approves one more, with its notification: both are seen.
+	exec(`UPDATE data_values SET status = 'APPROVED', is_released = true
+WHERE id = (SELECT id FROM data_values WHERE period = '2023' AND is_head AND status = 'SUBMITTED' AND NOT is_released
+            AND region_path <@ '370700' ORDER BY id LIMIT 1)`)
+	eventually(t, "approval by another process", func() bool { return count(values, leader.ctx, leader.f) == before+2 })
+	agree("after two approvals")
+
+	// An agreement withdrawn: the education analyst no longer counts the minors.
+	edu := readers[2]
+	withShare := count(values, edu.ctx, edu.f)
+	exec(`DELETE FROM shares WHERE grantee_department = 'education'`)
+	eventually(t, "agreement withdrawn", func() bool { return count(values, edu.ctx, edu.f) < withShare })
+	agree("after the agreement was withdrawn")
+
+	// A removed value (no row policy lets hub_app delete; the owner can).
+	exec(`ALTER TABLE data_values DISABLE TRIGGER USER`)
+	exec(`DELETE FROM data_values WHERE id = (SELECT id FROM data_values WHERE period = '2022' AND is_released AND is_head
+      AND indicator_key = $1 ORDER BY id LIMIT 1)`, hub.MinorsKey)
+	exec(`ALTER TABLE data_values ENABLE TRIGGER USER`)
+	exec(`SELECT pg_notify('hub_values', '{"many": true}')`) // what the delete trigger sends
+	agree("after a delete")
+}
+
+// TestCaches_DeleteAndTruncateOfValuesNotify: migration 00068's trigger
+// tells listeners when values are removed, which 00064's insert and
+// update triggers do not.
+func TestCaches_DeleteAndTruncateOfValuesNotify(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	ctx := context.Background()
+	listen, owner := db.OwnerConn(t), db.OwnerConn(t)
+	if _, err := listen.Exec(ctx, `LISTEN hub_values`); err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`DELETE FROM data_values WHERE id = (SELECT max(id) FROM data_values)`,
+		`TRUNCATE data_values CASCADE`,
+	} {
+		if _, err := owner.Exec(ctx, `SET session_replication_role = origin`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := owner.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		n, err := listen.WaitForNotification(wctx)
+		cancel()
+		if err != nil || n.Payload != `{"many": true}` {
+			t.Fatalf("%s: notification %+v, %v", sql, n, err)
+		}
+	}
+}
+
+// TestCaches_CatalogueFollowsItsChangesAndStopsWithTheListener: indicator
+// and region names come from the cache (a rename nobody is told about
+// stays unseen), a rename with its notification is seen at once, and
+// while the listener's connection is down nothing is served from it.
+func TestCaches_CatalogueFollowsItsChangesAndStopsWithTheListener(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cached(t, db)
+	cat := postgres.NewCatalogueService(db.App)
+	ctx := asIn(hub.Leader, "", "370700")
+	name := func() string {
+		t.Helper()
+		is, err := cat.IndicatorsByKey(ctx, []string{"child_directors", "no_such_indicator"})
+		if err != nil || len(is) != 2 || is[0] == nil || is[1] != nil {
+			t.Fatalf("indicators by key: %v %v", is, err)
+		}
+		rs, err := cat.RegionsByCode(ctx, []string{"370781"})
+		if err != nil || len(rs) != 1 || rs[0] == nil {
+			t.Fatalf("regions by code: %v %v", rs, err)
+		}
+		return is[0].Name + "/" + rs[0].Name
+	}
+	owner := db.OwnerConn(t)
+	truth := func() string {
+		t.Helper()
+		var s string
+		if err := owner.QueryRow(context.Background(), `SELECT (SELECT name FROM indicators WHERE key = 'child_directors') || '/' ||
+       (SELECT name FROM regions WHERE code = '370781')`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := owner.Exec(context.Background(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	orig := name()
+	exec(`ALTER TABLE indicators DISABLE TRIGGER indicators_catalogue_changed`)
+	exec(`UPDATE indicators SET name = name || '（未通知）' WHERE key = 'child_directors'`)
+	exec(`ALTER TABLE indicators ENABLE TRIGGER indicators_catalogue_changed`)
+	if got := name(); got != orig || truth() == orig {
+		t.Fatalf("precondition: the cache should serve %q, got %q (database: %q)", orig, got, truth())
+	}
+	exec(`UPDATE regions SET name = '青州' WHERE code = '370781'`)
+	eventually(t, "rename seen", func() bool { return name() == truth() })
+
+	// A change the listener never hears of, then its connection dies and
+	// cannot come back (no new connections to the database): from then on
+	// the cache must not answer.
+	exec(`ALTER TABLE indicators DISABLE TRIGGER indicators_catalogue_changed`)
+	exec(`UPDATE indicators SET name = '儿童主任' WHERE key = 'child_directors'`)
+	exec(`ALTER TABLE indicators ENABLE TRIGGER indicators_catalogue_changed`)
+	if name() == truth() {
+		t.Fatal("precondition: the cache should serve the old name")
+	}
+	exec(`UPDATE pg_database SET datallowconn = false WHERE datname = current_database()`)
+	defer exec(`UPDATE pg_database SET datallowconn = true WHERE datname = current_database()`)
+	var n int
+	if err := owner.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = $1`, postgres.ListenApplication).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("terminated %d listeners (%v), want 1", n, err)
+	}
+	eventually(t, "the cache served with its listener gone", func() bool { return name() == truth() })
+}
