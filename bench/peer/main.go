@@ -294,6 +294,10 @@ func run(ctx context.Context, cfg config) error {
 	for i, n := range names {
 		settings[n] = args[i]
 	}
+	// The hub turns JIT off in the same statement (postgres.setPrincipal);
+	// PostGraphile gets the same, so that neither pays seconds of
+	// compiling the row policies' expressions on a costly plan.
+	settings["jit"] = "off"
 	settingsJSON, _ := json.Marshal(settings)
 	principalJSON, _ := json.Marshal(p)
 	qs := queries(cfg.region, cfg.indicator, cfg.period, cfg.county)

@@ -181,9 +181,19 @@ func AppURL(ownerURL string) (string, error) {
 
 // setPrincipal hands the principal to the policies for the rest of the
 // transaction only: set_config's third argument is is_local.
+//
+// It also turns JIT compilation off for the transaction. The row policies
+// make every statement's expressions large, and a plan whose estimated
+// cost passes jit_above_cost (a generic plan at province scale: 42
+// million) spent seconds compiling them before its first row: a page of
+// 50 values took 2,786 ms with JIT and 10 ms without (EXPLAIN ANALYZE,
+// province, issue 20); on the city demo the same start-up cost was the
+// 250–400 ms "not understood" in docs/performance.md. The hub's
+// statements read few rows; none gains from JIT.
 const setPrincipal = `SELECT set_config('hub.user', $1, true), set_config('hub.role', $2, true),
        set_config('hub.department', $3, true), set_config('hub.scope', $4, true),
-       set_config('hub.channel', $5, true), set_config('hub.file', $6, true)`
+       set_config('hub.channel', $5, true), set_config('hub.file', $6, true),
+       set_config('jit', 'off', true)`
 
 // PrincipalSettings returns the one statement that hands the principal
 // and the channel of ctx to the row policies for the rest of the
