@@ -389,17 +389,16 @@ func serve(ctx context.Context, cfg config, sc serveConfig, log *slog.Logger) er
 		signOn = p
 		log.Info("single sign-on", "issuer", oc.Issuer, "rules", len(oc.Rules))
 	}
-	auth := postgres.NewAuthService(db)
-	if err := auth.CacheTokens(ctx, sc.TokenCacheTTL, log); err != nil {
-		return err
-	}
-	svc.Auth = auth
-	// Live updates: one LISTEN connection per process feeds the broker
-	// (docs/live.md). On shutdown the broker closes every subscription
-	// (WebSocket 1001) at once, and serve waits for them after the HTTP
-	// server has stopped.
+	// One LISTEN connection per process feeds the live updates' broker
+	// (docs/live.md) and empties the token, catalogue and count caches
+	// (docs/performance.md). On shutdown the broker closes every
+	// subscription (WebSocket 1001) at once, and serve waits for them
+	// after the HTTP server has stopped.
 	broker := live.NewBroker(live.DefaultLimits)
 	listener := db.Listener(log, broker.Publish)
+	auth := postgres.NewAuthService(db)
+	auth.CacheTokens(listener, sc.TokenCacheTTL)
+	svc.Auth = auth
 	db.Cache(listener, sc.CacheTTL)
 	go func() { _ = listener.Run(ctx) }()
 	defer func() {

@@ -97,10 +97,10 @@ SELECT user_id, name, role, department_code, region_code, path, expired, expires
 	start := time.Now()
 	var gen uint64
 	if s.cache != nil {
-		var p *hub.Principal
+		var p hub.Principal
 		var ok bool
-		if p, gen, ok = s.cache.get(key, start); ok {
-			return p, nil
+		if p, gen, ok = s.cache.get(key); ok {
+			return &p, nil
 		}
 	}
 	var p hub.Principal
@@ -123,7 +123,7 @@ SELECT user_id, name, role, department_code, region_code, path, expired, expires
 				until = exp
 			}
 		}
-		s.cache.put(key, gen, &p, until)
+		s.cache.putUntil(key, gen, p, until)
 	}
 	return &p, nil
 }

@@ -11,13 +11,12 @@ import (
 	"github.com/sixprot/hub/internal/postgres"
 )
 
-// cached returns db's App pool with the process caches on (as hub serve
-// runs) and a second pool over the same database without them, which
-// says what the answer should be; it returns once the listener listens.
-func cached(t *testing.T, db *pgtest.DB) (fresh *postgres.DB) {
+// listen runs a Listener over pdb, with register's caches on it, until
+// the test ends; it returns once the listener listens.
+func listen(t *testing.T, pdb *postgres.DB, register func(*postgres.Listener)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	l := db.App.Listener(slog.New(slog.DiscardHandler), nil)
+	l := pdb.Listener(slog.New(slog.DiscardHandler), nil)
 	listening := make(chan struct{}, 1)
 	l.Listening = func() {
 		select {
@@ -25,7 +24,7 @@ func cached(t *testing.T, db *pgtest.DB) (fresh *postgres.DB) {
 		default:
 		}
 	}
-	db.App.Cache(l, time.Hour)
+	register(l)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = l.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -34,7 +33,15 @@ func cached(t *testing.T, db *pgtest.DB) (fresh *postgres.DB) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the listener did not LISTEN within 30 s")
 	}
-	fresh, err := postgres.Open(ctx, postgres.Config{URL: db.AppURL})
+}
+
+// cached turns db's App pool's process caches on (as hub serve runs) and
+// returns a second pool over the same database without them, which says
+// what the answer should be.
+func cached(t *testing.T, db *pgtest.DB) (fresh *postgres.DB) {
+	t.Helper()
+	listen(t, db.App, func(l *postgres.Listener) { db.App.Cache(l, time.Hour) })
+	fresh, err := postgres.Open(context.Background(), postgres.Config{URL: db.AppURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,4 +244,23 @@ WHERE datname = current_database() AND application_name = $1`, postgres.ListenAp
 		t.Fatalf("terminated %d listeners (%v), want 1", n, err)
 	}
 	eventually(t, "the cache served with its listener gone", func() bool { return name() == truth() })
+}
+
+// TestListener_OneConnectionServesTokensAndCaches: the token cache and
+// the catalogue and count caches share the process's one LISTEN
+// connection with live updates (the other tests here show each channel
+// reaching its cache through it).
+func TestListener_OneConnectionServesTokensAndCaches(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	auth := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) {
+		auth.CacheTokens(l, time.Minute)
+		db.App.Cache(l, time.Minute)
+	})
+	var conns int
+	err := db.OwnerConn(t).QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = $1`, postgres.ListenApplication).Scan(&conns)
+	if err != nil || conns != 1 {
+		t.Fatalf("%d LISTEN connections (%v), want 1", conns, err)
+	}
 }

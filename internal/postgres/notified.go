@@ -69,6 +69,14 @@ func (c *notifiedCache[K, V]) get(k K) (V, uint64, bool) {
 
 // put stores v unless the cache was emptied since gen was read.
 func (c *notifiedCache[K, V]) put(k K, gen uint64, v V) {
+	c.putUntil(k, gen, v, time.Now().Add(c.ttl))
+}
+
+// putUntil is put with an earlier end than the TTL's (a token's expiry).
+func (c *notifiedCache[K, V]) putUntil(k K, gen uint64, v V, until time.Time) {
+	if limit := time.Now().Add(c.ttl); until.After(limit) {
+		until = limit
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live || c.gen != gen {
@@ -77,17 +85,16 @@ func (c *notifiedCache[K, V]) put(k K, gen uint64, v V) {
 	if len(c.entries) >= c.max {
 		clear(c.entries)
 	}
-	c.entries[k] = cached[V]{v: v, until: time.Now().Add(c.ttl)}
+	c.entries[k] = cached[V]{v: v, until: until}
 }
 
 // empty forgets every entry (a change this process made, before it
 // returns to its caller, whatever the notification's delay).
-func (c *notifiedCache[K, V]) empty() { c.set(c.isLive()) }
-
-func (c *notifiedCache[K, V]) isLive() bool {
+func (c *notifiedCache[K, V]) empty() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.live
+	c.gen++
+	clear(c.entries)
 }
 
 func (c *notifiedCache[K, V]) set(live bool) {
@@ -98,5 +105,5 @@ func (c *notifiedCache[K, V]) set(live bool) {
 	clear(c.entries)
 }
 
-func (c *notifiedCache[K, V]) notified(string)   { c.set(true) }
+func (c *notifiedCache[K, V]) notified(string)   { c.empty() }
 func (c *notifiedCache[K, V]) listening(up bool) { c.set(up) }

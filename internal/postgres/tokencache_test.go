@@ -55,9 +55,7 @@ func TestTokenCache_RevocationAndDisableClearItAtOnce(t *testing.T) {
 	a1, a2, b, c := issue("cache-a"), issue("cache-a"), issue("cache-b"), issue("cache-c")
 
 	app := postgres.NewAuthService(db.App)
-	if err := app.CacheTokens(ctx, time.Hour, nil); err != nil {
-		t.Fatal(err)
-	}
+	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
 	works := func(s *postgres.AuthService, tok *postgres.IssuedToken) bool {
 		_, err := s.Authenticate(ctx, tok.Token)
 		if err != nil && hub.ErrorCode(err) != hub.EUNAUTHENTICATED {
@@ -115,9 +113,7 @@ func TestTokenCache_RevocationAndDisableClearItAtOnce(t *testing.T) {
 
 	// Through the caching service itself: refused before the call returns.
 	own := postgres.NewAuthService(db.Owner)
-	if err := own.CacheTokens(ctx, time.Hour, nil); err != nil {
-		t.Fatal(err)
-	}
+	listen(t, db.Owner, func(l *postgres.Listener) { own.CacheTokens(l, time.Hour) })
 	d := issue("cache-c")
 	if !works(own, d) {
 		t.Fatal("new token refused")
@@ -146,9 +142,7 @@ func TestTokenCache_OffWhileItsListenerIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := postgres.NewAuthService(db.App)
-	if err := app.CacheTokens(ctx, time.Hour, nil); err != nil {
-		t.Fatal(err)
-	}
+	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
 	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +160,7 @@ func TestTokenCache_OffWhileItsListenerIsDown(t *testing.T) {
 	}
 	var n int
 	if err := conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-WHERE datname = current_database() AND application_name = 'hub token cache'`).Scan(&n); err != nil || n != 1 {
+WHERE datname = current_database() AND application_name = $1`, postgres.ListenApplication).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("terminated %d listeners (%v), want 1", n, err)
 	}
 	eventually(t, "cache still served with its listener gone", func() bool {
@@ -176,7 +170,7 @@ WHERE datname = current_database() AND application_name = 'hub token cache'`).Sc
 	eventually(t, "listener did not reconnect", func() bool {
 		var n int
 		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-WHERE datname = current_database() AND application_name = 'hub token cache'`).Scan(&n); err != nil {
+WHERE datname = current_database() AND application_name = $1`, postgres.ListenApplication).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n == 1
