@@ -290,9 +290,17 @@ func TestSubscriptions_SlowConsumerIsDroppedWith4504(t *testing.T) {
 			t.Fatalf("a client that reads nothing was never dropped (%d changes published)", i)
 		}
 		f.api.Live.Publish(hub.Change{Resync: true})
+		if i%1000 == 999 {
+			// Let the connection's writer run: on a loaded machine a
+			// loop that only publishes starved it for minutes.
+			time.Sleep(time.Millisecond)
+		}
 	}
 	t.Logf("dropped after %s", time.Since(giveUp.Add(-3*time.Minute)))
-	// Now read what was sent, up to the close frame.
+	// Now read what was sent, up to the close frame, with a deadline of
+	// its own (the dial's may be nearly spent on a loaded machine).
+	ctx, cancelRead := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelRead()
 	for {
 		var r io.Reader
 		if _, r, err = conn.Reader(ctx); err != nil {
