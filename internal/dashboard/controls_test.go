@@ -305,6 +305,10 @@ func workFilters(t *testing.T, ctx context.Context, wk filterWalk, w int64) {
 // drawn, cold (the browser's cache emptied first) and warm (the same page
 // again: the hashed assets come from the cache without asking), at
 // 1920×1080. Printed, not asserted: timings flake on a shared machine.
+// Each run also prints when the HTML arrived and was parsed, the marks of
+// dashboard.js (hub:script, hub:maps: boundaries registered, hub:drawn:
+// every chart set) and the fetches of ECharts, the boundaries and
+// data.json (none since the page carries its data).
 //
 //	CI=true go test ./internal/dashboard -run TestBrowser_ColdAndWarmTime -v
 func TestBrowser_ColdAndWarmTimeToAllCharts(t *testing.T) {
@@ -342,9 +346,10 @@ func TestBrowser_ColdAndWarmTimeToAllCharts(t *testing.T) {
 			warm = append(warm, ms)
 		}
 		parts, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]int](`(function () {
-  var n = performance.getEntriesByType('navigation')[0], out = { html: Math.round(n.responseEnd) };
+  var n = performance.getEntriesByType('navigation')[0], out = { html: Math.round(n.responseEnd), parsed: Math.round(n.domInteractive) };
+  performance.getEntriesByType('mark').forEach(function (m) { out[m.name] = Math.round(m.startTime); });
   performance.getEntriesByType('resource').forEach(function (r) {
-    var k = r.name.indexOf('data.json') >= 0 ? 'data.json' : r.name.indexOf('echarts') >= 0 ? 'echarts' : '';
+    var k = r.name.indexOf('data.json') >= 0 ? 'data.json' : r.name.indexOf('echarts') >= 0 ? 'echarts' : r.name.indexOf('.geojson') >= 0 ? 'map' : '';
     if (k) { out[k + ' fetches'] = (out[k + ' fetches'] || 0) + 1; out[k + ' from'] = Math.round(r.startTime); out[k + ' to'] = Math.round(r.responseEnd); out[k + ' bytes'] = r.transferSize; }
   });
   return out;
