@@ -67,6 +67,18 @@
       list(option.radar).forEach(function (r) { r.radius = '60%'; r.center = ['50%', '50%']; });
     }
   }
+  // mapRoom draws the map under the title (top px) and right of its legend
+  // (the visual map, left px wide, at the bottom left), so that neither runs
+  // into the western districts (青州市, 临朐县) or their names. The districts
+  // are taller than wide: layoutSize is their height.
+  function mapRoom(el, option, top, left) {
+    var w = el.clientWidth, h = el.clientHeight;
+    list(option.series).forEach(function (s) {
+      s.layoutSize = Math.max(120, Math.min(h - top - 8, (w - left - 12) / 0.9));
+      s.layoutCenter = [left + (w - left) / 2, top + (h - top - 8) / 2];
+    });
+    list(option.visualMap).forEach(function (v) { v.left = 8; v.bottom = 6; });
+  }
   // narrow lays a chart out for a phone-width box: smaller titles, labels
   // cut to fit instead of running over each other, legends at the bottom.
   function narrow(el, option) {
@@ -93,8 +105,9 @@
       list(option.radar).forEach(function (r) { r.radius = '52%'; r.center = ['50%', '52%']; r.axisName = { fontSize: 11 }; });
     }
     if (el.id === 'map') {
-      list(option.series).forEach(function (s) { s.label = Object.assign({}, s.label, { fontSize: 9 }); s.layoutCenter = ['50%', '45%']; s.layoutSize = '80%'; });
+      list(option.series).forEach(function (s) { s.label = Object.assign({}, s.label, { fontSize: 9 }); });
       list(option.visualMap).forEach(function (v) { v.itemWidth = 12; v.itemHeight = 10; v.textStyle = { fontSize: 10 }; });
+      mapRoom(el, option, 52, 118);
     }
     list(option.toolbox).forEach(function (t) { t.itemSize = 12; });
   }
@@ -109,14 +122,23 @@
     list(option.tooltip).forEach(function (t) { t.textStyle = fs(t.textStyle, 18); });
     list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 16); v.itemWidth = 24; v.itemHeight = 16; });
     list(option.radar).forEach(function (r) { r.axisName = { fontSize: 16 }; });
-    if (el.id === 'map') { list(option.series).forEach(function (s) { s.label = fs(s.label, 15); }); }
+    // The title and subtitle take the top 60 px of a tile at this size:
+    // grids start below them with room for the top axis label.
+    if (el.id === 'bar' || el.id === 'trend') {
+      if (!option.grid) { option.grid = [{}]; }
+      list(option.grid).forEach(function (g) { g.top = 84; });
+    }
+    if (el.id === 'map') {
+      list(option.series).forEach(function (s) { s.label = fs(s.label, 15); });
+      mapRoom(el, option, 70, 186);
+    }
     var cut = function (a, size, width) { return Object.assign({}, a, { fontSize: size, width: width, overflow: 'truncate' }); };
     if (el.id === 'heatmap') {
       // containLabel already makes room for the labels: margins as wide
       // as them squeezed the cells into a corner of the tile. Two dozen
       // rows do not all fit a tile's height: the names that would overlap
       // are left out (the tooltip names every cell).
-      list(option.grid).forEach(function (g) { g.left = 8; g.bottom = 40; g.top = 64; });
+      list(option.grid).forEach(function (g) { g.left = 8; g.bottom = 40; g.top = 72; });
       list(option.yAxis).forEach(function (a) { a.axisLabel = Object.assign(cut(a.axisLabel, 12, 185), { interval: 'auto' }); });
       list(option.xAxis).forEach(function (a) { a.axisLabel = cut(Object.assign({}, a.axisLabel, { rotate: 45 }), 13, 80); });
       list(option.visualMap).forEach(function (v) { v.textStyle = fs(v.textStyle, 14); v.itemWidth = 18; v.itemHeight = 12; });
