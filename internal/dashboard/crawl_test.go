@@ -269,6 +269,15 @@ func TestBrowser_EveryLinkReflectsItsParametersAtThreeWidths(t *testing.T) {
 			if sizes[0] > sizes[1] {
 				t.Errorf("%s at %d px: document is %d px wide, window %d", start, w, sizes[0], sizes[1])
 			}
+			// Titles, legends and axis labels keep clear of each other and
+			// of the drawing (chartClashes).
+			clashes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](chartClashes+`(8)`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range clashes {
+				t.Errorf("%s at %d px: %s", start, w, c)
+			}
 			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 			if err != nil {
 				t.Fatal(err)

@@ -8,9 +8,11 @@ import (
 	"html/template"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/go-echarts/go-echarts/v2/components"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -36,6 +38,13 @@ type pageData struct {
 	*Model
 	Scripts []string
 	DataURL string
+	// Data is the first answer of DataURL, in the page itself: the charts
+	// are drawn without a second request (and a second build of the
+	// model); dashboard.js asks DataURL only to refresh.
+	Data chartData
+	// MapURLs are the boundary files the page's map needs, preloaded
+	// from the page's head.
+	MapURLs []string
 	// Path is the page's own path: its links that change the view keep it.
 	Path string
 	// Live loads live.js (Config.Live).
@@ -72,8 +81,7 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pg, _ := m.page()
-	data := pageData{Model: m, Scripts: d.scripts(pg.JSAssets.Values), DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path, Live: d.cfg.Live}
+	data := d.pageData(r, m)
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "dashboard.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render dashboard: %w", err))
@@ -84,13 +92,37 @@ func (d *Dashboard) page(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(buf.Bytes())
 }
 
+// charts returns the go-echarts page of m and its chart data, the
+// boundary files named by their content hash (cached for a year, like
+// ECharts itself).
+func (d *Dashboard) charts(m *Model) (*components.Page, chartData) {
+	pg, cd := m.page()
+	for _, mi := range cd.Maps {
+		mi.URL = d.assets.hashedURL(mi.URL)
+	}
+	return pg, cd
+}
+
+// pageData is what the dashboard's and the 大屏's templates get: the
+// model, the scripts, and the chart data inlined.
+func (d *Dashboard) pageData(r *http.Request, m *Model) pageData {
+	pg, cd := d.charts(m)
+	var maps []string
+	for _, mi := range cd.Maps {
+		maps = append(maps, mi.URL)
+	}
+	slices.Sort(maps)
+	return pageData{Model: m, Scripts: d.scripts(pg.JSAssets.Values), DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code),
+		Data: cd, MapURLs: maps, Path: r.URL.Path, Live: d.cfg.Live}
+}
+
 // data answers the chart options of a view, and the links their clicks open.
 func (d *Dashboard) data(w http.ResponseWriter, r *http.Request) {
 	m, ok := d.model(w, r)
 	if !ok {
 		return
 	}
-	_, cd := m.page()
+	_, cd := d.charts(m)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(cd)

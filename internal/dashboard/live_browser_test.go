@@ -30,7 +30,7 @@ func TestBrowser_DashboardRedrawsAfterAnApprovalWithoutReload(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	logIn(t, ctx, srv.URL+"/dashboard?period=2022&indicator=child_directors")
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.chart[data-finished]').length === 4 && document.documentElement.dataset.live === 'connected'`,
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](allFinished+` && document.documentElement.dataset.live === 'connected'`,
 		chromedp.WithPollingTimeout(60*time.Second))); err != nil {
 		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.documentElement.dataset.live)`))
 		t.Fatalf("charts or the live connection did not come up: %v (live: %s)", err, state)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // screenState is what the 大屏's form and heading show.
@@ -30,12 +31,12 @@ const readScreen = `(function () {
     barSub: (t.text || '') + ' ' + (t.subtext || '') };
 })()`
 
-// change sets a control of the 大屏's form as a user would and fires
-// change, which submits the form.
-func change(name, value string) chromedp.Action[chromedp.Void] {
-	return js(fmt.Sprintf(`(function () { var el = document.querySelector('form.wallfilters').elements[%q];
-  if (el.type === 'checkbox') { el.click(); return; }
-  el.value = %q; el.dispatchEvent(new Event('change', { bubbles: true })); })()`, name, value))
+// typeInto replaces the text of input name of form as a user does:
+// focus, select all (Ctrl+A), type, Enter.
+func typeInto(form, name, text string) chromedp.Action[chromedp.Void] {
+	sel := chromedp.CSS(form + ` [name=` + name + `]`)
+	return chromedp.Steps(chromedp.Focus(sel), chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(text), chromedp.KeyEvent(kb.Enter))
 }
 
 // screenControls works the 大屏's own form — indicator, per 10,000 and
@@ -66,19 +67,19 @@ func screenControls(t *testing.T, ctx context.Context, hub string, w int64) {
 		t.Fatal(err)
 	}
 	saveShot(t, shot, fmt.Sprintf("dashboard_screen_period-2022_indicator-child_directors-%d.png", w))
-	if st, q = read("indicator hope_rooms", change("indicator", "hope_rooms")); st.Indicator != "hope_rooms" || q.Get("indicator") != "hope_rooms" ||
+	if st, q = read("indicator hope_rooms", pick(t, ctx, "form.wallfilters", "indicator", "hope_rooms")); st.Indicator != "hope_rooms" || q.Get("indicator") != "hope_rooms" ||
 		!strings.Contains(st.Heading, st.Named) || q.Get("period") != "2022" || q.Get("refresh") != "600" {
 		t.Errorf("%d px: 大屏 indicator hope_rooms landed on %+v", w, st)
 	}
-	if st, q = read("per 10,000 on", change("percap", "")); !st.PerCap || q.Get("percap") != "1" || q.Get("indicator") != "hope_rooms" ||
+	if st, q = read("per 10,000 on", chromedp.Click(chromedp.CSS(`form.wallfilters input[name=percap]`))); !st.PerCap || q.Get("percap") != "1" || q.Get("indicator") != "hope_rooms" ||
 		!strings.Contains(st.BarSub, "每万名未成年人") {
 		t.Errorf("%d px: 大屏 per 10,000 on landed on %+v", w, st)
 	}
-	if st, q = read("period 2021", change("period", "2021")); st.Period != "2021" || q.Get("period") != "2021" || !strings.Contains(st.Heading, "2021") ||
+	if st, q = read("period 2021", typeInto("form.wallfilters", "period", "2021")); st.Period != "2021" || q.Get("period") != "2021" || !strings.Contains(st.Heading, "2021") ||
 		q.Get("percap") != "1" || q.Get("indicator") != "hope_rooms" {
 		t.Errorf("%d px: 大屏 period 2021 landed on %+v", w, st)
 	}
-	if st, q = read("per 10,000 off", change("percap", "")); st.PerCap || q.Has("percap") || strings.Contains(st.BarSub, "每万名未成年人") {
+	if st, q = read("per 10,000 off", chromedp.Click(chromedp.CSS(`form.wallfilters input[name=percap]`))); st.PerCap || q.Has("percap") || strings.Contains(st.BarSub, "每万名未成年人") {
 		t.Errorf("%d px: 大屏 per 10,000 off landed on %+v", w, st)
 	}
 	hrefs, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('a[href]')).map(function (a) { return a.href; })`))

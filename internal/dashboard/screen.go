@@ -55,13 +55,11 @@ func (d *Dashboard) screen(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pg, _ := m.page()
 	exit := string(m.View.Href("/dashboard", "parent", ""))
 	if p := hub.PrincipalFrom(r.Context()); p != nil && m.Parent.Code != p.Region {
 		exit = string(m.View.Href("/dashboard/region/"+m.Parent.Code, "parent", ""))
 	}
-	data := screenData{pageData: pageData{Model: m, Scripts: d.scripts(pg.JSAssets.Values),
-		DataURL: "/dashboard/data.json?" + m.View.Query("parent", m.Parent.Code), Path: r.URL.Path, Live: d.cfg.Live}, Refresh: refresh, Exit: exit}
+	data := screenData{pageData: d.pageData(r, m), Refresh: refresh, Exit: exit}
 	var buf bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&buf, "screen.html", data); err != nil {
 		d.fail(w, r, fmt.Errorf("render screen: %w", err))

@@ -113,6 +113,88 @@ func TestBrowser_MapDrawnTooltipAndClickOpensTheDistrict(t *testing.T) {
 	}
 }
 
+// chartClashes lists, for every chart of the page, the texts that run into
+// each other and the boxes of titles and legends that run into the
+// drawing. Texts are ECharts' own (the displayables zrender draws: titles,
+// subtitles, axis labels and names, legends, the visual map's labels, the
+// map's region names), each as the rotated box it is drawn in; each is
+// put down to the view it belongs to (the title, a legend, an axis, a
+// series …, from ECharts' component and series views). Texts of different
+// views must keep gap px apart, texts of one view must not overlap (two
+// lines of one text are one text); the box of a title, legend or visual
+// map must keep gap px from the box of every series (the map's districts,
+// the bars, the radar's polygons, the heatmap's cells). Labels ECharts
+// hides itself (hideOverlap, interval 'auto') and invisible elements are
+// not drawn, so not counted.
+const chartClashes = `(function (gap) {
+  var out = [];
+  function box(el, grow) {
+    var r = el.getBoundingRect(), m = el.transform, x0 = r.x - grow, y0 = r.y - grow, x1 = r.x + r.width + grow, y1 = r.y + r.height + grow;
+    var pts = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+    return m ? pts.map(function (p) { return [m[0] * p[0] + m[2] * p[1] + m[4], m[1] * p[0] + m[3] * p[1] + m[5]]; }) : pts;
+  }
+  function apart(p, q) {
+    var polys = [p, q];
+    for (var s = 0; s < 2; s++) {
+      for (var i = 0; i < 4; i++) {
+        var a = polys[s][i], b = polys[s][(i + 1) % 4], nx = b[1] - a[1], ny = a[0] - b[0];
+        var dp = p.map(function (v) { return v[0] * nx + v[1] * ny; }), dq = q.map(function (v) { return v[0] * nx + v[1] * ny; });
+        if (Math.max.apply(null, dp) <= Math.min.apply(null, dq) || Math.max.apply(null, dq) <= Math.min.apply(null, dp)) { return true; }
+      }
+    }
+    return false;
+  }
+  function where(pts) { return Math.round(pts[0][0]) + ',' + Math.round(pts[0][1]); }
+  document.querySelectorAll('.chart').forEach(function (el) {
+    var c = echarts.getInstanceByDom(el);
+    if (!c) { return; }
+    var model = c.getModel(), kinds = new Map();
+    model.eachComponent(function (type, cm) {
+      var v = type === 'series' ? c.getViewOfSeriesModel(cm) : c.getViewOfComponentModel(cm);
+      if (v && v.group) { kinds.set(v.group, type + cm.componentIndex); }
+    });
+    function kindOf(e) {
+      for (var p = e; p; p = p.parent || p.__hostTarget) { if (kinds.has(p)) { return kinds.get(p); } }
+      return '?';
+    }
+    // What is drawn: zrender lists invisible elements too (a scroll
+    // legend's pager when every item fits).
+    var drawn = c.getZr().storage.getDisplayList(true).filter(function (d) { return !d.invisible && !(d.style && d.style.opacity === 0); });
+    var texts = drawn.filter(function (d) {
+      return d.type === 'tspan' && d.style && String(d.style.text || '').trim() !== '';
+    }).map(function (d) { return { el: d, host: d.parent || d, kind: kindOf(d), text: String(d.style.text) }; });
+    for (var i = 0; i < texts.length; i++) {
+      for (var j = i + 1; j < texts.length; j++) {
+        var a = texts[i], b = texts[j];
+        if (a.host === b.host) { continue; }
+        var g = a.kind === b.kind ? 0 : gap / 2;
+        var pa = box(a.el, g), pb = box(b.el, g);
+        if (!apart(pa, pb)) { out.push(el.id + ': ' + a.kind + ' "' + a.text + '" @' + where(pa) + ' × ' + b.kind + ' "' + b.text + '" @' + where(pb)); }
+      }
+    }
+    // The box of a view: the union of what it draws.
+    var boxes = {};
+    drawn.forEach(function (d) {
+      var r = d.getBoundingRect();
+      if (!r || !(r.width > 0 && r.height > 0)) { return; }
+      r = r.clone();
+      if (d.transform) { r.applyTransform(d.transform); }
+      var k = kindOf(d);
+      if (boxes[k]) { boxes[k].union(r); } else { boxes[k] = r; }
+    });
+    Object.keys(boxes).filter(function (k) { return /^(title|legend|visualMap)/.test(k); }).forEach(function (k) {
+      var r = boxes[k];
+      Object.keys(boxes).filter(function (s) { return /^series/.test(s); }).forEach(function (s) {
+        var q = boxes[s];
+        if (r.x < q.x + q.width + gap && q.x < r.x + r.width + gap && r.y < q.y + q.height + gap && q.y < r.y + r.height + gap) {
+          out.push(el.id + ': ' + k + ' box ' + [r.x, r.y, r.width, r.height].map(Math.round) + ' × ' + s + ' box ' + [q.x, q.y, q.width, q.height].map(Math.round));
+        }
+      });
+    });
+  });
+  return out;
+})`
+
 // The 大屏 at 1920×1080: dark, nothing scrolls or overflows its tile,
 // every chart finishes, and hubRefresh() redraws charts, cards and
 // ranking from data.json without reloading the page.
@@ -167,6 +249,15 @@ func TestBrowser_ScreenAt1920NoScrollAndRefreshesInPlace(t *testing.T) {
 	}
 	if lay.Background != "rgb(11, 26, 46)" || lay.TitleSize < 24 || lay.Refresh != "600" || lay.Cards != 4 {
 		t.Errorf("not the dark, large 大屏: %+v", lay)
+	}
+	// Titles, legends and axis labels keep clear of each other and of
+	// the drawing (8 px between views).
+	clashes, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](chartClashes+`(8)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clashes {
+		t.Errorf("大屏 at 1920×1080: %s", c)
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -1,4 +1,4 @@
-// The 大屏's controls: full screen, apply a filter at once, and the time
+// The 大屏's controls: full screen, apply a filter at once (应用 hidden), and the time
 // of the last refresh (dashboard.js's hubRefresh sets data-refreshed).
 (function () {
   'use strict';
@@ -9,7 +9,12 @@
     });
   }
   var f = document.querySelector('form.wallfilters');
-  if (f) { f.addEventListener('change', function () { f.submit(); }); }
+  if (f) {
+    // Every change applies at once: 应用 is for a browser without script.
+    var apply = f.querySelector('button[type=submit]');
+    if (apply) { apply.hidden = true; }
+    f.addEventListener('change', function () { f.submit(); });
+  }
   var out = document.getElementById('refreshed');
   if (out) {
     new MutationObserver(function () {
