@@ -186,3 +186,41 @@ func TestDashboard_PerCapitaAppliesToTheHeatmap(t *testing.T) {
 		t.Errorf("per-10,000 heatmap cell %q (%q)", per, sub)
 	}
 }
+
+// The trend's axis starts where its lines do: the demo's values begin in
+// 2019, so a five-year trend to 2022 must not open on an empty 2018, and
+// every period shown has a value in some series.
+func TestDashboard_TrendAxisStartsWithData(t *testing.T) {
+	api, token := setup(t)
+	var out struct {
+		Charts map[string]struct {
+			XAxis  []struct{ Data []string } `json:"xAxis"`
+			Series []struct {
+				Data []struct{ Value any }
+			} `json:"series"`
+		} `json:"charts"`
+	}
+	rec := get(t, api.Handler, token, "/dashboard/data.json?period=2022&indicator=child_directors")
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%v: %s", err, rec.Body)
+	}
+	tr := out.Charts["trend"]
+	if len(tr.XAxis) == 0 || len(tr.XAxis[0].Data) == 0 || len(tr.Series) == 0 {
+		t.Fatalf("no trend: %+v", tr)
+	}
+	axis := tr.XAxis[0].Data
+	if axis[len(axis)-1] != "2022" {
+		t.Errorf("trend axis %v does not end at 2022", axis)
+	}
+	hasValue := func(i int) bool {
+		for _, s := range tr.Series {
+			if i < len(s.Data) && s.Data[i].Value != nil && s.Data[i].Value != "-" {
+				return true
+			}
+		}
+		return false
+	}
+	if !hasValue(0) {
+		t.Errorf("trend axis %v opens on a period without any value", axis)
+	}
+}

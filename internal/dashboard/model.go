@@ -207,7 +207,32 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 			}
 		}
 	}
+	m.trimTrend()
 	return m, nil
+}
+
+// trimTrend drops the leading periods in which no series has a value, so
+// that the trend's axis starts where its lines do (it started at an empty
+// 2018 when the data begin in 2019).
+func (m *Model) trimTrend() {
+	first := len(m.Periods)
+	for _, t := range m.Trends {
+		for i, pt := range t.Points {
+			if pt.Value != nil {
+				first = min(first, i)
+				break
+			}
+		}
+	}
+	if first == 0 || first >= len(m.Periods) {
+		return // starts with a value, or has none at all (the chart says why)
+	}
+	m.Periods = m.Periods[first:]
+	for _, t := range m.Trends {
+		if len(t.Points) > first {
+			t.Points = t.Points[first:]
+		}
+	}
 }
 
 // childLevel is the level of the page's regions (towns below a county).
