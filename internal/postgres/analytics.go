@@ -55,13 +55,28 @@ const (
 	// for them, stop at the bound + 1 (the last argument): a comparison
 	// over the bound (hub.MaxComparisonRows) is refused without reading
 	// the rest of a city's or province's villages.
-	comparisonRegions = `SELECT ` + regionColumns + ` FROM regions
-WHERE level = $1 AND path <@ (SELECT path FROM regions WHERE code = $2)
-ORDER BY code LIMIT $3`
-	comparisonRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
+	//
+	// The regions at a level under a parent are found by walking down
+	// from the parent by parent_code, no further than the level: each
+	// level of the tree lies exactly one below its parent's (migration
+	// 00050), so that is where level = $1 AND path <@ the parent's path
+	// finds them. Asked that way, the path index gave every region of the
+	// subtree (7,196 of a city for its 13 counties, 9,405 at province
+	// scale) to be filtered by level.
+	comparisonRegions = `WITH RECURSIVE down AS (
+  SELECT code, name, name_en, level, parent_code, path, synthetic FROM regions WHERE code = $2
+  UNION ALL
+  SELECT r.code, r.name, r.name_en, r.level, r.parent_code, r.path, r.synthetic
+  FROM down d JOIN regions r ON r.parent_code = d.code WHERE d.level <> $1
+) SELECT ` + regionColumns + ` FROM down WHERE level = $1 ORDER BY code LIMIT $3`
+	comparisonRollups = `WITH RECURSIVE down AS (
+  SELECT code, level FROM regions WHERE code = $4
+  UNION ALL
+  SELECT r.code, r.level FROM down d JOIN regions r ON r.parent_code = d.code WHERE d.level <> $3
+) SELECT ` + rollupColumns + ` FROM value_rollups r
 WHERE r.period = ANY($2)
   AND r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
-  AND r.region_code = ANY(ARRAY(SELECT code FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4) LIMIT $5))`
+  AND r.region_code = ANY(ARRAY(SELECT code FROM down WHERE level = $3 ORDER BY code LIMIT $5))`
 
 	// peerRegions are the regions at the level of, and under the parent
 	// of, any of $1: the peers a profile is scaled across.
@@ -93,8 +108,12 @@ ORDER BY a.code, q.indicator_key`
 	// inputs reads towns or villages; the counts are read only then.
 	needsTreeCounts = `EXISTS (SELECT 1 FROM indicators d WHERE d.key = ANY(ARRAY(` + neededIndicators + `))
   AND d.formula ~ '\m(towns|villages)\M')`
-	comparisonCounts = countsOfRegions + `
-WHERE a.code = ANY(ARRAY(SELECT code FROM regions WHERE level = $2 AND path <@ (SELECT path FROM regions WHERE code = $3) LIMIT $4))
+	comparisonCounts = `WITH RECURSIVE down AS (
+  SELECT code, level FROM regions WHERE code = $3
+  UNION ALL
+  SELECT r.code, r.level FROM down d JOIN regions r ON r.parent_code = d.code WHERE d.level <> $2
+) ` + countsOfRegions + `
+WHERE a.code = ANY(ARRAY(SELECT code FROM down WHERE level = $2 ORDER BY code LIMIT $4))
   AND ` + needsTreeCounts + `
 GROUP BY a.code`
 	trendCounts = countsOfRegions + `
