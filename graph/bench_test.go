@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -370,7 +371,8 @@ func BenchmarkComparison(b *testing.B) {
 	const query = `query($i: ID!, $p: String!, $parent: ID, $level: RegionLevel) {
   comparison(indicator: $i, period: $p, parent: $parent, level: $level) {
     region { code name } value perTenThousandMinors rank status qualifier } }`
-	for _, s := range apitest.Scales(b, apitest.Options{}) {
+	// The process caches on, as hub serve runs.
+	for _, s := range apitest.Scales(b, apitest.Options{Cache: time.Minute}) {
 		token := leader(b, s)
 		p := s.API.Principal(b, token)
 		parents := []string{"370700"}

@@ -131,6 +131,55 @@ func Inputs(keys ...string) []string {
 	return append(append([]string{}, keys...), hub.MinorsKey)
 }
 
+// Reads returns what figures of key are computed from, given the
+// catalogue inds (which must hold every derived indicator): the keys of
+// the rollups to read (key, the inputs of its formula and of theirs, and
+// the minors, see Inputs) and whether a formula on the way reads towns or
+// villages, the tree counts. It is the exact form of the closure
+// neededIndicators computes in SQL.
+func Reads(inds []*hub.Indicator, key string) (keys []string, treeCounts bool, err error) {
+	formulas := make(map[string]string, len(inds))
+	for _, i := range inds {
+		if i.Formula != nil {
+			formulas[i.Key] = *i.Formula
+		}
+	}
+	seen := map[string]bool{}
+	var walk func(k string) error
+	walk = func(k string) error {
+		if seen[k] {
+			return nil
+		}
+		seen[k] = true
+		if hub.IsTreeCount(k) {
+			treeCounts = true
+			return nil
+		}
+		keys = append(keys, k)
+		f, ok := formulas[k]
+		if !ok {
+			return nil
+		}
+		deps, err := Dependencies(f)
+		if err != nil {
+			return fmt.Errorf("indicator %s: %w", k, err)
+		}
+		for _, d := range deps {
+			if err := walk(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(key); err != nil {
+		return nil, false, err
+	}
+	if !seen[hub.MinorsKey] {
+		keys = append(keys, hub.MinorsKey)
+	}
+	return keys, treeCounts, nil
+}
+
 // WithYears returns periods and the years they lie in, whose minors a
 // value per 10,000 minors of a quarter or month is computed with.
 func WithYears(periods ...string) []string {

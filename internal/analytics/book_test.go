@@ -187,3 +187,42 @@ func TestInputsAndWithYears_AddTheMinorsAndTheirYears(t *testing.T) {
 		t.Errorf("WithYears = %v, want %v", got, want)
 	}
 }
+
+// TestReads_ClosesOverFormulasAndAddsTheMinors: the keys a figure is
+// computed from follow formulas through derived inputs, name the minors
+// once, stop at towns and villages (tree counts, no rollups), and a
+// circular catalogue ends the walk (NewBook refuses it).
+func TestReads_ClosesOverFormulasAndAddsTheMinors(t *testing.T) {
+	cat := append(catalogue(),
+		derived("coverage", hub.Government, hub.Percent, "child_directors / villages * 100"),
+		derived("coverage_per_10k", hub.Government, hub.Rate, "coverage * child_directors_per_10k"),
+		derived("loop_a", hub.Government, hub.Rate, "loop_b + 1"),
+		derived("loop_b", hub.Government, hub.Rate, "loop_a + 1"),
+	)
+	cases := []struct {
+		key   string
+		keys  []string
+		trees bool
+	}{
+		{"child_directors", []string{"child_directors", hub.MinorsKey}, false},
+		{hub.MinorsKey, []string{hub.MinorsKey}, false},
+		{"child_directors_per_10k", []string{"child_directors_per_10k", "child_directors", hub.MinorsKey}, false},
+		{"coverage", []string{"coverage", "child_directors", hub.MinorsKey}, true},
+		{"coverage_per_10k", []string{"coverage_per_10k", "child_directors", "coverage", "child_directors_per_10k", hub.MinorsKey}, true},
+		{"loop_a", []string{"loop_a", "loop_b", hub.MinorsKey}, false},
+	}
+	for _, c := range cases {
+		keys, trees, err := Reads(cat, c.key)
+		if err != nil {
+			t.Fatalf("%s: %v", c.key, err)
+		}
+		slices.Sort(keys)
+		want := slices.Sorted(slices.Values(c.keys))
+		if !slices.Equal(keys, want) || trees != c.trees {
+			t.Errorf("%s: keys %v, tree counts %v; want %v, %v", c.key, keys, trees, want, c.trees)
+		}
+	}
+	if _, _, err := Reads(append(catalogue(), derived("bad", hub.Government, hub.Rate, "1 +")), "bad"); err == nil {
+		t.Error("a formula that does not parse: no error")
+	}
+}

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -55,7 +56,13 @@ func Comparison(in ComparisonInput) ([]*hub.ComparisonRow, error) {
 		return nil, hub.Errorf(hub.EINVALID, "比较的地区过多：%s 下的 %s 级地区超过 %d 个，请用 parent 指定县或镇街 / too many regions to compare: more than %d at level %s under %s; name a county or town as parent",
 			*q.Parent, q.Level, hub.MaxComparisonRows, hub.MaxComparisonRows, q.Level, *q.Parent)
 	}
-	bk, err := NewBook(in.Indicators, in.Rollups)
+	// Only the indicators the figures are computed from are booked: each
+	// formula booked is parsed and checked, per request.
+	keys, _, err := Reads(in.Indicators, q.Indicator)
+	if err != nil {
+		return nil, err
+	}
+	bk, err := NewBook(only(in.Indicators, keys), in.Rollups)
 	if err != nil {
 		return nil, err
 	}
@@ -116,4 +123,15 @@ func RankKeys(rows []*hub.ComparisonRow) []*float64 {
 		}
 	}
 	return keys
+}
+
+// only returns the indicators of inds whose keys are among keys.
+func only(inds []*hub.Indicator, keys []string) []*hub.Indicator {
+	out := make([]*hub.Indicator, 0, len(keys))
+	for _, i := range inds {
+		if slices.Contains(keys, i.Key) {
+			out = append(out, i)
+		}
+	}
+	return out
 }

@@ -55,13 +55,28 @@ const (
 	// for them, stop at the bound + 1 (the last argument): a comparison
 	// over the bound (hub.MaxComparisonRows) is refused without reading
 	// the rest of a city's or province's villages.
-	comparisonRegions = `SELECT ` + regionColumns + ` FROM regions
-WHERE level = $1 AND path <@ (SELECT path FROM regions WHERE code = $2)
-ORDER BY code LIMIT $3`
-	comparisonRollups = `SELECT ` + rollupColumns + ` FROM value_rollups r
+	//
+	// The regions at a level under a parent are found by walking down
+	// from the parent by parent_code, no further than the level: each
+	// level of the tree lies exactly one below its parent's (migration
+	// 00050), so that is where level = $1 AND path <@ the parent's path
+	// finds them. Asked that way, the path index gave every region of the
+	// subtree (7,196 of a city for its 13 counties, 9,405 at province
+	// scale) to be filtered by level.
+	comparisonRegions = `WITH RECURSIVE down AS (
+  SELECT code, name, name_en, level, parent_code, path, synthetic FROM regions WHERE code = $2
+  UNION ALL
+  SELECT r.code, r.name, r.name_en, r.level, r.parent_code, r.path, r.synthetic
+  FROM down d JOIN regions r ON r.parent_code = d.code WHERE d.level <> $1
+) SELECT ` + regionColumns + ` FROM down WHERE level = $1 ORDER BY code LIMIT $3`
+	comparisonRollups = `WITH RECURSIVE down AS (
+  SELECT code, level FROM regions WHERE code = $4
+  UNION ALL
+  SELECT r.code, r.level FROM down d JOIN regions r ON r.parent_code = d.code WHERE d.level <> $3
+) SELECT ` + rollupColumns + ` FROM value_rollups r
 WHERE r.period = ANY($2)
   AND r.indicator_key = ANY(ARRAY(` + neededIndicators + `))
-  AND r.region_code = ANY(ARRAY(SELECT code FROM regions WHERE level = $3 AND path <@ (SELECT path FROM regions WHERE code = $4) LIMIT $5))`
+  AND r.region_code = ANY(ARRAY(SELECT code FROM down WHERE level = $3 ORDER BY code LIMIT $5))`
 
 	// peerRegions are the regions at the level of, and under the parent
 	// of, any of $1: the peers a profile is scaled across.
@@ -93,8 +108,12 @@ ORDER BY a.code, q.indicator_key`
 	// inputs reads towns or villages; the counts are read only then.
 	needsTreeCounts = `EXISTS (SELECT 1 FROM indicators d WHERE d.key = ANY(ARRAY(` + neededIndicators + `))
   AND d.formula ~ '\m(towns|villages)\M')`
-	comparisonCounts = countsOfRegions + `
-WHERE a.code = ANY(ARRAY(SELECT code FROM regions WHERE level = $2 AND path <@ (SELECT path FROM regions WHERE code = $3) LIMIT $4))
+	comparisonCounts = `WITH RECURSIVE down AS (
+  SELECT code, level FROM regions WHERE code = $3
+  UNION ALL
+  SELECT r.code, r.level FROM down d JOIN regions r ON r.parent_code = d.code WHERE d.level <> $2
+) ` + countsOfRegions + `
+WHERE a.code = ANY(ARRAY(SELECT code FROM down WHERE level = $2 ORDER BY code LIMIT $4))
   AND ` + needsTreeCounts + `
 GROUP BY a.code`
 	trendCounts = countsOfRegions + `
@@ -124,7 +143,11 @@ func scanCount(row pgx.CollectableRow) (analytics.RegionCount, error) {
 }
 
 // Comparison ranks the regions at q.Level under q.Parent on an indicator in
-// a period, in one round trip (analytics.Comparison).
+// a period, in one round trip (analytics.Comparison). With the process
+// caches (DB.Cache) the catalogue's part, the indicators, the parent and
+// the regions, comes from them and the round trip reads only the rollups
+// of those regions by key; otherwise, and to fill the caches, one batch
+// reads it all.
 func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery) ([]*hub.ComparisonRow, error) {
 	p, err := hub.Signed(ctx)
 	if err != nil {
@@ -135,19 +158,155 @@ func (s *AnalyticsService) Comparison(ctx context.Context, q hub.ComparisonQuery
 		return nil, err
 	}
 	in := analytics.ComparisonInput{Query: q}
-	limit := hub.MaxComparisonRows + 1
-	err = s.db.read(ctx, func(b *pgx.Batch) {
-		b.Queue(genericPlans)
-		collect(b, &in.Indicators, scanIndicator, formulaIndicators, []string{q.Indicator})
-		collect(b, &in.Parents, scanRegion, regionsByCodes, []string{*q.Parent})
-		collect(b, &in.Regions, scanRegion, comparisonRegions, q.Level, *q.Parent, limit)
-		collect(b, &in.Rollups, scanRollup, comparisonRollups, analytics.Inputs(q.Indicator), analytics.WithYears(q.Period), q.Level, *q.Parent, limit)
-		collect(b, &in.Counts, scanCount, comparisonCounts, []string{q.Indicator}, q.Level, *q.Parent, limit)
-	})
+	gens, ok := s.db.caches.comparisonCatalogue(&in)
+	if ok {
+		err = s.cachedComparison(ctx, &in)
+	} else {
+		err = s.db.read(ctx, func(b *pgx.Batch) {
+			limit := hub.MaxComparisonRows + 1
+			b.Queue(genericPlans)
+			collect(b, &in.Indicators, scanIndicator, formulaIndicators, []string{q.Indicator})
+			collect(b, &in.Parents, scanRegion, regionsByCodes, []string{*q.Parent})
+			collect(b, &in.Regions, scanRegion, comparisonRegions, q.Level, *q.Parent, limit)
+			collect(b, &in.Rollups, scanRollup, comparisonRollups, analytics.Inputs(q.Indicator), analytics.WithYears(q.Period), q.Level, *q.Parent, limit)
+			collect(b, &in.Counts, scanCount, comparisonCounts, []string{q.Indicator}, q.Level, *q.Parent, limit)
+		})
+		if err == nil {
+			s.db.caches.keepComparison(&in, gens)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("comparison: %w", err)
 	}
 	return analytics.Comparison(in)
+}
+
+// rollupsByKey are the rollups of the keys ($1[i], $2[i], $3[i]):
+// indicator, period, region. One lookup of the whole key each: written as
+// r.indicator_key = ANY($1) AND r.period = ANY($2) AND r.region_code =
+// ANY($3), the generic plan (genericPlans) costs three arrays of unknown
+// size as a thousand index scans and reads all the regions' rollups of
+// every indicator and period instead (3,823 rows for 26 at city scale).
+const rollupsByKey = `SELECT ` + rollupColumns + `
+FROM unnest($1::text[], $2::text[], $3::text[]) AS k(indicator_key, period, region_code)
+JOIN value_rollups r USING (indicator_key, period, region_code)`
+
+// rollupKeys are the keys of rollupsByKey: every indicator of keys in
+// every period at every region.
+func rollupKeys(keys, periods, regions []string) (inds, pers, regs []string) {
+	n := len(keys) * len(periods) * len(regions)
+	inds, pers, regs = make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	for _, k := range keys {
+		for _, p := range periods {
+			for _, r := range regions {
+				inds, pers, regs = append(inds, k), append(pers, p), append(regs, r)
+			}
+		}
+	}
+	return inds, pers, regs
+}
+
+// cachedComparison reads the rollups of in's regions, which the caches
+// gave with the indicators, and the tree counts the caches lack when a
+// formula reads them, in one round trip.
+func (s *AnalyticsService) cachedComparison(ctx context.Context, in *analytics.ComparisonInput) error {
+	q := in.Query
+	if len(in.Regions) > hub.MaxComparisonRows {
+		return nil // refused by analytics.Comparison, without reading
+	}
+	keys, needCounts, err := analytics.Reads(in.Indicators, q.Indicator)
+	if err != nil {
+		return err
+	}
+	codes := make([]string, len(in.Regions))
+	for i, r := range in.Regions {
+		codes[i] = r.Code
+	}
+	var missing []string
+	var gen uint64
+	if needCounts {
+		in.Counts, missing, gen = s.db.caches.countsOf(codes)
+	}
+	var read []analytics.RegionCount
+	err = s.db.read(ctx, func(b *pgx.Batch) {
+		b.Queue(genericPlans)
+		inds, pers, regs := rollupKeys(keys, analytics.WithYears(q.Period), codes)
+		collect(b, &in.Rollups, scanRollup, rollupsByKey, inds, pers, regs)
+		if len(missing) > 0 {
+			collect(b, &read, scanCount, treeCounts, missing)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	s.db.caches.keepTreeCounts(read, gen)
+	in.Counts = append(in.Counts, read...)
+	return nil
+}
+
+// comparisonGens are the generations of the caches a comparison missed in,
+// which what it read instead is stored with.
+type comparisonGens struct{ indicator, formulas, parent, regions, trees uint64 }
+
+// comparisonCatalogue fills in's indicators (the compared one and every
+// derived one), parent and regions from the caches, copies of their
+// entries; ok is false unless all were there.
+func (c *caches) comparisonCatalogue(in *analytics.ComparisonInput) (gens comparisonGens, ok bool) {
+	if c == nil {
+		return gens, false
+	}
+	q := in.Query
+	ind, g1, ok1 := c.indicators.get(q.Indicator)
+	fs, g2, ok2 := c.formulas.get(struct{}{})
+	parent, g3, ok3 := c.regions.get(*q.Parent)
+	rs, g4, ok4 := c.levels.get(levelKey{q.Level, *q.Parent})
+	gens = comparisonGens{indicator: g1, formulas: g2, parent: g3, regions: g4, trees: generation(c.trees)}
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return gens, false
+	}
+	in.Indicators = make([]*hub.Indicator, 0, len(fs)+1)
+	if ind.Formula == nil {
+		in.Indicators = append(in.Indicators, &ind)
+	}
+	for _, f := range fs {
+		in.Indicators = append(in.Indicators, &f)
+	}
+	in.Parents = []*hub.Region{&parent}
+	in.Regions = make([]*hub.Region, len(rs))
+	for i := range rs {
+		r := rs[i]
+		in.Regions[i] = &r
+	}
+	return gens, true
+}
+
+// keepComparison stores what a comparison read of the catalogue: the
+// compared indicator and the parent when they exist, the derived
+// indicators, the regions, and the tree counts when a formula read them.
+func (c *caches) keepComparison(in *analytics.ComparisonInput, gens comparisonGens) {
+	if c == nil {
+		return
+	}
+	q := in.Query
+	var fs []hub.Indicator
+	for _, i := range in.Indicators {
+		if i.Key == q.Indicator {
+			c.indicators.put(i.Key, gens.indicator, *i)
+		}
+		if i.Formula != nil {
+			fs = append(fs, *i)
+		}
+	}
+	c.formulas.put(struct{}{}, gens.formulas, fs)
+	if len(in.Parents) > 0 {
+		c.regions.put(*q.Parent, gens.parent, *in.Parents[0])
+	}
+	rs := make([]hub.Region, len(in.Regions))
+	for i, r := range in.Regions {
+		rs[i] = *r
+	}
+	c.levels.put(levelKey{q.Level, *q.Parent}, gens.regions, rs)
+	c.keepTreeCounts(in.Counts, gens.trees)
 }
 
 // Profile scores each region 0–100 on the six protections against its
@@ -201,4 +360,28 @@ func (s *AnalyticsService) Trend(ctx context.Context, indicator string, regions 
 		return nil, fmt.Errorf("trend: %w", err)
 	}
 	return analytics.Trend(in)
+}
+
+// countsOf returns the cached tree counts of codes, the codes missing
+// and the generation their counts, once read, are stored with.
+func (c *caches) countsOf(codes []string) (counts []analytics.RegionCount, missing []string, gen uint64) {
+	for i, code := range codes {
+		tc, g, ok := c.trees.get(code)
+		if i == 0 || g < gen {
+			gen = g
+		}
+		if ok {
+			counts = append(counts, analytics.RegionCount{Region: code, TreeCounts: tc})
+		} else {
+			missing = append(missing, code)
+		}
+	}
+	return counts, missing, gen
+}
+
+// keepTreeCounts stores tree counts read after gen was.
+func (c *caches) keepTreeCounts(counts []analytics.RegionCount, gen uint64) {
+	for _, tc := range counts {
+		c.trees.put(tc.Region, gen, tc.TreeCounts)
+	}
 }

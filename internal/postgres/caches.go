@@ -26,7 +26,26 @@ type caches struct {
 	regions     *notifiedCache[string, hub.Region]
 	indicators  *notifiedCache[string, hub.Indicator]
 	departments *notifiedCache[string, hub.Department]
+	// formulas are the catalogue's derived indicators: one entry, what
+	// every comparison evaluates its formulas with.
+	formulas *notifiedCache[struct{}, []hub.Indicator]
+	// levels are the regions at a level under a parent, by code, as a
+	// comparison reads them: at most hub.MaxComparisonRows + 1.
+	levels *notifiedCache[levelKey, []hub.Region]
+	// trees are the tree counts (towns and villages) of each region's
+	// subtree.
+	trees *notifiedCache[string, hub.TreeCounts]
 }
+
+// levelKey names the regions at level under parent.
+type levelKey struct {
+	level  hub.RegionLevel
+	parent string
+}
+
+// maxLevels bounds the cache of regions at a level under a parent: an
+// entry holds up to hub.MaxComparisonRows regions.
+const maxLevels = 1024
 
 // countKey is everything a count of values depends on: the principal's
 // settings that the row policies read, and the filter.
@@ -37,7 +56,9 @@ type countKey struct {
 
 // Cache makes every service over db keep, for up to ttl, what l's
 // notifications can invalidate: regions, indicators and departments (no
-// row policy hides them: every principal reads the same rows), and the
+// row policy hides them: every principal reads the same rows), what a
+// comparison reads of them (the derived indicators, the regions at a level
+// under a parent, the towns and villages under each region), and the
 // totalCount of a dataValues filter per principal. Migration 00064
 // notifies hub_values on every change of data_values, 00068 hub_catalogue
 // on every change of the catalogue, the regions, sharing agreements and
@@ -61,11 +82,17 @@ func (db *DB) Cache(l *Listener, ttl time.Duration) {
 		regions:     newNotifiedCache[string, hub.Region](ttl, maxCached),
 		indicators:  newNotifiedCache[string, hub.Indicator](ttl, maxCached),
 		departments: newNotifiedCache[string, hub.Department](ttl, maxCached),
+		formulas:    newNotifiedCache[struct{}, []hub.Indicator](ttl, 1),
+		levels:      newNotifiedCache[levelKey, []hub.Region](ttl, maxLevels),
+		trees:       newNotifiedCache[string, hub.TreeCounts](ttl, maxCached),
 	}
 	l.watch(c.counts, ValuesChannel, CatalogueChannel)
 	l.watch(c.regions, CatalogueChannel)
 	l.watch(c.indicators, CatalogueChannel)
 	l.watch(c.departments, CatalogueChannel)
+	l.watch(c.formulas, CatalogueChannel)
+	l.watch(c.levels, CatalogueChannel)
+	l.watch(c.trees, CatalogueChannel)
 	db.caches = c
 }
 
@@ -78,6 +105,9 @@ func (c *caches) wrote() {
 	c.regions.empty()
 	c.indicators.empty()
 	c.departments.empty()
+	c.formulas.empty()
+	c.levels.empty()
+	c.trees.empty()
 }
 
 // countKeyOf is the key of a count for the principal of ctx, or false
@@ -192,4 +222,12 @@ func (c *caches) departmentCache() *notifiedCache[string, hub.Department] {
 		return nil
 	}
 	return c.departments
+}
+
+// generation is the generation of c that what is read now, before any
+// lookup by key, must be stored with (get's, for a key never stored).
+func generation[K comparable, V any](c *notifiedCache[K, V]) uint64 {
+	var none K
+	_, g, _ := c.get(none)
+	return g
 }

@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -263,4 +265,111 @@ WHERE datname = current_database() AND application_name = $1`, postgres.ListenAp
 	if err != nil || conns != 1 {
 		t.Fatalf("%d LISTEN connections (%v), want 1", conns, err)
 	}
+}
+
+// TestCaches_ComparisonFollowsTheTreeAndTheFormulas: with the caches on, a
+// comparison takes the derived indicators, the parent, the regions at the
+// level and their towns and villages from them (a rename nobody is told
+// about stays unseen) and gives what an uncached pool gives as soon as a
+// region added, a village added or a formula changed is notified. It fails
+// when the catalogue's notification leaves the comparison's caches alone.
+// (One cache left alone by itself goes unnoticed: the others' misses make
+// the next comparison read the whole catalogue part again and store it
+// over the stale entries.)
+func TestCaches_ComparisonFollowsTheTreeAndTheFormulas(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	fresh := cached(t, db)
+	analytics, truth := postgres.NewAnalyticsService(db.App), postgres.NewAnalyticsService(fresh)
+	city, qingzhou := "370700", "370781"
+	cases := []struct {
+		name string
+		ctx  context.Context
+		q    hub.ComparisonQuery
+	}{
+		{"city leader, counties", asIn(hub.Leader, "", "370700"), hub.ComparisonQuery{Indicator: "child_directors", Period: "2022"}},
+		{"city leader, coverage by county", asIn(hub.Leader, "", "370700"),
+			hub.ComparisonQuery{Indicator: "child_director_coverage", Period: "2022", Parent: &city, Level: hub.LevelCounty}},
+		{"city leader, 青州市's towns", asIn(hub.Leader, "", "370700"),
+			hub.ComparisonQuery{Indicator: "child_directors", Period: "2022", Parent: &qingzhou, Level: hub.LevelTown}},
+		{"青州市 leader, counties of the city", asIn(hub.Leader, "", "370700.370781"),
+			hub.ComparisonQuery{Indicator: "child_directors_per_10k", Period: "2022", Parent: &city, Level: hub.LevelCounty}},
+	}
+	render := func(s *postgres.AnalyticsService, i int) string {
+		t.Helper()
+		rows, err := s.Comparison(cases[i].ctx, cases[i].q)
+		if err != nil {
+			t.Fatalf("%s: %v", cases[i].name, err)
+		}
+		var b strings.Builder
+		for _, r := range rows {
+			fmt.Fprintf(&b, "%s %s", r.RegionCode, r.Region.Name)
+			for _, f := range []*float64{r.Value, r.PerTenThousandMinors} {
+				if f != nil {
+					fmt.Fprintf(&b, " %.4f", *f)
+				} else {
+					b.WriteString(" -")
+				}
+			}
+			if r.Rank != nil {
+				fmt.Fprintf(&b, " #%d", *r.Rank)
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	agree := func(when string) {
+		t.Helper()
+		for i, c := range cases {
+			eventually(t, when+": "+c.name, func() bool { return render(analytics, i) == render(truth, i) })
+		}
+	}
+	before := make([]string, len(cases))
+	for i, c := range cases {
+		before[i] = render(analytics, i) // fills the caches
+		if want := render(truth, i); before[i] != want || before[i] == "" {
+			t.Fatalf("%s: cached\n%s\nuncached\n%s", c.name, before[i], want)
+		}
+	}
+	if l := before[3]; !strings.HasPrefix(l, "370781 青州市 ") || strings.HasPrefix(l, "370781 青州市 -") ||
+		strings.Count(l, " - -\n") != strings.Count(l, "\n")-1 {
+		t.Fatalf("precondition: the county leader should see only 青州市's value:\n%s", l)
+	}
+
+	owner := db.OwnerConn(t)
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := owner.Exec(context.Background(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	// change runs sql, which changes what case i answers, and waits for
+	// every case to agree with the uncached pool.
+	change := func(what string, i int, sql string) {
+		t.Helper()
+		was := render(truth, i)
+		exec(sql)
+		if render(truth, i) == was {
+			t.Fatalf("precondition: %s should change %s", what, cases[i].name)
+		}
+		agree("after " + what)
+	}
+
+	// The caches serve: a rename and a village nobody is told about go
+	// unseen.
+	exec(`ALTER TABLE regions DISABLE TRIGGER regions_catalogue_changed`)
+	exec(`UPDATE regions SET name = name || '（未通知）' WHERE code = '370781'`)
+	exec(`INSERT INTO regions (code, parent_code, level, name) VALUES ('370781002999', '370781002', 'VILLAGE', '未通知社区')`)
+	exec(`ALTER TABLE regions ENABLE TRIGGER regions_catalogue_changed`)
+	for i := range 2 {
+		if got := render(analytics, i); got != before[i] || render(truth, i) == before[i] {
+			t.Fatalf("precondition: the caches should serve the old regions and counts to %s:\n%s", cases[i].name, got)
+		}
+	}
+
+	// Each change below is seen (the ones above with the first).
+	change("a county added", 0, `INSERT INTO regions (code, parent_code, level, name) VALUES ('370799', '370700', 'COUNTY', '新设区')`)
+	change("a town added under 青州市", 2, `INSERT INTO regions (code, parent_code, level, name) VALUES ('370781999', '370781', 'TOWN', '新设街道')`)
+	change("a village added under a town of 青州市", 1,
+		`INSERT INTO regions (code, parent_code, level, name) VALUES ('370781001999', '370781001', 'VILLAGE', '新设社区')`)
+	change("a formula changed", 3, `UPDATE indicators SET formula = 'child_directors / minors_total * 1000' WHERE key = 'child_directors_per_10k'`)
 }
