@@ -34,7 +34,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
 	ComparisonRow() ComparisonRowResolver
-	DataValue() DataValueResolver
 	Department() DepartmentResolver
 	Indicator() IndicatorResolver
 	Mutation() MutationResolver
@@ -427,10 +426,6 @@ type ApiTokenResolver interface {
 }
 type ComparisonRowResolver interface {
 	Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error)
-}
-type DataValueResolver interface {
-	Indicator(ctx context.Context, objs []*hub.DataValue) ([]*hub.Indicator, error)
-	Region(ctx context.Context, objs []*hub.DataValue) ([]*hub.Region, error)
 }
 type DepartmentResolver interface {
 	ID(ctx context.Context, objs []*hub.Department) ([]string, error)
@@ -6084,7 +6079,7 @@ func (ec *executionContext) _DataValue_indicator(ctx context.Context, field grap
 			return ec.fieldContext_DataValue_indicator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_DataValue_indicator(ctx, field, obj)
+			return obj.Indicator, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
@@ -6098,36 +6093,13 @@ func (ec *executionContext) fieldContext_DataValue_indicator(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "DataValue",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Indicator(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_DataValue_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (any, error) {
-	resolver := ec.Resolvers.DataValue()
-	if batch, ok := graphql.BatchParentsFor[*hub.DataValue](ctx, "DataValue"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Indicator(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*hub.Indicator](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"DataValue.indicator",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Indicator(ctx, []*hub.DataValue{obj})
-	return graphql.ResolveBatchSingleResult[*hub.Indicator](
-		ctx,
-		results,
-		err,
-		"DataValue.indicator",
-	)
 }
 
 func (ec *executionContext) _DataValue_region(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (ret graphql.Marshaler) {
@@ -6139,7 +6111,7 @@ func (ec *executionContext) _DataValue_region(ctx context.Context, field graphql
 			return ec.fieldContext_DataValue_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_DataValue_region(ctx, field, obj)
+			return obj.Region, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -6153,36 +6125,13 @@ func (ec *executionContext) fieldContext_DataValue_region(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "DataValue",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_DataValue_region(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (any, error) {
-	resolver := ec.Resolvers.DataValue()
-	if batch, ok := graphql.BatchParentsFor[*hub.DataValue](ctx, "DataValue"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Region(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*hub.Region](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"DataValue.region",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Region(ctx, []*hub.DataValue{obj})
-	return graphql.ResolveBatchSingleResult[*hub.Region](
-		ctx,
-		results,
-		err,
-		"DataValue.region",
-	)
 }
 
 func (ec *executionContext) _DataValue_period(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (ret graphql.Marshaler) {
@@ -15347,69 +15296,67 @@ func (ec *executionContext) _DataValue(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._DataValue_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "indicator":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DataValue_indicator(ctx, field, obj)
-				})
+			out.Values[i] = ec._DataValue_indicator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DataValue_region(ctx, field, obj)
-				})
+			out.Values[i] = ec._DataValue_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "period":
 			out.Values[i] = ec._DataValue_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "value":
 			out.Values[i] = ec._DataValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "qualifier":
 			out.Values[i] = ec._DataValue_qualifier(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._DataValue_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "version":
 			out.Values[i] = ec._DataValue_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "comment":
 			out.Values[i] = ec._DataValue_comment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._DataValue_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedBy":
 			out.Values[i] = ec._DataValue_updatedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "statusReason":
 			out.Values[i] = ec._DataValue_statusReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._DataValue_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17770,7 +17717,6 @@ func (ec *executionContext) marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋi
 }
 
 func (ec *executionContext) marshalNDataValue2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.DataValue) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "DataValue", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -18098,8 +18044,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 		batchIdxMapIndicator := map[int]int{}
 		var batchItemsDepartment []*hub.Department
 		batchIdxMapDepartment := map[int]int{}
-		var batchItemsDataValue []*hub.DataValue
-		batchIdxMapDataValue := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
 			case hub.Region:
@@ -18120,12 +18064,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 			case *hub.Department:
 				batchIdxMapDepartment[i] = len(batchItemsDepartment)
 				batchItemsDepartment = append(batchItemsDepartment, concrete)
-			case hub.DataValue:
-				batchIdxMapDataValue[i] = len(batchItemsDataValue)
-				batchItemsDataValue = append(batchItemsDataValue, &concrete)
-			case *hub.DataValue:
-				batchIdxMapDataValue[i] = len(batchItemsDataValue)
-				batchItemsDataValue = append(batchItemsDataValue, concrete)
 			}
 		}
 		if len(batchItemsRegion) > 0 {
@@ -18136,9 +18074,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 		}
 		if len(batchItemsDepartment) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Department", batchItemsDepartment, batchIdxMapDepartment)
-		}
-		if len(batchItemsDataValue) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "DataValue", batchItemsDataValue, batchIdxMapDataValue)
 		}
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
