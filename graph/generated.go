@@ -17586,7 +17586,7 @@ func (ec *executionContext) marshalNAggregation2githubᚗcomᚋsixprotᚋhubᚋi
 }
 
 func (ec *executionContext) marshalNApiToken2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Token) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐToken(ctx, sel, v[i])
@@ -17618,7 +17618,7 @@ func (ec *executionContext) marshalNAuditConnection2ᚖgithubᚗcomᚋsixprotᚋ
 }
 
 func (ec *executionContext) marshalNAuditEdge2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEdge2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditEdge(ctx, sel, v[i])
@@ -17673,7 +17673,7 @@ func (ec *executionContext) marshalNCatalogueResult2ᚖgithubᚗcomᚋsixprotᚋ
 
 func (ec *executionContext) marshalNComparisonRow2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ComparisonRow) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ComparisonRow", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNComparisonRow2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRow(ctx, sel, v[i])
@@ -17701,7 +17701,7 @@ func (ec *executionContext) marshalNConflict2githubᚗcomᚋsixprotᚋhubᚋinte
 }
 
 func (ec *executionContext) marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx, sel, v[i])
@@ -17717,7 +17717,7 @@ func (ec *executionContext) marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋi
 }
 
 func (ec *executionContext) marshalNDataValue2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.DataValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDataValue2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValue(ctx, sel, v[i])
@@ -17749,7 +17749,7 @@ func (ec *executionContext) marshalNDataValueConnection2ᚖgithubᚗcomᚋsixpro
 }
 
 func (ec *executionContext) marshalNDataValueEdge2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐDataValueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DataValueEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDataValueEdge2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐDataValueEdge(ctx, sel, v[i])
@@ -17798,7 +17798,7 @@ func (ec *executionContext) unmarshalNDataValueInput2ᚖgithubᚗcomᚋsixprot�
 
 func (ec *executionContext) marshalNDepartment2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Department) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Department", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, sel, v[i])
@@ -17907,7 +17907,7 @@ func (ec *executionContext) marshalNImportConflict2githubᚗcomᚋsixprotᚋhub�
 }
 
 func (ec *executionContext) marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx, sel, v[i])
@@ -17947,7 +17947,7 @@ func (ec *executionContext) marshalNImportSummary2ᚖgithubᚗcomᚋsixprotᚋhu
 
 func (ec *executionContext) marshalNIndicator2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Indicator) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Indicator", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, sel, v[i])
@@ -18076,7 +18076,7 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 			ctx = graphql.WithBatchParents(ctx, "Department", batchItemsDepartment, batchIdxMapDepartment)
 		}
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -18140,7 +18140,7 @@ func (ec *executionContext) marshalNProtection2githubᚗcomᚋsixprotᚋhubᚋin
 
 func (ec *executionContext) marshalNProtectionProfile2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ProtectionProfile) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ProtectionProfile", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProtectionProfile2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionProfile(ctx, sel, v[i])
@@ -18168,7 +18168,7 @@ func (ec *executionContext) marshalNProtectionScore2githubᚗcomᚋsixprotᚋhub
 }
 
 func (ec *executionContext) marshalNProtectionScore2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.ProtectionScore) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProtectionScore2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionScore(ctx, sel, v[i])
@@ -18184,7 +18184,7 @@ func (ec *executionContext) marshalNProtectionScore2ᚕgithubᚗcomᚋsixprotᚋ
 }
 
 func (ec *executionContext) marshalNPublication2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Publication) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublication(ctx, sel, v[i])
@@ -18209,7 +18209,7 @@ func (ec *executionContext) marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhub�
 
 func (ec *executionContext) marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.PublicityStat) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "PublicityStat", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPublicityStat2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStat(ctx, sel, v[i])
@@ -18244,7 +18244,7 @@ func (ec *executionContext) marshalNQualifier2githubᚗcomᚋsixprotᚋhubᚋint
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Region) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Region", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegion(ctx, sel, v[i])
@@ -18299,7 +18299,7 @@ func (ec *executionContext) marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinte
 
 func (ec *executionContext) marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Share) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Share", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShare2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShare(ctx, sel, v[i])
@@ -18392,7 +18392,7 @@ func (ec *executionContext) marshalNTrendPoint2githubᚗcomᚋsixprotᚋhubᚋin
 }
 
 func (ec *executionContext) marshalNTrendPoint2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendPointᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.TrendPoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrendPoint2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendPoint(ctx, sel, v[i])
@@ -18409,7 +18409,7 @@ func (ec *executionContext) marshalNTrendPoint2ᚕgithubᚗcomᚋsixprotᚋhub�
 
 func (ec *executionContext) marshalNTrendSeries2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.TrendSeries) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "TrendSeries", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrendSeries2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendSeries(ctx, sel, v[i])
@@ -18447,7 +18447,7 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.UserRecord) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, sel, v[i])
@@ -18472,7 +18472,7 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinter
 
 func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ValidationFinding", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNValidationFinding2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFinding(ctx, sel, v[i])
@@ -18496,7 +18496,7 @@ func (ec *executionContext) marshalNValidationFinding2ᚖgithubᚗcomᚋsixprot�
 }
 
 func (ec *executionContext) marshalNValidationRule2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationRule) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx, sel, v[i])
@@ -18562,7 +18562,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -18606,7 +18606,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -18634,7 +18634,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -18662,7 +18662,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -19000,7 +19000,7 @@ func (ec *executionContext) marshalOProtection2ᚕgithubᚗcomᚋsixprotᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProtection2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtection(ctx, sel, v[i])
@@ -19235,7 +19235,7 @@ func (ec *executionContext) marshalOValueStatus2ᚕgithubᚗcomᚋsixprotᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNValueStatus2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐStatus(ctx, sel, v[i])
@@ -19286,7 +19286,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -19305,7 +19305,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -19324,7 +19324,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -19343,7 +19343,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
