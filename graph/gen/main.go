@@ -1,16 +1,19 @@
 // Command gen is the hub's gqlgen (`go generate ./graph`): gqlgen as
-// gqlgen.yml configures it, plus two steps that let a list whose selection
-// waits for nothing be marshalled in one goroutine (graph/lists.go):
+// gqlgen.yml configures it, then three changes gqlgen has no switch for
+// (exec.worker_limit only bounds its goroutines):
 //
 //   - a plugin writes graph/concurrent_gen.go, the fields gqlgen resolves
 //     in a goroutine of their own (resolvers and methods that take a
 //     context), from gqlgen's own model of the schema;
-//   - graph/generated.go's list marshallers then call graph's marshalList
-//     instead of graphql.MarshalSliceConcurrently.
+//   - graph/generated.go's list marshallers call graph's marshalList
+//     instead of graphql.MarshalSliceConcurrently, which marshals a list
+//     whose selection waits for nothing in one goroutine (graph/lists.go);
+//   - object marshallers without concurrent fields skip the @defer group
+//     they cannot use (its path alone was an eighth of list50's
+//     allocations).
 //
-// gqlgen has no switch for either: exec.worker_limit only bounds the
-// goroutines. TestGenerated_ListsGoThroughMarshalList fails when
-// generated.go comes from plain gqlgen.
+// TestGenerated_ListsGoThroughMarshalList fails when generated.go comes
+// from plain gqlgen.
 package main
 
 import (
@@ -36,6 +39,16 @@ const concurrentFile = "concurrent_gen.go"
 const (
 	gqlgenListCall = "graphql.MarshalSliceConcurrently(ctx, "
 	hubListCall    = "marshalList(ctx, sel, "
+)
+
+// Each object marshaller starts a group for the @defer fragments of its
+// concurrent fields (the only ones gqlgen defers), which costs the
+// object's path, a field set and a map. An object without concurrent
+// fields (one that never passes &deferred on) gets an empty group instead.
+const (
+	gqlgenDeferredGroup = "deferred := graphql.NewDeferredGroup(ctx)"
+	emptyDeferredGroup  = "var deferred graphql.DeferredGroup // no concurrent field: nothing to defer"
+	deferredGroupUse    = "&deferred"
 )
 
 func main() {
@@ -101,7 +114,9 @@ func (p concurrentFields) GenerateCode(data *codegen.Data) error {
 	return os.WriteFile(p.filename, src, 0o644)
 }
 
-// rewriteLists makes the list marshallers of the executor call marshalList.
+// rewriteLists makes the list marshallers of the executor call marshalList
+// and gives object marshallers without concurrent fields an empty deferred
+// group.
 func rewriteLists(filename string) error {
 	src, err := os.ReadFile(filename)
 	if err != nil {
@@ -112,10 +127,21 @@ func rewriteLists(filename string) error {
 		return fmt.Errorf("%s: no %q left to rewrite: has gqlgen changed its list marshallers?", filename, gqlgenListCall)
 	}
 	out := strings.ReplaceAll(string(src), gqlgenListCall, hubListCall)
-	formatted, err := format.Source([]byte(out))
+	funcs := strings.Split(out, "\nfunc ")
+	groups := 0
+	for i, f := range funcs {
+		if strings.Contains(f, gqlgenDeferredGroup) && !strings.Contains(f, deferredGroupUse) {
+			funcs[i] = strings.Replace(f, gqlgenDeferredGroup, emptyDeferredGroup, 1)
+			groups++
+		}
+	}
+	if groups == 0 {
+		return fmt.Errorf("%s: no %q left to rewrite: has gqlgen changed its object marshallers?", filename, gqlgenDeferredGroup)
+	}
+	formatted, err := format.Source([]byte(strings.Join(funcs, "\nfunc ")))
 	if err != nil {
 		return fmt.Errorf("%s after the rewrite: %w", filename, err)
 	}
-	log.Printf("gen: %d list marshallers of %s call marshalList", n, filepath.Base(filename))
+	log.Printf("gen: %d list marshallers of %s call marshalList; %d object marshallers without concurrent fields start no deferred group", n, filepath.Base(filename), groups)
 	return os.WriteFile(filename, formatted, 0o644)
 }
