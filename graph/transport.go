@@ -119,7 +119,25 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		fail(http.StatusBadRequest, resp.Errors, nil)
 		return
 	}
-	_ = json.NewEncoder(w).Encode(resp)
+	encodeResponse(w, resp)
+}
+
+// encodeResponse writes resp as json.Encoder does. An answer that is data
+// alone is written as it is: Encode would scan the whole document again
+// (json.RawMessage is compacted and checked), unless it holds what
+// Encode escapes (<, >, & and U+2028/U+2029, whose UTF-8 starts E2 80),
+// which gqlgen's strings do not.
+func encodeResponse(w io.Writer, resp *graphql.Response) {
+	if len(resp.Errors) > 0 || resp.Extensions != nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil ||
+		len(resp.Data) == 0 || bytes.ContainsAny(resp.Data, "<>&") || bytes.Contains(resp.Data, []byte("\xe2\x80")) {
+		_ = json.NewEncoder(w).Encode(resp)
+		return
+	}
+	buf := make([]byte, 0, len(`{"data":}`)+len(resp.Data)+1)
+	buf = append(buf, `{"data":`...)
+	buf = append(buf, resp.Data...)
+	buf = append(buf, "}\n"...)
+	_, _ = w.Write(buf)
 }
 
 // readParams reads the request's GraphQL parameters: a POST's JSON body,
