@@ -92,3 +92,17 @@ func mayWait(sel ast.SelectionSet) bool {
 	}
 	return false
 }
+
+// deferredGroup is graphql.NewDeferredGroup when one of the object's
+// collected fields is deferred, else the zero group: only
+// FieldSet.ResolveConcurrently adds to a group, and only for a deferred
+// field, and the marshaller then finds the zero group's Defers empty.
+// NewDeferredGroup costs the object's path, a field set and a map.
+func deferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	for _, f := range fields {
+		if f.IsDeferred() {
+			return graphql.NewDeferredGroup(ctx)
+		}
+	}
+	return graphql.DeferredGroup{}
+}

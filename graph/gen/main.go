@@ -8,9 +8,9 @@
 //   - graph/generated.go's list marshallers call graph's marshalList
 //     instead of graphql.MarshalSliceConcurrently, which marshals a list
 //     whose selection waits for nothing in one goroutine (graph/lists.go);
-//   - object marshallers without concurrent fields skip the @defer group
-//     they cannot use (its path alone was an eighth of list50's
-//     allocations).
+//   - object marshallers start a @defer group only when a field of the
+//     object is deferred (deferredGroup; the group's path alone was an
+//     eighth of list50's allocations).
 //
 // TestGenerated_ListsGoThroughMarshalList fails when generated.go comes
 // from plain gqlgen.
@@ -42,13 +42,12 @@ const (
 )
 
 // Each object marshaller starts a group for the @defer fragments of its
-// concurrent fields (the only ones gqlgen defers), which costs the
-// object's path, a field set and a map. An object without concurrent
-// fields (one that never passes &deferred on) gets an empty group instead.
+// fields, which costs the object's path, a field set and a map, though
+// FieldSet.ResolveConcurrently touches the group only for a deferred
+// field: deferredGroup (graph/lists.go) starts one only then.
 const (
 	gqlgenDeferredGroup = "deferred := graphql.NewDeferredGroup(ctx)"
-	emptyDeferredGroup  = "var deferred graphql.DeferredGroup // no concurrent field: nothing to defer"
-	deferredGroupUse    = "&deferred"
+	hubDeferredGroup    = "deferred := deferredGroup(ctx, fields)"
 )
 
 func main() {
@@ -115,8 +114,7 @@ func (p concurrentFields) GenerateCode(data *codegen.Data) error {
 }
 
 // rewriteLists makes the list marshallers of the executor call marshalList
-// and gives object marshallers without concurrent fields an empty deferred
-// group.
+// and its object marshallers deferredGroup.
 func rewriteLists(filename string) error {
 	src, err := os.ReadFile(filename)
 	if err != nil {
@@ -127,21 +125,15 @@ func rewriteLists(filename string) error {
 		return fmt.Errorf("%s: no %q left to rewrite: has gqlgen changed its list marshallers?", filename, gqlgenListCall)
 	}
 	out := strings.ReplaceAll(string(src), gqlgenListCall, hubListCall)
-	funcs := strings.Split(out, "\nfunc ")
-	groups := 0
-	for i, f := range funcs {
-		if strings.Contains(f, gqlgenDeferredGroup) && !strings.Contains(f, deferredGroupUse) {
-			funcs[i] = strings.Replace(f, gqlgenDeferredGroup, emptyDeferredGroup, 1)
-			groups++
-		}
-	}
+	groups := strings.Count(out, gqlgenDeferredGroup)
 	if groups == 0 {
 		return fmt.Errorf("%s: no %q left to rewrite: has gqlgen changed its object marshallers?", filename, gqlgenDeferredGroup)
 	}
-	formatted, err := format.Source([]byte(strings.Join(funcs, "\nfunc ")))
+	out = strings.ReplaceAll(out, gqlgenDeferredGroup, hubDeferredGroup)
+	formatted, err := format.Source([]byte(out))
 	if err != nil {
 		return fmt.Errorf("%s after the rewrite: %w", filename, err)
 	}
-	log.Printf("gen: %d list marshallers of %s call marshalList; %d object marshallers without concurrent fields start no deferred group", n, filepath.Base(filename), groups)
+	log.Printf("gen: %d list marshallers of %s call marshalList, %d object marshallers deferredGroup", n, filepath.Base(filename), groups)
 	return os.WriteFile(filename, formatted, 0o644)
 }
