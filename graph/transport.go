@@ -125,11 +125,12 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 // encodeResponse writes resp as json.Encoder does. An answer that is data
 // alone is written as it is: Encode would scan the whole document again
 // (json.RawMessage is compacted and checked), unless it holds what
-// Encode escapes (<, >, & and U+2028/U+2029, whose UTF-8 starts E2 80),
-// which gqlgen's strings do not.
+// Encode escapes (<, >, &, U+2028 and U+2029), which gqlgen's strings do
+// not.
 func encodeResponse(w io.Writer, resp *graphql.Response) {
 	if len(resp.Errors) > 0 || resp.Extensions != nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil ||
-		len(resp.Data) == 0 || bytes.ContainsAny(resp.Data, "<>&") || bytes.Contains(resp.Data, []byte("\xe2\x80")) {
+		len(resp.Data) == 0 || bytes.ContainsAny(resp.Data, "<>&") ||
+		bytes.Contains(resp.Data, []byte("\u2028")) || bytes.Contains(resp.Data, []byte("\u2029")) {
 		_ = json.NewEncoder(w).Encode(resp)
 		return
 	}
