@@ -128,17 +128,16 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 // Encode escapes (<, >, &, U+2028 and U+2029), which gqlgen's strings do
 // not.
 func encodeResponse(w io.Writer, resp *graphql.Response) {
-	if len(resp.Errors) > 0 || resp.Extensions != nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil ||
+	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil ||
 		len(resp.Data) == 0 || bytes.ContainsAny(resp.Data, "<>&") ||
 		bytes.Contains(resp.Data, []byte("\u2028")) || bytes.Contains(resp.Data, []byte("\u2029")) {
 		_ = json.NewEncoder(w).Encode(resp)
 		return
 	}
-	buf := make([]byte, 0, len(`{"data":}`)+len(resp.Data)+1)
-	buf = append(buf, `{"data":`...)
-	buf = append(buf, resp.Data...)
-	buf = append(buf, "}\n"...)
-	_, _ = w.Write(buf)
+	// Three writes, not a copy of the data: the server buffers them.
+	_, _ = io.WriteString(w, `{"data":`)
+	_, _ = w.Write(resp.Data)
+	_, _ = io.WriteString(w, "}\n")
 }
 
 // readParams reads the request's GraphQL parameters: a POST's JSON body,

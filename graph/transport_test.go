@@ -165,6 +165,9 @@ func TestEncodeResponse_AsEncoderWrites(t *testing.T) {
 	for _, resp := range []*graphql.Response{
 		{Data: json.RawMessage(`{"dataValues":{"totalCount":3,"edges":[{"node":{"id":"1","value":1.5,"region":{"name":"奎文区"}}}]}}`)},
 		{Data: json.RawMessage(`null`)},
+		// gqlgen hands every response a map of extensions, empty unless
+		// an extension wrote one (graphql.GetExtensions).
+		{Data: json.RawMessage(`{"a":[1,2]}`), Extensions: map[string]any{}},
 		{Data: json.RawMessage(`{"a":"<b>&amp;</b>"}`)},
 		{Data: json.RawMessage("{\"a\":\"line\u2028separator — dash\"}")},
 		{Data: json.RawMessage(`{"a":1}`), Errors: gqlerror.List{{Message: "x"}}},
