@@ -34,7 +34,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
 	ComparisonRow() ComparisonRowResolver
-	DataValue() DataValueResolver
 	Department() DepartmentResolver
 	Indicator() IndicatorResolver
 	Mutation() MutationResolver
@@ -427,10 +426,6 @@ type ApiTokenResolver interface {
 }
 type ComparisonRowResolver interface {
 	Region(ctx context.Context, objs []*hub.ComparisonRow) ([]*hub.Region, error)
-}
-type DataValueResolver interface {
-	Indicator(ctx context.Context, objs []*hub.DataValue) ([]*hub.Indicator, error)
-	Region(ctx context.Context, objs []*hub.DataValue) ([]*hub.Region, error)
 }
 type DepartmentResolver interface {
 	ID(ctx context.Context, objs []*hub.Department) ([]string, error)
@@ -6084,7 +6079,7 @@ func (ec *executionContext) _DataValue_indicator(ctx context.Context, field grap
 			return ec.fieldContext_DataValue_indicator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_DataValue_indicator(ctx, field, obj)
+			return obj.Indicator, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Indicator) graphql.Marshaler {
@@ -6098,36 +6093,13 @@ func (ec *executionContext) fieldContext_DataValue_indicator(_ context.Context, 
 	fc = &graphql.FieldContext{
 		Object:     "DataValue",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Indicator(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_DataValue_indicator(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (any, error) {
-	resolver := ec.Resolvers.DataValue()
-	if batch, ok := graphql.BatchParentsFor[*hub.DataValue](ctx, "DataValue"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Indicator(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*hub.Indicator](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"DataValue.indicator",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Indicator(ctx, []*hub.DataValue{obj})
-	return graphql.ResolveBatchSingleResult[*hub.Indicator](
-		ctx,
-		results,
-		err,
-		"DataValue.indicator",
-	)
 }
 
 func (ec *executionContext) _DataValue_region(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (ret graphql.Marshaler) {
@@ -6139,7 +6111,7 @@ func (ec *executionContext) _DataValue_region(ctx context.Context, field graphql
 			return ec.fieldContext_DataValue_region(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_DataValue_region(ctx, field, obj)
+			return obj.Region, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *hub.Region) graphql.Marshaler {
@@ -6153,36 +6125,13 @@ func (ec *executionContext) fieldContext_DataValue_region(_ context.Context, fie
 	fc = &graphql.FieldContext{
 		Object:     "DataValue",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_DataValue_region(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (any, error) {
-	resolver := ec.Resolvers.DataValue()
-	if batch, ok := graphql.BatchParentsFor[*hub.DataValue](ctx, "DataValue"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Region(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*hub.Region](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"DataValue.region",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Region(ctx, []*hub.DataValue{obj})
-	return graphql.ResolveBatchSingleResult[*hub.Region](
-		ctx,
-		results,
-		err,
-		"DataValue.region",
-	)
 }
 
 func (ec *executionContext) _DataValue_period(ctx context.Context, field graphql.CollectedField, obj *hub.DataValue) (ret graphql.Marshaler) {
@@ -14888,7 +14837,7 @@ func (ec *executionContext) _AccessExplanation(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, accessExplanationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -14941,7 +14890,7 @@ func (ec *executionContext) _ApiToken(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, apiTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15000,7 +14949,7 @@ func (ec *executionContext) _AuditConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15043,7 +14992,7 @@ func (ec *executionContext) _AuditEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15081,7 +15030,7 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15184,7 +15133,7 @@ func (ec *executionContext) _CatalogueResult(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, catalogueResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15237,7 +15186,7 @@ func (ec *executionContext) _ComparisonRow(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, comparisonRowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15296,7 +15245,7 @@ func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15339,7 +15288,7 @@ func (ec *executionContext) _DataValue(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15347,69 +15296,67 @@ func (ec *executionContext) _DataValue(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._DataValue_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "indicator":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DataValue_indicator(ctx, field, obj)
-				})
+			out.Values[i] = ec._DataValue_indicator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "region":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._DataValue_region(ctx, field, obj)
-				})
+			out.Values[i] = ec._DataValue_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "period":
 			out.Values[i] = ec._DataValue_period(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "value":
 			out.Values[i] = ec._DataValue_value(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "qualifier":
 			out.Values[i] = ec._DataValue_qualifier(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "status":
 			out.Values[i] = ec._DataValue_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "version":
 			out.Values[i] = ec._DataValue_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "comment":
 			out.Values[i] = ec._DataValue_comment(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedAt":
 			out.Values[i] = ec._DataValue_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "updatedBy":
 			out.Values[i] = ec._DataValue_updatedBy(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "statusReason":
 			out.Values[i] = ec._DataValue_statusReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "source":
 			out.Values[i] = ec._DataValue_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15434,7 +15381,7 @@ func (ec *executionContext) _DataValueConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataValueConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15477,7 +15424,7 @@ func (ec *executionContext) _DataValueEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataValueEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15515,7 +15462,7 @@ func (ec *executionContext) _Department(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, departmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15575,7 +15522,7 @@ func (ec *executionContext) _ImportConflict(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, importConflictImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15623,7 +15570,7 @@ func (ec *executionContext) _ImportSummary(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, importSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15711,7 +15658,7 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15839,7 +15786,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -16033,7 +15980,7 @@ func (ec *executionContext) _NewApiToken(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, newApiTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16071,7 +16018,7 @@ func (ec *executionContext) _Outlier(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, outlierImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16134,7 +16081,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16182,7 +16129,7 @@ func (ec *executionContext) _Principal(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, principalImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16232,7 +16179,7 @@ func (ec *executionContext) _ProtectionProfile(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, protectionProfileImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16276,7 +16223,7 @@ func (ec *executionContext) _ProtectionScore(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, protectionScoreImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16319,7 +16266,7 @@ func (ec *executionContext) _Publication(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16382,7 +16329,7 @@ func (ec *executionContext) _PublicityStat(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicityStatImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16478,7 +16425,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -16639,7 +16586,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16722,7 +16669,7 @@ func (ec *executionContext) _Share(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16784,7 +16731,7 @@ func (ec *executionContext) _SubmitResult(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, submitResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16864,7 +16811,7 @@ func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, trendPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16912,7 +16859,7 @@ func (ec *executionContext) _TrendSeries(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, trendSeriesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16957,7 +16904,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17027,7 +16974,7 @@ func (ec *executionContext) _ValidationFinding(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, validationFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17112,7 +17059,7 @@ func (ec *executionContext) _ValidationRule(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, validationRuleImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17226,7 +17173,7 @@ func (ec *executionContext) _ValuesChange(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, valuesChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17264,7 +17211,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17317,7 +17264,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17365,7 +17312,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17423,7 +17370,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17481,7 +17428,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17539,7 +17486,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := deferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17639,7 +17586,7 @@ func (ec *executionContext) marshalNAggregation2githubᚗcomᚋsixprotᚋhubᚋi
 }
 
 func (ec *executionContext) marshalNApiToken2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTokenᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Token) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNApiToken2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐToken(ctx, sel, v[i])
@@ -17671,7 +17618,7 @@ func (ec *executionContext) marshalNAuditConnection2ᚖgithubᚗcomᚋsixprotᚋ
 }
 
 func (ec *executionContext) marshalNAuditEdge2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuditEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEdge2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐAuditEdge(ctx, sel, v[i])
@@ -17726,7 +17673,7 @@ func (ec *executionContext) marshalNCatalogueResult2ᚖgithubᚗcomᚋsixprotᚋ
 
 func (ec *executionContext) marshalNComparisonRow2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ComparisonRow) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ComparisonRow", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNComparisonRow2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐComparisonRow(ctx, sel, v[i])
@@ -17754,7 +17701,7 @@ func (ec *executionContext) marshalNConflict2githubᚗcomᚋsixprotᚋhubᚋinte
 }
 
 func (ec *executionContext) marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx, sel, v[i])
@@ -17770,8 +17717,7 @@ func (ec *executionContext) marshalNConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋi
 }
 
 func (ec *executionContext) marshalNDataValue2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValueᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.DataValue) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "DataValue", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDataValue2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDataValue(ctx, sel, v[i])
@@ -17803,7 +17749,7 @@ func (ec *executionContext) marshalNDataValueConnection2ᚖgithubᚗcomᚋsixpro
 }
 
 func (ec *executionContext) marshalNDataValueEdge2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐDataValueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DataValueEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDataValueEdge2ᚖgithubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐDataValueEdge(ctx, sel, v[i])
@@ -17852,7 +17798,7 @@ func (ec *executionContext) unmarshalNDataValueInput2ᚖgithubᚗcomᚋsixprot�
 
 func (ec *executionContext) marshalNDepartment2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Department) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Department", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDepartment2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐDepartment(ctx, sel, v[i])
@@ -17961,7 +17907,7 @@ func (ec *executionContext) marshalNImportConflict2githubᚗcomᚋsixprotᚋhub�
 }
 
 func (ec *executionContext) marshalNImportConflict2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.Conflict) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNImportConflict2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐConflict(ctx, sel, v[i])
@@ -18001,7 +17947,7 @@ func (ec *executionContext) marshalNImportSummary2ᚖgithubᚗcomᚋsixprotᚋhu
 
 func (ec *executionContext) marshalNIndicator2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Indicator) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Indicator", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicator2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐIndicator(ctx, sel, v[i])
@@ -18098,8 +18044,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 		batchIdxMapIndicator := map[int]int{}
 		var batchItemsDepartment []*hub.Department
 		batchIdxMapDepartment := map[int]int{}
-		var batchItemsDataValue []*hub.DataValue
-		batchIdxMapDataValue := map[int]int{}
 		for i, item := range v {
 			switch concrete := item.(type) {
 			case hub.Region:
@@ -18120,12 +18064,6 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 			case *hub.Department:
 				batchIdxMapDepartment[i] = len(batchItemsDepartment)
 				batchItemsDepartment = append(batchItemsDepartment, concrete)
-			case hub.DataValue:
-				batchIdxMapDataValue[i] = len(batchItemsDataValue)
-				batchItemsDataValue = append(batchItemsDataValue, &concrete)
-			case *hub.DataValue:
-				batchIdxMapDataValue[i] = len(batchItemsDataValue)
-				batchItemsDataValue = append(batchItemsDataValue, concrete)
 			}
 		}
 		if len(batchItemsRegion) > 0 {
@@ -18137,11 +18075,8 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋsixprotᚋhubᚋgraph
 		if len(batchItemsDepartment) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Department", batchItemsDepartment, batchIdxMapDepartment)
 		}
-		if len(batchItemsDataValue) > 0 {
-			ctx = graphql.WithBatchParents(ctx, "DataValue", batchItemsDataValue, batchIdxMapDataValue)
-		}
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋsixprotᚋhubᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
@@ -18205,7 +18140,7 @@ func (ec *executionContext) marshalNProtection2githubᚗcomᚋsixprotᚋhubᚋin
 
 func (ec *executionContext) marshalNProtectionProfile2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ProtectionProfile) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ProtectionProfile", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProtectionProfile2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionProfile(ctx, sel, v[i])
@@ -18233,7 +18168,7 @@ func (ec *executionContext) marshalNProtectionScore2githubᚗcomᚋsixprotᚋhub
 }
 
 func (ec *executionContext) marshalNProtectionScore2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionScoreᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.ProtectionScore) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProtectionScore2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtectionScore(ctx, sel, v[i])
@@ -18249,7 +18184,7 @@ func (ec *executionContext) marshalNProtectionScore2ᚕgithubᚗcomᚋsixprotᚋ
 }
 
 func (ec *executionContext) marshalNPublication2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicationᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Publication) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublication(ctx, sel, v[i])
@@ -18274,7 +18209,7 @@ func (ec *executionContext) marshalNPublication2ᚖgithubᚗcomᚋsixprotᚋhub�
 
 func (ec *executionContext) marshalNPublicityStat2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStatᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.PublicityStat) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "PublicityStat", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPublicityStat2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐPublicityStat(ctx, sel, v[i])
@@ -18309,7 +18244,7 @@ func (ec *executionContext) marshalNQualifier2githubᚗcomᚋsixprotᚋhubᚋint
 
 func (ec *executionContext) marshalNRegion2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Region) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Region", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegion2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐRegion(ctx, sel, v[i])
@@ -18364,7 +18299,7 @@ func (ec *executionContext) marshalNSeverity2githubᚗcomᚋsixprotᚋhubᚋinte
 
 func (ec *executionContext) marshalNShare2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.Share) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "Share", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNShare2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐShare(ctx, sel, v[i])
@@ -18457,7 +18392,7 @@ func (ec *executionContext) marshalNTrendPoint2githubᚗcomᚋsixprotᚋhubᚋin
 }
 
 func (ec *executionContext) marshalNTrendPoint2ᚕgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendPointᚄ(ctx context.Context, sel ast.SelectionSet, v []hub.TrendPoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrendPoint2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendPoint(ctx, sel, v[i])
@@ -18474,7 +18409,7 @@ func (ec *executionContext) marshalNTrendPoint2ᚕgithubᚗcomᚋsixprotᚋhub�
 
 func (ec *executionContext) marshalNTrendSeries2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendSeriesᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.TrendSeries) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "TrendSeries", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrendSeries2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐTrendSeries(ctx, sel, v[i])
@@ -18512,7 +18447,7 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.UserRecord) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐUserRecord(ctx, sel, v[i])
@@ -18537,7 +18472,7 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋsixprotᚋhubᚋinter
 
 func (ec *executionContext) marshalNValidationFinding2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationFinding) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "ValidationFinding", v, nil)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNValidationFinding2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationFinding(ctx, sel, v[i])
@@ -18561,7 +18496,7 @@ func (ec *executionContext) marshalNValidationFinding2ᚖgithubᚗcomᚋsixprot�
 }
 
 func (ec *executionContext) marshalNValidationRule2ᚕᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*hub.ValidationRule) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNValidationRule2ᚖgithubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐValidationRule(ctx, sel, v[i])
@@ -18627,7 +18562,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -18671,7 +18606,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -18699,7 +18634,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -18727,7 +18662,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -19065,7 +19000,7 @@ func (ec *executionContext) marshalOProtection2ᚕgithubᚗcomᚋsixprotᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProtection2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐProtection(ctx, sel, v[i])
@@ -19300,7 +19235,7 @@ func (ec *executionContext) marshalOValueStatus2ᚕgithubᚗcomᚋsixprotᚋhub�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNValueStatus2githubᚗcomᚋsixprotᚋhubᚋinternalᚋhubᚐStatus(ctx, sel, v[i])
@@ -19351,7 +19286,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -19370,7 +19305,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -19389,7 +19324,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -19408,7 +19343,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalList(ctx, sel, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

@@ -100,6 +100,9 @@ func (r *Resolver) loadNodes(ctx context.Context, ids []string) ([]model.Node, e
 		if err != nil {
 			return nil, err
 		}
+		if err := attachValueFields(ctx, conn.Values); err != nil {
+			return nil, err
+		}
 		for _, v := range conn.Values {
 			found[key("DataValue", strconv.Itoa(v.ID))] = v
 		}

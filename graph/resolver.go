@@ -2,7 +2,7 @@
 // thin resolvers that translate between GraphQL and the hub's services.
 package graph
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./gen
 
 import (
 	"log/slog"

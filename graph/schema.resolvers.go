@@ -30,16 +30,6 @@ func (r *comparisonRowResolver) Region(ctx context.Context, objs []*hub.Comparis
 		func(c *hub.ComparisonRow) string { return c.RegionCode })
 }
 
-// Indicator is the batch resolver for the indicator field.
-func (r *dataValueResolver) Indicator(ctx context.Context, objs []*hub.DataValue) ([]*hub.Indicator, error) {
-	return loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(objs, func(v *hub.DataValue) string { return v.IndicatorKey }))
-}
-
-// Region is the batch resolver for the region field.
-func (r *dataValueResolver) Region(ctx context.Context, objs []*hub.DataValue) ([]*hub.Region, error) {
-	return loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(objs, func(v *hub.DataValue) string { return v.RegionCode }))
-}
-
 // ID is the batch resolver for the id field.
 func (r *departmentResolver) ID(ctx context.Context, objs []*hub.Department) ([]string, error) {
 	return globalIDs(objs, nodeDepartment, func(d *hub.Department) string { return d.Code }), nil
@@ -70,7 +60,14 @@ func (r *mutationResolver) SubmitValues(ctx context.Context, input []*model.Data
 			vals[i].Qualifier = *v.Qualifier
 		}
 	}
-	return r.Submit.SubmitValues(ctx, vals, dryRun != nil && *dryRun)
+	res, err := r.Submit.SubmitValues(ctx, vals, dryRun != nil && *dryRun)
+	if err != nil {
+		return nil, err
+	}
+	if err := attachValueFields(ctx, res.Values, submittedValues...); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // ImportValues is the resolver for the importValues field.
@@ -91,7 +88,14 @@ func (r *mutationResolver) Transition(ctx context.Context, ids []string, to hub.
 		}
 		nums[i] = n
 	}
-	return r.Workflow.TransitionSeen(ctx, hub.TransitionRequest{IDs: nums, ExpectedVersions: expectedVersions, To: to, Reason: reason})
+	values, err := r.Workflow.TransitionSeen(ctx, hub.TransitionRequest{IDs: nums, ExpectedVersions: expectedVersions, To: to, Reason: reason})
+	if err != nil {
+		return nil, err
+	}
+	if err := attachValueFields(ctx, values); err != nil {
+		return nil, err
+	}
+	return values, nil
 }
 
 // ShareIndicators is the resolver for the shareIndicators field.
@@ -331,7 +335,9 @@ func (r *queryResolver) DataValues(ctx context.Context, filter model.DataValueFi
 	if err != nil {
 		return nil, err
 	}
-	prefetchValueFields(ctx, conn.Values)
+	if err := attachValueFields(ctx, conn.Values, connectionValues...); err != nil {
+		return nil, err
+	}
 	return valueConnection(conn, after != nil, before != nil), nil
 }
 
@@ -550,9 +556,6 @@ func (r *Resolver) ApiToken() ApiTokenResolver { return &apiTokenResolver{r} }
 // ComparisonRow returns ComparisonRowResolver implementation.
 func (r *Resolver) ComparisonRow() ComparisonRowResolver { return &comparisonRowResolver{r} }
 
-// DataValue returns DataValueResolver implementation.
-func (r *Resolver) DataValue() DataValueResolver { return &dataValueResolver{r} }
-
 // Department returns DepartmentResolver implementation.
 func (r *Resolver) Department() DepartmentResolver { return &departmentResolver{r} }
 
@@ -602,7 +605,6 @@ func (r *Resolver) ValidationRule() ValidationRuleResolver { return &validationR
 type (
 	apiTokenResolver          struct{ *Resolver }
 	comparisonRowResolver     struct{ *Resolver }
-	dataValueResolver         struct{ *Resolver }
 	departmentResolver        struct{ *Resolver }
 	indicatorResolver         struct{ *Resolver }
 	mutationResolver          struct{ *Resolver }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -21,7 +20,7 @@ func selects(ctx context.Context, path ...step) bool {
 		return true
 	}
 	oc := graphql.GetOperationContext(ctx)
-	fields := graphql.CollectFieldsCtx(ctx, []string{path[0].onType})
+	fields := graphql.CollectFieldsCtx(ctx, satisfies(path[0].onType))
 	for i, s := range path {
 		var next ast.SelectionSet
 		found := false
@@ -37,32 +36,19 @@ func selects(ctx context.Context, path ...step) bool {
 		if i == len(path)-1 {
 			return true
 		}
-		fields = graphql.CollectFields(oc, next, []string{path[i+1].onType})
+		fields = graphql.CollectFields(oc, next, satisfies(path[i+1].onType))
 	}
 	return false
 }
 
-// prefetchValueFields loads the regions and indicators of a page of values
-// that the query selects, both at once, into the request's loaders. gqlgen
-// resolves every edge on its own, so without it each nesting level would
-// wait for the loaders to gather the edges' keys.
-func prefetchValueFields(ctx context.Context, values []*hub.DataValue) {
-	if len(values) < 2 {
-		return
+// satisfies lists the type conditions that select fields on an object of
+// type t: its name and its interfaces (a DataValue's fields may be asked
+// for in a fragment on Node).
+func satisfies(t string) []string {
+	if def := parsedSchema.Types[t]; def != nil && len(def.Interfaces) > 0 {
+		return append([]string{t}, def.Interfaces...)
 	}
-	var wg sync.WaitGroup
-	if selects(ctx, step{"DataValueConnection", "edges"}, step{"DataValueEdge", "node"}, step{"DataValue", "region"}) {
-		wg.Go(func() {
-			// An error here is reported by the field's own resolver.
-			_, _ = loader.LoadAll(ctx, loader.For(ctx).Region, keysOf(values, func(v *hub.DataValue) string { return v.RegionCode }))
-		})
-	}
-	if selects(ctx, step{"DataValueConnection", "edges"}, step{"DataValueEdge", "node"}, step{"DataValue", "indicator"}) {
-		wg.Go(func() {
-			_, _ = loader.LoadAll(ctx, loader.For(ctx).Indicator, keysOf(values, func(v *hub.DataValue) string { return v.IndicatorKey }))
-		})
-	}
-	wg.Wait()
+	return []string{t}
 }
 
 // countWanted reports whether the query asks for a connection's totalCount.

@@ -275,7 +275,12 @@ func (r *Resolver) valuesChanged(ctx context.Context, filter *model.DataValueFil
 		if ev.Values == nil {
 			ev.Values = []*hub.DataValue{}
 		}
-		prefetchValueFields(ctx, ev.Values)
+		if err := attachValueFields(ctx, ev.Values, changedValues...); err != nil {
+			// As when the values cannot be read: the subscriber is told
+			// to read again.
+			r.log().WarnContext(ctx, "live updates: reading indicators and regions failed", "error", err)
+			return &live.ValuesEvent{Values: []*hub.DataValue{}, Resync: true}
+		}
 		return &ev
 	}), nil
 }

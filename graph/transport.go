@@ -119,7 +119,25 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		fail(http.StatusBadRequest, resp.Errors, nil)
 		return
 	}
-	_ = json.NewEncoder(w).Encode(resp)
+	encodeResponse(w, resp)
+}
+
+// encodeResponse writes resp as json.Encoder does. An answer that is data
+// alone is written as it is: Encode would scan the whole document again
+// (json.RawMessage is compacted and checked), unless it holds what
+// Encode escapes (<, >, &, U+2028 and U+2029), which gqlgen's strings do
+// not.
+func encodeResponse(w io.Writer, resp *graphql.Response) {
+	if len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.Label != "" || resp.Path != nil || resp.HasNext != nil ||
+		len(resp.Data) == 0 || bytes.ContainsAny(resp.Data, "<>&") ||
+		bytes.Contains(resp.Data, []byte("\u2028")) || bytes.Contains(resp.Data, []byte("\u2029")) {
+		_ = json.NewEncoder(w).Encode(resp)
+		return
+	}
+	// Three writes, not a copy of the data: the server buffers them.
+	_, _ = io.WriteString(w, `{"data":`)
+	_, _ = w.Write(resp.Data)
+	_, _ = io.WriteString(w, "}\n")
 }
 
 // readParams reads the request's GraphQL parameters: a POST's JSON body,

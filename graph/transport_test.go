@@ -1,12 +1,16 @@
 package graph
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -151,5 +155,29 @@ func TestHTTP_BodyOverTheEdgeLimitIs413(t *testing.T) {
 	if w.Code != http.StatusRequestEntityTooLarge || firstCode(t, out) != hub.ETOOLARGE ||
 		!strings.HasPrefix(w.Header().Get("Content-Type"), hub.MediaGraphQLResponse) {
 		t.Errorf("%d %q %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+}
+
+// TestEncodeResponse_AsEncoderWrites: the response writer's shortcut writes
+// the bytes json.Encoder would.
+func TestEncodeResponse_AsEncoderWrites(t *testing.T) {
+	yes := true
+	for _, resp := range []*graphql.Response{
+		{Data: json.RawMessage(`{"dataValues":{"totalCount":3,"edges":[{"node":{"id":"1","value":1.5,"region":{"name":"奎文区"}}}]}}`)},
+		{Data: json.RawMessage(`null`)},
+		// gqlgen hands every response a map of extensions, empty unless
+		// an extension wrote one (graphql.GetExtensions).
+		{Data: json.RawMessage(`{"a":[1,2]}`), Extensions: map[string]any{}},
+		{Data: json.RawMessage(`{"a":"<b>&amp;</b>"}`)},
+		{Data: json.RawMessage("{\"a\":\"line\u2028separator — dash\"}")},
+		{Data: json.RawMessage(`{"a":1}`), Errors: gqlerror.List{{Message: "x"}}},
+		{Data: json.RawMessage(`{"a":1}`), HasNext: &yes, Label: "l", Extensions: map[string]any{"k": 1}},
+	} {
+		var want, got bytes.Buffer
+		_ = json.NewEncoder(&want).Encode(resp)
+		encodeResponse(&got, resp)
+		if got.String() != want.String() {
+			t.Errorf("wrote %s, json.Encoder writes %s", got.String(), want.String())
+		}
 	}
 }

@@ -23,6 +23,11 @@ type DataValue struct {
 	Source       string
 	UpdatedAt    time.Time
 	UpdatedBy    *string
+	// Indicator and Region are the value's indicator and region once a
+	// reader attached them from the catalogue (the GraphQL layer does, for
+	// what a query selects); services leave them nil.
+	Indicator *Indicator
+	Region    *Region
 }
 
 // ValueFilter selects data values; empty slices do not filter.
