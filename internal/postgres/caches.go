@@ -47,6 +47,14 @@ type levelKey struct {
 // entry holds up to hub.MaxComparisonRows regions.
 const maxLevels = 1024
 
+// maxCachedCounts and maxCountFilterBytes bound the count cache's memory
+// whatever the callers send: at most 10,000 counts, each for a filter
+// written in at most 1 KiB (a longer filter is counted, never kept).
+const (
+	maxCachedCounts     = 10_000
+	maxCountFilterBytes = 1 << 10
+)
+
 // countKey is everything a count of values depends on: the principal's
 // settings that the row policies read, and the filter.
 type countKey struct {
@@ -78,7 +86,7 @@ func (db *DB) Cache(l *Listener, ttl time.Duration) {
 		return
 	}
 	c := &caches{
-		counts:      newNotifiedCache[countKey, int](ttl, maxCached),
+		counts:      newNotifiedCache[countKey, int](ttl, maxCachedCounts),
 		regions:     newNotifiedCache[string, hub.Region](ttl, maxCached),
 		indicators:  newNotifiedCache[string, hub.Indicator](ttl, maxCached),
 		departments: newNotifiedCache[string, hub.Department](ttl, maxCached),
@@ -132,6 +140,9 @@ func countKeyOf(ctx context.Context, f hub.ValueFilter) (countKey, bool) {
 			b.WriteByte(0)
 		}
 		b.WriteByte('\x02')
+	}
+	if b.Len() > maxCountFilterBytes {
+		return countKey{}, false
 	}
 	return countKey{user: p.Name, role: string(p.Role), department: dept, scope: p.RegionPath, filter: b.String()}, true
 }
