@@ -256,7 +256,15 @@ WHERE datname = $1 AND application_name = 'hub live'`, f.api.DB.Name).Scan(&n); 
 func TestSubscriptions_SlowConsumerIsDroppedWith4504(t *testing.T) {
 	// Pings far apart: this client answers none while it does not read.
 	f := newLiveFixture(t, live.Limits{SendTimeout: 200 * time.Millisecond}, time.Hour)
-	srv := serveLive(t, f.api.Handler)
+	// Small send buffers on the server's side too: what the client must
+	// drain before the close frame is a few kilobytes, not the megabytes
+	// a loopback socket grows to. With those, a loaded CI machine took
+	// 46 s to fill them, and the client then drained them for longer than
+	// the close frame's 5 s, so that it saw EOF instead of 4504.
+	srv := httptest.NewUnstartedServer(f.api.Handler)
+	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// A small receive buffer: the sockets fill after a few kilobytes, so
@@ -406,6 +414,17 @@ func TestSubscriptions_ComparisonChangedEmitsTheNewRows(t *testing.T) {
 
 // serveLive serves h until the test ends, after the streams the test
 // opened are closed (cleanups run last first).
+// smallSendBuffers gives every accepted connection a 4 KiB send buffer.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
 func serveLive(t *testing.T, h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
