@@ -49,6 +49,14 @@ func TestDashboard_FiltersOfferReleasedPeriodsAndNarrowIndicators(t *testing.T) 
 	if strings.Contains(body, `<input name="period"`) {
 		t.Error("period is still a free text box")
 	}
+	// The 大屏 offers the same list.
+	body = page("/dashboard/screen?indicator=child_directors")
+	if list, sel = periods(body); strings.Join(list, ",") != "2022,2021,2020,2019" || sel != "2022" {
+		t.Errorf("大屏 period list %v, selected %q; want 2022,2021,2020,2019 with 2022", list, sel)
+	}
+	if strings.Contains(body, `<input name="period"`) {
+		t.Error("the 大屏's period is still a free text box")
+	}
 	list, sel = periods(page("/dashboard?period=2023"))
 	if len(list) != 5 || list[0] != "2023（无已审核数据）" || sel != "2023" {
 		t.Errorf("a period without released figures: list %v, selected %q", list, sel)

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 )
 
 // screenState is what the 大屏's form and heading show.
@@ -30,14 +29,6 @@ const readScreen = `(function () {
     named: sel ? sel.textContent : '', percap: el.percap.checked, heading: document.querySelector('h1').textContent,
     barSub: (t.text || '') + ' ' + (t.subtext || '') };
 })()`
-
-// typeInto replaces the text of input name of form as a user does:
-// focus, select all (Ctrl+A), type, Enter.
-func typeInto(form, name, text string) chromedp.Action[chromedp.Void] {
-	sel := chromedp.CSS(form + ` [name=` + name + `]`)
-	return chromedp.Steps(chromedp.Focus(sel), chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
-		chromedp.KeyEvent(text), chromedp.KeyEvent(kb.Enter))
-}
 
 // screenControls works the 大屏's own form — indicator, per 10,000 and
 // period, each landing on the 大屏 with the choice in its URL, form and
@@ -75,7 +66,7 @@ func screenControls(t *testing.T, ctx context.Context, hub string, w int64) {
 		!strings.Contains(st.BarSub, "每万名未成年人") {
 		t.Errorf("%d px: 大屏 per 10,000 on landed on %+v", w, st)
 	}
-	if st, q = read("period 2021", typeInto("form.wallfilters", "period", "2021")); st.Period != "2021" || q.Get("period") != "2021" || !strings.Contains(st.Heading, "2021") ||
+	if st, q = read("period 2021", pick(t, ctx, "form.wallfilters", "period", "2021")); st.Period != "2021" || q.Get("period") != "2021" || !strings.Contains(st.Heading, "2021") ||
 		q.Get("percap") != "1" || q.Get("indicator") != "hope_rooms" {
 		t.Errorf("%d px: 大屏 period 2021 landed on %+v", w, st)
 	}
