@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"html/template"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -45,7 +46,10 @@ type Model struct {
 	PeriodChoices []PeriodChoice
 	// TrendPerTenK says the trend shows values per 10,000 minors.
 	TrendPerTenK bool
-	HasAnalytics bool
+	// TrendSynthetic marks the trend's generated demo figures, by region
+	// and period: their tooltips say 模拟 as the bar chart's do.
+	TrendSynthetic map[string]map[string]bool
+	HasAnalytics   bool
 	// all is the whole catalogue; Indicators the ones the page offers.
 	all []*hub.Indicator
 	// released counts the children's released values of the period.
@@ -65,6 +69,8 @@ type Model struct {
 	// include generated demo values (source synthetic): the page says so,
 	// the region names being real.
 	Synthetic bool
+	// Ups are the links up the tree from a district's or a town's page.
+	Ups []upLink
 	// HasMap is set when the parent has boundaries for its children (the
 	// district map); NoBoundary names the children without one.
 	HasMap     bool
@@ -193,6 +199,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		if m.Trends, err = d.cfg.Analytics.Trend(ctx, m.Indicator.Key, sel, from, to); err != nil {
 			return nil, fmt.Errorf("dashboard trend: %w", err)
 		}
+		if err := m.trendSynthetic(ctx, d, byCode); err != nil {
+			return nil, err
+		}
 		if err := m.trendPerTenK(ctx, d.cfg.Analytics, sel, from, to); err != nil {
 			return nil, err
 		}
@@ -208,7 +217,90 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 	}
 	m.trimTrend()
+	// Last: the links up keep the view as it was settled (indicator,
+	// protection and period chosen above).
+	if err := m.upLinks(ctx, d, p.Region); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// upLink is a link up the region tree, named for where it goes.
+type upLink struct {
+	Href  template.URL
+	Label string
+}
+
+// upLinks are the ways up from a page below the viewer's own (root): to
+// its parent region's page when that is below root too (a town's page to
+// its county's), and to the viewer's own page, /dashboard. Each says where
+// it goes: "返回全市" led a county leader to its own county, and a town's
+// page had no way back to its county.
+func (m *Model) upLinks(ctx context.Context, d *Dashboard, root string) error {
+	if m.View.Parent == "" || m.Parent.Code == root {
+		return nil
+	}
+	codes := []string{root}
+	up := ""
+	if pc := m.Parent.ParentCode; pc != nil && *pc != root {
+		up = *pc
+		codes = append(codes, up)
+	}
+	rs, err := d.cfg.Catalogue.RegionsByCode(ctx, codes)
+	if err != nil {
+		return fmt.Errorf("dashboard regions above: %w", err)
+	}
+	if len(rs) > 1 && rs[1] != nil && (rs[0] == nil || hub.Within(rs[1].Path, rs[0].Path)) {
+		m.Ups = append(m.Ups, upLink{Href: m.View.Href("/dashboard/region/"+up, "parent", "", "regions", ""), Label: m.L["back"] + regionName(rs[1], m.View.Lang)})
+	}
+	if len(rs) > 0 && rs[0] != nil {
+		m.Ups = append(m.Ups, upLink{Href: m.View.Href("/dashboard", "parent", "", "regions", ""), Label: m.L["back"] + regionName(rs[0], m.View.Lang)})
+	}
+	return nil
+}
+
+// trendSynthetic finds which of the trend's figures are generated demo
+// values (of a synthetic region, or with source synthetic), from the
+// released values of the shown regions in the trend's periods. A point
+// that is a rollup of its region's children, without a value of its own,
+// is not marked.
+func (m *Model) trendSynthetic(ctx context.Context, d *Dashboard, byCode map[string]*hub.Region) error {
+	var regions, periods []string
+	seen := map[string]bool{}
+	for _, s := range m.Trends {
+		regions = append(regions, s.RegionCode)
+		for _, pt := range s.Points {
+			if pt.Value != nil && !seen[pt.Period] {
+				seen[pt.Period] = true
+				periods = append(periods, pt.Period)
+			}
+		}
+	}
+	if len(periods) == 0 {
+		return nil
+	}
+	values, _, err := d.allValues(ctx, hub.ValueFilter{Indicators: []string{m.Indicator.Key}, Regions: regions, Periods: periods, Statuses: released})
+	if err != nil {
+		return fmt.Errorf("dashboard trend sources: %w", err)
+	}
+	m.TrendSynthetic = map[string]map[string]bool{}
+	for _, code := range regions {
+		if r := byCode[code]; r != nil && r.Synthetic {
+			m.TrendSynthetic[code] = map[string]bool{}
+			for _, p := range periods {
+				m.TrendSynthetic[code][p] = true
+			}
+		}
+	}
+	for _, dv := range values {
+		if dv.Value != nil && isSynthetic(byCode[dv.RegionCode], dv) {
+			if m.TrendSynthetic[dv.RegionCode] == nil {
+				m.TrendSynthetic[dv.RegionCode] = map[string]bool{}
+			}
+			m.TrendSynthetic[dv.RegionCode][dv.Period] = true
+		}
+	}
+	return nil
 }
 
 // trimTrend drops the leading periods in which no series has a value, so
@@ -260,7 +352,7 @@ func (m *Model) offerCollected() {
 	if want := m.View.Indicator; want != "" {
 		for _, ind := range m.all {
 			if ind.Key == want && !collectedAt(ind, level) {
-				m.Replaced = indicatorName(ind, m.View.Lang) + "：" + emptyReason(ind, level, m.Role, m.View.Lang)
+				m.Replaced = indicatorName(ind, m.View.Lang) + m.L["colon"] + emptyReason(ind, level, m.Role, m.View.Lang)
 			}
 		}
 	}
@@ -280,7 +372,7 @@ func (m *Model) explainEmpty() {
 		m.Empty[chartBar] = reason
 	}
 	if shown < len(m.Rows) || len(m.Rows) == 0 {
-		m.Missing = "—：" + reason
+		m.Missing = "—" + m.L["colon"] + reason
 	}
 	points := 0
 	for _, t := range m.Trends {
