@@ -396,3 +396,25 @@ func TestDashboard_HeatmapTooltipSaysACountIsRatedPerTenThousand(t *testing.T) {
 		t.Error("no cell in the row")
 	}
 }
+
+// An analyst reads its own department's figures and those shared with
+// it: 青州市's education analyst opening its dashboard (its towns, civil
+// affairs' 镇街关爱走访人次) saw every chart say 本期尚无已审核数据, untrue
+// of figures approved but not its to read. The media office asking
+// data.json for a figure not published to it gets that reason too.
+func TestDashboard_EmptyChartsOfOtherDepartmentsAndUnpublishedFiguresSayWhy(t *testing.T) {
+	api, _ := setup(t)
+	edu := "education"
+	analyst := api.User(t, hub.NewUser{Name: "edu-qingzhou", Role: hub.Analyst, Department: &edu, Region: "370781"})
+	d := dataOf(t, api.Handler, analyst, "period=2022")
+	want := "其他部门的指标：仅显示共享给本部门的数值"
+	for _, chart := range []string{"bar", "heatmap"} {
+		if d.Empty[chart] != want {
+			t.Errorf("education analyst's %s: %q, want %q", chart, d.Empty[chart], want)
+		}
+	}
+	media := api.User(t, hub.NewUser{Name: "press-audit", Role: hub.Media, Region: "370700"})
+	if r := dataOf(t, api.Handler, media, "period=2022&indicator=child_directors").Empty["bar"]; r != "该指标未向宣传办公室发布" {
+		t.Errorf("media office's child directors: %q", r)
+	}
+}

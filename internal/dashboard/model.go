@@ -57,6 +57,9 @@ type Model struct {
 	User     string
 	CSRF     string
 	Role     hub.Role
+	// Department is the viewer's department ("" for none): an analyst
+	// reads other departments' figures only where shared.
+	Department string
 	// Empty says, per chart id, why the chart has no figure.
 	Empty map[string]string
 	// Missing says why the ranking's "—" have no figure ("" when every
@@ -94,6 +97,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		return nil, hub.Errorf(hub.EUNAVAILABLE, "分析服务尚未接入 / the analytics service is not wired")
 	}
 	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: true, User: p.Name, Role: p.Role, Empty: map[string]string{}}
+	if p.Department != nil {
+		m.Department = *p.Department
+	}
 	if s := hub.SessionFrom(ctx); s != nil {
 		m.CSRF = s.CSRF
 	}
@@ -153,16 +159,30 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	}
 	m.Heat = byKey
 	offered := false
+	// others is the protection's first offered indicator while every one
+	// of them is another department's (nil once one is the viewer's own).
+	var others *hub.Indicator
+	own := false
 	for _, ind := range m.Indicators {
 		if ind.Protection == v.Protection {
 			offered = true
 			if len(byKey[ind.Key]) > 0 {
 				m.HeatIndicators = append(m.HeatIndicators, ind)
 			}
+			if ind.DepartmentCode == m.Department {
+				own = true
+			} else if others == nil {
+				others = ind
+			}
 		}
 	}
 	if len(m.HeatIndicators) == 0 {
 		var ind *hub.Indicator
+		if offered && !own && m.Role == hub.Analyst {
+			// An analyst's heatmap of other departments' indicators only:
+			// their reason, not "nothing approved".
+			ind = others
+		}
 		if !offered {
 			// No indicator of the protection is collected at this level.
 			for _, i := range m.all {
@@ -172,7 +192,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 				}
 			}
 		}
-		m.Empty[chartHeatmap] = emptyReason(ind, m.childLevel(), m.Role, v.Lang)
+		m.Empty[chartHeatmap] = emptyReason(ind, m.childLevel(), m.Role, m.Department, v.Lang)
 	}
 
 	for _, c := range v.Regions {
@@ -352,7 +372,7 @@ func (m *Model) offerCollected() {
 	if want := m.View.Indicator; want != "" {
 		for _, ind := range m.all {
 			if ind.Key == want && !collectedAt(ind, level) {
-				m.Replaced = indicatorName(ind, m.View.Lang) + m.L["colon"] + emptyReason(ind, level, m.Role, m.View.Lang)
+				m.Replaced = indicatorName(ind, m.View.Lang) + m.L["colon"] + emptyReason(ind, level, m.Role, m.Department, m.View.Lang)
 			}
 		}
 	}
@@ -361,7 +381,7 @@ func (m *Model) offerCollected() {
 // explainEmpty gives every chart without a figure, and the ranking's
 // "—", their true reason.
 func (m *Model) explainEmpty() {
-	reason := emptyReason(m.Indicator, m.childLevel(), m.Role, m.View.Lang)
+	reason := emptyReason(m.Indicator, m.childLevel(), m.Role, m.Department, m.View.Lang)
 	shown := 0
 	for _, r := range m.Rows {
 		if r.Value != nil {
