@@ -418,3 +418,58 @@ func TestDashboard_EmptyChartsOfOtherDepartmentsAndUnpublishedFiguresSayWhy(t *t
 		t.Errorf("media office's child directors: %q", r)
 	}
 }
+
+// A county page whose towns have no profile shows the county's own: a
+// county leader's landing page said 画像指标按县级采集 and its profile —
+// scored against the city's quartiles (item 9) — was only on a city page it
+// had no link to. The city leader's view of the county page shows the
+// county among its peers. A county analyst, whose profile would be scored
+// against peers it cannot read (100 on every axis), still gets the reason.
+func TestDashboard_CountyPageShowsItsOwnProfile(t *testing.T) {
+	api, token := setup(t)
+	pw := leaderPassword
+	qz := api.User(t, hub.NewUser{Name: "qz-leader-profile", Role: hub.Leader, Region: "370781", Password: &pw})
+	edu := "education"
+	analyst := api.User(t, hub.NewUser{Name: "qz-edu-profile", Role: hub.Analyst, Department: &edu, Region: "370781"})
+	for who, tok := range map[string]string{"county leader": qz, "city leader": token} {
+		d := dataOf(t, api.Handler, tok, "period=2022&parent=370781")
+		if d.Empty["radar"] != "" {
+			t.Errorf("%s: radar empty: %q", who, d.Empty["radar"])
+			continue
+		}
+		radar := d.Charts["radar"]
+		series := radar["series"].([]any)
+		if len(series) != 1 || series[0].(map[string]any)["name"] != "青州市" {
+			t.Errorf("%s: radar series %v, want 青州市 alone", who, series)
+			continue
+		}
+		vals := series[0].(map[string]any)["data"].([]any)[0].(map[string]any)["value"].([]any)
+		hundreds := 0
+		for _, v := range vals {
+			if v == 100.0 {
+				hundreds++
+			}
+		}
+		sub, _ := radar["title"].(map[string]any)["subtext"].(string)
+		if hundreds == len(vals) || !strings.HasPrefix(sub, "青州市 · 2022") {
+			t.Errorf("%s: 青州市's profile %v, subtitle %q", who, vals, sub)
+		}
+		if who == "county leader" && !strings.Contains(sub, "按同级地区四分位评分") {
+			t.Errorf("county leader's profile subtitle %q: want 按同级地区四分位评分", sub)
+		}
+	}
+	if r := dataOf(t, api.Handler, analyst, "period=2022").Empty["radar"]; r == "" {
+		t.Errorf("county analyst's radar shows a profile scored against peers it cannot read")
+	}
+}
+
+// A URL's unknown indicator (a typo, a retired indicator's bookmark) is
+// replaced with a word, as a county-level one on a district page is: it
+// was replaced silently.
+func TestDashboard_UnknownIndicatorSaysItIsReplaced(t *testing.T) {
+	api, token := setup(t)
+	body := get(t, api.Handler, token, "/dashboard?period=2022&indicator=nope").Body.String()
+	if !strings.Contains(body, `<p class="note replaced" id="replaced">nope：没有此指标；改为显示 村（居）儿童主任数</p>`) {
+		t.Errorf("unknown indicator: %s", regexp.MustCompile(`<p class="note replaced"[^\n]*`).FindString(body))
+	}
+}

@@ -218,6 +218,9 @@ func subtitleRadar(m *Model) string {
 		return m.L["noanalytic"]
 	}
 	sub := m.View.Period
+	if m.ProfileOfParent {
+		sub = regionName(m.Parent, m.View.Lang) + " · " + sub
+	}
 	for _, pr := range m.Profiles {
 		if pr.Basis == hub.PeerQuartilesBasis {
 			sub += " · " + m.L["quartiles"]
@@ -233,6 +236,9 @@ func subtitleRadar(m *Model) string {
 }
 
 func (m *Model) regionLabel(code string) string {
+	if code == m.Parent.Code {
+		return regionName(m.Parent, m.View.Lang)
+	}
 	for _, r := range m.Children {
 		if r.Code == code {
 			return regionName(r, m.View.Lang)

@@ -46,6 +46,9 @@ type Model struct {
 	PeriodChoices []PeriodChoice
 	// TrendPerTenK says the trend shows values per 10,000 minors.
 	TrendPerTenK bool
+	// ProfileOfParent says the radar shows the page's own region (a
+	// county among its peers), its towns having no profile.
+	ProfileOfParent bool
 	// TrendSynthetic marks the trend's generated demo figures, by region
 	// and period: their tooltips say 模拟 as the bar chart's do.
 	TrendSynthetic map[string]map[string]bool
@@ -226,6 +229,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 			return nil, err
 		}
 	}
+	if err := m.ownProfile(ctx, d, p.Region); err != nil {
+		return nil, err
+	}
 	m.explainEmpty()
 	m.prepareMap()
 	for _, t := range m.Trends {
@@ -243,6 +249,41 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// ownProfile shows a county page's own six-protections profile when its
+// towns have none (the profile's indicators are collected per county): the
+// county among its city's counties. A county leader, whose peers lie
+// outside its scope, is scored against their quartiles (analytics'
+// PEER_QUARTILES, docs/analytics.md); it saw "画像指标按县级采集" on its own
+// page and its profile only on a city page it had no link to. A profile
+// scored against peers the viewer cannot read (a county analyst's: 100 on
+// every axis with a figure) is not shown.
+func (m *Model) ownProfile(ctx context.Context, d *Dashboard, root string) error {
+	if m.Parent.Level != hub.LevelCounty || scored(m.Profiles) {
+		return nil
+	}
+	own, err := d.cfg.Analytics.Profile(ctx, []string{m.Parent.Code}, m.View.Period)
+	if err != nil {
+		return fmt.Errorf("dashboard own profile: %w", err)
+	}
+	if !scored(own) || (own[0].Basis != hub.PeerQuartilesBasis && m.Parent.Code == root) {
+		return nil
+	}
+	m.Profiles, m.ProfileOfParent = own, true
+	return nil
+}
+
+// scored reports whether any profile has a score.
+func scored(ps []*hub.ProtectionProfile) bool {
+	for _, pr := range ps {
+		for _, s := range pr.Scores {
+			if s.Score != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // upLink is a link up the region tree, named for where it goes.
@@ -370,10 +411,19 @@ func (m *Model) offerCollected() {
 	}
 	m.Indicators = keep
 	if want := m.View.Indicator; want != "" {
+		known := false
 		for _, ind := range m.all {
-			if ind.Key == want && !collectedAt(ind, level) {
-				m.Replaced = indicatorName(ind, m.View.Lang) + m.L["colon"] + emptyReason(ind, level, m.Role, m.Department, m.View.Lang)
+			if ind.Key == want {
+				known = true
+				if !collectedAt(ind, level) {
+					m.Replaced = indicatorName(ind, m.View.Lang) + m.L["colon"] + emptyReason(ind, level, m.Role, m.Department, m.View.Lang)
+				}
 			}
+		}
+		if !known {
+			// An unknown key (a typo, a retired indicator's bookmark) was
+			// replaced without a word.
+			m.Replaced = want + m.L["colon"] + m.L["noind"]
 		}
 	}
 }

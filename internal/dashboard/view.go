@@ -188,7 +188,8 @@ var words = map[string][2]string{
 	"code":       {"地区代码", "Region code"},
 	"key":        {"指标代码", "Indicator key"},
 	"unit":       {"单位", "Unit"},
-	"replaced":   {"下辖地区无此指标，改为显示", "not carried by these areas; showing instead"},
+	"replaced":   {"改为显示", "showing instead"},
+	"noind":      {"没有此指标", "no such indicator"},
 	// colon joins a label and its value: full-width in Chinese, ": " in
 	// English (an English page showed "Value：1,080").
 	"zone":      {"北京时间 (UTC+08:00 Asia/Shanghai)", "Beijing time (UTC+08:00 Asia/Shanghai)"},
