@@ -65,6 +65,12 @@ func TestDashboard_EnglishPagesUseEnglishPunctuation(t *testing.T) {
 			t.Errorf("English #%s note %q", id, m[1])
 		}
 	}
+	// A period without released figures in the list says so in English
+	// brackets ("2023（no approved figures）").
+	list := get(t, api.Handler, token, "/dashboard?period=2023&indicator=child_directors&lang=en").Body.String()
+	if !strings.Contains(list, `<option value="2023" selected>2023 (no approved figures)</option>`) {
+		t.Errorf("English period list: %s", regexp.MustCompile(`<select name="period">.*?</select>`).FindString(list))
+	}
 	js, err := os.ReadFile("assets/dashboard.js")
 	if err != nil {
 		t.Fatal(err)

@@ -144,7 +144,7 @@ var words = map[string][2]string{
 	"percap":     {"按每万名未成年人", "Per 10,000 minors"},
 	"raw":        {"原始数值", "Raw values"},
 	"apply":      {"应用", "Apply"},
-	"unreleased": {"无已审核数据", "no approved figures"},
+	"unreleased": {"（无已审核数据）", " (no approved figures)"},
 	"find":       {"查找地区", "Find a region"},
 	"heatpercap": {"计数按每万名未成年人", "counts per 10,000 minors"},
 	"quartiles":  {"按同级地区四分位评分", "scored against the peers' quartiles"},
