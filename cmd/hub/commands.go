@@ -598,8 +598,19 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *loadOnly {
 		return nil
 	}
-	fmt.Fprintf(stdout, "\nGraphQL:   http://localhost%s/graphql\nDashboard: http://localhost%s/dashboard\n", cfg.Addr, cfg.Addr)
+	base := baseURL(cfg.Addr)
+	fmt.Fprintf(stdout, "\nGraphQL:   %s/graphql\nDashboard: %s/dashboard\n", base, base)
 	return serve(ctx, cfg, sc, log)
+}
+
+// baseURL is the address the demo serves on as a URL to open: localhost
+// for a port alone (":8080"), the host given otherwise ("127.0.0.1:18018"
+// printed as http://localhost127.0.0.1:18018).
+func baseURL(addr string) string {
+	if strings.HasPrefix(addr, ":") {
+		return "http://localhost" + addr
+	}
+	return "http://" + addr
 }
 
 // randomPassword returns a password for a demo account.

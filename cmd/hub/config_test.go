@@ -103,3 +103,11 @@ func TestServe_RefusesABadTrustedDocumentsFile(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseURL_PortAloneIsLocalhostAHostIsKept(t *testing.T) {
+	for addr, want := range map[string]string{":8080": "http://localhost:8080", "127.0.0.1:18018": "http://127.0.0.1:18018", "[::1]:9000": "http://[::1]:9000"} {
+		if got := baseURL(addr); got != want {
+			t.Errorf("baseURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}

@@ -82,11 +82,12 @@ func (m *Model) page() (*components.Page, chartData) {
 	for _, r := range m.Rows {
 		names = append(names, r.Name)
 		v, q := r.Value, r.Qualifier
+		s := formatValue(v, q, lang)
 		if m.View.PerCapita {
 			v, q = r.PerTenK, nil
+			s = formatRate(v, q, lang)
 		}
 		bd := opts.BarData{Name: r.Name, Value: num(v)}
-		s := formatValue(v, q, lang)
 		if r.Synthetic {
 			// Invented demo figures are drawn pale and say so.
 			bd.ItemStyle = &opts.ItemStyle{Opacity: opts.Float(0.45)}
@@ -138,7 +139,14 @@ func (m *Model) page() (*components.Page, chartData) {
 		var labels []string
 		for _, p := range s.Points {
 			pts = append(pts, opts.LineData{Value: num(p.Value)})
-			labels = append(labels, formatValue(p.Value, p.Qualifier, lang))
+			label := formatValue(p.Value, p.Qualifier, lang)
+			if m.TrendPerTenK {
+				label = formatRate(p.Value, p.Qualifier, lang)
+			}
+			if p.Value != nil && m.TrendSynthetic[s.RegionCode][p.Period] {
+				label += " " + m.L["simulated"]
+			}
+			labels = append(labels, label)
 		}
 		trend.AddSeries(m.regionLabel(s.RegionCode), pts)
 		trendShown = append(trendShown, labels)
@@ -209,15 +217,28 @@ func subtitleRadar(m *Model) string {
 	if !m.HasAnalytics {
 		return m.L["noanalytic"]
 	}
+	sub := m.View.Period
+	if m.ProfileOfParent {
+		sub = regionName(m.Parent, m.View.Lang) + " · " + sub
+	}
 	for _, pr := range m.Profiles {
 		if pr.Basis == hub.PeerQuartilesBasis {
-			return m.View.Period + " · " + m.L["quartiles"]
+			sub += " · " + m.L["quartiles"]
+			break
 		}
 	}
-	return m.View.Period
+	// The scores are made of the period's figures: generated ones make
+	// them generated too (the radar was the one chart without 模拟).
+	if m.Synthetic && len(m.Profiles) > 0 {
+		sub += " · " + m.L["simincl"]
+	}
+	return sub
 }
 
 func (m *Model) regionLabel(code string) string {
+	if code == m.Parent.Code {
+		return regionName(m.Parent, m.View.Lang)
+	}
 	for _, r := range m.Children {
 		if r.Code == code {
 			return regionName(r, m.View.Lang)

@@ -166,22 +166,22 @@ type heatCell struct {
 func (m *Model) heatRow(ind *hub.Indicator) []heatCell {
 	lang := m.View.Lang
 	minors := m.Heat[hub.MinorsKey]
-	figure := func(c *hub.Region) (*float64, *hub.DataValue) {
+	figure := func(c *hub.Region) (*float64, *hub.DataValue, bool) {
 		dv := m.Heat[ind.Key][c.Code]
 		if dv == nil || dv.Value == nil {
-			return nil, dv
+			return nil, dv, false
 		}
 		var mv *float64
 		if n := minors[c.Code]; n != nil {
 			mv = n.Value
 		}
-		v, _ := measure(ind, dv.Value, mv)
-		return v, dv
+		v, rate := measure(ind, dv.Value, mv)
+		return v, dv, rate
 	}
 	var peers []float64
 	var top float64
 	for _, c := range m.Children {
-		if v, _ := figure(c); v != nil {
+		if v, _, _ := figure(c); v != nil {
 			peers = append(peers, *v)
 			top = max(top, *v)
 		}
@@ -189,7 +189,7 @@ func (m *Model) heatRow(ind *hub.Indicator) []heatCell {
 	t, judged := thresholdsFor(ind, peers)
 	var out []heatCell
 	for x, c := range m.Children {
-		v, dv := figure(c)
+		v, dv, rate := figure(c)
 		if v == nil {
 			continue
 		}
@@ -197,8 +197,10 @@ func (m *Model) heatRow(ind *hub.Indicator) []heatCell {
 		cell := heatCell{x: x, class: ragNone, shown: formatValue(dv.Value, &q, lang), word: m.L["unjudged"]}
 		// With 每万名 on, the cell shows the figure per 10,000 minors
 		// (heatValue), as the bar chart and the trend do.
+		perTenKShown := false
 		if hv := m.heatValue(ind, c.Code); hv != nil && hv != dv.Value {
-			cell.shown = formatValue(hv, &q, lang) + " / " + m.L["per10k"]
+			cell.shown = formatRate(hv, &q, lang) + " / " + m.L["per10k"]
+			perTenKShown = true
 		}
 		if isSynthetic(c, dv) {
 			cell.shown += " " + m.L["simulated"]
@@ -209,6 +211,12 @@ func (m *Model) heatRow(ind *hub.Indicator) []heatCell {
 		if judged {
 			cell.class = t.classify(*v)
 			cell.word = pick(ragWords[cell.class], lang)
+			// A count is judged (and its share taken) per 10,000 minors: a
+			// raw cell says so, else 滨海's one case read 需关注 beside
+			// 诸城市's three read 良好.
+			if rate && !perTenKShown {
+				cell.word += pick([2]string{"（按每万名未成年人 ", " (per 10,000 minors: "}, lang) + formatRate(v, nil, lang) + pick([2]string{"）", ")"}, lang)
+			}
 		}
 		out = append(out, cell)
 	}

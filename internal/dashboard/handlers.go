@@ -16,10 +16,12 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/sixprot/hub/internal/hub"
+	"github.com/sixprot/hub/internal/media"
 )
 
 var funcs = template.FuncMap{
 	"value":       func(v *float64, q *hub.Qualifier, lang string) string { return formatValue(v, q, lang) },
+	"rate":        func(v *float64, lang string) string { return formatRate(v, nil, lang) },
 	"protections": func() []hub.Protection { return hub.Protections },
 	"pname":       protectionName,
 	"iname":       indicatorName,
@@ -140,6 +142,16 @@ type cell struct {
 
 func text(s string) cell { return cell{Text: s} }
 
+// rounded is a rate to the two decimals the page shows: the CSV wrote
+// 60.33519553072626 where the page says 60.34.
+func rounded(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	x := round2(*v)
+	return &x
+}
+
 func number(v *float64) cell {
 	if v == nil {
 		return cell{}
@@ -212,8 +224,8 @@ func (m *Model) table(name string) ([][]cell, bool) {
 		return out
 	}
 	unit := indicatorName(m.Indicator, lang)
-	if m.Indicator.Unit != "" {
-		unit += "（" + m.Indicator.Unit + "）"
+	if u := unitName(m.Indicator.Unit, lang); u != "" {
+		unit += pick([2]string{"（" + u + "）", " (" + u + ")"}, lang)
 	}
 	switch name {
 	case "ranking":
@@ -225,7 +237,7 @@ func (m *Model) table(name string) ([][]cell, bool) {
 				rank = number(&f)
 			}
 			out = append(out, []cell{rank, text(r.Region.Code), text(r.Name), number(r.Value), m.qualifierCell(r.Qualifier),
-				number(r.PerTenK), m.statusCell(r.Status), m.syntheticCell(r.Synthetic)})
+				number(rounded(r.PerTenK)), m.statusCell(r.Status), m.syntheticCell(r.Synthetic)})
 		}
 		return out, true
 	case "heatmap":
@@ -235,10 +247,10 @@ func (m *Model) table(name string) ([][]cell, bool) {
 				dv := m.Heat[ind.Key][c.Code]
 				row := []cell{text(indicatorName(ind, lang)), text(ind.Key), text(c.Code), text(regionName(c, lang))}
 				if dv == nil {
-					row = append(row, cell{}, text(ind.Unit), text(""), text(""), m.syntheticCell(c.Synthetic))
+					row = append(row, cell{}, text(unitName(ind.Unit, lang)), text(""), text(""), m.syntheticCell(c.Synthetic))
 				} else {
 					q, st := dv.Qualifier, dv.Status
-					row = append(row, number(dv.Value), text(ind.Unit), m.qualifierCell(&q), m.statusCell(&st),
+					row = append(row, number(dv.Value), text(unitName(ind.Unit, lang)), m.qualifierCell(&q), m.statusCell(&st),
 						m.syntheticCell(dv.Value != nil && isSynthetic(c, dv)))
 				}
 				out = append(out, row)
@@ -247,6 +259,20 @@ func (m *Model) table(name string) ([][]cell, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// unitName is a catalogue unit as an export's reader reads it: the Chinese
+// word (人, 份, 元/人) on a Chinese page, the code in words on an English
+// one; a unit without a word stays its code. Chinese exports said
+// "persons" and "（rooms）".
+func unitName(unit, lang string) string {
+	if lang == "en" {
+		return strings.ReplaceAll(unit, "_", " ")
+	}
+	if w := media.UnitWord(unit); w != "" {
+		return w
+	}
+	return unit
 }
 
 // exportName is the downloaded file's name: table, region, indicator and

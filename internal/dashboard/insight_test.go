@@ -292,7 +292,7 @@ func TestScreen_StateInURLRefreshBoundsAndMedia(t *testing.T) {
 	rec := get(t, api.Handler, token, "/dashboard/screen?period=2022&indicator=hope_rooms&percap=1&refresh=30")
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK || !strings.Contains(body, `<body class="screen" data-refresh="30">`) ||
-		!regexp.MustCompile(`<option value="hope_rooms" selected>`).MatchString(body) || !strings.Contains(body, `name="percap" value="1" checked`) {
+		!regexp.MustCompile(`<option value="hope_rooms"( data-protection="SOCIETY")? selected>`).MatchString(body) || !strings.Contains(body, `name="percap" value="1" checked`) {
 		t.Fatalf("screen %d:\n%s", rec.Code, body)
 	}
 	for _, want := range []string{`href="/dashboard?indicator=hope_rooms&amp;percap=1&amp;period=2022&amp;protection=SOCIETY"`,

@@ -6,6 +6,8 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
+
+	"github.com/sixprot/hub/internal/analytics"
 )
 
 // chartMap is the district map: the page's regions drawn from their real
@@ -66,12 +68,24 @@ func (m *Model) mapOption() map[string]any {
 		measureName = m.L["per10k"]
 	}
 	t, judged := thresholdsFor(m.Indicator, peers)
+	// The rank the tooltip gives is the rank of the figure the map shows:
+	// per 10,000 minors where it colours by that, even when the table
+	// ranks raw values (青州市 has the most child directors, but is fifth
+	// per 10,000 minors).
+	keys := make([]*float64, len(m.Rows))
+	for i, r := range m.Rows {
+		keys[i], _ = mapped(r)
+	}
+	ranks, _ := analytics.Rank(keys)
+	rankOf := map[*Row]int{}
 	ranked := 0
-	for _, r := range m.Rows {
-		if r.Rank > 0 {
+	for i, r := range m.Rows {
+		if ranks[i] != nil {
+			rankOf[r] = *ranks[i]
 			ranked++
 		}
 	}
+	colon := m.L["colon"]
 	nameMap := map[string]string{}
 	var data []map[string]any
 	for _, r := range m.Rows {
@@ -84,22 +98,26 @@ func (m *Model) mapOption() map[string]any {
 		tip := []string{shown}
 		item := map[string]any{"name": shown, "link": r.Link}
 		if v == nil {
-			tip = append(tip, measureName+"：—")
+			tip = append(tip, measureName+colon+"—")
 		} else {
 			item["value"] = round2(*v)
-			tip = append(tip, measureName+"："+formatValue(v, r.Qualifier, lang))
 			if perTenK {
-				tip = append(tip, m.L["value"]+"："+formatValue(r.Value, r.Qualifier, lang))
+				tip = append(tip, measureName+colon+formatRate(v, r.Qualifier, lang))
+			} else {
+				tip = append(tip, measureName+colon+formatValue(v, r.Qualifier, lang))
 			}
-			if r.Rank > 0 {
-				tip = append(tip, fmt.Sprintf("%s：%d / %d", m.L["rank"], r.Rank, ranked))
+			if perTenK {
+				tip = append(tip, m.L["value"]+colon+formatValue(r.Value, r.Qualifier, lang))
+			}
+			if rank := rankOf[r]; rank > 0 {
+				tip = append(tip, fmt.Sprintf("%s%s%d / %d", m.L["rank"], colon, rank, ranked))
 			}
 			if judged {
-				tip = append(tip, m.L["rag"]+"："+pick(ragWords[t.classify(*v)], lang))
+				tip = append(tip, m.L["rag"]+colon+pick(ragWords[t.classify(*v)], lang))
 			}
 		}
 		if r.Status != nil {
-			tip = append(tip, m.L["status"]+"："+m.statusCell(r.Status).Text)
+			tip = append(tip, m.L["status"]+colon+m.statusCell(r.Status).Text)
 		}
 		if r.Synthetic {
 			tip = append(tip, m.L["simulated"])

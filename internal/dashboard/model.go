@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"fmt"
+	"html/template"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -45,7 +46,13 @@ type Model struct {
 	PeriodChoices []PeriodChoice
 	// TrendPerTenK says the trend shows values per 10,000 minors.
 	TrendPerTenK bool
-	HasAnalytics bool
+	// ProfileOfParent says the radar shows the page's own region (a
+	// county among its peers), its towns having no profile.
+	ProfileOfParent bool
+	// TrendSynthetic marks the trend's generated demo figures, by region
+	// and period: their tooltips say 模拟 as the bar chart's do.
+	TrendSynthetic map[string]map[string]bool
+	HasAnalytics   bool
 	// all is the whole catalogue; Indicators the ones the page offers.
 	all []*hub.Indicator
 	// released counts the children's released values of the period.
@@ -53,6 +60,9 @@ type Model struct {
 	User     string
 	CSRF     string
 	Role     hub.Role
+	// Department is the viewer's department ("" for none): an analyst
+	// reads other departments' figures only where shared.
+	Department string
 	// Empty says, per chart id, why the chart has no figure.
 	Empty map[string]string
 	// Missing says why the ranking's "—" have no figure ("" when every
@@ -65,6 +75,8 @@ type Model struct {
 	// include generated demo values (source synthetic): the page says so,
 	// the region names being real.
 	Synthetic bool
+	// Ups are the links up the tree from a district's or a town's page.
+	Ups []upLink
 	// HasMap is set when the parent has boundaries for its children (the
 	// district map); NoBoundary names the children without one.
 	HasMap     bool
@@ -88,6 +100,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		return nil, hub.Errorf(hub.EUNAVAILABLE, "分析服务尚未接入 / the analytics service is not wired")
 	}
 	m := &Model{View: v, L: labelsFor(v.Lang), HasAnalytics: true, User: p.Name, Role: p.Role, Empty: map[string]string{}}
+	if p.Department != nil {
+		m.Department = *p.Department
+	}
 	if s := hub.SessionFrom(ctx); s != nil {
 		m.CSRF = s.CSRF
 	}
@@ -147,16 +162,30 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 	}
 	m.Heat = byKey
 	offered := false
+	// others is the protection's first offered indicator while every one
+	// of them is another department's (nil once one is the viewer's own).
+	var others *hub.Indicator
+	own := false
 	for _, ind := range m.Indicators {
 		if ind.Protection == v.Protection {
 			offered = true
 			if len(byKey[ind.Key]) > 0 {
 				m.HeatIndicators = append(m.HeatIndicators, ind)
 			}
+			if ind.DepartmentCode == m.Department {
+				own = true
+			} else if others == nil {
+				others = ind
+			}
 		}
 	}
 	if len(m.HeatIndicators) == 0 {
 		var ind *hub.Indicator
+		if offered && !own && m.Role == hub.Analyst {
+			// An analyst's heatmap of other departments' indicators only:
+			// their reason, not "nothing approved".
+			ind = others
+		}
 		if !offered {
 			// No indicator of the protection is collected at this level.
 			for _, i := range m.all {
@@ -166,7 +195,7 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 				}
 			}
 		}
-		m.Empty[chartHeatmap] = emptyReason(ind, m.childLevel(), m.Role, v.Lang)
+		m.Empty[chartHeatmap] = emptyReason(ind, m.childLevel(), m.Role, m.Department, v.Lang)
 	}
 
 	for _, c := range v.Regions {
@@ -193,9 +222,15 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		if m.Trends, err = d.cfg.Analytics.Trend(ctx, m.Indicator.Key, sel, from, to); err != nil {
 			return nil, fmt.Errorf("dashboard trend: %w", err)
 		}
+		if err := m.trendSynthetic(ctx, d, byCode); err != nil {
+			return nil, err
+		}
 		if err := m.trendPerTenK(ctx, d.cfg.Analytics, sel, from, to); err != nil {
 			return nil, err
 		}
+	}
+	if err := m.ownProfile(ctx, d, p.Region); err != nil {
+		return nil, err
 	}
 	m.explainEmpty()
 	m.prepareMap()
@@ -208,7 +243,125 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		}
 	}
 	m.trimTrend()
+	// Last: the links up keep the view as it was settled (indicator,
+	// protection and period chosen above).
+	if err := m.upLinks(ctx, d, p.Region); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// ownProfile shows a county page's own six-protections profile when its
+// towns have none (the profile's indicators are collected per county): the
+// county among its city's counties. A county leader, whose peers lie
+// outside its scope, is scored against their quartiles (analytics'
+// PEER_QUARTILES, docs/analytics.md); it saw "画像指标按县级采集" on its own
+// page and its profile only on a city page it had no link to. A profile
+// scored against peers the viewer cannot read (a county analyst's: 100 on
+// every axis with a figure) is not shown.
+func (m *Model) ownProfile(ctx context.Context, d *Dashboard, root string) error {
+	if m.Parent.Level != hub.LevelCounty || scored(m.Profiles) {
+		return nil
+	}
+	own, err := d.cfg.Analytics.Profile(ctx, []string{m.Parent.Code}, m.View.Period)
+	if err != nil {
+		return fmt.Errorf("dashboard own profile: %w", err)
+	}
+	if !scored(own) || (own[0].Basis != hub.PeerQuartilesBasis && m.Parent.Code == root) {
+		return nil
+	}
+	m.Profiles, m.ProfileOfParent = own, true
+	return nil
+}
+
+// scored reports whether any profile has a score.
+func scored(ps []*hub.ProtectionProfile) bool {
+	for _, pr := range ps {
+		for _, s := range pr.Scores {
+			if s.Score != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// upLink is a link up the region tree, named for where it goes.
+type upLink struct {
+	Href  template.URL
+	Label string
+}
+
+// upLinks are the ways up from a page below the viewer's own (root): to
+// its parent region's page when that is below root too (a town's page to
+// its county's), and to the viewer's own page, /dashboard. Each says where
+// it goes: "返回全市" led a county leader to its own county, and a town's
+// page had no way back to its county.
+func (m *Model) upLinks(ctx context.Context, d *Dashboard, root string) error {
+	if m.View.Parent == "" || m.Parent.Code == root {
+		return nil
+	}
+	codes := []string{root}
+	up := ""
+	if pc := m.Parent.ParentCode; pc != nil && *pc != root {
+		up = *pc
+		codes = append(codes, up)
+	}
+	rs, err := d.cfg.Catalogue.RegionsByCode(ctx, codes)
+	if err != nil {
+		return fmt.Errorf("dashboard regions above: %w", err)
+	}
+	if len(rs) > 1 && rs[1] != nil && (rs[0] == nil || hub.Within(rs[1].Path, rs[0].Path)) {
+		m.Ups = append(m.Ups, upLink{Href: m.View.Href("/dashboard/region/"+up, "parent", "", "regions", ""), Label: m.L["back"] + regionName(rs[1], m.View.Lang)})
+	}
+	if len(rs) > 0 && rs[0] != nil {
+		m.Ups = append(m.Ups, upLink{Href: m.View.Href("/dashboard", "parent", "", "regions", ""), Label: m.L["back"] + regionName(rs[0], m.View.Lang)})
+	}
+	return nil
+}
+
+// trendSynthetic finds which of the trend's figures are generated demo
+// values (of a synthetic region, or with source synthetic), from the
+// released values of the shown regions in the trend's periods. A point
+// that is a rollup of its region's children, without a value of its own,
+// is not marked.
+func (m *Model) trendSynthetic(ctx context.Context, d *Dashboard, byCode map[string]*hub.Region) error {
+	var regions, periods []string
+	seen := map[string]bool{}
+	for _, s := range m.Trends {
+		regions = append(regions, s.RegionCode)
+		for _, pt := range s.Points {
+			if pt.Value != nil && !seen[pt.Period] {
+				seen[pt.Period] = true
+				periods = append(periods, pt.Period)
+			}
+		}
+	}
+	if len(periods) == 0 {
+		return nil
+	}
+	values, _, err := d.allValues(ctx, hub.ValueFilter{Indicators: []string{m.Indicator.Key}, Regions: regions, Periods: periods, Statuses: released})
+	if err != nil {
+		return fmt.Errorf("dashboard trend sources: %w", err)
+	}
+	m.TrendSynthetic = map[string]map[string]bool{}
+	for _, code := range regions {
+		if r := byCode[code]; r != nil && r.Synthetic {
+			m.TrendSynthetic[code] = map[string]bool{}
+			for _, p := range periods {
+				m.TrendSynthetic[code][p] = true
+			}
+		}
+	}
+	for _, dv := range values {
+		if dv.Value != nil && isSynthetic(byCode[dv.RegionCode], dv) {
+			if m.TrendSynthetic[dv.RegionCode] == nil {
+				m.TrendSynthetic[dv.RegionCode] = map[string]bool{}
+			}
+			m.TrendSynthetic[dv.RegionCode][dv.Period] = true
+		}
+	}
+	return nil
 }
 
 // trimTrend drops the leading periods in which no series has a value, so
@@ -258,10 +411,19 @@ func (m *Model) offerCollected() {
 	}
 	m.Indicators = keep
 	if want := m.View.Indicator; want != "" {
+		known := false
 		for _, ind := range m.all {
-			if ind.Key == want && !collectedAt(ind, level) {
-				m.Replaced = indicatorName(ind, m.View.Lang) + "：" + emptyReason(ind, level, m.Role, m.View.Lang)
+			if ind.Key == want {
+				known = true
+				if !collectedAt(ind, level) {
+					m.Replaced = indicatorName(ind, m.View.Lang) + m.L["colon"] + emptyReason(ind, level, m.Role, m.Department, m.View.Lang)
+				}
 			}
+		}
+		if !known {
+			// An unknown key (a typo, a retired indicator's bookmark) was
+			// replaced without a word.
+			m.Replaced = want + m.L["colon"] + m.L["noind"]
 		}
 	}
 }
@@ -269,7 +431,7 @@ func (m *Model) offerCollected() {
 // explainEmpty gives every chart without a figure, and the ranking's
 // "—", their true reason.
 func (m *Model) explainEmpty() {
-	reason := emptyReason(m.Indicator, m.childLevel(), m.Role, m.View.Lang)
+	reason := emptyReason(m.Indicator, m.childLevel(), m.Role, m.Department, m.View.Lang)
 	shown := 0
 	for _, r := range m.Rows {
 		if r.Value != nil {
@@ -280,7 +442,7 @@ func (m *Model) explainEmpty() {
 		m.Empty[chartBar] = reason
 	}
 	if shown < len(m.Rows) || len(m.Rows) == 0 {
-		m.Missing = "—：" + reason
+		m.Missing = "—" + m.L["colon"] + reason
 	}
 	points := 0
 	for _, t := range m.Trends {

@@ -21,8 +21,11 @@ var levelWords = map[hub.RegionLevel][2]string{hub.LevelProvince: {"省级", "pr
 // emptyReason says why a chart or a cell of ind over regions of level
 // has no figure, with the true cause: the indicator is collected at a
 // coarser level; it is small-cell protected and the viewer is the media
-// office; or nothing of it has been approved for the period.
-func emptyReason(ind *hub.Indicator, level hub.RegionLevel, role hub.Role, lang string) string {
+// office; the media office gets only what is published to it; an
+// analyst reads another department's figures only where they are shared
+// with its own; or nothing of it has been approved for the period. dept
+// is the viewer's department ("" for none).
+func emptyReason(ind *hub.Indicator, level hub.RegionLevel, role hub.Role, dept, lang string) string {
 	i := 0
 	if lang == "en" {
 		i = 1
@@ -36,6 +39,15 @@ func emptyReason(ind *hub.Indicator, level hub.RegionLevel, role hub.Role, lang 
 		return "该指标按" + w + "采集"
 	case ind != nil && ind.Sensitive && role == hub.Media:
 		return [2]string{"已按小数保护隐藏", "hidden to protect small counts"}[i]
+	case ind != nil && role == hub.Media && !ind.Publicity:
+		// The release policy: the media office reads publicity
+		// indicators, and headline figures a coordinator released to it.
+		return [2]string{"该指标未向宣传办公室发布", "not published to the media office"}[i]
+	case ind != nil && role == hub.Analyst && ind.DepartmentCode != dept:
+		// An analyst reads its own department's figures and those shared
+		// with it (hub_status_readable): "nothing approved" was untrue of
+		// another department's approved figures.
+		return [2]string{"其他部门的指标：仅显示共享给本部门的数值", "another department's indicator: only figures shared with yours are shown"}[i]
 	}
 	return [2]string{"本期尚无已审核数据", "no approved figures for this period yet"}[i]
 }

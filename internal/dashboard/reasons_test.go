@@ -162,12 +162,17 @@ func TestDashboard_MediaGoesToMedia(t *testing.T) {
 
 // A district's towns have released values but no profile score: the
 // radar says its indicators are collected per county, not that nothing
-// was approved.
+// was approved — unless it shows the county's own profile instead
+// (TestDashboard_CountyPageShowsItsOwnProfile), as it does for a leader.
 func TestDashboard_TownProfileSaysCollectedPerCounty(t *testing.T) {
 	api, token := setup(t)
 	d := dataOf(t, api.Handler, token, "period=2022&parent=370781")
-	if r := d.Empty["radar"]; r != "画像指标按县级采集" {
-		t.Errorf("town radar reason %q", r)
+	if r := d.Empty["radar"]; r != "" {
+		t.Errorf("county page's radar empty (%q): it shows the county's own profile", r)
+	}
+	coord := api.User(t, hub.NewUser{Name: "coord-qz", Role: hub.Coordinator, Region: "370781"})
+	if r := dataOf(t, api.Handler, coord, "period=2022").Empty["radar"]; r != "画像指标按县级采集" {
+		t.Errorf("town radar reason %q (a county coordinator's page, peers outside its scope)", r)
 	}
 	if d := dataOf(t, api.Handler, token, "period=2023&parent=370781"); d.Empty["radar"] != "本期尚无已审核数据" {
 		t.Errorf("2023 town radar reason %q", d.Empty["radar"])

@@ -84,7 +84,7 @@ func (m *Model) rankingRows() []rankingRow {
 	out := make([]rankingRow, 0, len(m.Rows))
 	for _, r := range m.Rows {
 		out = append(out, rankingRow{Code: r.Region.Code, Rank: r.Rank, Name: r.Name, Shown: r.Shown,
-			PerTenK: formatValue(r.PerTenK, nil, m.View.Lang), Synthetic: r.Synthetic})
+			PerTenK: formatRate(r.PerTenK, nil, m.View.Lang), Synthetic: r.Synthetic})
 	}
 	return out
 }

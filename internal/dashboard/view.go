@@ -144,7 +144,7 @@ var words = map[string][2]string{
 	"percap":     {"按每万名未成年人", "Per 10,000 minors"},
 	"raw":        {"原始数值", "Raw values"},
 	"apply":      {"应用", "Apply"},
-	"unreleased": {"无已审核数据", "no approved figures"},
+	"unreleased": {"（无已审核数据）", " (no approved figures)"},
 	"find":       {"查找地区", "Find a region"},
 	"heatpercap": {"计数按每万名未成年人", "counts per 10,000 minors"},
 	"quartiles":  {"按同级地区四分位评分", "scored against the peers' quartiles"},
@@ -177,17 +177,24 @@ var words = map[string][2]string{
 	"noanalytic": {"分析服务尚未接入", "Analytics service not wired yet"},
 	"suppressed": {"—：未报告、未审核或按小数保护隐藏", "—: not reported, not approved, or suppressed to protect small counts"},
 	"regionsof":  {"下辖地区", "Areas of"},
-	"back":       {"返回全市", "Back to the city"},
+	"back":       {"返回", "Back to "},
 	"english":    {"English", "English"},
 	"chinese":    {"中文", "中文"},
 	"synthetic":  {"含模拟演示数据，非真实统计", "includes synthetic demo data, not real figures"},
 	"simulated":  {"模拟", "synthetic"},
+	"simincl":    {"含模拟数据", "includes synthetic data"},
 	"simcol":     {"模拟数据", "Synthetic"},
 	"qualifier":  {"限定", "Qualifier"},
 	"code":       {"地区代码", "Region code"},
 	"key":        {"指标代码", "Indicator key"},
 	"unit":       {"单位", "Unit"},
-	"replaced":   {"下辖地区无此指标，改为显示", "not carried by these areas; showing instead"},
+	"replaced":   {"改为显示", "showing instead"},
+	"noind":      {"没有此指标", "no such indicator"},
+	// colon joins a label and its value: full-width in Chinese, ": " in
+	// English (an English page showed "Value：1,080").
+	"zone":      {"北京时间 (UTC+08:00 Asia/Shanghai)", "Beijing time (UTC+08:00 Asia/Shanghai)"},
+	"colon":     {"：", ": "},
+	"semicolon": {"；", "; "},
 }
 
 func labelsFor(lang string) labels {
@@ -248,6 +255,20 @@ func formatNumber(n float64, lang string) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// formatRate writes a figure per 10,000 minors: always two decimals
+// (60.34, 50.40, 35.00), so that a column of rates lines up; formatNumber
+// dropped trailing zeros (50.4, 35 under 60.34).
+func formatRate(v *float64, q *hub.Qualifier, lang string) string {
+	if v == nil {
+		return "—"
+	}
+	s := strconv.FormatFloat(math.Round(*v*100)/100, 'f', 2, 64)
+	if lang == "en" && math.Abs(*v) >= 1000 {
+		s = formatNumber(math.Trunc(*v), lang) + s[strings.IndexByte(s, '.'):]
+	}
+	return qualifierMark(q) + s
 }
 
 func qualifierMark(q *hub.Qualifier) string {

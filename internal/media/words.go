@@ -82,4 +82,6 @@ var unitWords = map[string]string{
 	"items": "个", "cases": "件", "units": "个", "stations": "个", "rooms": "间", "projects": "个",
 	"organizations": "家", "schools": "所", "groups": "个", "couples": "对", "brands": "个",
 	"documents": "件", "studios": "个", "yuan": "元", "percent": "%",
+	"cards": "张", "homes": "个", "visits": "次",
+	"yuan_per_person": "元/人", "yuan_per_person_month": "元/人·月", "per_10k_minors": "每万名未成年人",
 }

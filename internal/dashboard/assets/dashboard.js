@@ -17,13 +17,17 @@
   if (!nodes.length || !window.echarts) { return; }
   var screen = document.body.classList.contains('screen');
   var theme = screen ? 'dark' : null;
+  // A label and its value, a share in brackets: full-width on a Chinese
+  // page, ASCII on an English one (which showed "Value：1,080").
+  var en = document.documentElement.lang === 'en';
+  var colon = en ? ': ' : '：', bra = en ? ' (' : '（', ket = en ? ')' : '）';
   // heatTip shows a heatmap cell's value as readers see it (万, ≥, ≈), its
   // share of the row's highest figure and its red-amber-green rating.
   function heatTip(option) {
     var xs = option.xAxis[0].data, ys = option.yAxis[0].data, enc = echarts.format.encodeHTML;
     return function (p) {
       var v = p.value;
-      return enc(ys[v[1]]) + '<br>' + enc(xs[v[0]]) + '：' + enc(String(v[3])) + '（' + v[4] + '%）<br>' + enc(String(v[5]));
+      return enc(ys[v[1]]) + '<br>' + enc(xs[v[0]]) + colon + enc(String(v[3])) + bra + v[4] + '%' + ket + '<br>' + enc(String(v[5]));
     };
   }
   // itemTip shows the lines the hub wrote for a map region (value with
@@ -43,7 +47,7 @@
       var out = enc(String(ps[0].axisValueLabel || ps[0].name));
       ps.forEach(function (p) {
         var s = (shown[p.seriesIndex] || [])[p.dataIndex];
-        out += '<br>' + p.marker + enc(p.seriesName) + '：' + enc(s === undefined ? String(p.value) : s);
+        out += '<br>' + p.marker + enc(p.seriesName) + colon + enc(s === undefined ? String(p.value) : s);
       });
       return out;
     };
@@ -110,6 +114,20 @@
       mapRoom(el, option, 52, 118);
     }
     list(option.toolbox).forEach(function (t) { t.itemSize = 12; });
+  }
+  // crowd lets ECharts leave out category names that would run into each
+  // other, where there are more than the axis has room for at every name
+  // (a town's 60-odd villages piled their names into one grey smear at
+  // 1366 px); the tooltip still names every bar and cell.
+  function crowd(el, option) {
+    list(option.xAxis).forEach(function (a) {
+      var n = (a.data || []).length;
+      if (a.axisLabel && n > 0 && el.clientWidth / n < 24) { a.axisLabel = Object.assign({}, a.axisLabel, { interval: 'auto' }); }
+    });
+    list(option.yAxis).forEach(function (a) {
+      var n = (a.data || []).length;
+      if (a.axisLabel && n > 0 && el.clientHeight / n < 14) { a.axisLabel = Object.assign({}, a.axisLabel, { interval: 'auto' }); }
+    });
   }
   // big lays a chart out for the 大屏: type readable across a room, no
   // toolbox, transparent over the dark page.
@@ -205,9 +223,20 @@
     option.animation = true;
     option.animationDuration = 0;
     option.animationDurationUpdate = 300;
+    // Tooltips stay inside their chart, wrapped to its width: near the
+    // right edge (the last bar, the heatmap's last column) one ran past the
+    // window and pushed a 390-px page 135 px sideways.
+    list(option.tooltip).forEach(function (t) {
+      t.confine = true;
+      t.extraCssText = 'white-space: normal; box-sizing: border-box; max-width: ' + Math.max(160, el.clientWidth - 16) + 'px;';
+    });
     fit(el, option);
     narrow(el, option);
-    if (screen) { big(el, option); }
+    // The 大屏's room-sized type is for its 1920-px tiles; a tile narrower
+    // than 600 px (the 大屏 on a laptop or a phone) keeps narrow's layout,
+    // dark.
+    if (screen && el.clientWidth >= 600) { big(el, option); } else if (screen) { option.backgroundColor = 'transparent'; option.toolbox = { show: false }; }
+    crowd(el, option);
     (option.graphic || []).forEach(function (g) {
       if (g.style) { g.style.width = Math.max(120, el.clientWidth - 40); g.style.overflow = 'break'; g.style.align = 'center'; }
     });

@@ -13,13 +13,21 @@
     // Every change applies at once: 应用 is for a browser without script.
     var apply = f.querySelector('button[type=submit]');
     if (apply) { apply.hidden = true; }
-    f.addEventListener('change', function () { f.submit(); });
+    // The 大屏 has no protection list: an indicator chosen brings its own
+    // protection, for the heatmap and the way back to the dashboard (a kept
+    // protection left 希望小屋 under 政府保护).
+    f.addEventListener('change', function (e) {
+      var o = e.target.name === 'indicator' && e.target.selectedOptions[0];
+      if (o && o.getAttribute('data-protection') && f.elements.protection) { f.elements.protection.value = o.getAttribute('data-protection'); }
+      f.submit();
+    });
   }
   var out = document.getElementById('refreshed');
   if (out) {
     new MutationObserver(function () {
       var t = new Date(document.body.getAttribute('data-refreshed'));
-      out.textContent = t.toLocaleTimeString(document.documentElement.lang, { hour12: false });
+      // 北京时间, as every other time of the hub, whatever the wall's computer says.
+      out.textContent = t.toLocaleTimeString(document.documentElement.lang, { hour12: false, timeZone: 'Asia/Shanghai' });
     }).observe(document.body, { attributes: true, attributeFilter: ['data-refreshed'] });
   }
 })();
