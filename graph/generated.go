@@ -2729,7 +2729,8 @@ type ProtectionProfile {
 """
 评分依据 / What a profile's scores are measured against: PEERS, min–max across the peers' values;
 PEER_QUARTILES, the peers' quartiles, when the peers lie outside the caller's scope (a county
-leader's profile against the city's counties, whose values it may not read).
+leader's profile against the city's counties, whose values it may not read; the quartiles are
+for leaders and admins, so another role's profile there scores no axis).
 """
 enum ProfileBasis { PEERS PEER_QUARTILES }
 """

@@ -94,14 +94,16 @@ WHERE r.period = ANY($1)
 	// under its parent) lie outside the caller's scope, the quartiles of
 	// the peers' values per indicator in period $2 (hub_peer_quartiles,
 	// migration 00063: leaders and admins, over at least 5 peers, no
-	// values); one row without an indicator when none has enough peers.
+	// values); one row without an indicator when none has enough peers,
+	// or when the caller is of another role. Every role gets that row:
+	// without it, a county analyst's or coordinator's region was scaled
+	// across the one peer it reads and scored 100 on every axis.
 	peerQuartiles = `SELECT a.code, coalesce(q.indicator_key, ''), coalesce(q.peers, 0),
        coalesce(q.q1, 0), coalesce(q.median, 0), coalesce(q.q3, 0)
 FROM regions a
 LEFT JOIN LATERAL hub_peer_quartiles(a.code, $2) q ON true
 WHERE a.code = ANY($1) AND nlevel(a.path) > 1
   AND NOT (hub_scope_is_everything() OR subpath(a.path, 0, nlevel(a.path) - 1) <@ hub_scope())
-  AND hub_role() IN ('leader', 'admin')
 ORDER BY a.code, q.indicator_key`
 
 	// needsTreeCounts: whether a formula among the keys $1 and their

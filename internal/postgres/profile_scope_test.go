@@ -126,6 +126,49 @@ func TestProfile_CountyLeaderScoredAgainstTheCityQuartiles(t *testing.T) {
 	}
 }
 
+// A county analyst, coordinator or media office reads its own county and
+// gets no quartiles (leaders and admins only), so its profile of the county
+// has nothing to be scored against: no axis is scored, rather than each
+// scaled across the one county it reads and scored 100.
+func TestProfile_CountyReadersWithoutQuartilesGetNoScores(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	a := postgres.NewAnalyticsService(db.App)
+	civil := "civil_affairs"
+	for _, p := range []hub.Principal{
+		{Name: "qz-analyst", Role: hub.Analyst, Department: &civil, Region: "370781", RegionPath: "370700.370781"},
+		{Name: "qz-coordinator", Role: hub.Coordinator, Region: "370781", RegionPath: "370700.370781"},
+		{Name: "qz-media", Role: hub.Media, Region: "370781", RegionPath: "370700.370781"},
+	} {
+		got, err := a.Profile(hub.NewContext(context.Background(), &p), []string{"370781"}, "2022")
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		if got[0].Basis != hub.PeerQuartilesBasis {
+			t.Errorf("%s: basis %q, want %q", p.Name, got[0].Basis, hub.PeerQuartilesBasis)
+		}
+		for _, s := range got[0].Scores {
+			if s.Score != nil || s.IndicatorsUsed != 0 {
+				t.Errorf("%s: %s scored over %d indicators, with no peers to score against", p.Name, s.Protection, s.IndicatorsUsed)
+			}
+		}
+	}
+	// The same roles at city scope still score the county among its peers.
+	city := hub.Principal{Name: "city-coordinator", Role: hub.Coordinator, Region: "370700", RegionPath: "370700"}
+	got, err := a.Profile(hub.NewContext(context.Background(), &city), []string{"370781"}, "2022")
+	if err != nil || got[0].Basis != hub.PeersBasis {
+		t.Fatalf("the city coordinator's profile of 青州市: %+v, %v", got, err)
+	}
+	scored := 0
+	for _, s := range got[0].Scores {
+		if s.Score != nil {
+			scored++
+		}
+	}
+	if scored < 4 {
+		t.Errorf("the city coordinator's profile of 青州市 scores %d protections", scored)
+	}
+}
+
 // Nothing more leaks than the quartiles: hub_peer_quartiles answers only
 // leaders and admins, only for a region in the caller's scope (a county
 // leader gets nothing for a sibling county, and its profile of that county
