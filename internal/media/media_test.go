@@ -93,3 +93,77 @@ func TestPressFigure(t *testing.T) {
 		}
 	}
 }
+
+// English press copy rounds by the Chinese rules, so that both versions of
+// a release say the same: 2.1万余份 is "more than 21,000 copies", never
+// "21,924 copies" nor "more than 22,000".
+func TestPressFigureEnglish(t *testing.T) {
+	tests := []struct {
+		v    *float64
+		q    hub.Qualifier
+		unit string
+		want string
+	}{
+		{f(20000), hub.AtLeast, "copies", "more than 20,000 copies"},
+		{f(25000), hub.AtLeast, "copies", "more than 25,000 copies"},
+		{f(25000), hub.Exact, "copies", "25,000 copies"},
+		{f(1080), hub.Exact, "persons", "1,080 persons"},
+		{f(89), hub.Exact, "sessions", "89 sessions"},
+		{f(1), hub.Exact, "sessions", "1 session"},
+		{f(23), hub.Approx, "percent", "about 23%"},
+		{f(21924), hub.AtLeast, "copies", "more than 21,000 copies"},
+		{f(21924), hub.Exact, "copies", "more than 21,000 copies"},
+		{f(21924), hub.Approx, "copies", "about 22,000 copies"},
+		{f(5400500), hub.Exact, "yuan", "5,400,500 yuan"},
+		{f(1081275), hub.Exact, "yuan", "1,081,275 yuan"},
+		{f(1081275.5), hub.Exact, "yuan", "more than 1.08 million yuan"},
+		{f(153842), hub.Approx, "persons", "about 150,000 persons"},
+		{f(123456789), hub.Exact, "persons", "more than 120 million persons"},
+		{f(2345678901), hub.Exact, "persons", "more than 2.3 billion persons"},
+		{f(9999), hub.Exact, "copies", "9,999 copies"},
+		{f(12.345), hub.Exact, "percent", "12.35%"},
+		{f(3250), hub.Approx, "person_times", "about 3,250 person-times"},
+		{f(60.34), hub.Exact, "per_10k_minors", "60.34 per 10,000 minors"},
+		{f(7), hub.Exact, "no_such_unit", "7"},
+		{nil, hub.Exact, "persons", "—"},
+	}
+	for _, tt := range tests {
+		if got := PressFigureEnglish(tt.v, tt.q, tt.unit); got != tt.want {
+			t.Errorf("PressFigureEnglish(%v, %s, %s) = %q, want %q", deref(tt.v), tt.q, tt.unit, got, tt.want)
+		}
+	}
+}
+
+// Every unit with a Chinese word has English ones, and the other way round.
+func TestUnitWords_EveryUnitInBothLanguages(t *testing.T) {
+	for u := range unitWords {
+		if w := englishUnits[u]; w[0] == "" || w[1] == "" || UnitWordEnglish(u) != w[1] {
+			t.Errorf("unit %s has no English words", u)
+		}
+	}
+	for u := range englishUnits {
+		if UnitWord(u) == "" {
+			t.Errorf("unit %s has no Chinese word", u)
+		}
+	}
+}
+
+func TestQualifierAndStatusWords(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{QualifierWord(hub.AtLeast, ""), "≥（不少于）"},
+		{QualifierWord(hub.Approx, ""), "≈（约）"},
+		{QualifierWord(hub.Exact, ""), "精确"},
+		{QualifierWord(hub.AtLeast, "en"), "≥ (at least)"},
+		{QualifierWord(hub.Approx, "en"), "≈ (approximately)"},
+		{QualifierWord(hub.Exact, "en"), "exact"},
+		{StatusWord(hub.Published, ""), "已发布"},
+		{StatusWord(hub.Published, "en"), "published"},
+		{StatusWord(hub.Approved, ""), "已审核"},
+		{StatusWord("NEW_STATUS", ""), "NEW_STATUS"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}

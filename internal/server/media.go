@@ -23,7 +23,8 @@ func mediaRoutes(mux *http.ServeMux, cfg Config, authed func(http.Handler) http.
 }
 
 // record is an SDMX-style observation: indicator, region, period, value,
-// qualifier, unit, status; synthetic marks generated demo data (模拟), so
+// qualifier, unit, status; text is the press wording (Chinese, or English
+// with lang=en); synthetic marks generated demo data (模拟), so
 // that no export passes it off as a real figure.
 type record struct {
 	Indicator  string   `json:"indicator"`
@@ -47,6 +48,10 @@ type record struct {
 	Suppression     string `json:"suppression"`
 	SuppressionNote string `json:"suppressionNote"`
 	Synthetic       bool   `json:"synthetic"`
+	// QualifierName and StatusName are the qualifier and the status in
+	// words (≥（不少于）, 已发布), in the request's language.
+	QualifierName string `json:"qualifierName"`
+	StatusName    string `json:"statusName"`
 }
 
 func publicityRecords(r *http.Request, cfg Config) ([]record, error) {
@@ -72,7 +77,8 @@ func publicityRecords(r *http.Request, cfg Config) ([]record, error) {
 // regions and units and the reason of each suppression, in the request's
 // language.
 func describe(r *http.Request, cfg Config, stats []*hub.PublicityStat) ([]record, error) {
-	en := r.URL.Query().Get("lang") == "en"
+	lang := r.URL.Query().Get("lang")
+	en := lang == "en"
 	keys := make([]string, len(stats))
 	var codes []string
 	seen := map[string]bool{}
@@ -102,17 +108,23 @@ func describe(r *http.Request, cfg Config, stats []*hub.PublicityStat) ([]record
 			}
 		}
 	}
+	// Every figure of the table is PUBLISHED: hub_published_table reads
+	// nothing else.
+	status := hub.Published
 	out := make([]record, len(stats))
 	for i, s := range stats {
 		ind := inds[i]
 		rec := record{Indicator: s.IndicatorKey, Region: s.RegionCode, Period: s.Period, Value: s.Value,
-			Qualifier: string(s.Qualifier), Unit: ind.Unit, Status: string(hub.Published),
+			Qualifier: string(s.Qualifier), Unit: ind.Unit, Status: string(status),
 			Suppressed: s.Suppressed, Aggregated: s.Aggregated, Text: media.PressFigure(s.Value, s.Qualifier, ind.Unit),
 			IndicatorName: ind.Name, RegionName: names[s.RegionCode], UnitName: media.UnitWord(ind.Unit),
 			Suppression: string(s.Suppression), SuppressionNote: suppressionNote(s, names, en),
-			Synthetic: s.Synthetic}
+			Synthetic: s.Synthetic, QualifierName: media.QualifierWord(s.Qualifier, lang), StatusName: media.StatusWord(status, lang)}
 		if en {
-			rec.UnitName = ind.Unit
+			rec.Text = media.PressFigureEnglish(s.Value, s.Qualifier, ind.Unit)
+			if rec.UnitName = media.UnitWordEnglish(ind.Unit); rec.UnitName == "" {
+				rec.UnitName = ind.Unit
+			}
 			if ind.NameEn != nil {
 				rec.IndicatorName = *ind.NameEn
 			}
@@ -160,10 +172,11 @@ func publicityExport(cfg Config, format string) http.Handler {
 		_, _ = w.Write([]byte("\uFEFF")) // Excel opens UTF-8 CSV with a BOM correctly
 		cw := csv.NewWriter(w)
 		head := []string{"indicator", "region", "period", "value", "qualifier", "unit", "status", "suppressed", "text",
-			"indicator_name", "region_name", "unit_name", "suppression", "suppression_note", "synthetic"}
+			"indicator_name", "region_name", "unit_name", "suppression", "suppression_note", "synthetic",
+			"qualifier_name", "status_name"}
 		if r.URL.Query().Get("lang") != "en" {
 			head = []string{"指标代码", "地区代码", "期间", "数值", "限定", "单位代码", "状态", "已隐藏", "新闻稿写法",
-				"指标", "地区", "单位", "隐藏原因", "说明", "模拟数据"}
+				"指标", "地区", "单位", "隐藏原因", "说明", "模拟数据", "限定说明", "状态名称"}
 		}
 		_ = cw.Write(head)
 		for _, rec := range recs {
@@ -173,7 +186,7 @@ func publicityExport(cfg Config, format string) http.Handler {
 			}
 			_ = cw.Write([]string{rec.Indicator, rec.Region, rec.Period, v, rec.Qualifier, rec.Unit, rec.Status,
 				strconv.FormatBool(rec.Suppressed), rec.Text, rec.IndicatorName, rec.RegionName, rec.UnitName,
-				rec.Suppression, rec.SuppressionNote, strconv.FormatBool(rec.Synthetic)})
+				rec.Suppression, rec.SuppressionNote, strconv.FormatBool(rec.Synthetic), rec.QualifierName, rec.StatusName})
 		}
 		cw.Flush()
 	})
@@ -200,7 +213,7 @@ nav{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:1px so
 <h1>已发布统计 / Published statistics</h1>
 <div class="wrap"><table><tr><th>发布批次 / Publication</th><th>发布时间 / Published at</th><th>数据 / Values</th><th>下载 / Download</th></tr>
 {{range .Rows}}<tr><td>{{.Title}}</td><td>{{shanghai .PublishAt}}</td><td>{{.Values}}</td>
-<td>{{if not .Open}}禁发期 / embargoed{{else}}{{range $i, $p := .Periods}}{{if $i}}<br>{{end}}{{$p}}: <a href="/export/publicity.csv?period={{$p}}">CSV</a> · <a href="/export/publicity.json?period={{$p}}">JSON</a> · <a href="/export/publicity.csv?period={{$p}}&amp;lang=en">CSV (English)</a>{{else}}—{{end}}{{end}}</td></tr>
+<td>{{if not .Open}}禁发期 / embargoed{{else}}{{range $i, $p := .Periods}}{{if $i}}<br>{{end}}{{$p}}: 中文 / Chinese <a href="/export/publicity.csv?period={{$p}}">CSV</a> · <a href="/export/publicity.json?period={{$p}}">JSON</a>；英文 / English <a href="/export/publicity.csv?period={{$p}}&amp;lang=en">CSV</a> · <a href="/export/publicity.json?period={{$p}}&amp;lang=en">JSON</a>{{else}}—{{end}}{{end}}</td></tr>
 {{else}}<tr><td colspan="4">暂无发布 / nothing published yet</td></tr>{{end}}
 </table></div>
 <h2 id="withheld">隐藏的数值 / Withheld figures</h2>
