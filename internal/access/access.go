@@ -39,6 +39,21 @@ func EntryBlockedBy(p *hub.Principal) error {
 	return nil
 }
 
+// ScopeBlockedBy returns a FORBIDDEN error unless region lies in p's
+// scope, its region's subtree: every read policy (data_values_read) keeps
+// p to that subtree, so a dashboard page, table or export of a region
+// outside it could only show "—" for every figure, and say falsely that
+// nothing was approved.
+func ScopeBlockedBy(p *hub.Principal, region *hub.Region) error {
+	switch {
+	case p == nil:
+		return hub.ErrNoPrincipal
+	case !hub.Within(region.Path, p.RegionPath):
+		return forbidden("该地区不在您的查看范围内 / this region is outside your scope")
+	}
+	return nil
+}
+
 // WriteBlockedBy returns a FORBIDDEN error naming the rule that keeps p
 // from entering values of ind for region, or nil when the rules allow it.
 func WriteBlockedBy(p *hub.Principal, ind *hub.Indicator, region *hub.Region) error {

@@ -141,6 +141,23 @@ func (s *assetSet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	serveAsset(w, r, a, immutable)
+}
+
+// FaviconPath is where browsers ask for a site's icon unasked (it was
+// 404): the embedded favicon.svg is served there too, public like the
+// other assets.
+const FaviconPath = "/favicon.ico"
+
+// favicon answers FaviconPath with favicon.svg (an SVG served as such:
+// browsers read its type, not the name), cached like an asset's plain name.
+func (s *assetSet) favicon(w http.ResponseWriter, r *http.Request) {
+	serveAsset(w, r, s.byName["favicon.svg"], false)
+}
+
+// serveAsset answers a with its caching headers: a content-hashed name
+// (immutable) for a year, any other for an hour.
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset, immutable bool) {
 	h := w.Header()
 	if immutable {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")

@@ -12,6 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/sixprot/hub/internal/apitest"
+	"github.com/sixprot/hub/internal/dashboard"
 )
 
 var hashedAsset = regexp.MustCompile(`(?:src|href)="(/dashboard/assets/([a-z.]+?)\.([0-9a-f]{12})\.(js|css|svg))"`)
@@ -90,5 +93,28 @@ func TestAssets_HashedNamesImmutableAndGzipped(t *testing.T) {
 	}
 	if missing := fetch("/dashboard/assets/echarts.min.000000000000.js"); missing.Code != http.StatusNotFound {
 		t.Errorf("a stale hash: %d, want 404", missing.Code)
+	}
+}
+
+// Browsers ask for /favicon.ico on their own: it was 404. It is the
+// embedded favicon.svg, public like the assets (a stale session cookie
+// does not turn it into a 401).
+func TestAssets_FaviconICOIsTheEmbeddedIcon(t *testing.T) {
+	api := apitest.New(t, apitest.Options{})
+	want, err := os.ReadFile("assets/favicon.svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cookie := range []*http.Cookie{nil, {Name: dashboard.SessionCookie, Value: "ended-long-ago"}} {
+		req := httptest.NewRequest(http.MethodGet, "/favicon.ico", nil)
+		if cookie != nil {
+			req.AddCookie(cookie)
+		}
+		rec := httptest.NewRecorder()
+		api.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" || !bytes.Equal(rec.Body.Bytes(), want) ||
+			!strings.Contains(rec.Header().Get("Cache-Control"), "max-age=") {
+			t.Errorf("/favicon.ico (cookie %v): %d %v %q", cookie, rec.Code, rec.Header(), rec.Body.String()[:min(80, rec.Body.Len())])
+		}
 	}
 }

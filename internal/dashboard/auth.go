@@ -49,7 +49,7 @@ func (d *Dashboard) SignedIn(next http.Handler) http.Handler {
 			http.Redirect(w, r, loginURL(r, r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		d.cfg.Errors.Write(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
+		d.fail(w, r, hub.Errorf(hub.EUNAUTHENTICATED, "请先登录 / log in first"))
 	})
 }
 
@@ -332,9 +332,4 @@ func (d *Dashboard) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	}
 	ClearSessionCookie(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// fail answers an error through the HTTP edge's table and error body.
-func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, err error) {
-	d.cfg.Errors.Write(w, r, err)
 }

@@ -29,6 +29,16 @@ func toolbox() charts.GlobalOpts {
 		SaveAsImage: &opts.ToolBoxFeatureSaveAsImage{Show: opts.Bool(true), Type: "png", Name: "hub-chart"}}})
 }
 
+// wholeTicks gives a chart of counts shown raw (not per 10,000 minors) a
+// value axis ticking at whole numbers: a village's 0 to 2 homes ticked at
+// 0.2. No option for any other chart, whose axis ECharts chooses.
+func wholeTicks(ind *hub.Indicator, perTenK bool) []charts.GlobalOpts {
+	if ind.ValueType != hub.Count || perTenK {
+		return nil
+	}
+	return []charts.GlobalOpts{charts.WithYAxisOpts(opts.YAxis{MinInterval: 1})}
+}
+
 func num(v *float64) any {
 	if v == nil {
 		return "-"
@@ -73,6 +83,7 @@ func (m *Model) page() (*components.Page, chartData) {
 		// containLabel: the grid makes room for the rotated names (cut to
 		// a width by dashboard.js) instead of clipping them at the bottom.
 		charts.WithGridOpts(opts.Grid{Bottom: "40", Left: "20", Right: "20", ContainLabel: opts.Bool(true)}))
+	bar.SetGlobalOptions(wholeTicks(m.Indicator, m.View.PerCapita)...)
 	var names []string
 	var data []opts.BarData
 	var links []string
@@ -132,6 +143,7 @@ func (m *Model) page() (*components.Page, chartData) {
 		charts.WithTitleOpts(opts.Title{Title: m.L["trend"], Subtitle: trendSub}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0"}))
+	trend.SetGlobalOptions(wholeTicks(m.Indicator, m.TrendPerTenK)...)
 	trend.SetXAxis(m.Periods)
 	var trendShown [][]string
 	for _, s := range m.Trends {

@@ -79,6 +79,11 @@ type Errors interface {
 	// WWW-Authenticate) and returns its status, for a page that shows err
 	// in HTML.
 	Status(w http.ResponseWriter, err error) int
+	// Present is Write without the body, for an HTML error page: it sets
+	// the headers, logs the cause of a server error (once, as Write does)
+	// and returns the status and what the person may read, code and
+	// message (only the generic message for an internal error).
+	Present(w http.ResponseWriter, r *http.Request, err error) (status int, code, message string)
 }
 
 // embeddedAssets are the embedded assets hashed and compressed, once per
@@ -127,6 +132,7 @@ func New(cfg Config) *Dashboard {
 // the HTTP edge's (internal/server), for these pages as for every other.
 func (d *Dashboard) Register(mux *http.ServeMux) {
 	mux.Handle("GET "+AssetsHost, d.assets)
+	mux.HandleFunc("GET "+FaviconPath, d.assets.favicon)
 	mux.HandleFunc("GET /login", d.loginPage)
 	mux.Handle("POST /login", d.crossOrigin(http.HandlerFunc(d.login)))
 	mux.Handle("POST /logout", d.crossOrigin(d.SignedIn(http.HandlerFunc(d.logout))))

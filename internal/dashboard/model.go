@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 
+	"github.com/sixprot/hub/internal/access"
 	"github.com/sixprot/hub/internal/hub"
 )
 
@@ -118,6 +119,9 @@ func (d *Dashboard) build(ctx context.Context, v View) (*Model, error) {
 		return nil, hub.Errorf(hub.ENOTFOUND, "没有地区 %q / no region %q", parentCode, parentCode)
 	}
 	m.Parent = rs[0]
+	if err := access.ScopeBlockedBy(p, m.Parent); err != nil {
+		return nil, err
+	}
 	children, err := d.cfg.Catalogue.RegionChildren(ctx, []string{parentCode})
 	if err != nil {
 		return nil, fmt.Errorf("dashboard regions: %w", err)

@@ -78,10 +78,10 @@ func (e *edge) resolve(r *http.Request) credential {
 
 // public routes read no credential and are never rate limited: health and
 // readiness (a probe must see an overloaded hub) and the dashboard's
-// static assets and GraphiQL's.
+// static assets (the favicon too) and GraphiQL's.
 func public(r *http.Request) bool {
 	return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, dashboard.AssetsHost) ||
-		strings.HasPrefix(r.URL.Path, graphiqlAssets)
+		r.URL.Path == dashboard.FaviconPath || strings.HasPrefix(r.URL.Path, graphiqlAssets)
 }
 
 // authenticate is the middleware. A bad credential (malformed, unknown,

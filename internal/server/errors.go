@@ -55,14 +55,14 @@ func errorStatus(w http.ResponseWriter, err error) int {
 	return status
 }
 
-// writeError answers err in the hub's one error body, the shape of a
-// GraphQL error response: {"errors":[{"message":…,"extensions":{"code":…}}]}.
-// The status comes from statuses. An internal error shows only the generic
-// message; its cause goes to log (nil: the caller logged it), the one ERROR
-// line of the request.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	status := errorStatus(w, err)
-	code, msg := hub.ErrorCode(err), hub.ErrorMessage(err)
+// presentError sets the headers err's answer needs and returns its status
+// and what the client may read of it: its code and message, or for an
+// internal error (or a code missing from statuses) only INTERNAL and the
+// generic message. The cause of a 5xx goes to log (nil: the caller logged
+// it), the one ERROR line of the request.
+func presentError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) (status int, code, msg string) {
+	status = errorStatus(w, err)
+	code, msg = hub.ErrorCode(err), hub.ErrorMessage(err)
 	if _, known := statuses[code]; !known || code == hub.EINTERNAL {
 		code, msg = hub.EINTERNAL, hub.ErrorMessage(nil)
 	}
@@ -70,6 +70,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	return status, code, msg
+}
+
+// writeError answers err in the hub's one error body, the shape of a
+// GraphQL error response: {"errors":[{"message":…,"extensions":{"code":…}}]},
+// as presentError presents it.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status, code, msg := presentError(w, r, log, err)
 	// The body is a GraphQL response: in the media type the client accepts.
 	w.Header().Set("Content-Type", hub.ResponseMediaType(r.Header.Get("Accept"))+"; charset=utf-8")
 	w.WriteHeader(status)
@@ -92,3 +100,7 @@ func (e errorWriter) Write(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (errorWriter) Status(w http.ResponseWriter, err error) int { return errorStatus(w, err) }
+
+func (e errorWriter) Present(w http.ResponseWriter, r *http.Request, err error) (int, string, string) {
+	return presentError(w, r, e.log, err)
+}
