@@ -172,6 +172,15 @@ func TestExport_UnitsInThePagesLanguage(t *testing.T) {
 	if !units["份"] {
 		t.Errorf("Chinese heatmap units %v: want 份 (brochures)", units)
 	}
+	// English units are the media office's words (publicity exports say
+	// person-times), not codes with spaces for underscores.
+	units = map[string]bool{}
+	for _, r := range read("/export/heatmap.csv?period=2022&indicator=child_directors&protection=SOCIETY&lang=en")[1:] {
+		units[r[5]] = true
+	}
+	if !units["person-times"] || !units["copies"] || units["person times"] || units["person_times"] {
+		t.Errorf("English heatmap units %v: want person-times and copies", units)
+	}
 }
 
 // The 大屏 has no protection list: an indicator chosen there brings its

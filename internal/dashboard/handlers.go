@@ -171,11 +171,6 @@ func (c cell) csvText() string {
 	return strconv.FormatFloat(*c.Num, 'f', -1, 64)
 }
 
-var statusWords = map[hub.Status][2]string{hub.Draft: {"草稿", "draft"}, hub.Submitted: {"已提交", "submitted"},
-	hub.Approved: {"已审核", "approved"}, hub.Published: {"已发布", "published"}, hub.Returned: {"已退回", "returned"}}
-
-var qualifierWords = map[hub.Qualifier][2]string{hub.AtLeast: {"≥（不少于）", "≥ (at least)"}, hub.Approx: {"≈（约）", "≈ (approximately)"}}
-
 func pick(w [2]string, lang string) string {
 	if lang == "en" {
 		return w[1]
@@ -187,17 +182,15 @@ func (m *Model) statusCell(s *hub.Status) cell {
 	if s == nil {
 		return text("")
 	}
-	if w, ok := statusWords[*s]; ok {
-		return text(pick(w, m.View.Lang))
-	}
-	return text(string(*s))
+	return text(media.StatusWord(*s, m.View.Lang))
 }
 
 func (m *Model) qualifierCell(q *hub.Qualifier) cell {
-	if q == nil {
+	if q == nil || *q == hub.Exact {
+		// An exact figure needs no word beside it.
 		return text("")
 	}
-	return text(pick(qualifierWords[*q], m.View.Lang))
+	return text(media.QualifierWord(*q, m.View.Lang))
 }
 
 func (m *Model) syntheticCell(yes bool) cell {
@@ -261,18 +254,19 @@ func (m *Model) table(name string) ([][]cell, bool) {
 	return nil, false
 }
 
-// unitName is a catalogue unit as an export's reader reads it: the Chinese
-// word (人, 份, 元/人) on a Chinese page, the code in words on an English
-// one; a unit without a word stays its code. Chinese exports said
-// "persons" and "（rooms）".
+// unitName is a catalogue unit as an export's reader reads it, in the
+// media office's words: 人, 份, 元/人 on a Chinese page, persons, copies,
+// person-times on an English one; a unit without a word stays its code.
+// Chinese exports said "persons" and "（rooms）".
 func unitName(unit, lang string) string {
+	w := media.UnitWord(unit)
 	if lang == "en" {
-		return strings.ReplaceAll(unit, "_", " ")
+		w = media.UnitWordEnglish(unit)
 	}
-	if w := media.UnitWord(unit); w != "" {
-		return w
+	if w == "" {
+		return unit
 	}
-	return unit
+	return w
 }
 
 // exportName is the downloaded file's name: table, region, indicator and
