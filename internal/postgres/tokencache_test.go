@@ -176,3 +176,77 @@ WHERE datname = current_database() AND application_name = $1`, postgres.ListenAp
 		return n == 1
 	})
 }
+
+// TestTokenCache_ServeOwnChangesClearItBeforeTheyReturn: wired as hub
+// serve wires it (NewServices, then a caching AuthService as Auth), a
+// token revoked by its owner (revokeMyToken, the account page) and a user
+// disabled or narrowed by an admin (GraphQL) stop working in this process
+// before the call returns, whatever the notification's delay (here: no
+// notification at all).
+func TestTokenCache_ServeOwnChangesClearItBeforeTheyReturn(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner)
+	for _, u := range []hub.NewUser{
+		{Name: "own-admin", Role: hub.Admin, Region: "370700"},
+		{Name: "own-a", Role: hub.Leader, Region: "370700"},
+		{Name: "own-b", Role: hub.Leader, Region: "370700"},
+		{Name: "own-c", Role: hub.Leader, Region: "370700"},
+	} {
+		if _, err := cli.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	issue := func(user string) *postgres.IssuedToken {
+		t.Helper()
+		tok, err := cli.IssueToken(ctx, user, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	adm, a, b, c := issue("own-admin"), issue("own-a"), issue("own-b"), issue("own-c")
+	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
+	auth := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) { auth.CacheTokens(l, time.Hour) })
+	svc.Auth = auth
+	principal := func(tok *postgres.IssuedToken) (*hub.Principal, error) { return svc.Auth.Authenticate(ctx, tok.Token) }
+	as := func(tok *postgres.IssuedToken) context.Context {
+		t.Helper()
+		p, err := principal(tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hub.NewContext(ctx, p)
+	}
+	admin, ownerA := as(adm), as(a)
+	as(b)
+	as(c)
+	owner := db.OwnerConn(t)
+	for _, sql := range []string{`ALTER TABLE tokens DISABLE TRIGGER tokens_auth_changed`, `ALTER TABLE users DISABLE TRIGGER users_auth_changed`} {
+		if _, err := owner.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if _, err := svc.Tokens.RevokeMyToken(ownerA, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := principal(a); err == nil {
+		t.Error("a token its owner revoked still works in the same process")
+	}
+	if _, err := svc.Users.SetDisabled(admin, "own-b", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := principal(b); err == nil {
+		t.Error("the token of a user an admin disabled still works in the same process")
+	}
+	role := hub.Analyst
+	dept := "education"
+	if _, err := svc.Users.UpdateUser(admin, "own-c", hub.UserChange{Role: &role, Department: &dept}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := principal(c); err != nil || p.Role != hub.Analyst {
+		t.Errorf("after a role change by an admin the same process serves %+v, %v", p, err)
+	}
+}
