@@ -2,6 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,4 +253,141 @@ func TestTokenCache_ServeOwnChangesClearItBeforeTheyReturn(t *testing.T) {
 	if p, err := principal(c); err != nil || p.Role != hub.Analyst {
 		t.Errorf("after a role change by an admin the same process serves %+v, %v", p, err)
 	}
+}
+
+// blackHole forwards TCP to upstream until freeze; from then on it
+// forwards nothing either way and closes nothing, as a route that drops
+// packets does (a failover, a firewall forgetting the connection): the
+// peer sees no error, only silence.
+type blackHole struct {
+	ln     net.Listener
+	frozen chan struct{}
+	once   sync.Once
+}
+
+func newBlackHole(t *testing.T, upstream string) *blackHole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &blackHole{ln: ln, frozen: make(chan struct{})}
+	var conns []net.Conn
+	var mu sync.Mutex
+	t.Cleanup(func() {
+		h.freeze()
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	pipe := func(dst, src net.Conn) {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if err != nil {
+				return
+			}
+			select {
+			case <-h.frozen:
+				<-make(chan struct{}) // swallow it, for ever
+			default:
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, up)
+			mu.Unlock()
+			go pipe(up, c)
+			go pipe(c, up)
+		}
+	}()
+	return h
+}
+
+func (h *blackHole) freeze() { h.once.Do(func() { close(h.frozen) }) }
+
+// through returns rawURL with its host replaced by h's address.
+func (h *blackHole) through(t *testing.T, rawURL string) string {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = h.ln.Addr().String()
+	return u.String()
+}
+
+// TestTokenCache_OffWhenItsListenerHearsNothing: when the listening
+// connection goes silent without an error (its packets dropped), the
+// notifications it no longer brings must not leave a revoked token
+// working: the listener notices within seconds, and the cache stops.
+func TestTokenCache_OffWhenItsListenerHearsNothing(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "cache-h", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "cache-h", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hole := newBlackHole(t, u.Host)
+	lurl := hole.through(t, db.AppURL)
+	app := postgres.NewAuthService(db.App)
+	l := &postgres.Listener{URL: lurl, Log: slog.New(slog.DiscardHandler)}
+	listening := make(chan struct{}, 1)
+	l.Listening = func() {
+		select {
+		case listening <- struct{}{}:
+		default:
+		}
+	}
+	app.CacheTokens(l, time.Hour)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = l.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-listening
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	// A connection that answers its heartbeats is kept.
+	time.Sleep(2*postgres.DefaultHeartbeat + 500*time.Millisecond)
+	select {
+	case <-listening:
+		t.Fatal("the listener reconnected although its connection answered")
+	default:
+	}
+	hole.freeze()
+	if err := cli.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	eventually(t, "revoked token still accepted while the listener hears nothing", func() bool {
+		_, err := app.Authenticate(ctx, tok.Token)
+		return err != nil
+	})
+	t.Logf("refused after %v", time.Since(start).Round(time.Millisecond))
 }
