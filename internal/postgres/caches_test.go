@@ -373,3 +373,30 @@ func TestCaches_ComparisonFollowsTheTreeAndTheFormulas(t *testing.T) {
 		`INSERT INTO regions (code, parent_code, level, name) VALUES ('370781001999', '370781001', 'VILLAGE', '新设社区')`)
 	change("a formula changed", 3, `UPDATE indicators SET formula = 'child_directors / minors_total * 1000' WHERE key = 'child_directors_per_10k'`)
 }
+
+// TestCaches_CountKeyCollision: two filters of one reader that differ
+// only in where their strings end (control characters are the caller's
+// to send, as GraphQL's dataValues passes them) are two counts, not one:
+// the second must not be answered with the first's.
+func TestCaches_CountKeyCollision(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	fresh := cached(t, db)
+	values, truth := postgres.NewValueService(db.App), postgres.NewValueService(fresh)
+	ctx := asIn(hub.Leader, "", "370700")
+	b := hub.ValueFilter{Indicators: []string{hub.MinorsKey, "\x02370781"}, Departments: []string{"civil_affairs"}}
+	a := hub.ValueFilter{Indicators: []string{hub.MinorsKey}, Regions: []string{"370781"}, Departments: []string{"\x01\x02civil_affairs"}}
+	count := func(s *postgres.ValueService, f hub.ValueFilter) int {
+		t.Helper()
+		conn, err := s.FindValues(ctx, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	if n := count(values, b); n == 0 || n != count(truth, b) {
+		t.Fatalf("precondition: count %d", n)
+	}
+	if got, want := count(values, a), count(truth, a); got != want {
+		t.Fatalf("another filter's count: cached %d, uncached %d", got, want)
+	}
+}
