@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -399,4 +400,33 @@ func TestCaches_CountKeyCollision(t *testing.T) {
 	if got, want := count(values, a), count(truth, a); got != want {
 		t.Fatalf("another filter's count: cached %d, uncached %d", got, want)
 	}
+}
+
+// TestCaches_CopiedValuesNotify: values copied by the generators' bulk
+// copy (triggers off) reach the caches of a running hub.
+func TestCaches_CopiedValuesNotify(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	fresh := cached(t, db)
+	values, truth := postgres.NewValueService(db.App), postgres.NewValueService(fresh)
+	ctx := asIn(hub.Leader, "", "370700")
+	f := hub.ValueFilter{Indicators: []string{hub.MinorsKey}}
+	count := func(s *postgres.ValueService) int {
+		t.Helper()
+		conn, err := s.FindValues(ctx, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	before := count(values)
+	v := 1.0
+	rec := hub.ValueRecord{Indicator: hub.MinorsKey, Region: "370781", Period: "2031", Value: &v, Qualifier: hub.Exact, Status: hub.Approved, Source: "seed"}
+	n, err := postgres.NewLoader(db.Owner).CopyValues(context.Background(), "test", slices.Values([]hub.ValueRecord{rec}), nil)
+	if err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if count(truth) != before+1 {
+		t.Fatalf("precondition: uncached %d, before %d", count(truth), before)
+	}
+	eventually(t, "copied value", func() bool { return count(values) == before+1 })
 }
