@@ -430,3 +430,59 @@ func TestCaches_CopiedValuesNotify(t *testing.T) {
 	}
 	eventually(t, "copied value", func() bool { return count(values) == before+1 })
 }
+
+// TestCaches_RestoreOverARunningHubNotifies: hub restore --force replaces
+// the tables under a running hub without a trigger firing (pg_restore
+// loads the data before it creates the triggers): a token that is not in
+// the backup, and counts of values that are not, must not be served on.
+func TestCaches_RestoreOverARunningHubNotifies(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	file := t.TempDir() + "/hub.dump"
+	if err := postgres.Backup(ctx, db.URL, file); err != nil {
+		t.Fatal(err)
+	}
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "after-backup", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "after-backup", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) {
+		app.CacheTokens(l, time.Hour)
+		db.App.Cache(l, time.Hour)
+	})
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	values := postgres.NewValueService(db.App)
+	lead := asIn(hub.Leader, "", "370700")
+	f := hub.ValueFilter{Indicators: []string{hub.MinorsKey}}
+	count := func() int {
+		t.Helper()
+		conn, err := values.FindValues(lead, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	before := count()
+	owner := db.OwnerConn(t)
+	if _, err := owner.Exec(ctx, `UPDATE data_values SET status = 'APPROVED', is_released = true
+WHERE id = (SELECT id FROM data_values WHERE indicator_key = $1 AND is_head AND status = 'SUBMITTED' AND NOT is_released ORDER BY id LIMIT 1)`, hub.MinorsKey); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "approval", func() bool { return count() == before+1 })
+	owner.Close(ctx)
+	if err := postgres.Restore(ctx, db.URL, file, true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "token missing from the restored database still accepted", func() bool {
+		_, err := app.Authenticate(ctx, tok.Token)
+		return err != nil
+	})
+	eventually(t, "count of the replaced tables still served", func() bool { return count() == before })
+}
