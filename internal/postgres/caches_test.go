@@ -486,3 +486,56 @@ WHERE id = (SELECT id FROM data_values WHERE indicator_key = $1 AND is_head AND 
 	})
 	eventually(t, "count of the replaced tables still served", func() bool { return count() == before })
 }
+
+// TestCaches_TimeAloneEndsAnEmbargoAndAToken: what the clock changes, no
+// notification says: a token past its expiry and a batch past its embargo
+// (the media office's count) are answered as of now.
+func TestCaches_TimeAloneEndsAnEmbargoAndAToken(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "short", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "short", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) {
+		app.CacheTokens(l, time.Hour)
+		db.App.Cache(l, time.Hour)
+	})
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	values := postgres.NewValueService(db.App)
+	media := asIn(hub.Media, "publicity", "370700")
+	count := func() int {
+		t.Helper()
+		conn, err := values.FindValues(media, hub.ValueFilter{}, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	owner := db.OwnerConn(t)
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := owner.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`ALTER TABLE data_values DISABLE TRIGGER USER`)
+	exec(`UPDATE data_values SET publish_at = now() + interval '2 seconds' WHERE id = (SELECT v.id FROM data_values v
+JOIN indicators i ON i.key = v.indicator_key WHERE v.is_released AND v.status = 'PUBLISHED' AND i.publicity AND NOT i.sensitive ORDER BY v.id LIMIT 1)`)
+	exec(`ALTER TABLE data_values ENABLE TRIGGER USER`)
+	before := count()
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := app.Authenticate(ctx, tok.Token); err == nil {
+		t.Error("an expired token still works from the cache")
+	}
+	if after := count(); after != before+1 {
+		t.Errorf("media count %d after the embargo ended, %d before", after, before)
+	}
+}

@@ -391,3 +391,43 @@ func TestTokenCache_OffWhenItsListenerHearsNothing(t *testing.T) {
 	})
 	t.Logf("refused after %v", time.Since(start).Round(time.Millisecond))
 }
+
+// TestTokenCache_MovedRegionNotifies: moving a region as hub regions
+// import does (UPDATE regions SET parent_code) gives its users their new
+// scope at once, although regions_auth_changed fires on UPDATE OF code,
+// path and the path is set by the BEFORE trigger, not named in the SET
+// list: regions_move_children's UPDATE regions SET path = path, which runs
+// for every moved region, a leaf without children too, fires it.
+func TestTokenCache_MovedRegionNotifies(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	owner := db.OwnerConn(t)
+	var leaf, county, other string
+	if err := owner.QueryRow(ctx, `SELECT l.code, c.code, o.code FROM regions l JOIN regions c ON c.code = l.parent_code
+JOIN regions o ON o.level = c.level AND o.code <> c.code AND o.parent_code = c.parent_code
+WHERE NOT EXISTS (SELECT 1 FROM regions x WHERE x.parent_code = l.code) ORDER BY l.code LIMIT 1`).Scan(&leaf, &county, &other); err != nil {
+		t.Fatal(err)
+	}
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "mv-leaf", Role: hub.Leader, Region: leaf}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "mv-leaf", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
+	p, err := app.Authenticate(ctx, tok.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := p.RegionPath
+	if _, err := owner.Exec(ctx, `UPDATE regions SET parent_code = $1 WHERE code = $2`, other, leaf); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "moved leaf's old scope still served", func() bool {
+		p, err := app.Authenticate(ctx, tok.Token)
+		return err == nil && p.RegionPath != old
+	})
+}
