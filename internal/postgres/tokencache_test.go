@@ -431,3 +431,31 @@ WHERE NOT EXISTS (SELECT 1 FROM regions x WHERE x.parent_code = l.code) ORDER BY
 		return err == nil && p.RegionPath != old
 	})
 }
+
+// TestTokenCache_TruncatedTokensNotify: TRUNCATE tokens, the quickest way
+// for an operator to revoke every token at once, fires no DELETE trigger;
+// the cached tokens must stop anyway, as soon as the notification comes.
+func TestTokenCache_TruncatedTokensNotify(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "cache-t", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "cache-t", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.OwnerConn(t).Exec(ctx, `TRUNCATE tokens`); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a token of a truncated table still accepted", func() bool {
+		_, err := app.Authenticate(ctx, tok.Token)
+		return err != nil
+	})
+}
