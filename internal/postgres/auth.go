@@ -20,8 +20,7 @@ import (
 // User and token management runs on the owner's connection (the CLI);
 // Authenticate runs on the app's.
 type AuthService struct {
-	db    *DB
-	cache *tokenCache // nil: every request looks its token up (CacheTokens)
+	db *DB
 }
 
 // NewAuthService returns an AuthService over db.
@@ -96,10 +95,11 @@ SELECT user_id, name, role, department_code, region_code, path, expired, expires
 	key := sha256.Sum256([]byte(token))
 	start := time.Now()
 	var gen uint64
-	if s.cache != nil {
+	cache := s.db.tokens
+	if cache != nil {
 		var p hub.Principal
 		var ok bool
-		if p, gen, ok = s.cache.get(key); ok {
+		if p, gen, ok = cache.get(key); ok {
 			return &p, nil
 		}
 	}
@@ -116,14 +116,14 @@ SELECT user_id, name, role, department_code, region_code, path, expired, expires
 	if expired {
 		return nil, hub.Errorf(hub.EUNAUTHENTICATED, "令牌已过期 / token expired")
 	}
-	if s.cache != nil {
-		until := start.Add(s.cache.ttl)
+	if cache != nil {
+		until := start.Add(cache.ttl)
 		if expiresIn != nil {
 			if exp := start.Add(time.Duration(*expiresIn * float64(time.Second))); exp.Before(until) {
 				until = exp
 			}
 		}
-		s.cache.putUntil(key, gen, p, until)
+		cache.putUntil(key, gen, p, until)
 	}
 	return &p, nil
 }

@@ -56,7 +56,28 @@ END $$`)
 		}
 		args = append(args, "--clean", "--if-exists")
 	}
-	return runTool(ctx, rawURL, "pg_restore", append(args, file)...)
+	if err := runTool(ctx, rawURL, "pg_restore", append(args, file)...); err != nil {
+		return err
+	}
+	return notifyRestored(ctx, rawURL)
+}
+
+// notifyRestored tells the hubs serving the database that everything may
+// have changed: pg_restore loads the data before it creates the triggers,
+// so none of them notified, and a running hub's caches would go on
+// serving the replaced tokens, catalogue and counts.
+func notifyRestored(ctx context.Context, rawURL string) error {
+	db, err := Open(ctx, Config{URL: rawURL})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.pool.Exec(ctx, `SELECT pg_notify($1, '{"many": true}'), pg_notify($2, 'restore'), pg_notify($3, 'restore')`,
+		ValuesChannel, CatalogueChannel, authChannel)
+	if err != nil {
+		return fmt.Errorf("notify the restore: %w", err)
+	}
+	return nil
 }
 
 // runTool runs a PostgreSQL client program on the database of rawURL, its

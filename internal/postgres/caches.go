@@ -130,16 +130,22 @@ func countKeyOf(ctx context.Context, f hub.ValueFilter) (countKey, bool) {
 	if p.Department != nil {
 		dept = *p.Department
 	}
+	// Each list is written as its length and each string as its length
+	// and its bytes: the filter's strings are the caller's, any byte
+	// included, so no separator could keep two filters apart.
 	var b strings.Builder
 	for _, part := range [][]string{f.Indicators, f.Regions, f.Periods, f.Departments, strs(f.Protections), strs(f.Statuses), idStrings(f.IDs)} {
 		if part == nil {
-			b.WriteString("\x01") // no filter, unlike an empty list
+			b.WriteString("-;") // no filter, unlike an empty list
+			continue
 		}
+		b.WriteString(strconv.Itoa(len(part)))
+		b.WriteByte(';')
 		for _, s := range part {
+			b.WriteString(strconv.Itoa(len(s)))
+			b.WriteByte(':')
 			b.WriteString(s)
-			b.WriteByte(0)
 		}
-		b.WriteByte('\x02')
 	}
 	if b.Len() > maxCountFilterBytes {
 		return countKey{}, false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -372,4 +373,169 @@ func TestCaches_ComparisonFollowsTheTreeAndTheFormulas(t *testing.T) {
 	change("a village added under a town of 青州市", 1,
 		`INSERT INTO regions (code, parent_code, level, name) VALUES ('370781001999', '370781001', 'VILLAGE', '新设社区')`)
 	change("a formula changed", 3, `UPDATE indicators SET formula = 'child_directors / minors_total * 1000' WHERE key = 'child_directors_per_10k'`)
+}
+
+// TestCaches_CountKeyCollision: two filters of one reader that differ
+// only in where their strings end (control characters are the caller's
+// to send, as GraphQL's dataValues passes them) are two counts, not one:
+// the second must not be answered with the first's.
+func TestCaches_CountKeyCollision(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	fresh := cached(t, db)
+	values, truth := postgres.NewValueService(db.App), postgres.NewValueService(fresh)
+	ctx := asIn(hub.Leader, "", "370700")
+	b := hub.ValueFilter{Indicators: []string{hub.MinorsKey, "\x02370781"}, Departments: []string{"civil_affairs"}}
+	a := hub.ValueFilter{Indicators: []string{hub.MinorsKey}, Regions: []string{"370781"}, Departments: []string{"\x01\x02civil_affairs"}}
+	count := func(s *postgres.ValueService, f hub.ValueFilter) int {
+		t.Helper()
+		conn, err := s.FindValues(ctx, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	if n := count(values, b); n == 0 || n != count(truth, b) {
+		t.Fatalf("precondition: count %d", n)
+	}
+	if got, want := count(values, a), count(truth, a); got != want {
+		t.Fatalf("another filter's count: cached %d, uncached %d", got, want)
+	}
+}
+
+// TestCaches_CopiedValuesNotify: values copied by the generators' bulk
+// copy (triggers off) reach the caches of a running hub.
+func TestCaches_CopiedValuesNotify(t *testing.T) {
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	fresh := cached(t, db)
+	values, truth := postgres.NewValueService(db.App), postgres.NewValueService(fresh)
+	ctx := asIn(hub.Leader, "", "370700")
+	f := hub.ValueFilter{Indicators: []string{hub.MinorsKey}}
+	count := func(s *postgres.ValueService) int {
+		t.Helper()
+		conn, err := s.FindValues(ctx, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	before := count(values)
+	v := 1.0
+	rec := hub.ValueRecord{Indicator: hub.MinorsKey, Region: "370781", Period: "2031", Value: &v, Qualifier: hub.Exact, Status: hub.Approved, Source: "seed"}
+	n, err := postgres.NewLoader(db.Owner).CopyValues(context.Background(), "test", slices.Values([]hub.ValueRecord{rec}), nil)
+	if err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if count(truth) != before+1 {
+		t.Fatalf("precondition: uncached %d, before %d", count(truth), before)
+	}
+	eventually(t, "copied value", func() bool { return count(values) == before+1 })
+}
+
+// TestCaches_RestoreOverARunningHubNotifies: hub restore --force replaces
+// the tables under a running hub without a trigger firing (pg_restore
+// loads the data before it creates the triggers): a token that is not in
+// the backup, and counts of values that are not, must not be served on.
+func TestCaches_RestoreOverARunningHubNotifies(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	file := t.TempDir() + "/hub.dump"
+	if err := postgres.Backup(ctx, db.URL, file); err != nil {
+		t.Fatal(err)
+	}
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "after-backup", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "after-backup", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) {
+		app.CacheTokens(l, time.Hour)
+		db.App.Cache(l, time.Hour)
+	})
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	values := postgres.NewValueService(db.App)
+	lead := asIn(hub.Leader, "", "370700")
+	f := hub.ValueFilter{Indicators: []string{hub.MinorsKey}}
+	count := func() int {
+		t.Helper()
+		conn, err := values.FindValues(lead, f, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	before := count()
+	owner := db.OwnerConn(t)
+	if _, err := owner.Exec(ctx, `UPDATE data_values SET status = 'APPROVED', is_released = true
+WHERE id = (SELECT id FROM data_values WHERE indicator_key = $1 AND is_head AND status = 'SUBMITTED' AND NOT is_released ORDER BY id LIMIT 1)`, hub.MinorsKey); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "approval", func() bool { return count() == before+1 })
+	owner.Close(ctx)
+	if err := postgres.Restore(ctx, db.URL, file, true); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "token missing from the restored database still accepted", func() bool {
+		_, err := app.Authenticate(ctx, tok.Token)
+		return err != nil
+	})
+	eventually(t, "count of the replaced tables still served", func() bool { return count() == before })
+}
+
+// TestCaches_TimeAloneEndsAnEmbargoAndAToken: what the clock changes, no
+// notification says: a token past its expiry and a batch past its embargo
+// (the media office's count) are answered as of now.
+func TestCaches_TimeAloneEndsAnEmbargoAndAToken(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	cli := postgres.NewAuthService(db.Owner)
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "short", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, "short", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) {
+		app.CacheTokens(l, time.Hour)
+		db.App.Cache(l, time.Hour)
+	})
+	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	values := postgres.NewValueService(db.App)
+	media := asIn(hub.Media, "publicity", "370700")
+	count := func() int {
+		t.Helper()
+		conn, err := values.FindValues(media, hub.ValueFilter{}, hub.ValuePage{First: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.TotalCount
+	}
+	owner := db.OwnerConn(t)
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := owner.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec(`ALTER TABLE data_values DISABLE TRIGGER USER`)
+	exec(`UPDATE data_values SET publish_at = now() + interval '2 seconds' WHERE id = (SELECT v.id FROM data_values v
+JOIN indicators i ON i.key = v.indicator_key WHERE v.is_released AND v.status = 'PUBLISHED' AND i.publicity AND NOT i.sensitive ORDER BY v.id LIMIT 1)`)
+	exec(`ALTER TABLE data_values ENABLE TRIGGER USER`)
+	before := count()
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := app.Authenticate(ctx, tok.Token); err == nil {
+		t.Error("an expired token still works from the cache")
+	}
+	if after := count(); after != before+1 {
+		t.Errorf("media count %d after the embargo ended, %d before", after, before)
+	}
 }

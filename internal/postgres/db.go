@@ -71,6 +71,10 @@ type DB struct {
 	replica *replica
 	// caches is nil unless Cache was called.
 	caches *caches
+	// tokens is nil unless AuthService.CacheTokens was called: every
+	// AuthService over the DB (hub serve's Auth, Users and Tokens) reads
+	// and empties the same cache.
+	tokens *tokenCache
 }
 
 // Open connects to PostgreSQL and checks that it answers. The error says

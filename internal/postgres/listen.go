@@ -1,15 +1,19 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/sixprot/hub/internal/hub"
 )
@@ -19,6 +23,15 @@ const ValuesChannel = "hub_values"
 
 // ListenApplication names the listener's connection in pg_stat_activity.
 const ListenApplication = "hub live"
+
+// DefaultHeartbeat and DefaultHeartbeatTimeout are the listener's default
+// Heartbeat and HeartbeatTimeout: a silent connection is given up within
+// 7 s. The answer's wait is the longer, so that a server slowed by load
+// (CI's busy 2 cores) is not taken for a lost one.
+const (
+	DefaultHeartbeat        = 2 * time.Second
+	DefaultHeartbeatTimeout = 5 * time.Second
+)
 
 // Listener is a process's one LISTEN connection (live updates): it turns
 // the triggers' notifications into hub.Change values, and reconnects after
@@ -42,6 +55,14 @@ type Listener struct {
 	Channels map[string]func(payload string)
 	// MaxBackoff bounds the wait between reconnection attempts (default 5 s).
 	MaxBackoff time.Duration
+	// Heartbeat is how long the connection may stay silent before the
+	// listener asks the server for a round trip (default
+	// DefaultHeartbeat), which must come back within HeartbeatTimeout
+	// (default DefaultHeartbeatTimeout). A connection whose packets are
+	// dropped (a failover, a firewall that forgot it) gives no error, only
+	// silence, and the caches would go on serving without their
+	// notifications: this bounds that to Heartbeat + HeartbeatTimeout.
+	Heartbeat, HeartbeatTimeout time.Duration
 
 	watches []watch // caches cleared by notifications (DB.Cache)
 }
@@ -94,6 +115,13 @@ func (l *Listener) listen(ctx context.Context, resync bool, connected func()) er
 	}
 	cfg.RuntimeParams["application_name"] = ListenApplication
 	cfg.ConnectTimeout = 5 * time.Second
+	// A heartbeat's wait ends by its deadline alone, without a cancel
+	// request to the server each time.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	heartbeat := cmp.Or(l.Heartbeat, DefaultHeartbeat)
+	answer := cmp.Or(l.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
@@ -133,7 +161,19 @@ func (l *Listener) listen(ctx context.Context, resync bool, connected func()) er
 		l.Listening()
 	}
 	for {
-		n, err := conn.WaitForNotification(ctx)
+		wctx, cancel := context.WithTimeout(ctx, heartbeat)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			// Silent for a heartbeat: the server must still answer.
+			pctx, cancel := context.WithTimeout(ctx, answer)
+			err = conn.Ping(pctx)
+			cancel()
+			if err == nil {
+				continue
+			}
+			err = fmt.Errorf("no answer within %v: %w", answer, err)
+		}
 		if err != nil {
 			return err
 		}

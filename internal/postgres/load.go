@@ -187,7 +187,8 @@ const CopyProgressEvery = 250_000
 // the catalogue and region tree, because the per-row triggers (the audit
 // trail and foreign-key checks) are off during the copy
 // (session_replication_role = replica, so the owner must be a superuser).
-// The load itself is one audit row of action 'import'.
+// The load itself is one audit row of action 'import', and one "many"
+// notification on hub_values (the notify triggers are off as well).
 // Afterwards the table is vacuumed (visibility map and hint bits, so that
 // the first reads do not write) and analyzed (the planner knows its size).
 // The copy bypasses the rollup triggers too: call RebuildMissingRollups next.
@@ -225,6 +226,13 @@ func (l *Loader) CopyValues(ctx context.Context, channel string, values iter.Seq
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO audit_log (actor, actor_role, channel, action, detail)
 VALUES (session_user, 'system', $1, 'import', $2)`, channel, fmt.Sprintf("bulk copy of %d generated values", n))
+		if err != nil {
+			return err
+		}
+		// The notify triggers are off too: what data_values_notify sends
+		// for a bulk load, so that running hubs empty their count caches
+		// and live subscribers read again.
+		_, err = tx.Exec(ctx, `SELECT pg_notify('hub_values', '{"many": true}')`)
 		return err
 	})
 	if err != nil {

@@ -190,6 +190,9 @@ func (s *SessionService) SignOn(ctx context.Context, id hub.SSOIdentity, address
 	var refusal *string
 	err = s.db.pool.QueryRow(ctx, `SELECT user_id, refusal FROM hub_sso_login($1, $2, $3, $4, $5, $6, $7, $8::interval, $9)`,
 		id.Identity, id.Name, id.Role, id.Department, id.Region, hashToken(token), csrf, SessionTTL.String(), address).Scan(&uid, &refusal)
+	// The sign-on may have given the user another role, department or
+	// region: their bearer tokens stand for the new one from now on.
+	s.db.forgetTokens()
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && (pgErr.Code == "23514" || pgErr.Code == "23502") {
 		return nil, hub.Errorf(hub.EFORBIDDEN, "统一身份认证给出的用户名 %q 无效（只可用字母、数字和 _.@-）/ the user name %q from single sign-on is not valid here", id.Name, id.Name)

@@ -26,24 +26,29 @@ type tokenCache = notifiedCache[[sha256.Size]byte, hub.Principal]
 // roles, departments, scopes or regions clear the cache of every process
 // as soon as PostgreSQL delivers the hub_auth notification of their
 // commit (migration 00067) to l, the process's one LISTEN connection;
-// those made through this AuthService clear it before they return. While
-// l's connection is down (the database restarts), the cache is empty and
-// unused.
+// those made through any AuthService over the same DB (hub serve's user
+// and token services, not only this one) or by a single sign-on clear it
+// before they return. While l's connection is down (the database
+// restarts), the cache is empty and unused.
 //
-// ttl <= 0 does nothing. Call it at most once, before l.Run and serving.
+// ttl <= 0 does nothing. Call it at most once per DB, before l.Run and
+// serving.
 func (s *AuthService) CacheTokens(l *Listener, ttl time.Duration) {
 	if ttl <= 0 {
 		return
 	}
-	s.cache = newNotifiedCache[[sha256.Size]byte, hub.Principal](ttl, maxCachedTokens)
-	l.watch(s.cache, authChannel)
+	s.db.tokens = newNotifiedCache[[sha256.Size]byte, hub.Principal](ttl, maxCachedTokens)
+	l.watch(s.db.tokens, authChannel)
 }
 
 // forget clears the cache after a change made through this service, so
 // that this process never serves the old principal, whatever the
 // notification's delay.
-func (s *AuthService) forget() {
-	if s.cache != nil {
-		s.cache.empty()
+func (s *AuthService) forget() { s.db.forgetTokens() }
+
+// forgetTokens clears the token cache of db, if any.
+func (db *DB) forgetTokens() {
+	if db.tokens != nil {
+		db.tokens.empty()
 	}
 }

@@ -232,6 +232,7 @@ func (s *AuthService) RevokeMyToken(ctx context.Context, id int64) (*hub.Token, 
 WHERE t.id = $1 AND t.user_id = $2`, id, p.UserID))
 		return err
 	})
+	s.forget()
 	if err != nil {
 		return nil, fmt.Errorf("revoke token %d: %w", id, err)
 	}

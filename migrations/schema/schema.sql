@@ -1761,6 +1761,8 @@ CREATE TRIGGER publications_catalogue_changed AFTER INSERT OR DELETE OR UPDATE O
 
 CREATE TRIGGER regions_auth_changed AFTER DELETE OR UPDATE OF code, path ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
 
+CREATE TRIGGER regions_auth_truncated AFTER TRUNCATE ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
 CREATE TRIGGER regions_catalogue_changed AFTER INSERT OR DELETE OR UPDATE OR TRUNCATE ON public.regions FOR EACH STATEMENT EXECUTE FUNCTION public.hub_catalogue_changed();
 
 CREATE TRIGGER regions_fill_path BEFORE INSERT OR UPDATE ON public.regions FOR EACH ROW EXECUTE FUNCTION public.regions_fill_path();
@@ -1783,9 +1785,13 @@ CREATE TRIGGER tokens_audit_revoke AFTER UPDATE OF revoked_at ON public.tokens F
 
 CREATE TRIGGER tokens_auth_changed AFTER DELETE OR UPDATE OF hash, user_id, revoked_at, expires_at ON public.tokens FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
 
+CREATE TRIGGER tokens_auth_truncated AFTER TRUNCATE ON public.tokens FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
 CREATE TRIGGER users_audit AFTER INSERT OR DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.users_audit();
 
 CREATE TRIGGER users_auth_changed AFTER DELETE OR UPDATE OF name, role, department_code, region_code, disabled ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
+
+CREATE TRIGGER users_auth_truncated AFTER TRUNCATE ON public.users FOR EACH STATEMENT EXECUTE FUNCTION public.hub_auth_changed();
 
 CREATE TRIGGER users_end_sessions AFTER UPDATE OF disabled ON public.users FOR EACH ROW WHEN ((new.disabled AND (NOT old.disabled))) EXECUTE FUNCTION public.users_end_sessions();
 
