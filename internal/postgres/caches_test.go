@@ -443,13 +443,7 @@ func TestCaches_RestoreOverARunningHubNotifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	cli := postgres.NewAuthService(db.Owner)
-	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "after-backup", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cli.IssueToken(ctx, "after-backup", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := leaderToken(t, cli, "after-backup", "370700", 0)
 	app := postgres.NewAuthService(db.App)
 	listen(t, db.App, func(l *postgres.Listener) {
 		app.CacheTokens(l, time.Hour)
@@ -494,13 +488,7 @@ func TestCaches_TimeAloneEndsAnEmbargoAndAToken(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	cli := postgres.NewAuthService(db.Owner)
-	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "short", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cli.IssueToken(ctx, "short", 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := leaderToken(t, cli, "short", "370700", 2*time.Second)
 	app := postgres.NewAuthService(db.App)
 	listen(t, db.App, func(l *postgres.Listener) {
 		app.CacheTokens(l, time.Hour)

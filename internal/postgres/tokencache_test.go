@@ -14,6 +14,21 @@ import (
 	"github.com/sixprot/hub/internal/postgres"
 )
 
+// leaderToken creates the leader name at region through cli (another
+// process, as the CLI is) and issues it a token lasting ttl (0: no expiry).
+func leaderToken(t *testing.T, cli *postgres.AuthService, name, region string, ttl time.Duration) *postgres.IssuedToken {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: name, Role: hub.Leader, Region: region}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cli.IssueToken(ctx, name, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // eventually calls ok until it holds, for at most 10 s (the hub_auth
 // notification arrives well within a millisecond here; the bound only
 // keeps a broken build from hanging).
@@ -138,13 +153,7 @@ func TestTokenCache_OffWhileItsListenerIsDown(t *testing.T) {
 	defer cancel()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	cli := postgres.NewAuthService(db.Owner)
-	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "cache-l", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cli.IssueToken(ctx, "cache-l", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := leaderToken(t, cli, "cache-l", "370700", 0)
 	app := postgres.NewAuthService(db.App)
 	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
 	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
@@ -343,13 +352,7 @@ func TestTokenCache_OffWhenItsListenerHearsNothing(t *testing.T) {
 	defer cancel()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	cli := postgres.NewAuthService(db.Owner)
-	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "cache-h", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cli.IssueToken(ctx, "cache-h", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := leaderToken(t, cli, "cache-h", "370700", 0)
 	u, err := url.Parse(db.AppURL)
 	if err != nil {
 		t.Fatal(err)
@@ -417,13 +420,7 @@ WHERE NOT EXISTS (SELECT 1 FROM regions x WHERE x.parent_code = l.code) ORDER BY
 		t.Fatal(err)
 	}
 	cli := postgres.NewAuthService(db.Owner)
-	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "mv-leaf", Role: hub.Leader, Region: leaf}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cli.IssueToken(ctx, "mv-leaf", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := leaderToken(t, cli, "mv-leaf", leaf, 0)
 	app := postgres.NewAuthService(db.App)
 	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
 	p, err := app.Authenticate(ctx, tok.Token)
@@ -447,13 +444,7 @@ func TestTokenCache_TruncatedTokensNotify(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	cli := postgres.NewAuthService(db.Owner)
-	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: "cache-t", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cli.IssueToken(ctx, "cache-t", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := leaderToken(t, cli, "cache-t", "370700", 0)
 	app := postgres.NewAuthService(db.App)
 	listen(t, db.App, func(l *postgres.Listener) { app.CacheTokens(l, time.Hour) })
 	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
