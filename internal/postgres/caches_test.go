@@ -444,14 +444,7 @@ func TestCaches_RestoreOverARunningHubNotifies(t *testing.T) {
 	}
 	cli := postgres.NewAuthService(db.Owner)
 	tok := leaderToken(t, cli, "after-backup", "370700", 0)
-	app := postgres.NewAuthService(db.App)
-	listen(t, db.App, func(l *postgres.Listener) {
-		app.CacheTokens(l, time.Hour)
-		db.App.Cache(l, time.Hour)
-	})
-	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
-		t.Fatal(err)
-	}
+	app := cachedEverything(t, db, tok)
 	values := postgres.NewValueService(db.App)
 	lead := asIn(hub.Leader, "", "370700")
 	f := hub.ValueFilter{Indicators: []string{hub.MinorsKey}}
@@ -489,14 +482,7 @@ func TestCaches_TimeAloneEndsAnEmbargoAndAToken(t *testing.T) {
 	db := pgtest.New(t, pgtest.Options{Demo: true})
 	cli := postgres.NewAuthService(db.Owner)
 	tok := leaderToken(t, cli, "short", "370700", 2*time.Second)
-	app := postgres.NewAuthService(db.App)
-	listen(t, db.App, func(l *postgres.Listener) {
-		app.CacheTokens(l, time.Hour)
-		db.App.Cache(l, time.Hour)
-	})
-	if _, err := app.Authenticate(ctx, tok.Token); err != nil {
-		t.Fatal(err)
-	}
+	app := cachedEverything(t, db, tok)
 	values := postgres.NewValueService(db.App)
 	media := asIn(hub.Media, "publicity", "370700")
 	count := func() int {
@@ -526,4 +512,20 @@ JOIN indicators i ON i.key = v.indicator_key WHERE v.is_released AND v.status = 
 	if after := count(); after != before+1 {
 		t.Errorf("media count %d after the embargo ended, %d before", after, before)
 	}
+}
+
+// cachedEverything is an AuthService of db's app pool whose token cache,
+// and the pool's process caches, listen on a listener of their own, with
+// tok authenticated once, so that it is cached.
+func cachedEverything(t *testing.T, db *pgtest.DB, tok *postgres.IssuedToken) *postgres.AuthService {
+	t.Helper()
+	app := postgres.NewAuthService(db.App)
+	listen(t, db.App, func(l *postgres.Listener) {
+		app.CacheTokens(l, time.Hour)
+		db.App.Cache(l, time.Hour)
+	})
+	if _, err := app.Authenticate(context.Background(), tok.Token); err != nil {
+		t.Fatal(err)
+	}
+	return app
 }

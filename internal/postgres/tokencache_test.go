@@ -22,7 +22,13 @@ func leaderToken(t *testing.T, cli *postgres.AuthService, name, region string, t
 	if _, err := cli.CreateUser(ctx, hub.NewUser{Name: name, Role: hub.Leader, Region: region}); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := cli.IssueToken(ctx, name, ttl)
+	return issueToken(t, cli, name, ttl)
+}
+
+// issueToken issues user a token lasting ttl (0: no expiry) through cli.
+func issueToken(t *testing.T, cli *postgres.AuthService, user string, ttl time.Duration) *postgres.IssuedToken {
+	t.Helper()
+	tok, err := cli.IssueToken(context.Background(), user, ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +69,7 @@ func TestTokenCache_RevocationAndDisableClearItAtOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	issue := func(user string) *postgres.IssuedToken {
-		t.Helper()
-		tok, err := cli.IssueToken(ctx, user, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	issue := func(user string) *postgres.IssuedToken { return issueToken(t, cli, user, 0) }
 	a1, a2, b, c := issue("cache-a"), issue("cache-a"), issue("cache-b"), issue("cache-c")
 
 	app := postgres.NewAuthService(db.App)
@@ -210,14 +209,7 @@ func TestTokenCache_ServeOwnChangesClearItBeforeTheyReturn(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	issue := func(user string) *postgres.IssuedToken {
-		t.Helper()
-		tok, err := cli.IssueToken(ctx, user, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	issue := func(user string) *postgres.IssuedToken { return issueToken(t, cli, user, 0) }
 	adm, a, b, c := issue("own-admin"), issue("own-a"), issue("own-b"), issue("own-c")
 	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
 	auth := postgres.NewAuthService(db.App)
