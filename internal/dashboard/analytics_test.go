@@ -44,19 +44,8 @@ func (a *fixedAnalytics) Trend(ctx context.Context, indicator string, regions []
 }
 
 func TestDashboard_UsesAnalyticsServiceWhenWired(t *testing.T) {
-	db := pgtest.New(t, pgtest.Options{Demo: true})
-	ctx := context.Background()
-	owner := postgres.NewAuthService(db.Owner)
-	if _, err := owner.CreateUser(ctx, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	token, err := owner.CreateToken(ctx, "leader")
-	if err != nil {
-		t.Fatal(err)
-	}
 	a := &fixedAnalytics{}
-	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
-	svc.Analytics = a
+	svc, token := withAnalytics(t, a)
 	// The dashboard behind the HTTP edge, which checks the token.
 	mux := server.Handler(server.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Services: svc, RateLimit: server.RateLimit{PerSecond: -1}})
 
@@ -135,4 +124,23 @@ func TestDashboard_RankingAndRadarComeFromTheAPI(t *testing.T) {
 	if !strings.Contains(string(series), "青州市") {
 		t.Errorf("radar has no 青州市 series: %s", series)
 	}
+}
+
+// withAnalytics is the demo database's services with a in place of the
+// analytics service, and the token of a city leader.
+func withAnalytics(t *testing.T, a hub.AnalyticsService) (svc hub.Services, token string) {
+	t.Helper()
+	db := pgtest.New(t, pgtest.Options{Demo: true})
+	ctx := context.Background()
+	owner := postgres.NewAuthService(db.Owner)
+	if _, err := owner.CreateUser(ctx, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"}); err != nil {
+		t.Fatal(err)
+	}
+	token, err := owner.CreateToken(ctx, "leader")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc = postgres.NewServices(db.App, postgres.ServicesConfig{})
+	svc.Analytics = a
+	return svc, token
 }

@@ -13,8 +13,6 @@ import (
 	"testing"
 
 	"github.com/sixprot/hub/internal/hub"
-	"github.com/sixprot/hub/internal/pgtest"
-	"github.com/sixprot/hub/internal/postgres"
 	"github.com/sixprot/hub/internal/server"
 )
 
@@ -129,18 +127,7 @@ func (failingAnalytics) Comparison(context.Context, hub.ComparisonQuery) ([]*hub
 // An internal error's page shows only the generic message; its cause is
 // logged, once, as for the JSON body.
 func TestErrorPage_InternalErrorShowsTheGenericMessageAndLogsTheCauseOnce(t *testing.T) {
-	db := pgtest.New(t, pgtest.Options{Demo: true})
-	ctx := context.Background()
-	owner := postgres.NewAuthService(db.Owner)
-	if _, err := owner.CreateUser(ctx, hub.NewUser{Name: "leader", Role: hub.Leader, Region: "370700"}); err != nil {
-		t.Fatal(err)
-	}
-	token, err := owner.CreateToken(ctx, "leader")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := postgres.NewServices(db.App, postgres.ServicesConfig{})
-	svc.Analytics = &failingAnalytics{}
+	svc, token := withAnalytics(t, &failingAnalytics{})
 	var log bytes.Buffer
 	h := server.Handler(server.Config{Log: slog.New(slog.NewJSONHandler(&log, nil)), Services: svc, RateLimit: server.RateLimit{PerSecond: -1}})
 	for _, accept := range []string{browserAccept, "application/json"} {
