@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
@@ -189,10 +188,7 @@ func TestExport_UnitsInThePagesLanguage(t *testing.T) {
 // disagreed). The indicator is chosen by setting the select and firing
 // change, as a user's pick does.
 func TestBrowser_ScreenIndicatorChosenThereBringsItsProtection(t *testing.T) {
-	ctx := browser(t)
-	api, _ := setup(t)
-	srv := httptest.NewServer(api.Handler)
-	defer srv.Close()
+	ctx, srv := browserHub(t)
 	logIn(t, ctx, srv.URL+"/dashboard?period=2021")
 	err := chromedp.Do(ctx, chromedp.EmulateViewport(1920, 1080),
 		chromedp.Navigate(srv.URL+"/dashboard/screen?period=2021&indicator=child_directors&protection=GOVERNMENT&refresh=600"),
@@ -260,10 +256,7 @@ func TestTokensPage_ZoneInThePagesLanguageTableScrollsInside(t *testing.T) {
 // chart squeezed to 40 px at 1366×768: below 1920×1080 it scrolls down, its
 // tiles in as many columns as fit, each at least 300 px tall).
 func TestBrowser_TooltipsAndTheScreenKeepInsideTheWindow(t *testing.T) {
-	ctx := browser(t)
-	api, _ := setup(t)
-	srv := httptest.NewServer(api.Handler)
-	defer srv.Close()
+	ctx, srv := browserHub(t)
 	logIn(t, ctx, srv.URL+"/dashboard?period=2022&indicator=child_directors")
 	type result struct {
 		Wider  []string `json:"wider"`

@@ -25,6 +25,16 @@ func browser(t *testing.T) context.Context {
 	return browsertest.Chromium(t, 1400, 1800, 240*time.Second)
 }
 
+// browserHub is a browser and a hub on the demo data for it to open.
+func browserHub(t *testing.T) (context.Context, *httptest.Server) {
+	t.Helper()
+	ctx := browser(t)
+	api, _ := setup(t)
+	srv := httptest.NewServer(api.Handler)
+	t.Cleanup(srv.Close)
+	return ctx, srv
+}
+
 // pageLog records every request the page makes and every error it reports.
 type pageLog struct {
 	mu       sync.Mutex
@@ -59,10 +69,7 @@ func describe(o *runtime.RemoteObject) string {
 }
 
 func TestBrowser_LeaderOpensDashboardChartsDrawAndBarsNavigate(t *testing.T) {
-	ctx := browser(t)
-	api, _ := setup(t)
-	srv := httptest.NewServer(api.Handler)
-	defer srv.Close()
+	ctx, srv := browserHub(t)
 	hub, _ := url.Parse(srv.URL)
 
 	var pl pageLog

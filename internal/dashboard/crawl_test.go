@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -242,10 +241,7 @@ func checkPublicity(t *testing.T, ctx context.Context, from, href string, u *url
 // downloads a file named for the link's table, indicator, region and
 // period; and at 390, 1366 and 1920 px no page is wider than the window.
 func TestBrowser_EveryLinkReflectsItsParametersAtThreeWidths(t *testing.T) {
-	ctx := browser(t)
-	api, _ := setup(t)
-	srv := httptest.NewServer(api.Handler)
-	defer srv.Close()
+	ctx, srv := browserHub(t)
 	logIn(t, ctx, srv.URL+"/login")
 	shots := os.Getenv("HUB_SCREENSHOT_DIR")
 	if shots == "" {

@@ -1,7 +1,6 @@
 package dashboard_test
 
 import (
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -32,10 +31,7 @@ func saveShot(t *testing.T, shot []byte, name string) {
 // ink, 青州市's tooltip shows 60.34 per 10,000 minors with its rank, and a
 // click on 青州市 opens the district's page.
 func TestBrowser_MapDrawnTooltipAndClickOpensTheDistrict(t *testing.T) {
-	ctx := browser(t)
-	api, _ := setup(t)
-	srv := httptest.NewServer(api.Handler)
-	defer srv.Close()
+	ctx, srv := browserHub(t)
 	hub, _ := url.Parse(srv.URL)
 	var pl pageLog
 	if err := chromedp.Listen(ctx, pl.listen); err != nil {
@@ -199,10 +195,7 @@ const chartClashes = `(function (gap) {
 // every chart finishes, and hubRefresh() redraws charts, cards and
 // ranking from data.json without reloading the page.
 func TestBrowser_ScreenAt1920NoScrollAndRefreshesInPlace(t *testing.T) {
-	ctx := browser(t)
-	api, _ := setup(t)
-	srv := httptest.NewServer(api.Handler)
-	defer srv.Close()
+	ctx, srv := browserHub(t)
 	var pl pageLog
 	if err := chromedp.Listen(ctx, pl.listen); err != nil {
 		t.Fatal(err)
