@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/sixprot/hub/internal/hub"
 )
 
 // @defer (incremental delivery). gqlgen executes a deferred fragment after
@@ -39,25 +39,8 @@ const multipartBoundary = "-"
 // acceptsMultipartMixed tells whether Accept lists multipart/mixed with a
 // q-value above 0.
 func acceptsMultipartMixed(accept string) bool {
-	for _, part := range strings.Split(accept, ",") {
-		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil || mediaType != "multipart/mixed" {
-			continue
-		}
-		if q, ok := params["q"]; ok && parseQValue(q) <= 0 {
-			continue
-		}
-		return true
-	}
-	return false
-}
-
-func parseQValue(s string) float64 {
-	var q float64
-	if _, err := fmt.Sscanf(s, "%g", &q); err != nil {
-		return 0
-	}
-	return q
+	q, named := hub.AcceptQ(accept, "multipart/mixed")
+	return named && q > 0
 }
 
 // hasNext tells whether more responses follow resp.

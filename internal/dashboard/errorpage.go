@@ -2,9 +2,7 @@ package dashboard
 
 import (
 	"bytes"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/sixprot/hub/internal/hub"
@@ -45,60 +43,25 @@ func htmlRoute(r *http.Request) bool {
 // sends ("text/html,…,*/*;q=0.8"). A missing Accept or */* alone is a
 // script's, answered in JSON.
 func prefersHTML(accept string) bool {
-	type score struct {
-		q           float64
-		specificity int
-	}
-	html, json := score{q: 0, specificity: -1}, score{q: 0, specificity: -1}
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if s, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(s, 64); err != nil || q < 0 || q > 1 {
-				q = 0
-			}
-		}
-		// The most specific range that matches decides the q-value.
-		match := func(s *score, exact, family string) {
-			spec := -1
-			switch mt {
-			case exact:
-				spec = 2
-			case family:
-				spec = 1
-			case "*/*":
-				spec = 0
-			}
-			if spec > s.specificity || spec == s.specificity && spec >= 0 && q > s.q {
-				s.q, s.specificity = q, spec
-			}
-		}
-		match(&html, "text/html", "text/*")
-		match(&json, hub.MediaJSON, "application/*")
-		match(&json, hub.MediaGraphQLResponse, "application/*")
+	html, htmlNamed := hub.AcceptQ(accept, "text/html")
+	jq, jNamed := hub.AcceptQ(accept, hub.MediaJSON)
+	gq, gNamed := hub.AcceptQ(accept, hub.MediaGraphQLResponse)
+	// JSON is the better of its two types (the same family, so the more
+	// specific range is the one named).
+	if gNamed && !jNamed || gNamed == jNamed && gq > jq {
+		jq, jNamed = gq, gNamed
 	}
 	switch {
-	case html.q <= 0:
+	case html <= 0:
 		return false
-	case html.q != json.q:
-		return html.q > json.q
+	case html != jq:
+		return html > jq
 	}
-	return html.specificity == 2 && json.specificity < 2
+	return htmlNamed && !jNamed
 }
 
-// errorWords are the error page's own words: both languages, the page's
-// first (Chinese unless lang=en).
-var errorWords = map[string][2]string{
-	"title": {"请求未能完成", "The request could not be completed"},
-	"code":  {"错误代码", "Error code"},
-	"home":  {"返回我的驾驶舱", "Back to my dashboard"},
-	"media": {"返回新闻发布数据", "Back to the media figures"},
-	"login": {"登录", "Log in"},
-}
-
+// bilingual is a word of words in both languages, the page's first
+// (Chinese unless lang=en): the error page's words.
 func bilingual(w [2]string, lang string) string {
 	if lang == "en" {
 		return w[1] + " / " + w[0]
@@ -133,19 +96,19 @@ func (d *Dashboard) errorPage(w http.ResponseWriter, r *http.Request, err error)
 			p = s.Principal
 		}
 	}
-	data := errorData{Lang: lang, Title: bilingual(errorWords["title"], lang), Message: msg, Code: code,
-		CodeLabel: bilingual(errorWords["code"], lang), Status: status}
+	data := errorData{Lang: lang, Title: bilingual(words["errtitle"], lang), Message: msg, Code: code,
+		CodeLabel: bilingual(words["errcode"], lang), Status: status}
 	if p != nil && p.Role == hub.Media {
-		data.Links = append(data.Links, errorLink{ID: "home", Href: "/media" + suffix, Label: bilingual(errorWords["media"], lang)})
+		data.Links = append(data.Links, errorLink{ID: "home", Href: "/media" + suffix, Label: bilingual(words["errmedia"], lang)})
 	} else {
-		data.Links = append(data.Links, errorLink{ID: "home", Href: "/dashboard" + suffix, Label: bilingual(errorWords["home"], lang)})
+		data.Links = append(data.Links, errorLink{ID: "home", Href: "/dashboard" + suffix, Label: bilingual(words["errhome"], lang)})
 	}
 	if status == http.StatusUnauthorized || p == nil {
 		next := ""
 		if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/login") {
 			next = r.URL.RequestURI()
 		}
-		data.Links = append(data.Links, errorLink{ID: "login", Href: loginURL(r, next), Label: bilingual(errorWords["login"], lang)})
+		data.Links = append(data.Links, errorLink{ID: "login", Href: loginURL(r, next), Label: bilingual(words["login"], lang)})
 	}
 	var buf bytes.Buffer
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -115,6 +115,10 @@ type labels map[string]string
 var words = map[string][2]string{
 	"title":      {"未成年人保护工作驾驶舱", "Minor protection dashboard"},
 	"login":      {"登录", "Log in"},
+	"errtitle":   {"请求未能完成", "The request could not be completed"},
+	"errcode":    {"错误代码", "Error code"},
+	"errhome":    {"返回我的驾驶舱", "Back to my dashboard"},
+	"errmedia":   {"返回新闻发布数据", "Back to the media figures"},
 	"logout":     {"退出", "Log out"},
 	"logoutall":  {"退出所有会话", "Sign out everywhere"},
 	"expired":    {"会话已过期，请重新登录", "Your session expired, please sign in again"},

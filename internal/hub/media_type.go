@@ -23,52 +23,59 @@ const (
 // alone, and an Accept that allows neither, answer application/json, as
 // the spec asks for compatibility with clients that predate it.
 func ResponseMediaType(accept string) string {
-	type score struct {
-		q        float64
-		explicit bool
-	}
-	best := map[string]score{MediaGraphQLResponse: {q: -1}, MediaJSON: {q: -1}}
-	specificity := map[string]int{MediaGraphQLResponse: -1, MediaJSON: -1}
-	for _, part := range strings.Split(accept, ",") {
-		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if s, ok := params["q"]; ok {
-			q = parseQ(s)
-		}
-		for candidate := range best {
-			spec := -1
-			switch {
-			case mediaType == candidate:
-				spec = 2
-			case mediaType == "application/*":
-				spec = 1
-			case mediaType == "*/*":
-				spec = 0
-			}
-			// The most specific range that matches decides the q-value.
-			if spec > specificity[candidate] {
-				specificity[candidate] = spec
-				best[candidate] = score{q: q, explicit: spec == 2}
-			}
-		}
-	}
-	g, j := best[MediaGraphQLResponse], best[MediaJSON]
+	gq, gExplicit := AcceptQ(accept, MediaGraphQLResponse)
+	jq, _ := AcceptQ(accept, MediaJSON)
 	switch {
-	case g.q <= 0 && j.q <= 0:
+	case gq <= 0 && jq <= 0:
 		return MediaJSON
-	case g.q != j.q:
-		if g.q > j.q {
+	case gq != jq:
+		if gq > jq {
 			return MediaGraphQLResponse
 		}
 		return MediaJSON
-	case g.explicit:
+	case gExplicit:
 		return MediaGraphQLResponse
 	default:
 		return MediaJSON
 	}
+}
+
+// AcceptQ returns the q-value the Accept header accept gives mediaType
+// (type/subtype): that of the most specific range that matches it — the
+// type itself, type/*, */* — the highest of equally specific ones, and 0
+// when none matches. explicit says the type itself is named. The one
+// reading of Accept of the GraphQL responses, the error bodies, @defer's
+// multipart/mixed and the dashboard's error pages.
+func AcceptQ(accept, mediaType string) (q float64, explicit bool) {
+	family, _, _ := strings.Cut(mediaType, "/")
+	family += "/*"
+	specificity := -1
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		spec := -1
+		switch mt {
+		case mediaType:
+			spec = 2
+		case family:
+			spec = 1
+		case "*/*":
+			spec = 0
+		}
+		if spec < 0 || spec < specificity {
+			continue
+		}
+		pq := 1.0
+		if s, ok := params["q"]; ok {
+			pq = parseQ(s)
+		}
+		if spec > specificity || pq > q {
+			q, specificity = pq, spec
+		}
+	}
+	return q, specificity == 2
 }
 
 // parseQ reads a q-value (0 to 1, at most three decimals); a malformed
